@@ -1,0 +1,449 @@
+//! Intake: a form as typed becomes a checked [`NewAppeal`], or a list of field errors
+//! that a page can show beside each field.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::appeal::{AppealKind, Attachment, Channel};
+use crate::appellant::{Appellant, IdNumber, IdNumberError, Phone, PhoneError};
+use crate::category::Category;
+use crate::i18n::{Explain, Lang};
+use crate::region::RegionCode;
+
+/// Longest appeal text accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 5000;
+/// Longest title, in characters; a missing title is cut from the text at this length.
+pub const MAX_TITLE_CHARS: usize = 60;
+const MAX_NAME_CHARS: usize = 40;
+const MAX_ADDRESS_CHARS: usize = 200;
+
+/// An appeal form exactly as typed: every field a string, all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppealForm {
+    /// Channel code (staff forms only; the portal is `web`).
+    pub channel: String,
+    /// Kind code.
+    pub kind: String,
+    /// Category code.
+    pub category: String,
+    /// Township code (only used to check the village).
+    pub township: String,
+    /// Village code.
+    pub village: String,
+    /// Where exactly, e.g. a street address.
+    pub address: String,
+    /// Short title; cut from the text when empty.
+    pub title: String,
+    /// What the person says.
+    pub text: String,
+    /// Appellant's name.
+    pub name: String,
+    /// Appellant's phone.
+    pub phone: String,
+    /// Appellant's ID number.
+    pub id_number: String,
+    /// Appellant's home address.
+    pub home_address: String,
+    /// `on` when the person stays anonymous.
+    pub anonymous: String,
+    /// How many people, for a group appeal.
+    pub headcount: String,
+    /// A one-time key that makes a double-clicked post land once.
+    pub submission_key: String,
+}
+
+/// A checked appeal, ready to be numbered and stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAppeal {
+    /// How it reached us.
+    pub channel: Channel,
+    /// What is asked.
+    pub kind: AppealKind,
+    /// Category code.
+    pub category: String,
+    /// Short title.
+    pub title: String,
+    /// Full text, stored as typed (HTML is escaped on output, never stripped).
+    pub text: String,
+    /// Village or community.
+    pub region: RegionCode,
+    /// Where exactly, if given.
+    pub address: Option<String>,
+    /// Coordinates, if given.
+    pub location: Option<(f64, f64)>,
+    /// Who raised it.
+    pub appellant: Appellant,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// Attached files' metadata.
+    pub attachments: Vec<Attachment>,
+    /// One-time key against double posts.
+    pub submission_key: Option<String>,
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FieldError {
+    /// Empty but needed.
+    #[error("this field is required")]
+    Required,
+    /// Longer than allowed.
+    #[error("too long: at most {0} characters")]
+    TooLong(usize),
+    /// Not one of the allowed values.
+    #[error("please choose a value from the list")]
+    UnknownChoice,
+    /// The village does not exist in the county.
+    #[error("no such village or community in this county")]
+    UnknownVillage,
+    /// The village lies in another township.
+    #[error("this village belongs to another township")]
+    VillageNotInTownship,
+    /// A bad phone number.
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    /// A bad ID number.
+    #[error(transparent)]
+    IdNumber(#[from] IdNumberError),
+    /// A bad headcount.
+    #[error("the number of people is a whole number from 1 to 10000")]
+    Headcount,
+}
+
+impl Explain for FieldError {
+    fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (FieldError::Phone(e), _) => e.explain(lang),
+            (FieldError::IdNumber(e), _) => e.explain(lang),
+            (e, Lang::En) => e.to_string(),
+            (FieldError::Required, Lang::Zh) => "此项必填".into(),
+            (FieldError::TooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
+            (FieldError::UnknownChoice, Lang::Zh) => "请从列表中选择".into(),
+            (FieldError::UnknownVillage, Lang::Zh) => "本县没有这个村（社区）".into(),
+            (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
+            (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
+        }
+    }
+}
+
+/// All that is wrong with a form, field by field, in form order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(&'static str, FieldError)>);
+
+impl FieldErrors {
+    /// The error of one field, if any.
+    pub fn get(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, e)| e)
+    }
+
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What the form is checked against: the county's categories and villages.
+pub struct Catalog<'a> {
+    /// Categories that may be chosen.
+    pub categories: &'a [Category],
+    /// Villages and communities that exist.
+    pub villages: &'a [RegionCode],
+}
+
+/// Where the form came from, which fixes what is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The public portal: channel `web`, kind chosen by us (`help` unless given).
+    Portal,
+    /// A staff member registering a call, visit or letter: channel and kind required.
+    Staff,
+}
+
+fn trimmed(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn at_most(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> Option<String> {
+    match value {
+        Some(v) if v.chars().count() > max => {
+            errors.0.push((field, FieldError::TooLong(max)));
+            None
+        }
+        v => v,
+    }
+}
+
+impl AppealForm {
+    /// Checks the form; every problem is reported, not just the first.
+    pub fn validate(
+        &self,
+        origin: Origin,
+        catalog: &Catalog<'_>,
+        received_at: DateTime<Utc>,
+    ) -> Result<NewAppeal, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let channel = match origin {
+            Origin::Portal => Some(Channel::Web),
+            Origin::Staff => Channel::from_code(self.channel.trim()),
+        };
+        if channel.is_none() {
+            errors.0.push(("channel", FieldError::UnknownChoice));
+        }
+        let kind = match (origin, self.kind.trim()) {
+            (Origin::Portal, "") => Some(AppealKind::Help),
+            (_, k) => AppealKind::from_code(k),
+        };
+        if kind.is_none() {
+            errors.0.push(("kind", FieldError::UnknownChoice));
+        }
+        let category = self.category.trim();
+        if category.is_empty() {
+            errors.0.push(("category", FieldError::Required));
+        } else if !catalog.categories.iter().any(|c| c.code == category) {
+            errors.0.push(("category", FieldError::UnknownChoice));
+        }
+        let region = self.check_village(catalog, &mut errors);
+        let address = at_most(
+            &mut errors,
+            "address",
+            trimmed(&self.address),
+            MAX_ADDRESS_CHARS,
+        );
+        let text = trimmed(&self.text);
+        if text.is_none() {
+            errors.0.push(("text", FieldError::Required));
+        }
+        let text = at_most(&mut errors, "text", text, MAX_TEXT_CHARS);
+        let title = at_most(&mut errors, "title", trimmed(&self.title), MAX_TITLE_CHARS);
+        let appellant = self.check_appellant(&mut errors);
+        match (channel, kind, region, text, appellant) {
+            (Some(channel), Some(kind), Some(region), Some(text), Some(appellant))
+                if errors.is_empty() =>
+            {
+                let title = title.unwrap_or_else(|| title_from(&text));
+                Ok(NewAppeal {
+                    channel,
+                    kind,
+                    category: category.to_owned(),
+                    title,
+                    text,
+                    region,
+                    address,
+                    location: None,
+                    appellant,
+                    received_at,
+                    attachments: Vec::new(),
+                    submission_key: trimmed(&self.submission_key),
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    fn check_village(&self, catalog: &Catalog<'_>, errors: &mut FieldErrors) -> Option<RegionCode> {
+        if self.village.trim().is_empty() {
+            errors.0.push(("village", FieldError::Required));
+            return None;
+        }
+        let Some(village) = RegionCode::parse(&self.village)
+            .ok()
+            .filter(|v| catalog.villages.contains(v))
+        else {
+            errors.0.push(("village", FieldError::UnknownVillage));
+            return None;
+        };
+        if let Ok(town) = RegionCode::parse(&self.township)
+            && !village.is_within(&town)
+        {
+            errors.0.push(("village", FieldError::VillageNotInTownship));
+            return None;
+        }
+        Some(village)
+    }
+
+    fn check_appellant(&self, errors: &mut FieldErrors) -> Option<Appellant> {
+        let before = errors.0.len();
+        let headcount = match self.headcount.trim() {
+            "" => 1,
+            h => match h.parse::<u32>() {
+                Ok(n @ 1..=10_000) => n,
+                _ => {
+                    errors.0.push(("headcount", FieldError::Headcount));
+                    1
+                }
+            },
+        };
+        if matches!(self.anonymous.trim(), "on" | "true" | "1") {
+            return (errors.0.len() == before).then(|| Appellant {
+                headcount,
+                ..Appellant::anonymous()
+            });
+        }
+        let name = at_most(errors, "name", trimmed(&self.name), MAX_NAME_CHARS);
+        if trimmed(&self.name).is_none() {
+            errors.0.push(("name", FieldError::Required));
+        }
+        let phone = match trimmed(&self.phone) {
+            None => {
+                errors.0.push(("phone", FieldError::Required));
+                None
+            }
+            Some(p) => Phone::parse(&p)
+                .map_err(|e| errors.0.push(("phone", e.into())))
+                .ok(),
+        };
+        let id_number = trimmed(&self.id_number).and_then(|i| {
+            IdNumber::parse(&i)
+                .map_err(|e| errors.0.push(("id_number", e.into())))
+                .ok()
+        });
+        let home_address = at_most(
+            errors,
+            "home_address",
+            trimmed(&self.home_address),
+            MAX_ADDRESS_CHARS,
+        );
+        (errors.0.len() == before).then_some(Appellant {
+            name,
+            phone,
+            id_number,
+            address: home_address,
+            headcount,
+            representatives: Vec::new(),
+        })
+    }
+}
+
+/// A title cut from the first line of the text.
+fn title_from(text: &str) -> String {
+    let first_line = text.lines().next().unwrap_or(text);
+    let mut title: String = first_line.chars().take(MAX_TITLE_CHARS.min(30)).collect();
+    if first_line.chars().count() > title.chars().count() {
+        title.push('…');
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+    use rstest::rstest;
+
+    fn catalog_data() -> (Vec<Category>, Vec<RegionCode>) {
+        let cats = vec![Category {
+            code: "gongre".into(),
+            name: "供热".into(),
+            name_en: "Heating".into(),
+            unit: "zjj".into(),
+            days: 3,
+        }];
+        let villages = vec![
+            RegionCode::parse("370999001001").expect("valid"),
+            RegionCode::parse("370999002001").expect("valid"),
+        ];
+        (cats, villages)
+    }
+
+    fn good_form() -> AppealForm {
+        AppealForm {
+            category: "gongre".into(),
+            township: "370999001000".into(),
+            village: "370999001001".into(),
+            text: "暖气不热，室内只有12度".into(),
+            name: "张三丰".into(),
+            phone: "13800138000".into(),
+            ..AppealForm::default()
+        }
+    }
+
+    fn check(form: &AppealForm) -> Result<NewAppeal, FieldErrors> {
+        let (cats, villages) = catalog_data();
+        let catalog = Catalog {
+            categories: &cats,
+            villages: &villages,
+        };
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 29, 8, 0, 0)
+            .single()
+            .expect("time");
+        form.validate(Origin::Portal, &catalog, at)
+    }
+
+    #[test]
+    fn a_good_portal_form_becomes_a_web_appeal_with_a_title() {
+        let a = check(&good_form()).expect("valid");
+        assert_eq!(a.channel, Channel::Web);
+        assert_eq!(a.kind, AppealKind::Help);
+        assert_eq!(a.title, "暖气不热，室内只有12度");
+        assert_eq!(
+            a.appellant.phone.map(|p| p.masked()),
+            Some("138****8000".into())
+        );
+    }
+
+    #[rstest]
+    #[case::empty_text(AppealForm { text: "  ".into(), ..good_form() }, "text", FieldError::Required)]
+    #[case::long_text(AppealForm { text: "字".repeat(5001), ..good_form() }, "text", FieldError::TooLong(5000))]
+    #[case::bad_phone(AppealForm { phone: "12345".into(), ..good_form() }, "phone", FieldError::Phone(PhoneError))]
+    #[case::bad_id(AppealForm { id_number: "110105194912310021".into(), ..good_form() }, "id_number", FieldError::IdNumber(IdNumberError::CheckDigit))]
+    #[case::unknown_village(AppealForm { village: "370999001099".into(), ..good_form() }, "village", FieldError::UnknownVillage)]
+    #[case::wrong_township(AppealForm { village: "370999002001".into(), ..good_form() }, "village", FieldError::VillageNotInTownship)]
+    #[case::unknown_category(AppealForm { category: "xx".into(), ..good_form() }, "category", FieldError::UnknownChoice)]
+    #[case::no_name(AppealForm { name: "".into(), ..good_form() }, "name", FieldError::Required)]
+    #[case::bad_headcount(AppealForm { headcount: "0".into(), ..good_form() }, "headcount", FieldError::Headcount)]
+    fn bad_input_names_the_field(
+        #[case] form: AppealForm,
+        #[case] field: &str,
+        #[case] error: FieldError,
+    ) {
+        let errors = check(&form).expect_err("must be refused");
+        assert_eq!(errors.get(field), Some(&error), "{errors:?}");
+        assert!(!error.explain(Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn exactly_5000_characters_and_html_are_accepted_as_text() {
+        let html = format!("<script>alert(1)</script>{}", "字".repeat(4975));
+        let a = check(&AppealForm {
+            text: html.clone(),
+            ..good_form()
+        })
+        .expect("valid");
+        assert_eq!(a.text, html);
+    }
+
+    #[test]
+    fn anonymous_drops_name_and_phone_even_if_typed_badly() {
+        let form = AppealForm {
+            anonymous: "on".into(),
+            phone: "bad".into(),
+            ..good_form()
+        };
+        let a = check(&form).expect("valid");
+        assert!(a.appellant.is_anonymous());
+    }
+
+    proptest! {
+        #[test]
+        fn any_nonblank_text_up_to_the_limit_is_kept_verbatim_after_trimming(text in "\\PC{1,300}") {
+            let form = AppealForm { text: text.clone(), ..good_form() };
+            match check(&form) {
+                Ok(a) => {
+                    prop_assert_eq!(a.text, text.trim());
+                    prop_assert!(a.title.chars().count() <= 31);
+                }
+                Err(e) => prop_assert_eq!(e.get("text"), Some(&FieldError::Required)),
+            }
+        }
+    }
+}

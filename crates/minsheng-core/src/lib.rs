@@ -1,0 +1,22 @@
+//! Minsheng's pure domain: regions, units, staff, appellants, appeals, numbering and
+//! masking. Nothing here performs I/O: time, randomness, the calendar and the rules come
+//! in as arguments, and functions return values and decisions.
+//!
+//! This crate must not depend on tokio, sqlx, axum or any other I/O crate.
+#![warn(missing_docs)]
+
+pub mod appeal;
+pub mod appellant;
+pub mod category;
+pub mod i18n;
+pub mod intake;
+pub mod mask;
+pub mod region;
+pub mod staff;
+pub mod unit;
+
+pub use appeal::{AppealKind, AppealNo, Channel, Status, TrackingCode};
+pub use appellant::{IdNumber, Phone};
+pub use i18n::Lang;
+pub use region::{RegionCode, RegionLevel};
+pub use staff::Role;

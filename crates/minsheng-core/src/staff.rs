@@ -1,0 +1,237 @@
+//! Staff, their roles, and what each of them may see.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::i18n::{Explain, Lang, pick};
+use crate::region::RegionCode;
+
+/// A role a staff member holds; one person may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// 话务员: registers hotline, visit and letter appeals.
+    CallTaker,
+    /// 派单员: routes appeals to units.
+    Dispatcher,
+    /// 承办人: handles appeals for a unit.
+    Handler,
+    /// 单位负责人: approves within a unit.
+    UnitHead,
+    /// 领导: receives visitors, takes charge of key cases.
+    Leader,
+    /// 督办员: supervises overdue or stuck cases.
+    Supervisor,
+    /// 网格员: works a grid.
+    GridWorker,
+    /// 审计员: reads the audit trail.
+    Auditor,
+    /// 系统管理员
+    Admin,
+}
+
+impl Role {
+    /// All roles, in display order.
+    pub const ALL: [Role; 9] = [
+        Role::CallTaker,
+        Role::Dispatcher,
+        Role::Handler,
+        Role::UnitHead,
+        Role::Leader,
+        Role::Supervisor,
+        Role::GridWorker,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    /// The stable identifier stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::CallTaker => "call_taker",
+            Role::Dispatcher => "dispatcher",
+            Role::Handler => "handler",
+            Role::UnitHead => "unit_head",
+            Role::Leader => "leader",
+            Role::Supervisor => "supervisor",
+            Role::GridWorker => "grid_worker",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the stored identifier.
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Name of the role in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::CallTaker => pick(lang, "话务员", "call-taker"),
+            Role::Dispatcher => pick(lang, "派单员", "dispatcher"),
+            Role::Handler => pick(lang, "承办人", "handler"),
+            Role::UnitHead => pick(lang, "单位负责人", "unit head"),
+            Role::Leader => pick(lang, "领导", "leader"),
+            Role::Supervisor => pick(lang, "督办员", "supervisor"),
+            Role::GridWorker => pick(lang, "网格员", "grid worker"),
+            Role::Auditor => pick(lang, "审计员", "auditor"),
+            Role::Admin => pick(lang, "管理员", "administrator"),
+        }
+    }
+
+    /// Whether the role looks across a whole region rather than at one unit's cases.
+    fn sees_region(self) -> bool {
+        matches!(
+            self,
+            Role::CallTaker
+                | Role::Dispatcher
+                | Role::Leader
+                | Role::Supervisor
+                | Role::Auditor
+                | Role::Admin
+        )
+    }
+
+    /// Whether the role may register appeals on behalf of callers and visitors.
+    pub fn registers_appeals(self) -> bool {
+        matches!(self, Role::CallTaker | Role::Dispatcher | Role::Admin)
+    }
+}
+
+/// A login name: 3–32 characters of lowercase ASCII letters, digits, `.`, `_` or `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+/// Why a login name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("a login name has 3 to 32 lowercase letters, digits, '.', '_' or '-'")]
+pub struct UsernameError;
+
+impl Explain for UsernameError {
+    fn explain(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => "登录名应为3至32位小写字母、数字或 . _ -".into(),
+            Lang::En => self.to_string(),
+        }
+    }
+}
+
+impl Username {
+    /// Parses a login name; upper case is folded to lower case.
+    pub fn parse(s: &str) -> Result<Self, UsernameError> {
+        let s = s.trim().to_ascii_lowercase();
+        let ok = (3..=32).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if ok {
+            Ok(Username(s))
+        } else {
+            Err(UsernameError)
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A staff member as the application sees them after login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    /// Database id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// Home unit.
+    pub unit_id: i64,
+    /// Roles held.
+    pub roles: Vec<Role>,
+}
+
+impl Staff {
+    /// Whether the staff member holds the role.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// What the staff member may see, given their home unit's jurisdiction.
+    pub fn scope(&self, unit_jurisdiction: &[RegionCode]) -> Scope {
+        let regions = if self.roles.iter().any(|r| r.sees_region()) {
+            unit_jurisdiction.to_vec()
+        } else {
+            Vec::new()
+        };
+        Scope {
+            regions,
+            units: vec![self.unit_id],
+        }
+    }
+}
+
+/// The appeals a staff member may see: those placed inside one of `regions`, and those
+/// handled by one of `units`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    /// Regions seen whole.
+    pub regions: Vec<RegionCode>,
+    /// Units whose cases are seen.
+    pub units: Vec<i64>,
+}
+
+impl Scope {
+    /// Whether an appeal placed in `region` and handled by `unit` is visible.
+    pub fn allows(&self, region: &RegionCode, unit: Option<i64>) -> bool {
+        self.regions.iter().any(|r| region.is_within(r))
+            || unit.is_some_and(|u| self.units.contains(&u))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(roles: Vec<Role>) -> Staff {
+        Staff {
+            id: 1,
+            username: "x.handler".into(),
+            display_name: "X".into(),
+            unit_id: 7,
+            roles,
+        }
+    }
+
+    #[test]
+    fn a_handler_sees_only_their_units_cases() {
+        let county = RegionCode::parse("370999000000").expect("valid");
+        let village = RegionCode::parse("370999001001").expect("valid");
+        let scope = staff(vec![Role::Handler]).scope(std::slice::from_ref(&county));
+        assert!(scope.allows(&village, Some(7)));
+        assert!(!scope.allows(&village, Some(8)));
+        assert!(!scope.allows(&village, None));
+    }
+
+    #[test]
+    fn a_leader_sees_the_whole_jurisdiction_and_nothing_outside() {
+        let town = RegionCode::parse("370999001000").expect("valid");
+        let inside = RegionCode::parse("370999001001").expect("valid");
+        let outside = RegionCode::parse("370999002001").expect("valid");
+        let scope = staff(vec![Role::Leader]).scope(&[town]);
+        assert!(scope.allows(&inside, Some(99)));
+        assert!(!scope.allows(&outside, Some(99)));
+    }
+
+    #[test]
+    fn usernames_are_folded_and_checked() {
+        assert_eq!(
+            Username::parse(" ZJJ.Handler ").map(|u| u.as_str().to_owned()),
+            Ok("zjj.handler".to_owned())
+        );
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("张三").is_err());
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+    }
+}

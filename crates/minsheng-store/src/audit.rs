@@ -1,0 +1,170 @@
+//! The audit chain: every state change appends a record whose SHA-256 covers the
+//! previous record's hash and a canonical encoding of the change.
+//!
+//! Canonical encoding: the JSON array `[seq, at, actor_id, action, appeal_id, data]`,
+//! with `at` as `YYYY-MM-DDTHH:MM:SS.ffffffZ` and `data`'s object keys sorted (serde_json
+//! sorts map keys). The hash is SHA-256 over `prev_hash`, a newline, and that encoding,
+//! written as lowercase hex. The first record's `prev_hash` is 64 zeros.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One change, as it goes into the chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (staff id), if a person.
+    pub actor_id: Option<i64>,
+    /// What, e.g. `appeal.register`.
+    pub action: String,
+    /// Which appeal, if any.
+    pub appeal_id: Option<i64>,
+    /// The change itself; never personal data in clear.
+    pub data: Value,
+}
+
+impl AuditEntry {
+    /// The canonical encoding the hash covers.
+    pub fn canonical(&self) -> String {
+        serde_json::json!([
+            self.seq,
+            self.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            self.actor_id,
+            self.action,
+            self.appeal_id,
+            self.data,
+        ])
+        .to_string()
+    }
+
+    /// The record's hash given the previous record's.
+    pub fn hash(&self, prev_hash: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(prev_hash.as_bytes());
+        h.update(b"\n");
+        h.update(self.canonical().as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// A stored record: the entry, its data as stored text, and the hashes as stored.
+#[derive(Debug, Clone)]
+pub struct StoredAudit {
+    /// The entry with `data` as stored (it is parsed again when checking).
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor_id: Option<i64>,
+    /// What.
+    pub action: String,
+    /// Which appeal.
+    pub appeal_id: Option<i64>,
+    /// The data column as stored.
+    pub data: String,
+    /// The stored previous hash.
+    pub prev_hash: String,
+    /// The stored hash.
+    pub hash: String,
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Records read.
+    pub records: u64,
+    /// The first record found bad and why, if any.
+    pub first_bad: Option<(i64, String)>,
+}
+
+/// Checks one stored record against the previous hash and expected position; returns why
+/// it is bad, or `None`.
+pub fn check(record: &StoredAudit, expected_seq: i64, prev_hash: &str) -> Option<String> {
+    if record.seq != expected_seq {
+        return Some(format!(
+            "expected record {expected_seq}, found {} (a record is missing)",
+            record.seq
+        ));
+    }
+    if record.prev_hash != prev_hash {
+        return Some("its previous-hash does not match the record before it".into());
+    }
+    let Ok(data) = serde_json::from_str::<Value>(&record.data) else {
+        return Some("its data is not valid JSON".into());
+    };
+    let entry = AuditEntry {
+        seq: record.seq,
+        at: record.at,
+        actor_id: record.actor_id,
+        action: record.action.clone(),
+        appeal_id: record.appeal_id,
+        data,
+    };
+    if entry.hash(prev_hash) != record.hash {
+        return Some("its content does not match its hash (edited after writing)".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(seq: i64) -> AuditEntry {
+        AuditEntry {
+            seq,
+            at: Utc
+                .with_ymd_and_hms(2026, 11, 29, 8, 0, 0)
+                .single()
+                .expect("time"),
+            actor_id: Some(3),
+            action: "appeal.register".into(),
+            appeal_id: Some(seq),
+            data: serde_json::json!({"z": 1, "a": "供热"}),
+        }
+    }
+
+    #[test]
+    fn canonical_form_sorts_keys_and_fixes_time_precision() {
+        assert_eq!(
+            entry(1).canonical(),
+            r#"[1,"2026-11-29T08:00:00.000000Z",3,"appeal.register",1,{"a":"供热","z":1}]"#
+        );
+    }
+
+    #[test]
+    fn any_edit_breaks_the_record() {
+        let e = entry(1);
+        let stored = StoredAudit {
+            seq: 1,
+            at: e.at,
+            actor_id: e.actor_id,
+            action: e.action.clone(),
+            appeal_id: e.appeal_id,
+            data: e.data.to_string(),
+            prev_hash: GENESIS.into(),
+            hash: e.hash(GENESIS),
+        };
+        assert_eq!(check(&stored, 1, GENESIS), None);
+        let edited = StoredAudit {
+            data: r#"{"a":"供水","z":1}"#.into(),
+            ..stored.clone()
+        };
+        assert!(check(&edited, 1, GENESIS).is_some());
+        let moved = StoredAudit {
+            actor_id: Some(4),
+            ..stored.clone()
+        };
+        assert!(check(&moved, 1, GENESIS).is_some());
+        assert!(check(&stored, 2, GENESIS).is_some());
+        assert!(check(&stored, 1, &"1".repeat(64)).is_some());
+    }
+}

@@ -1,0 +1,338 @@
+//! Persistence for Minsheng: one [`Store`] trait with a SQLite backend (the embedded
+//! default) and a PostgreSQL backend (production), migrations for each, the audit
+//! chain, and encryption of personal data.
+//!
+//! This crate owns SQL; it must not depend on axum or any HTTP crate. Business decisions
+//! (validation, routing, masking) come from `minsheng-core`; this crate persists them.
+//!
+//! Error rule: every method returns [`StoreError`]; `sqlx::Error` is mapped once, in
+//! `From<sqlx::Error>`, so a unique violation becomes `Conflict` and a missing row
+//! `NotFound` everywhere.
+
+pub mod audit;
+pub mod crypto;
+mod sql;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use minsheng_core::appeal::{Event, Status};
+use minsheng_core::appellant::Appellant;
+use minsheng_core::category::Category;
+use minsheng_core::intake::NewAppeal;
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::staff::{Role, Scope, Staff};
+use minsheng_core::unit::{NewUnit, Unit};
+use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
+use thiserror::Error;
+
+pub use audit::AuditReport;
+pub use crypto::{DataKey, Keyring};
+
+/// What can go wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Anything else: the database is down, a migration failed, data is corrupt.
+    #[error(transparent)]
+    Other(#[from] anyhow_like::BoxError),
+}
+
+/// A boxed error without pulling anyhow into the library.
+pub mod anyhow_like {
+    /// Any error, boxed.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct BoxError(pub Box<dyn std::error::Error + Send + Sync>);
+}
+
+impl StoreError {
+    fn other(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+        StoreError::Other(anyhow_like::BoxError(Box::new(e)))
+    }
+
+    fn msg(s: impl Into<String>) -> StoreError {
+        StoreError::Other(anyhow_like::BoxError(s.into().into()))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_owned())
+            }
+            e => StoreError::other(e),
+        }
+    }
+}
+
+impl From<crypto::CryptoError> for StoreError {
+    fn from(e: crypto::CryptoError) -> StoreError {
+        StoreError::other(e)
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The current time as stored: UTC, truncated to microseconds so it round-trips exactly
+/// through both backends.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A staff member to be created.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    /// Login name (already checked).
+    pub username: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// Key of the home unit.
+    pub unit_key: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// Where a new appeal goes and by when, decided before it is stored.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The checked appeal.
+    pub appeal: NewAppeal,
+    /// Key of the unit it is dispatched to, if routed at once.
+    pub handler_unit_key: Option<String>,
+    /// When it is due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The staff member who registered it, if not the appellant.
+    pub actor_id: Option<i64>,
+}
+
+/// What the appellant is told after submitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Database id.
+    pub id: i64,
+    /// The number to read aloud.
+    pub no: AppealNo,
+    /// The public tracking code.
+    pub tracking_code: TrackingCode,
+    /// Whether this was a repeated post of an appeal already stored.
+    pub duplicate: bool,
+}
+
+/// One row of a list: no personal data beyond masks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppealSummary {
+    /// Database id.
+    pub id: i64,
+    /// Number.
+    pub no: AppealNo,
+    /// Title.
+    pub title: String,
+    /// Category code.
+    pub category: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Kind.
+    pub kind: AppealKind,
+    /// Status.
+    pub status: Status,
+    /// Village or community.
+    pub region_code: RegionCode,
+    /// Handling unit.
+    pub handler_unit_id: Option<i64>,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Masked name (张**), if any.
+    pub name_mask: Option<String>,
+    /// Masked phone (138****1234), if any.
+    pub phone_mask: Option<String>,
+    /// People the appeal speaks for.
+    pub headcount: i64,
+}
+
+/// Everything about one appeal, for staff allowed to see it.
+#[derive(Debug, Clone)]
+pub struct AppealDetail {
+    /// The list fields.
+    pub summary: AppealSummary,
+    /// Public tracking code.
+    pub tracking_code: TrackingCode,
+    /// Full text.
+    pub text: String,
+    /// Where exactly.
+    pub address: Option<String>,
+    /// The appellant, decrypted.
+    pub appellant: Appellant,
+    /// Full timeline.
+    pub events: Vec<Event>,
+}
+
+/// What anyone holding the tracking code may see.
+#[derive(Debug, Clone)]
+pub struct PublicView {
+    /// Number.
+    pub no: AppealNo,
+    /// Category code.
+    pub category: String,
+    /// Status.
+    pub status: Status,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Public timeline entries only.
+    pub events: Vec<Event>,
+}
+
+/// Inbox filters; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only within this township.
+    pub township: Option<RegionCode>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Received at or after this instant.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before this instant.
+    pub received_before: Option<DateTime<Utc>>,
+    /// An appeal number, or part of one.
+    pub number: Option<String>,
+}
+
+/// Which appeals a list covers.
+#[derive(Debug, Clone)]
+pub enum ListScope {
+    /// Those handled by one unit (an inbox).
+    Unit(i64),
+    /// Everything a staff member may see.
+    Visible(Scope),
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Rows in all pages.
+    pub total: i64,
+    /// This page, from 1.
+    pub page: i64,
+    /// Rows per page.
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1).
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Counts for a quick overview.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Regions of every level.
+    pub regions: i64,
+    /// Units.
+    pub units: i64,
+    /// Staff.
+    pub staff: i64,
+    /// Appeals.
+    pub appeals: i64,
+}
+
+/// Everything Minsheng keeps. One implementation per database; the web layer holds it as
+/// `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Answers when the database answers.
+    async fn ping(&self) -> Result<()>;
+    /// How much is stored.
+    async fn counts(&self) -> Result<Counts>;
+
+    /// Adds regions; parents must come before children.
+    async fn insert_regions(&self, regions: &[Region]) -> Result<()>;
+    /// The county (root region), if set up.
+    async fn county(&self) -> Result<Option<Region>>;
+    /// Direct children of a region, by code.
+    async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>>;
+    /// All villages and communities, by code.
+    async fn villages(&self) -> Result<Vec<Region>>;
+
+    /// Adds units; parents must come before children.
+    async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>>;
+    /// All units, by id.
+    async fn units(&self) -> Result<Vec<Unit>>;
+    /// One unit.
+    async fn unit(&self, id: i64) -> Result<Unit>;
+
+    /// Adds or replaces categories, keeping the given order.
+    async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
+    /// All categories in display order.
+    async fn categories(&self) -> Result<Vec<Category>>;
+
+    /// Adds a staff member; a taken login name is a `Conflict`.
+    async fn create_staff(&self, staff: &NewStaff) -> Result<i64>;
+    /// A staff member and their password hash, by login name.
+    async fn staff_by_username(&self, username: &str) -> Result<Option<(Staff, String)>>;
+
+    /// Stores a session for `staff_id` under the hash of its token.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The staff member of an unexpired session.
+    async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Numbers, encrypts and stores appeals with their first events and audit records,
+    /// all in one transaction. A repeated submission key returns the earlier receipt.
+    async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Receipt>>;
+    /// A list page, sorted by due time then received time.
+    async fn list_appeals(
+        &self,
+        scope: &ListScope,
+        filter: &InboxFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<AppealSummary>>;
+    /// One appeal in full, decrypted.
+    async fn appeal(&self, no: &AppealNo) -> Result<AppealDetail>;
+    /// The public view by tracking code.
+    async fn public_view(&self, code: &TrackingCode) -> Result<PublicView>;
+    /// Earlier appeals from a phone number, newest first, within a scope.
+    async fn appeals_by_phone(
+        &self,
+        phone: &minsheng_core::Phone,
+        scope: &Scope,
+    ) -> Result<Vec<AppealSummary>>;
+
+    /// Walks the audit chain from the start.
+    async fn verify_audit(&self) -> Result<AuditReport>;
+}
+
+/// Opens the database named by `url` (`sqlite://…` or `postgres://…`), creating a SQLite
+/// file on first use, and applies migrations.
+pub async fn open(url: &str, keyring: Keyring) -> Result<Arc<dyn Store>> {
+    sql::open(url, keyring).await
+}

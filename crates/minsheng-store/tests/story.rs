@@ -1,0 +1,559 @@
+//! The store story: one sequence of operations run on SQLite always and on PostgreSQL
+//! when `MINSHENG_TEST_PG_URL` is set (CI always sets it). Each run gets its own
+//! database (a temporary SQLite file, or a fresh PostgreSQL schema dropped afterwards).
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use minsheng_core::appellant::{Appellant, IdNumber};
+use minsheng_core::category::{CountyTemplate, DEFAULT_TEMPLATE_JSON};
+use minsheng_core::intake::NewAppeal;
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::staff::{Role, Scope};
+use minsheng_core::unit::{NewUnit, UnitKind};
+use minsheng_core::{AppealKind, AppealNo, Channel, Phone, Status};
+use minsheng_store::{
+    DataKey, InboxFilter, Keyring, ListScope, NewStaff, Registration, Store, StoreError,
+};
+use sqlx::Connection;
+
+fn keyring() -> Keyring {
+    Keyring::new(DataKey::from_hex(&"5a".repeat(32)).expect("key"))
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).expect("valid code")
+}
+
+/// A raw connection for tampering, the way an attacker with file access would.
+enum Raw {
+    Sqlite(String),
+    Pg(String),
+}
+
+impl Raw {
+    async fn exec(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(url) => {
+                let mut c = sqlx::SqliteConnection::connect(url)
+                    .await
+                    .expect("raw sqlite");
+                sqlx::query(sql).execute(&mut c).await.expect("raw sql");
+            }
+            Raw::Pg(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("raw pg");
+                sqlx::query(sql).execute(&mut c).await.expect("raw sql");
+            }
+        }
+    }
+}
+
+fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&str>) -> NewAppeal {
+    let received_at = Utc
+        .with_ymd_and_hms(2026, 11, 20, 2, 0, 0)
+        .single()
+        .expect("time")
+        - Duration::days(days_ago);
+    NewAppeal {
+        channel: Channel::Hotline,
+        kind: AppealKind::Complaint,
+        category: category.into(),
+        title: "暖气不热".into(),
+        text: "<b>暖气</b>不热，室内只有12度".into(),
+        region: village.clone(),
+        address: Some("建设路1号".into()),
+        location: None,
+        appellant: Appellant {
+            name: phone.map(|_| "张三丰".to_owned()),
+            phone: phone.map(|p| Phone::parse(p).expect("phone")),
+            id_number: phone.map(|_| IdNumber::parse("11010519491231002X").expect("id")),
+            address: phone.map(|_| "临河县建设路18号".to_owned()),
+            headcount: 1,
+            representatives: vec![],
+        },
+        received_at,
+        attachments: vec![],
+        submission_key: None,
+    }
+}
+
+fn registration(a: NewAppeal, unit: &str, due_days: i64) -> Registration {
+    let due_at = Some(a.received_at + Duration::days(due_days));
+    Registration {
+        appeal: a,
+        handler_unit_key: Some(unit.into()),
+        due_at,
+        actor_id: None,
+    }
+}
+
+async fn story(store: Arc<dyn Store>, raw: Raw) {
+    store.ping().await.expect("ping");
+    assert_eq!(store.counts().await.expect("counts").appeals, 0);
+    assert!(store.county().await.expect("county").is_none());
+
+    // Regions: county, two townships, three villages.
+    let county = code("370999000000");
+    let t1 = RegionCode::township(&county, 1);
+    let t2 = RegionCode::township(&county, 2);
+    let v11 = RegionCode::village(&t1, 1);
+    let v12 = RegionCode::village(&t1, 2);
+    let v21 = RegionCode::village(&t2, 1);
+    let regions = vec![
+        Region {
+            code: county.clone(),
+            name: "澄河县".into(),
+        },
+        Region {
+            code: t1.clone(),
+            name: "城关街道".into(),
+        },
+        Region {
+            code: t2.clone(),
+            name: "柳林镇".into(),
+        },
+        Region {
+            code: v11.clone(),
+            name: "王家庄村".into(),
+        },
+        Region {
+            code: v12.clone(),
+            name: "幸福社区".into(),
+        },
+        Region {
+            code: v21.clone(),
+            name: "李官屯村".into(),
+        },
+    ];
+    store.insert_regions(&regions).await.expect("regions");
+    assert_eq!(
+        store.county().await.expect("county").map(|r| r.name),
+        Some("澄河县".into())
+    );
+    let towns = store.children(&county).await.expect("children");
+    assert_eq!(
+        towns.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["城关街道", "柳林镇"]
+    );
+    assert_eq!(store.villages().await.expect("villages").len(), 3);
+
+    // Units and categories from the shipped template, plus a township government.
+    let template: CountyTemplate = serde_json::from_str(DEFAULT_TEMPLATE_JSON).expect("template");
+    let mut units: Vec<NewUnit> = template
+        .units
+        .iter()
+        .map(|u| NewUnit {
+            key: u.key.clone(),
+            name: u.name.clone(),
+            kind: u.kind(),
+            parent_key: None,
+            jurisdiction: vec![county.clone()],
+        })
+        .collect();
+    units.push(NewUnit {
+        key: "t1".into(),
+        name: "城关街道办事处".into(),
+        kind: UnitKind::TownshipGovernment,
+        parent_key: Some("qzgzb".into()),
+        jurisdiction: vec![t1.clone()],
+    });
+    let created = store.insert_units(&units).await.expect("units");
+    assert_eq!(created.len(), units.len());
+    let all_units = store.units().await.expect("units");
+    let zjj = all_units
+        .iter()
+        .find(|u| u.key == "zjj")
+        .expect("zjj")
+        .clone();
+    let slj = all_units
+        .iter()
+        .find(|u| u.key == "slj")
+        .expect("slj")
+        .clone();
+    let t1_gov = all_units.iter().find(|u| u.key == "t1").expect("t1");
+    assert_eq!(t1_gov.jurisdiction, vec![t1.clone()]);
+    assert!(t1_gov.parent_id.is_some());
+    assert_eq!(store.unit(zjj.id).await.expect("unit").name, zjj.name);
+    assert!(matches!(store.unit(-1).await, Err(StoreError::NotFound)));
+    store
+        .upsert_categories(&template.categories)
+        .await
+        .expect("categories");
+    store
+        .upsert_categories(&template.categories)
+        .await
+        .expect("upsert is idempotent");
+    let cats = store.categories().await.expect("categories");
+    assert_eq!(cats.len(), template.categories.len());
+    assert_eq!(cats[1].code, "gongre", "display order kept");
+
+    // Staff: roles round-trip, a taken name is a conflict.
+    let handler = NewStaff {
+        username: "zjj.handler".into(),
+        display_name: "王承办".into(),
+        unit_key: "zjj".into(),
+        roles: vec![Role::Handler, Role::UnitHead],
+        password_hash: "$argon2id$fake".into(),
+    };
+    let hid = store.create_staff(&handler).await.expect("staff");
+    assert!(matches!(
+        store.create_staff(&handler).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (staff, hash) = store
+        .staff_by_username("zjj.handler")
+        .await
+        .expect("q")
+        .expect("found");
+    assert_eq!((staff.id, hash.as_str()), (hid, "$argon2id$fake"));
+    assert_eq!(staff.roles, vec![Role::Handler, Role::UnitHead]);
+    assert!(
+        store
+            .staff_by_username("nobody")
+            .await
+            .expect("q")
+            .is_none()
+    );
+
+    // Sessions: live, expired, deleted.
+    let now = Utc::now();
+    store
+        .create_session("tok-live", hid, now + Duration::hours(8))
+        .await
+        .expect("session");
+    store
+        .create_session("tok-old", hid, now - Duration::hours(1))
+        .await
+        .expect("session");
+    assert_eq!(
+        store
+            .session_staff("tok-live", now)
+            .await
+            .expect("q")
+            .map(|s| s.id),
+        Some(hid)
+    );
+    assert!(
+        store
+            .session_staff("tok-old", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    store.delete_session("tok-live").await.expect("delete");
+    assert!(
+        store
+            .session_staff("tok-live", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+
+    // Appeals: gapless numbers, due-ordered inbox, duplicate posts land once.
+    let mut keyed = appeal(&v11, "gongre", 1, Some("13800138000"));
+    keyed.submission_key = Some("form-123".into());
+    let receipts = store
+        .register_appeals(&[
+            registration(appeal(&v11, "gongre", 3, None), "zjj", 10),
+            registration(keyed.clone(), "zjj", 2),
+            registration(appeal(&v21, "gongshui", 2, Some("13900139000")), "slj", 5),
+        ])
+        .await
+        .expect("register");
+    let numbers: Vec<&str> = receipts.iter().map(|r| r.no.as_str()).collect();
+    assert_eq!(numbers, ["MS2026-000001", "MS2026-000002", "MS2026-000003"]);
+    assert!(receipts.iter().all(|r| !r.duplicate));
+    let again = store
+        .register_appeals(&[registration(keyed, "zjj", 2)])
+        .await
+        .expect("again");
+    assert!(again[0].duplicate);
+    assert_eq!(again[0].no, receipts[1].no);
+    assert_eq!(again[0].tracking_code, receipts[1].tracking_code);
+
+    // A failing batch leaves no row and no gap in the numbers.
+    let before = store.counts().await.expect("counts");
+    let bad = store
+        .register_appeals(&[
+            registration(appeal(&v12, "gongre", 0, None), "zjj", 3),
+            registration(appeal(&v12, "gongre", 0, None), "no-such-unit", 3),
+        ])
+        .await;
+    assert!(bad.is_err());
+    assert_eq!(store.counts().await.expect("counts"), before);
+    let next = store
+        .register_appeals(&[registration(appeal(&v12, "gongre", 0, None), "zjj", 3)])
+        .await
+        .expect("next");
+    assert_eq!(next[0].no.as_str(), "MS2026-000004");
+    // A new year starts again at 1.
+    let mut new_year = appeal(&v12, "gongre", 0, None);
+    new_year.received_at = Utc
+        .with_ymd_and_hms(2026, 12, 31, 16, 30, 0)
+        .single()
+        .expect("time");
+    let ny = store
+        .register_appeals(&[registration(new_year, "zjj", 3)])
+        .await
+        .expect("ny");
+    assert_eq!(
+        ny[0].no.as_str(),
+        "MS2027-000001",
+        "the year is China's calendar year"
+    );
+
+    // The inbox: only the unit's appeals, soonest due first.
+    let inbox = store
+        .list_appeals(&ListScope::Unit(zjj.id), &InboxFilter::default(), 1, 50)
+        .await
+        .expect("inbox");
+    assert_eq!(inbox.total, 4);
+    let due: Vec<_> = inbox.items.iter().map(|a| a.due_at).collect();
+    assert!(
+        due.windows(2).all(|w| w[0] <= w[1]),
+        "sorted by due: {due:?}"
+    );
+    assert_eq!(inbox.items[0].no, receipts[1].no);
+    assert_eq!(inbox.items[0].phone_mask.as_deref(), Some("138****8000"));
+    assert_eq!(inbox.items[0].name_mask.as_deref(), Some("张**"));
+    assert_eq!(inbox.items[0].status, Status::Dispatched);
+    let paged = store
+        .list_appeals(&ListScope::Unit(zjj.id), &InboxFilter::default(), 2, 3)
+        .await
+        .expect("page 2");
+    assert_eq!((paged.items.len(), paged.pages()), (1, 2));
+    let filtered = |f: InboxFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .list_appeals(&ListScope::Unit(zjj.id), &f, 1, 50)
+                .await
+                .expect("filter")
+                .total
+        }
+    };
+    assert_eq!(
+        filtered(InboxFilter {
+            township: Some(t2.clone()),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        filtered(InboxFilter {
+            number: Some("ms2026-000002".into()),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        filtered(InboxFilter {
+            category: Some("gongshui".into()),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        filtered(InboxFilter {
+            channel: Some(Channel::Web),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        filtered(InboxFilter {
+            status: Some(Status::Dispatched),
+            ..Default::default()
+        })
+        .await,
+        4
+    );
+    let nov19 = Utc
+        .with_ymd_and_hms(2026, 11, 19, 0, 0, 0)
+        .single()
+        .expect("time");
+    assert_eq!(
+        filtered(InboxFilter {
+            received_from: Some(nov19),
+            ..Default::default()
+        })
+        .await,
+        3
+    );
+    assert_eq!(
+        filtered(InboxFilter {
+            received_before: Some(nov19),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+
+    // Scopes: a township leader sees township 1 only; a handler sees the unit only.
+    let town_scope = Scope {
+        regions: vec![t1.clone()],
+        units: vec![],
+    };
+    let seen = store
+        .list_appeals(
+            &ListScope::Visible(town_scope.clone()),
+            &InboxFilter::default(),
+            1,
+            50,
+        )
+        .await
+        .expect("visible");
+    assert!(seen.items.iter().all(|a| a.region_code.is_within(&t1)));
+    assert_eq!(seen.total, 4);
+    let slj_scope = Scope {
+        regions: vec![],
+        units: vec![slj.id],
+    };
+    let seen = store
+        .list_appeals(
+            &ListScope::Visible(slj_scope.clone()),
+            &InboxFilter::default(),
+            1,
+            50,
+        )
+        .await
+        .expect("visible");
+    assert_eq!(
+        seen.items.iter().map(|a| a.no.as_str()).collect::<Vec<_>>(),
+        ["MS2026-000003"]
+    );
+
+    // The appeal page decrypts; the public view shows no people.
+    let detail = store.appeal(&receipts[1].no).await.expect("detail");
+    assert_eq!(
+        detail.appellant.phone.as_ref().map(Phone::as_str),
+        Some("13800138000")
+    );
+    assert_eq!(detail.appellant.name.as_deref(), Some("张三丰"));
+    assert_eq!(
+        detail.appellant.address.as_deref(),
+        Some("临河县建设路18号")
+    );
+    assert_eq!(detail.text, "<b>暖气</b>不热，室内只有12度");
+    assert_eq!(detail.events.len(), 2);
+    assert_eq!(detail.events[1].unit.as_deref(), Some(zjj.name.as_str()));
+    assert!(matches!(
+        store.appeal(&AppealNo::new(2020, 1)).await,
+        Err(StoreError::NotFound)
+    ));
+    let public = store
+        .public_view(&receipts[1].tracking_code)
+        .await
+        .expect("public");
+    assert_eq!(public.no, receipts[1].no);
+    assert!(public.events.iter().all(|e| e.public && e.actor.is_none()));
+
+    // Caller history by phone, within scope.
+    let phone = Phone::parse("138 0013 8000").expect("phone");
+    let county_scope = Scope {
+        regions: vec![county.clone()],
+        units: vec![],
+    };
+    let history = store
+        .appeals_by_phone(&phone, &county_scope)
+        .await
+        .expect("history");
+    assert_eq!(
+        history.iter().map(|a| a.no.clone()).collect::<Vec<_>>(),
+        vec![receipts[1].no.clone()]
+    );
+    assert!(
+        store
+            .appeals_by_phone(&phone, &slj_scope)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+
+    // The audit chain holds, and any hand edit or deletion breaks it.
+    let report = store.verify_audit().await.expect("verify");
+    assert!(report.first_bad.is_none(), "{report:?}");
+    assert!(report.records > 20);
+    raw.exec("UPDATE audit_log SET data = replace(data, 'gongshui', 'gongre') WHERE action = 'appeal.register'").await;
+    let report = store.verify_audit().await.expect("verify");
+    let (seq, why) = report.first_bad.expect("tampering found");
+    assert!(why.contains("hash"), "{why}");
+    assert!(seq > 1);
+    raw.exec(&format!("DELETE FROM audit_log WHERE seq > {}", seq - 1))
+        .await;
+    let report = store.verify_audit().await.expect("verify");
+    assert_eq!(report.first_bad.map(|b| b.0), Some(seq));
+}
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("minsheng-story-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let file = dir.join("story.db");
+    let _ = std::fs::remove_file(&file);
+    let url = format!("sqlite://{}", file.display());
+    let store = minsheng_store::open(&url, keyring())
+        .await
+        .expect("open sqlite");
+    story(store.clone(), Raw::Sqlite(url)).await;
+    drop(store);
+    // Personal data is not in the file or its WAL in plain text.
+    for name in ["story.db", "story.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            for secret in [
+                "13800138000",
+                "11010519491231002X",
+                "张三丰",
+                "临河县建设路18号",
+            ] {
+                let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                assert!(!found, "{secret} found in plain text in {name}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    let Ok(base) = std::env::var("MINSHENG_TEST_PG_URL") else {
+        eprintln!("MINSHENG_TEST_PG_URL is not set: the PostgreSQL story did not run");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set MINSHENG_TEST_PG_URL"
+        );
+        return;
+    };
+    let schema = format!("story_{}_{}", std::process::id(), rand_suffix());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to MINSHENG_TEST_PG_URL={base}: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = minsheng_store::open(&url, keyring())
+        .await
+        .expect("open postgres");
+    story(store, Raw::Pg(url)).await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    u64::from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0),
+    )
+}

@@ -1,0 +1,119 @@
+// Public portal journeys: submit, receipt, track, validation, escaping, 404, language.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  fillAppealForm,
+  launchBrowser,
+  marker,
+  submitAppeal,
+  textOf,
+  withPage,
+} from '../helpers.mjs';
+import { startServer } from '../server.mjs';
+
+const TEST_TIMEOUT = 120_000;
+
+describe('public portal', { timeout: 20 * 60_000 }, () => {
+  let server;
+  let browser;
+
+  before(
+    async () => {
+      server = await startServer({ label: 'portal' });
+      browser = await launchBrowser();
+    },
+    { timeout: 180_000 },
+  );
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  const run = (name, fn) =>
+    test(name, { timeout: TEST_TIMEOUT }, () => withPage(browser, server.baseURL, `portal-${name}`, fn));
+
+  run('submit a heating appeal, then track it without revealing the appellant', async (page) => {
+    const mark = marker('portal');
+    const { appealNo, trackingCode } = await submitAppeal(page, {
+      category: 'gongre',
+      text: `小区暖气不热，室温只有十二度。标记 ${mark}`,
+      name: '张三丰',
+      phone: '13800138000',
+    });
+
+    await page.goto('/');
+    await page.locator('[data-test=track-code]').fill(trackingCode);
+    await Promise.all([
+      page.waitForURL((u) => decodeURIComponent(u.pathname) === `/track/${trackingCode}`),
+      page.locator('[data-test=track-button]').click(),
+    ]);
+
+    assert.equal(await textOf(page.locator('[data-test=appeal-no]')), appealNo);
+    const status = await textOf(page.locator('[data-test=status]'));
+    assert.ok(status.length > 0, 'the track page shows a status');
+    await page.locator('[data-test=timeline]').first().waitFor({ state: 'attached' });
+
+    const html = await page.content();
+    assert.ok(!html.includes('张三丰'), 'track page must not show the appellant name');
+    assert.ok(!html.includes('13800138000'), 'track page must not show the appellant phone');
+  });
+
+  run('validation errors keep what was typed', async (page) => {
+    await fillAppealForm(page, {
+      category: 'gongre',
+      text: '',
+      name: '李校验',
+      phone: '12345',
+      address: '校验路7号',
+    });
+    await page.locator('[data-test=submit-button]').click();
+
+    await page.locator('[data-test=error-text]').waitFor({ state: 'visible' });
+    await page.locator('[data-test=error-phone]').waitFor({ state: 'visible' });
+    assert.ok(
+      !new URL(page.url()).pathname.startsWith('/receipt/'),
+      'an invalid appeal must not reach the receipt',
+    );
+    await page.locator('[data-test=submit-form]').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('input[name=name]').inputValue(), '李校验');
+    assert.equal(await page.locator('input[name=address]').inputValue(), '校验路7号');
+    assert.equal(await page.locator('input[name=phone]').inputValue(), '12345');
+  });
+
+  run('script in the appeal text is not executed', async (page) => {
+    const { trackingCode } = await submitAppeal(page, {
+      category: 'gongre',
+      text: `暖气问题 <script>window.__pwned=1</script> ${marker('xss')}`,
+      name: '王五',
+      phone: '13700137000',
+    });
+    assert.equal(await page.evaluate(() => typeof window.__pwned), 'undefined', 'receipt page');
+
+    const res = await page.goto(`/track/${trackingCode}`);
+    assert.equal(res.status(), 200);
+    await page.locator('[data-test=appeal-no]').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => typeof window.__pwned), 'undefined', 'track page');
+  });
+
+  run('unknown tracking code is a 404', async (page) => {
+    const res = await page.goto('/track/doesnotexist000000000000000');
+    assert.equal(res.status(), 404);
+  });
+
+  run('language switch to English', async (page) => {
+    await page.goto('/submit');
+    await page.locator('[data-test=submit-form]').waitFor({ state: 'visible' });
+    await page.locator('[data-test=lang-en]').first().click();
+    // Locators are re-queried after the navigation the link causes, so this
+    // waits for the English page without any sleep.
+    const button = page.locator('[data-test=submit-button]');
+    const english = button
+      .filter({ hasText: /submit/i })
+      .or(page.locator('[data-test=submit-button][value*="submit" i]'));
+    await english.first().waitFor({ state: 'visible' });
+    await page.locator('[data-test=submit-form]').waitFor({ state: 'visible' });
+  });
+});
