@@ -4,9 +4,11 @@
 //! `data/county-template.json`, is loaded into the database at `init`, and can be
 //! edited there. Routing reads them from the database, never from this file.
 
+use chrono::{DateTime, Days, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
+use crate::intake::NewAppeal;
 use crate::unit::UnitKind;
 
 /// A category of appeal and the unit that handles it by default.
@@ -70,6 +72,25 @@ pub fn default_unit<'a>(category: &str, categories: &'a [Category]) -> Option<&'
         .iter()
         .find(|c| c.code == category)
         .map(|c| c.unit.as_str())
+}
+
+/// Where a new appeal goes and by when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    /// Key of the handling unit.
+    pub unit_key: String,
+    /// When handling is due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// Routes a new appeal to its category's default unit, due the category's number of
+/// days after receipt. (Rules and working-day clocks refine this later.)
+pub fn route(appeal: &NewAppeal, categories: &[Category]) -> Option<Routing> {
+    let c = categories.iter().find(|c| c.code == appeal.category)?;
+    Some(Routing {
+        unit_key: c.unit.clone(),
+        due_at: appeal.received_at + Days::new(u64::from(c.days)),
+    })
 }
 
 #[cfg(test)]

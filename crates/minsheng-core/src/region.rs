@@ -107,6 +107,11 @@ impl RegionCode {
         RegionCode(format!("{}{:03}", &township.0[..9], n.clamp(1, 999)))
     }
 
+    /// The code of a grid within a village (`n` from 1 to 999).
+    pub fn grid(village: &RegionCode, n: u16) -> RegionCode {
+        RegionCode(format!("{}{:03}", &village.0[..12], n.clamp(1, 999)))
+    }
+
     /// The level the code stands for.
     pub fn level(&self) -> RegionLevel {
         if self.0.len() == 15 {

@@ -115,6 +115,8 @@ pub struct Registration {
     pub due_at: Option<DateTime<Utc>>,
     /// The staff member who registered it, if not the appellant.
     pub actor_id: Option<i64>,
+    /// Labels to attach, e.g. `demo:heating`.
+    pub tags: Vec<String>,
 }
 
 /// What the appellant is told after submitting.
@@ -178,6 +180,8 @@ pub struct AppealDetail {
     pub appellant: Appellant,
     /// Full timeline.
     pub events: Vec<Event>,
+    /// Labels.
+    pub tags: Vec<String>,
 }
 
 /// What anyone holding the tracking code may see.
@@ -214,6 +218,8 @@ pub struct InboxFilter {
     pub received_before: Option<DateTime<Utc>>,
     /// An appeal number, or part of one.
     pub number: Option<String>,
+    /// Only appeals with this label.
+    pub tag: Option<String>,
 }
 
 /// Which appeals a list covers.

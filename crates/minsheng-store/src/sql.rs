@@ -785,6 +785,13 @@ impl Store for SqlStore {
                     .execute(&mut *tx)
                     .await?;
                 }
+                for tag in &reg.tags {
+                    sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(tag)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let mut events = vec![(EventKind::Registered, None)];
                 if handler.is_some() {
                     events.push((EventKind::Dispatched, handler));
@@ -814,6 +821,7 @@ impl Store for SqlStore {
                     "handler_unit_id": handler,
                     "due_at": reg.due_at.map(|d| d.to_rfc3339()),
                     "pii_key_id": has_pii.then(|| keys.current_id()),
+                    "tags": reg.tags,
                 }));
                 receipts.push(Receipt { id, no, tracking_code: code, duplicate: false });
             }
@@ -862,6 +870,12 @@ impl Store for SqlStore {
         if let Some(t) = filter.received_before {
             let p = w.arg(Arg::Time(t));
             w.clauses.push(format!("a.received_at < {p}"));
+        }
+        if let Some(tag) = &filter.tag {
+            let p = w.arg(Arg::Text(tag.clone()));
+            w.clauses.push(format!(
+                "a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p})"
+            ));
         }
         if let Some(n) = &filter.number {
             let n: String = n
@@ -921,7 +935,13 @@ impl Store for SqlStore {
             .fetch_one(p)
             .await?;
             let events: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
+            let tags: Vec<(String,)> =
+                sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
+                    .bind(summary.id)
+                    .fetch_all(p)
+                    .await?;
             Ok(AppealDetail {
+                tags: tags.into_iter().map(|(t,)| t).collect(),
                 appellant: self.open_pii(&pii, summary.headcount)?,
                 tracking_code: TrackingCode::parse(&pii.tracking_code)
                     .map_err(|_| corrupt("tracking code", &pii.tracking_code))?,

@@ -440,6 +440,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert_eq!(detail.text, "<b>暖气</b>不热，室内只有12度");
     assert_eq!(detail.events.len(), 2);
+    assert_eq!(detail.tags, vec!["unit:zjj".to_owned()]);
     assert_eq!(detail.events[1].unit.as_deref(), Some(zjj.name.as_str()));
     assert!(matches!(
         store.appeal(&AppealNo::new(2020, 1)).await,

@@ -1,1 +1,102 @@
+//! HTTP for Minsheng: the public portal, the staff console, login and sessions.
+//!
+//! Handlers stay thin: extract, authorise, call the core and the store, render. This
+//! crate must not contain SQL (that is `minsheng-store`) or business rules (that is
+//! `minsheng-core`).
 
+mod auth;
+mod console;
+mod error;
+mod i18n;
+mod portal;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use minsheng_store::Store;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::hash_password;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Whether session cookies carry `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(portal::home))
+        .route(
+            "/submit",
+            get(portal::submit_form).post(portal::submit_appeal),
+        )
+        .route("/receipt/{code}", get(portal::receipt))
+        .route("/track", get(portal::track_lookup))
+        .route("/track/{code}", get(portal::track))
+        .route("/lang/{tag}", get(i18n::switch_language))
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .route("/staff/login", get(auth::login_form).post(auth::login))
+        .route("/staff/logout", post(auth::logout))
+        .route("/staff", get(console::inbox))
+        .route("/staff/appeals/{no}", get(console::show_appeal))
+        .route(
+            "/staff/intake",
+            get(console::intake_form).post(console::register_appeal),
+        )
+        .route("/staff/callers", post(console::caller_history))
+        .fallback(error::not_found)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
+    )
+}
+
+/// Serves the application on `listener` until the process is asked to stop.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

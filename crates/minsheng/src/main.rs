@@ -1,1 +1,210 @@
-fn main() {}
+//! The `minsheng` command: serve, init, demo, verify-audit.
+//!
+//! Error rule: this binary uses `anyhow` with `.context(..)` wherever an error crosses
+//! into the library crates; libraries keep their own typed errors.
+
+mod demo;
+mod setup;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use minsheng_web::AppState;
+
+/// Minsheng (民声): citizen appeals, routed, on time, in the open.
+#[derive(Parser)]
+#[command(name = "minsheng", version, about)]
+struct Cli {
+    /// Database URL: sqlite://FILE (created on first use) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "MINSHENG_DATABASE_URL",
+        default_value = "sqlite://minsheng.db",
+        global = true
+    )]
+    database_url: String,
+
+    /// File holding the 32-byte data key (64 hex digits) that protects personal data.
+    /// Ignored when MINSHENG_DATA_KEY is set.
+    #[arg(
+        long,
+        env = "MINSHENG_KEY_FILE",
+        default_value = "minsheng.key",
+        global = true
+    )]
+    key_file: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal and the staff console.
+    Serve {
+        /// Listen address.
+        #[arg(long, env = "MINSHENG_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// First fill an empty database with the demo county (and make a key file if none).
+        #[arg(long)]
+        demo: bool,
+        /// How many appeals the demo county gets.
+        #[arg(long, default_value_t = 20_000)]
+        demo_appeals: u32,
+        /// Mark session cookies Secure (when served over HTTPS).
+        #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create the database with the standard county units and categories and an
+    /// administrator, and print the administrator's one-time password.
+    Init {
+        /// The county's 12-digit administrative division code.
+        #[arg(long, default_value = "370999000000")]
+        county_code: String,
+        /// The county's name.
+        #[arg(long, default_value = "示例县")]
+        county_name: String,
+    },
+    /// Fill an empty database with a fictional county and a year of appeals.
+    Demo {
+        /// Random seed: the same seed and end day give the same county.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Number of appeals.
+        #[arg(long, default_value_t = 20_000)]
+        appeals: u32,
+        /// Last day of the year of appeals (YYYY-MM-DD); default today.
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+    },
+    /// Walk the audit chain and name the first bad record; exits 1 if there is one.
+    VerifyAudit,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            bind,
+            demo,
+            demo_appeals,
+            secure_cookies,
+        } => {
+            let keys = setup::keyring(&cli.key_file, demo)?;
+            let store = minsheng_store::open(&cli.database_url, keys)
+                .await
+                .with_context(|| format!("opening {}", cli.database_url))?;
+            if demo {
+                if store.counts().await?.regions == 0 {
+                    let options = demo::Options {
+                        seed: 2026,
+                        appeals: demo_appeals,
+                        until: None,
+                    };
+                    demo::fill(store.as_ref(), &options).await?;
+                } else {
+                    println!(
+                        "数据库已有数据，跳过演示数据生成 / database not empty: demo data not added"
+                    );
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("listening on {bind} (MINSHENG_BIND)"))?;
+            let addr = listener.local_addr()?;
+            println!("民声已启动 / Minsheng is running: http://{addr}/");
+            println!("  工作人员入口 / staff console: http://{addr}/staff");
+            if demo {
+                demo::print_logins();
+            }
+            minsheng_web::serve(
+                listener,
+                AppState {
+                    store,
+                    secure_cookies,
+                },
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init {
+            county_code,
+            county_name,
+        } => {
+            let keys = setup::keyring(&cli.key_file, true)?;
+            let store = minsheng_store::open(&cli.database_url, keys).await?;
+            let password = setup::init(store.as_ref(), &county_code, &county_name).await?;
+            println!("已初始化 {county_name}（{county_code}） / initialised.");
+            println!("管理员 / administrator: admin");
+            println!("一次性密码 / one-time password: {password}");
+            println!("请登录后立即修改密码。/ Change it after the first login.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            seed,
+            appeals,
+            until,
+        } => {
+            let keys = setup::keyring(&cli.key_file, true)?;
+            let store = minsheng_store::open(&cli.database_url, keys).await?;
+            anyhow::ensure!(
+                store.counts().await?.regions == 0,
+                "数据库不是空的 / the database is not empty: demo fills only an empty database"
+            );
+            demo::fill(
+                store.as_ref(),
+                &demo::Options {
+                    seed,
+                    appeals,
+                    until,
+                },
+            )
+            .await?;
+            demo::print_logins();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::VerifyAudit => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let store = minsheng_store::open(&cli.database_url, keys).await?;
+            let report = store.verify_audit().await?;
+            match report.first_bad {
+                None => {
+                    println!(
+                        "审计链完整 / audit chain intact: {} 条记录 / records",
+                        report.records
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, why)) => {
+                    println!(
+                        "审计链在第 {seq} 条记录处被破坏 / audit chain broken at record {seq}: {why}"
+                    );
+                    println!(
+                        "（此前 {} 条记录完好 / {} records before it are intact）",
+                        report.records, report.records
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}

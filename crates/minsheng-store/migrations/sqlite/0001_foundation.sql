@@ -109,6 +109,14 @@ CREATE TABLE appeal_events (
 );
 CREATE INDEX appeal_events_appeal ON appeal_events(appeal_id, at);
 
+-- Free labels on a case: planted demo situations, later hard-case flags and the like.
+CREATE TABLE appeal_tags (
+    appeal_id INTEGER NOT NULL REFERENCES appeals(id),
+    tag       TEXT NOT NULL,
+    PRIMARY KEY (appeal_id, tag)
+);
+CREATE INDEX appeal_tags_tag ON appeal_tags(tag);
+
 CREATE TABLE attachments (
     id           INTEGER PRIMARY KEY,
     appeal_id    INTEGER NOT NULL REFERENCES appeals(id),

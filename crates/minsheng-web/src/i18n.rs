@@ -1,0 +1,163 @@
+//! Interface texts in Simplified Chinese (default) and English, and the language switch.
+
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minsheng_core::Lang;
+use serde::Deserialize;
+
+/// Declares every interface text once, with its Chinese and English wording.
+macro_rules! texts {
+    ($($key:ident: $zh:literal, $en:literal;)+) => {
+        /// All interface texts of one language.
+        pub struct Texts {
+            $(pub $key: &'static str,)+
+        }
+        /// 简体中文
+        pub static ZH: Texts = Texts { $($key: $zh,)+ };
+        /// English
+        pub static EN: Texts = Texts { $($key: $en,)+ };
+    };
+}
+
+texts! {
+    html_lang: "zh-CN", "en";
+    app_name: "民声", "Minsheng";
+    tagline: "群众诉求服务平台", "Citizen appeals service";
+    other_lang: "English", "中文";
+    other_lang_tag: "en", "zh";
+    nav_submit: "我要反映", "Raise an appeal";
+    nav_track: "查询进度", "Track an appeal";
+    nav_staff: "工作人员入口", "Staff";
+    home_intro: "有困难、有意见、有建议，请告诉我们。提交后会得到受理编号和查询码，可随时查询办理进度。",
+        "Tell us about a problem, a complaint or a suggestion. You will get an appeal number and a tracking code to follow its progress.";
+    submit_title: "反映诉求", "Raise an appeal";
+    submit_intro: "带 * 的为必填项。您的姓名和电话只用于回复您，不会公开。",
+        "Fields marked * are required. Your name and phone are used only to reply to you and are never published.";
+    field_category: "诉求类别", "Category";
+    field_township: "乡镇（街道）", "Township";
+    field_village: "村（社区）", "Village / community";
+    field_address: "具体地点", "Exact place";
+    field_title: "标题", "Title";
+    field_text: "诉求内容", "What happened";
+    field_name: "姓名", "Name";
+    field_phone: "联系电话", "Phone";
+    field_anonymous: "匿名反映（不留姓名和电话，将无法回复您）", "Stay anonymous (we cannot reply to you)";
+    field_channel: "来源渠道", "Channel";
+    field_kind: "诉求性质", "Kind";
+    field_id_number: "身份证号码", "ID number";
+    field_home_address: "家庭住址", "Home address";
+    field_headcount: "人数", "Number of people";
+    choose: "请选择", "Please choose";
+    submit_button: "提交诉求", "Submit appeal";
+    text_hint: "请写清楚时间、地点、事情经过和您的诉求，最多5000字。", "Say when, where, what happened and what you ask for; at most 5000 characters.";
+    form_has_errors: "请按提示修改后再提交，您填写的内容已保留。", "Please correct the marked fields; what you typed has been kept.";
+    receipt_title: "提交成功", "Appeal received";
+    receipt_intro: "我们已收到您的诉求。请记下受理编号和查询码：凭查询码可随时查询办理进度。",
+        "We have received your appeal. Keep the appeal number and the tracking code: the code lets you follow its progress.";
+    appeal_no: "受理编号", "Appeal number";
+    tracking_code: "查询码", "Tracking code";
+    track_this: "查看办理进度", "See progress";
+    track_title: "办理进度", "Progress";
+    track_prompt: "输入查询码", "Enter your tracking code";
+    track_button: "查询", "Track";
+    track_unknown: "查询码格式不正确，应为26位字母和数字。", "A tracking code has 26 letters and digits.";
+    status: "状态", "Status";
+    category: "类别", "Category";
+    received_at: "受理时间", "Received";
+    due_at: "办理时限", "Due";
+    timeline: "办理过程", "Timeline";
+    login_title: "工作人员登录", "Staff login";
+    username: "登录名", "Login name";
+    password: "密码", "Password";
+    login_button: "登录", "Log in";
+    login_error: "登录名或密码不正确。", "Wrong login name or password.";
+    logout: "退出", "Log out";
+    inbox_title: "待办诉求", "Inbox";
+    view_unit: "本单位承办", "My unit's cases";
+    view_all: "辖区全部", "Everything in my area";
+    filter_apply: "筛选", "Filter";
+    filter_reset: "清除", "Clear";
+    all: "全部", "All";
+    date_from: "受理日期起", "Received from";
+    date_to: "受理日期止", "Received to";
+    number: "编号", "Number";
+    title: "标题", "Title";
+    place: "地点", "Place";
+    channel: "渠道", "Channel";
+    kind: "性质", "Kind";
+    unit: "承办单位", "Handling unit";
+    appellant: "诉求人", "Appellant";
+    anonymous: "匿名", "anonymous";
+    overdue: "已超期", "overdue";
+    total: "共", "Total";
+    page: "页", "Page";
+    prev: "上一页", "Previous";
+    next: "下一页", "Next";
+    no_rows: "没有符合条件的诉求。", "No appeals match.";
+    export_hint: "快捷键：/ 筛选，n 登记新诉求", "Shortcuts: / filter, n new appeal";
+    appeal_text: "诉求内容", "Text";
+    people: "人", "people";
+    intake_title: "登记诉求（热线、来访、来信）", "Register an appeal (call, visit, letter)";
+    intake_button: "登记并派单", "Register and dispatch";
+    caller_history: "来电历史", "Caller history";
+    caller_lookup: "查询该号码以往诉求", "Look up earlier appeals from this number";
+    no_history: "该号码没有以往诉求。", "No earlier appeals from this number.";
+    new_appeal: "登记新诉求", "New appeal";
+    back_to_inbox: "返回待办", "Back to inbox";
+    signed_in_as: "当前用户", "Signed in as";
+}
+
+/// The texts for a language.
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// The person's language: the `lang` cookie, else the browser's first choice, else Chinese.
+pub struct UiLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for UiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(tag) = crate::auth::cookie(&parts.headers, "lang") {
+            return Ok(UiLang(Lang::from_tag(tag)));
+        }
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(UiLang(Lang::from_tag(
+            accept.split(',').next().unwrap_or(""),
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// `GET /lang/{tag}?next=/path`: remembers the language and goes back.
+pub async fn switch_language(Path(tag): Path<String>, Query(q): Query<Next>) -> Response {
+    let lang = Lang::from_tag(&tag);
+    // Only local paths, so the switch cannot be used to send people elsewhere.
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&next).into_response();
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}

@@ -1,0 +1,210 @@
+//! The public portal: submit an appeal without an account, get a receipt, track it.
+//! Nothing personal is ever shown here.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minsheng_core::category::route;
+use minsheng_core::intake::{AppealForm, Catalog as Checks, Origin};
+use minsheng_core::{Lang, TrackingCode};
+use minsheng_store::{PublicView, Registration};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::{Texts, UiLang, texts};
+use crate::view::{Catalog, Errors, FormView, form_key, local};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: &'static Texts,
+    here: &'static str,
+    code: String,
+    error: Option<&'static str>,
+}
+
+pub async fn home(UiLang(lang): UiLang) -> impl IntoResponse {
+    HomePage {
+        t: texts(lang),
+        here: "/",
+        code: String::new(),
+        error: None,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    t: &'static Texts,
+    here: &'static str,
+    v: FormView,
+}
+
+pub async fn submit_form(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+) -> Result<impl IntoResponse, AppError> {
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let form = AppealForm {
+        submission_key: form_key(),
+        ..AppealForm::default()
+    };
+    Ok(SubmitPage {
+        t: texts(lang),
+        here: "/submit",
+        v: catalog.form_view(lang, form, Errors::default()),
+    })
+}
+
+pub async fn submit_appeal(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Form(form): Form<AppealForm>,
+) -> Result<Response, AppError> {
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let villages = catalog.village_codes();
+    let checks = Checks {
+        categories: &catalog.categories,
+        villages: &villages,
+    };
+    let appeal = match form.validate(Origin::Portal, &checks, minsheng_store::now()) {
+        Ok(a) => a,
+        Err(errors) => {
+            let page = SubmitPage {
+                t: texts(lang),
+                here: "/submit",
+                v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let routing = route(&appeal, &catalog.categories);
+    let registration = Registration {
+        handler_unit_key: routing.as_ref().map(|r| r.unit_key.clone()),
+        due_at: routing.map(|r| r.due_at),
+        appeal,
+        actor_id: None,
+        tags: Vec::new(),
+    };
+    let receipt = state
+        .store
+        .register_appeals(std::slice::from_ref(&registration))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
+    Ok(Redirect::to(&format!("/receipt/{}", receipt.tracking_code)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    t: &'static Texts,
+    here: String,
+    no: String,
+    code: String,
+}
+
+fn parse_code(code: &str) -> Result<TrackingCode, AppError> {
+    TrackingCode::parse(code).map_err(|_| AppError::NotFound)
+}
+
+pub async fn receipt(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let code = parse_code(&code)?;
+    let view = state.store.public_view(&code).await?;
+    Ok(ReceiptPage {
+        t: texts(lang),
+        here: format!("/receipt/{code}"),
+        no: view.no.to_string(),
+        code: code.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn track_lookup(UiLang(lang): UiLang, Query(q): Query<TrackQuery>) -> Response {
+    match TrackingCode::parse(&q.code) {
+        Ok(code) => Redirect::to(&format!("/track/{code}")).into_response(),
+        Err(_) => {
+            let t = texts(lang);
+            let page = HomePage {
+                t,
+                here: "/",
+                code: q.code,
+                error: Some(t.track_unknown),
+            };
+            (StatusCode::BAD_REQUEST, page).into_response()
+        }
+    }
+}
+
+struct TimelineItem {
+    at: String,
+    what: &'static str,
+    unit: String,
+    note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "track.html")]
+struct TrackPage {
+    t: &'static Texts,
+    here: String,
+    no: String,
+    status: &'static str,
+    category: String,
+    received_at: String,
+    due_at: String,
+    items: Vec<TimelineItem>,
+}
+
+fn track_page(lang: Lang, code: &TrackingCode, view: PublicView, category: String) -> TrackPage {
+    TrackPage {
+        t: texts(lang),
+        here: format!("/track/{code}"),
+        no: view.no.to_string(),
+        status: view.status.label(lang),
+        category,
+        received_at: local(view.received_at),
+        due_at: view.due_at.map(local).unwrap_or_default(),
+        items: view
+            .events
+            .into_iter()
+            .map(|e| TimelineItem {
+                at: local(e.at),
+                what: e.kind.label(lang),
+                unit: e.unit.unwrap_or_default(),
+                note: e.note.unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+pub async fn track(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let code = parse_code(&code)?;
+    let view = state.store.public_view(&code).await?;
+    let category = state
+        .store
+        .categories()
+        .await?
+        .into_iter()
+        .find(|c| c.code == view.category)
+        .map(|c| c.label(lang).to_owned())
+        .unwrap_or_else(|| view.category.clone());
+    Ok(track_page(lang, &code, view, category))
+}

@@ -1,0 +1,212 @@
+//! Small view models shared by the portal and the console: choices for selects,
+//! field errors, times in China's time zone.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use minsheng_core::category::Category;
+use minsheng_core::i18n::Explain;
+use minsheng_core::intake::{AppealForm, FieldErrors};
+use minsheng_core::region::Region;
+use minsheng_core::{AppealKind, Channel, Lang, Status};
+use minsheng_store::Store;
+
+use crate::error::AppError;
+
+/// China Standard Time, in which people read and type dates.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// A time as people read it: `2026-11-29 16:05`.
+pub fn local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The first instant of a day in China, as UTC.
+pub fn day_start(day: NaiveDate) -> Option<DateTime<Utc>> {
+    let start = day.and_hms_opt(0, 0, 0)?;
+    china()
+        .from_local_datetime(&start)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// One option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+    /// For villages: the township they belong to.
+    pub group: String,
+}
+
+impl Choice {
+    fn new(value: &str, label: &str, current: &str) -> Choice {
+        Choice {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected: value == current,
+            group: String::new(),
+        }
+    }
+}
+
+/// Field errors explained in the person's language.
+#[derive(Default)]
+pub struct Errors(Vec<(&'static str, String)>);
+
+impl Errors {
+    pub fn explain(errors: &FieldErrors, lang: Lang) -> Errors {
+        Errors(
+            errors
+                .0
+                .iter()
+                .map(|(f, e)| (*f, e.explain(lang)))
+                .collect(),
+        )
+    }
+
+    /// The message for one field.
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What the appeal form needs to render: the choices, what was typed, what is wrong.
+pub struct FormView {
+    pub categories: Vec<Choice>,
+    pub townships: Vec<Choice>,
+    pub villages: Vec<Choice>,
+    pub channels: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub form: AppealForm,
+    pub errors: Errors,
+}
+
+/// The county's categories and villages, which forms offer and check against.
+pub struct Catalog {
+    pub categories: Vec<Category>,
+    pub townships: Vec<Region>,
+    pub villages: Vec<Region>,
+}
+
+impl Catalog {
+    pub async fn load(store: &dyn Store) -> Result<Catalog, AppError> {
+        let county = store.county().await?.ok_or(AppError::BadRequest(
+            "系统尚未初始化",
+            "Minsheng has not been set up yet.",
+        ))?;
+        Ok(Catalog {
+            categories: store.categories().await?,
+            townships: store.children(&county.code).await?,
+            villages: store.villages().await?,
+        })
+    }
+
+    pub fn village_codes(&self) -> Vec<minsheng_core::RegionCode> {
+        self.villages.iter().map(|v| v.code.clone()).collect()
+    }
+
+    /// Names of townships and villages by code.
+    pub fn place_names(&self) -> HashMap<String, String> {
+        self.townships
+            .iter()
+            .chain(&self.villages)
+            .map(|r| (r.code.to_string(), r.name.clone()))
+            .collect()
+    }
+
+    /// A place as people say it: township and village.
+    pub fn place(
+        &self,
+        names: &HashMap<String, String>,
+        code: &minsheng_core::RegionCode,
+    ) -> String {
+        let village = names
+            .get(code.as_str())
+            .cloned()
+            .unwrap_or_else(|| code.to_string());
+        match code.parent().and_then(|t| names.get(t.as_str())) {
+            Some(town) => format!("{town} {village}"),
+            None => village,
+        }
+    }
+
+    pub fn category_label(&self, code: &str, lang: Lang) -> String {
+        self.categories
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.label(lang).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    pub fn category_choices(&self, lang: Lang, current: &str) -> Vec<Choice> {
+        self.categories
+            .iter()
+            .map(|c| Choice::new(&c.code, c.label(lang), current))
+            .collect()
+    }
+
+    pub fn township_choices(&self, current: &str) -> Vec<Choice> {
+        self.townships
+            .iter()
+            .map(|r| Choice::new(r.code.as_str(), &r.name, current))
+            .collect()
+    }
+
+    pub fn form_view(&self, lang: Lang, form: AppealForm, errors: Errors) -> FormView {
+        let villages = self
+            .villages
+            .iter()
+            .map(|v| Choice {
+                group: v.code.parent().map(|p| p.to_string()).unwrap_or_default(),
+                ..Choice::new(v.code.as_str(), &v.name, &form.village)
+            })
+            .collect();
+        FormView {
+            categories: self.category_choices(lang, &form.category),
+            townships: self.township_choices(&form.township),
+            villages,
+            channels: channel_choices(lang, &form.channel),
+            kinds: kind_choices(lang, &form.kind),
+            form,
+            errors,
+        }
+    }
+}
+
+pub fn channel_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    Channel::ALL
+        .iter()
+        .map(|c| Choice::new(c.code(), c.label(lang), current))
+        .collect()
+}
+
+pub fn kind_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    AppealKind::ALL
+        .iter()
+        .map(|k| Choice::new(k.code(), k.label(lang), current))
+        .collect()
+}
+
+pub fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    Status::ALL
+        .iter()
+        .map(|s| Choice::new(s.code(), s.label(lang), current))
+        .collect()
+}
+
+/// A fresh one-time key for a form, against double posts.
+pub fn form_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

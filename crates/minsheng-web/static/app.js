@@ -1,0 +1,36 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  // Show only the villages of the chosen township.
+  document.querySelectorAll('select[data-village-filter]').forEach(function (town) {
+    var village = document.getElementById(town.dataset.villageFilter);
+    if (!village) return;
+    function apply() {
+      var t = town.value;
+      Array.prototype.forEach.call(village.options, function (o) {
+        if (!o.value) return;
+        var show = !t || o.dataset.township === t;
+        o.hidden = !show;
+        o.disabled = !show;
+        if (!show && o.selected) village.value = '';
+      });
+    }
+    town.addEventListener('change', apply);
+    apply();
+  });
+  // A form marked data-once submits once, however often the button is clicked.
+  document.querySelectorAll('form[data-once]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (f.dataset.sent) { e.preventDefault(); return; }
+      f.dataset.sent = '1';
+    });
+  });
+  // Keyboard shortcuts: an element with data-shortcut="x" is focused (inputs) or followed (links).
+  document.addEventListener('keydown', function (e) {
+    var tag = (e.target.tagName || '').toLowerCase();
+    if (tag === 'input' || tag === 'textarea' || tag === 'select' || e.ctrlKey || e.metaKey || e.altKey) return;
+    var el = document.querySelector('[data-shortcut="' + e.key + '"]');
+    if (!el) return;
+    e.preventDefault();
+    if (el.tagName.toLowerCase() === 'a') { window.location = el.href; } else { el.focus(); }
+  });
+})();

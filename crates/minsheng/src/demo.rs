@@ -1,0 +1,715 @@
+//! The demo county: a fictional county with townships, villages, units, staff and a
+//! year of appeals in realistic Chinese, deterministic for a given seed and end day.
+//!
+//! Four situations from a county's mass-work history are planted and tagged, so that
+//! later features (clustering, early warning, hard cases) have ground truth to find:
+//! `demo:heating` (a winter heating-renovation delay in a few communities),
+//! `demo:fluoride` (high-fluoride drinking water across a cluster of villages),
+//! `demo:land` (land-requisition and relocation disputes) and `demo:wages` (wage
+//! arrears at one enterprise).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use minsheng_core::appellant::{Appellant, IdNumber, Phone};
+use minsheng_core::category::{Category, route};
+use minsheng_core::intake::{MAX_TITLE_CHARS, NewAppeal};
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::staff::Role;
+use minsheng_core::unit::{NewUnit, UnitKind};
+use minsheng_core::{AppealKind, Channel};
+use minsheng_store::{NewStaff, Registration, Store};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+
+use crate::setup;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo-2026";
+const VILLAGES_PER_TOWNSHIP: usize = 22;
+const BATCH: usize = 1000;
+
+/// What `demo` makes.
+pub struct Options {
+    /// Random seed.
+    pub seed: u64,
+    /// Number of appeals.
+    pub appeals: u32,
+    /// Last day of the year of appeals; today when `None`.
+    pub until: Option<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+struct Corpus {
+    county: CountyInfo,
+    townships: Vec<Named>,
+    village_names: Vec<String>,
+    surnames: Vec<String>,
+    given_names: Vec<String>,
+    roads: Vec<String>,
+    residential_compounds: Vec<String>,
+    enterprises: Vec<String>,
+    texts: BTreeMap<String, Vec<Entry>>,
+    situations: BTreeMap<String, Vec<Entry>>,
+}
+
+#[derive(Deserialize)]
+struct CountyInfo {
+    name: String,
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    kind: String,
+    title: String,
+    text: String,
+}
+
+/// Background category weights: roughly how a county's hotline year divides.
+const WEIGHTS: &[(&str, u32)] = &[
+    ("chengxiang", 12),
+    ("gongre", 6),
+    ("gongshui", 6),
+    ("gongdian", 6),
+    ("tudi", 3),
+    ("fangwu", 3),
+    ("laodong", 8),
+    ("nongye", 6),
+    ("shengtai", 7),
+    ("jiaotong", 7),
+    ("jiaoyu", 6),
+    ("yiliao", 6),
+    ("shichang", 8),
+    ("zhian", 5),
+    ("shefa", 3),
+    ("zuofeng", 3),
+    ("qita", 5),
+];
+
+const CHANNELS: &[(Channel, u32)] = &[
+    (Channel::Hotline, 55),
+    (Channel::Web, 20),
+    (Channel::Api, 8),
+    (Channel::Visit, 7),
+    (Channel::Letter, 4),
+    (Channel::Mailbox, 4),
+    (Channel::Media, 2),
+];
+
+fn pick_weighted<'a, T>(rng: &mut ChaCha8Rng, items: &'a [(T, u32)]) -> &'a T {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.gen_range(0..total);
+    for (item, w) in items {
+        if x < *w {
+            return item;
+        }
+        x -= w;
+    }
+    &items[items.len() - 1].0
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+/// A planted situation: where, when and how it shows.
+struct Situation {
+    tag: &'static str,
+    corpus_key: &'static str,
+    category: &'static str,
+    share_per_mille: u32,
+    villages: Vec<usize>,
+    window: (NaiveDate, NaiveDate),
+    channels: &'static [(Channel, u32)],
+    group_chance: f64,
+}
+
+/// One person who may call more than once.
+#[derive(Clone)]
+struct Person {
+    name: String,
+    phone: Phone,
+    id_number: Option<IdNumber>,
+    home: Option<String>,
+}
+
+struct Generator<'a> {
+    rng: ChaCha8Rng,
+    corpus: &'a Corpus,
+    villages: Vec<(Region, String)>,
+    people: Vec<Person>,
+    start: NaiveDate,
+    until: NaiveDate,
+}
+
+impl Generator<'_> {
+    fn day_in(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days().max(0);
+        from + Days::new(self.rng.gen_range(0..=span) as u64)
+    }
+
+    fn time_on(&mut self, day: NaiveDate) -> DateTime<Utc> {
+        let hour = self.rng.gen_range(8..21);
+        let minute = self.rng.gen_range(0..60);
+        let local = day
+            .and_hms_opt(hour, minute, self.rng.gen_range(0..60))
+            .unwrap_or_default();
+        crate::demo::china()
+            .from_local_datetime(&local)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    fn fill_in(&mut self, template: &str, village: usize) -> String {
+        let (region, township) = &self.villages[village];
+        let c = self.corpus;
+        let mut out = template
+            .replace("{village}", &region.name)
+            .replace("{township}", township);
+        for (key, list) in [
+            ("{road}", &c.roads),
+            ("{compound}", &c.residential_compounds),
+            ("{enterprise}", &c.enterprises),
+        ] {
+            while out.contains(key) {
+                let v = pick(&mut self.rng, list).clone();
+                out = out.replacen(key, &v, 1);
+            }
+        }
+        while out.contains("{n}") {
+            let v = self.rng.gen_range(2..=30).to_string();
+            out = out.replacen("{n}", &v, 1);
+        }
+        while out.contains("{month}") {
+            let v = self.rng.gen_range(1..=12).to_string();
+            out = out.replacen("{month}", &v, 1);
+        }
+        while out.contains("{amount}") {
+            let v = (self.rng.gen_range(8..=120) * 100).to_string();
+            out = out.replacen("{amount}", &v, 1);
+        }
+        out
+    }
+
+    fn person(&mut self, with_id: bool) -> Person {
+        if !self.people.is_empty() && self.rng.gen_bool(0.1) {
+            let p = pick(&mut self.rng, &self.people).clone();
+            return p;
+        }
+        let name = format!(
+            "{}{}",
+            pick(&mut self.rng, &self.corpus.surnames),
+            pick(&mut self.rng, &self.corpus.given_names)
+        );
+        let second = *pick(&mut self.rng, &[3u8, 5, 7, 8, 9]);
+        let digits = format!("1{second}{:09}", self.rng.gen_range(0..1_000_000_000u64));
+        let phone = Phone::parse(&digits).expect("generated mobile numbers are valid");
+        let id_number = with_id.then(|| {
+            let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+                + Days::new(self.rng.gen_range(0..20_000));
+            let first17 = format!(
+                "{}{}{:03}",
+                &self.corpus.county.code[..6],
+                birth.format("%Y%m%d"),
+                self.rng.gen_range(0..1000)
+            );
+            let check = IdNumber::check_char(&first17).unwrap_or('0');
+            IdNumber::parse(&format!("{first17}{check}")).expect("generated ID numbers are valid")
+        });
+        let home = with_id.then(|| {
+            let v = self.rng.gen_range(0..self.villages.len());
+            let (region, township) = &self.villages[v];
+            format!(
+                "{}{township}{}{}号",
+                self.corpus.county.name,
+                region.name,
+                self.rng.gen_range(1..200)
+            )
+        });
+        let p = Person {
+            name,
+            phone,
+            id_number,
+            home,
+        };
+        self.people.push(p.clone());
+        p
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn appeal(
+        &mut self,
+        entry_key: (&str, bool),
+        category: &str,
+        village: usize,
+        day: NaiveDate,
+        channel: Channel,
+        group_chance: f64,
+        categories: &[Category],
+    ) -> Result<(NewAppeal, Vec<String>)> {
+        let (key, situation) = entry_key;
+        let entries = if situation {
+            &self.corpus.situations
+        } else {
+            &self.corpus.texts
+        };
+        let list = entries
+            .get(key)
+            .with_context(|| format!("demo corpus has no texts for {key}"))?;
+        let entry = &list[self.rng.gen_range(0..list.len())];
+        let kind = AppealKind::from_name(&entry.kind).unwrap_or(AppealKind::Help);
+        let title: String = self
+            .fill_in(&entry.title, village)
+            .chars()
+            .take(MAX_TITLE_CHARS)
+            .collect();
+        let text = self.fill_in(&entry.text, village);
+        let formal =
+            matches!(channel, Channel::Visit | Channel::Letter) || kind == AppealKind::Petition;
+        let anonymous = !formal && self.rng.gen_bool(0.15);
+        let appellant = if anonymous {
+            Appellant::anonymous()
+        } else {
+            let p = self.person(formal);
+            let group = self.rng.gen_bool(group_chance);
+            let representatives = if group {
+                (0..2)
+                    .map(|_| {
+                        format!(
+                            "{}{}",
+                            pick(&mut self.rng, &self.corpus.surnames),
+                            pick(&mut self.rng, &self.corpus.given_names)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Appellant {
+                name: Some(p.name),
+                phone: Some(p.phone),
+                id_number: p.id_number,
+                address: p.home,
+                headcount: if group { self.rng.gen_range(5..40) } else { 1 },
+                representatives,
+            }
+        };
+        let address = self.rng.gen_bool(0.5).then(|| {
+            format!(
+                "{}{}号",
+                pick(&mut self.rng, &self.corpus.roads),
+                self.rng.gen_range(1..300)
+            )
+        });
+        let appeal = NewAppeal {
+            channel,
+            kind,
+            category: category.to_owned(),
+            title,
+            text,
+            region: self.villages[village].0.code.clone(),
+            address,
+            location: None,
+            appellant,
+            received_at: self.time_on(day),
+            attachments: Vec::new(),
+            submission_key: None,
+        };
+        // Route with the same rule the portal uses.
+        let _ = route(&appeal, categories).context("category without a unit")?;
+        Ok((appeal, Vec::new()))
+    }
+}
+
+/// China Standard Time.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+fn in_heating_season(day: NaiveDate) -> bool {
+    use chrono::Datelike;
+    let md = (day.month(), day.day());
+    md >= (11, 15) || md <= (3, 15)
+}
+
+/// Fills an empty database with the demo county.
+pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
+    let started = std::time::Instant::now();
+    let corpus: Corpus = serde_json::from_str(include_str!("../data/demo-corpus.json"))
+        .context("the demo corpus is invalid")?;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let until = options
+        .until
+        .unwrap_or_else(|| Utc::now().with_timezone(&china()).date_naive());
+    let start = until - Days::new(364);
+
+    // Regions.
+    let county_code = RegionCode::parse(&corpus.county.code)
+        .map_err(|e| anyhow::anyhow!("demo county code: {e}"))?;
+    let county = Region {
+        code: county_code.clone(),
+        name: corpus.county.name.clone(),
+    };
+    let template = setup::county_with_template(store, &county).await?;
+    let mut names = corpus.village_names.clone();
+    names.shuffle(&mut rng);
+    let mut regions = Vec::new();
+    let mut villages: Vec<(Region, String)> = Vec::new();
+    let mut township_villages: Vec<Vec<usize>> = Vec::new();
+    let mut grids = Vec::new();
+    for (i, t) in corpus.townships.iter().enumerate() {
+        let tcode = RegionCode::township(&county_code, (i + 1) as u16);
+        regions.push(Region {
+            code: tcode.clone(),
+            name: t.name.clone(),
+        });
+        let urban = t.name.ends_with("街道");
+        let mut mine = Vec::new();
+        for j in 0..VILLAGES_PER_TOWNSHIP {
+            let stem = names
+                .get(i * VILLAGES_PER_TOWNSHIP + j)
+                .context("the demo corpus has too few village names")?;
+            let vcode = RegionCode::village(&tcode, (j + 1) as u16);
+            let name = format!("{stem}{}", if urban { "社区" } else { "村" });
+            if urban {
+                for g in 1..=2u16 {
+                    grids.push(Region {
+                        code: RegionCode::grid(&vcode, g),
+                        name: format!("{name}第{g}网格"),
+                    });
+                }
+            }
+            mine.push(villages.len());
+            villages.push((Region { code: vcode, name }, t.name.clone()));
+        }
+        township_villages.push(mine);
+    }
+    regions.extend(villages.iter().map(|(r, _)| r.clone()));
+    regions.extend(grids);
+    store.insert_regions(&regions).await?;
+
+    // Units: each township's government and its mass-work office.
+    let mut units = Vec::new();
+    for (i, t) in corpus.townships.iter().enumerate() {
+        let key = format!("t{:02}", i + 1);
+        let tcode = RegionCode::township(&county_code, (i + 1) as u16);
+        let gov = if t.name.ends_with("街道") {
+            "办事处"
+        } else {
+            "人民政府"
+        };
+        units.push(NewUnit {
+            key: key.clone(),
+            name: format!("{}{gov}", t.name),
+            kind: UnitKind::TownshipGovernment,
+            parent_key: None,
+            jurisdiction: vec![tcode.clone()],
+        });
+        units.push(NewUnit {
+            key: format!("{key}.qzgzs"),
+            name: format!("{}群众工作室", t.name),
+            kind: UnitKind::MassWorkOffice,
+            parent_key: Some(key),
+            jurisdiction: vec![tcode],
+        });
+    }
+    store.insert_units(&units).await?;
+
+    // Staff: one password hash for all demo accounts (hashing is deliberately slow).
+    let hash = minsheng_web::hash_password(DEMO_PASSWORD);
+    let mut staff: Vec<(String, String, Vec<Role>)> = vec![
+        ("admin".into(), "qzgzb".into(), vec![Role::Admin]),
+        ("leader1".into(), "qzgzb".into(), vec![Role::Leader]),
+        ("supervisor1".into(), "qzgzb".into(), vec![Role::Supervisor]),
+        ("dispatcher1".into(), "qzgzb".into(), vec![Role::Dispatcher]),
+        ("dispatcher2".into(), "qzgzb".into(), vec![Role::Dispatcher]),
+        ("auditor1".into(), "qzgzb".into(), vec![Role::Auditor]),
+    ];
+    for n in 1..=4 {
+        staff.push((
+            format!("callcenter{n}"),
+            "qzgzb".into(),
+            vec![Role::CallTaker],
+        ));
+    }
+    for u in &template.units {
+        staff.push((
+            format!("{}.handler", u.key),
+            u.key.clone(),
+            vec![Role::Handler],
+        ));
+        staff.push((
+            format!("{}.head", u.key),
+            u.key.clone(),
+            vec![Role::UnitHead, Role::Handler],
+        ));
+    }
+    for i in 1..=corpus.townships.len() {
+        let key = format!("t{i:02}");
+        staff.push((format!("{key}.handler"), key.clone(), vec![Role::Handler]));
+        staff.push((
+            format!("{key}.head"),
+            key.clone(),
+            vec![Role::UnitHead, Role::Leader],
+        ));
+        staff.push((format!("{key}.grid"), key, vec![Role::GridWorker]));
+    }
+    let mut call_takers = Vec::new();
+    for (username, unit_key, roles) in &staff {
+        let display_name = format!(
+            "{}{}",
+            pick(&mut rng, &corpus.surnames),
+            pick(&mut rng, &corpus.given_names)
+        );
+        let id = store
+            .create_staff(&NewStaff {
+                username: username.clone(),
+                display_name,
+                unit_key: unit_key.clone(),
+                roles: roles.clone(),
+                password_hash: hash.clone(),
+            })
+            .await?;
+        if roles.contains(&Role::CallTaker) {
+            call_takers.push(id);
+        }
+    }
+
+    // The planted situations.
+    let rural: Vec<usize> = corpus
+        .townships
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.name.ends_with("街道"))
+        .map(|(i, _)| i)
+        .collect();
+    let (fluoride_town, land_town) = (
+        *rural.first().context("the demo needs rural townships")?,
+        *rural.get(1).context("the demo needs two rural townships")?,
+    );
+    let season = {
+        use chrono::Datelike;
+        let s = NaiveDate::from_ymd_opt(until.year() - 1, 11, 15)
+            .unwrap_or(start)
+            .max(start);
+        (s, (s + Days::new(110)).min(until))
+    };
+    let situations = [
+        Situation {
+            tag: "demo:heating",
+            corpus_key: "heating",
+            category: "gongre",
+            share_per_mille: 40,
+            villages: township_villages[0][..3].to_vec(),
+            window: (season.0, (season.0 + Days::new(45)).min(until)),
+            channels: &[
+                (Channel::Hotline, 70),
+                (Channel::Web, 20),
+                (Channel::Api, 10),
+            ],
+            group_chance: 0.03,
+        },
+        Situation {
+            tag: "demo:fluoride",
+            corpus_key: "fluoride",
+            category: "gongshui",
+            share_per_mille: 15,
+            villages: township_villages[fluoride_town][..8].to_vec(),
+            window: (start, until),
+            channels: &[
+                (Channel::Hotline, 40),
+                (Channel::Visit, 30),
+                (Channel::Letter, 15),
+                (Channel::Web, 15),
+            ],
+            group_chance: 0.2,
+        },
+        Situation {
+            tag: "demo:land",
+            corpus_key: "land",
+            category: "tudi",
+            share_per_mille: 12,
+            villages: township_villages[land_town][..4].to_vec(),
+            window: (start + Days::new(90), until),
+            channels: &[
+                (Channel::Visit, 40),
+                (Channel::Letter, 20),
+                (Channel::Hotline, 40),
+            ],
+            group_chance: 0.25,
+        },
+        Situation {
+            tag: "demo:wages",
+            corpus_key: "wages",
+            category: "laodong",
+            share_per_mille: 8,
+            villages: township_villages[1][..1].to_vec(),
+            window: (
+                (season.0 + Days::new(30)).min(until),
+                (season.0 + Days::new(80)).min(until),
+            ),
+            channels: &[
+                (Channel::Hotline, 60),
+                (Channel::Visit, 30),
+                (Channel::Web, 10),
+            ],
+            group_chance: 0.1,
+        },
+    ];
+
+    let total = options.appeals as usize;
+    let mut g = Generator {
+        rng,
+        corpus: &corpus,
+        villages,
+        people: Vec::new(),
+        start,
+        until,
+    };
+    let mut plan: Vec<Option<usize>> = Vec::with_capacity(total);
+    for (i, s) in situations.iter().enumerate() {
+        let n = (total * s.share_per_mille as usize).div_ceil(1000);
+        plan.extend(std::iter::repeat_n(Some(i), n));
+    }
+    plan.truncate(total);
+    plan.resize(total, None);
+    plan.shuffle(&mut g.rng);
+
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40.red/white}] {pos}/{len} {per_sec} 剩余 {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("生成诉求 / appeals");
+    let categories = store.categories().await?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    for slot in plan {
+        let (mut appeal, mut tags) = match slot {
+            Some(i) => {
+                let s = &situations[i];
+                let village = *pick(&mut g.rng, &s.villages);
+                let day = g.day_in(s.window.0, s.window.1);
+                let channel = *pick_weighted(&mut g.rng, s.channels);
+                let (a, _) = g.appeal(
+                    (s.corpus_key, true),
+                    s.category,
+                    village,
+                    day,
+                    channel,
+                    s.group_chance,
+                    &categories,
+                )?;
+                *counts.entry(s.tag).or_default() += 1;
+                (a, vec![s.tag.to_owned()])
+            }
+            None => {
+                let (from, to) = (g.start, g.until);
+                let day = g.day_in(from, to);
+                let mut category = *pick_weighted(&mut g.rng, WEIGHTS);
+                if category == "gongre" && !in_heating_season(day) {
+                    category = "chengxiang";
+                }
+                let village = g.rng.gen_range(0..g.villages.len());
+                let channel = *pick_weighted(&mut g.rng, CHANNELS);
+                g.appeal(
+                    (category, false),
+                    category,
+                    village,
+                    day,
+                    channel,
+                    0.01,
+                    &categories,
+                )?
+            }
+        };
+        let routing = route(&appeal, &categories).context("category without a unit")?;
+        let registered_by = matches!(
+            appeal.channel,
+            Channel::Hotline | Channel::Visit | Channel::Letter
+        )
+        .then(|| *pick(&mut g.rng, &call_takers));
+        appeal.submission_key = None;
+        tags.retain(|t| !t.is_empty());
+        batch.push(Registration {
+            handler_unit_key: Some(routing.unit_key),
+            due_at: Some(routing.due_at),
+            appeal,
+            actor_id: registered_by,
+            tags,
+        });
+        if batch.len() == BATCH {
+            store.register_appeals(&batch).await?;
+            bar.inc(batch.len() as u64);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        store.register_appeals(&batch).await?;
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+
+    let c = store.counts().await?;
+    println!(
+        "演示县「{}」已生成 / demo county ready: {} 个区划 regions, {} 个单位 units, {} 名工作人员 staff, {} 件诉求 appeals ({:.1} s)",
+        corpus.county.name,
+        c.regions,
+        c.units,
+        c.staff,
+        c.appeals,
+        started.elapsed().as_secs_f64()
+    );
+    println!("预置情形 / planted situations (tag → appeals):");
+    for s in &situations {
+        let places: Vec<&str> = s
+            .villages
+            .iter()
+            .map(|v| g.villages[*v].0.name.as_str())
+            .collect();
+        println!(
+            "  {:<14} {:>5}  {} – {}  {}",
+            s.tag,
+            counts.get(s.tag).copied().unwrap_or(0),
+            s.window.0,
+            s.window.1,
+            places.join("、")
+        );
+    }
+    Ok(())
+}
+
+/// Prints the demo accounts.
+pub fn print_logins() {
+    println!("演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):");
+    for (user, what) in [
+        ("admin", "管理员 administrator"),
+        ("callcenter1", "12345热线话务员 call-taker"),
+        ("dispatcher1", "派单员 dispatcher"),
+        ("leader1", "县领导 leader"),
+        ("supervisor1", "督办员 supervisor"),
+        (
+            "zjj.handler",
+            "住建局承办人 housing bureau handler (城乡建设、供热)",
+        ),
+        (
+            "slj.handler",
+            "水利局承办人 water bureau handler (供水与饮水安全)",
+        ),
+        ("t01.handler", "街道承办人 township handler"),
+    ] {
+        println!("  {user:<14} {what}");
+    }
+}

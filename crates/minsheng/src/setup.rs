@@ -1,0 +1,120 @@
+//! Keys and first-time set-up shared by `init`, `demo` and `serve --demo`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use minsheng_core::category::{CountyTemplate, DEFAULT_TEMPLATE_JSON};
+use minsheng_core::region::{Region, RegionCode, RegionLevel};
+use minsheng_core::staff::Role;
+use minsheng_core::unit::NewUnit;
+use minsheng_store::{DataKey, Keyring, NewStaff, Store};
+use rand::Rng;
+
+/// The data key: `MINSHENG_DATA_KEY`, else the key file; a missing file is created when
+/// `may_create` (first runs), and is an error otherwise.
+pub fn keyring(key_file: &Path, may_create: bool) -> Result<Keyring> {
+    if let Ok(hex) = std::env::var("MINSHENG_DATA_KEY") {
+        return Ok(Keyring::new(
+            DataKey::from_hex(&hex).context("MINSHENG_DATA_KEY must be 64 hex digits")?,
+        ));
+    }
+    if key_file.exists() {
+        let hex = std::fs::read_to_string(key_file)
+            .with_context(|| format!("reading key file {}", key_file.display()))?;
+        let key = DataKey::from_hex(&hex)
+            .with_context(|| format!("key file {} (MINSHENG_KEY_FILE)", key_file.display()))?;
+        return Ok(Keyring::new(key));
+    }
+    if !may_create {
+        bail!(
+            "没有数据密钥 / no data key: set MINSHENG_DATA_KEY or MINSHENG_KEY_FILE (missing: {})",
+            key_file.display()
+        );
+    }
+    write_private(key_file, &DataKey::generate_hex())?;
+    println!(
+        "已生成数据密钥文件 {} ——请妥善备份，丢失将无法解密个人信息。\n\
+         Generated data key file {}: back it up; without it personal data cannot be decrypted.",
+        key_file.display(),
+        key_file.display()
+    );
+    keyring(key_file, false)
+}
+
+fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating key file {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+/// The shipped county template.
+pub fn template() -> Result<CountyTemplate> {
+    serde_json::from_str(DEFAULT_TEMPLATE_JSON).context("the shipped county template is invalid")
+}
+
+/// Stores the county, the template's county-level units (jurisdiction: the county) and
+/// categories.
+pub async fn county_with_template(store: &dyn Store, county: &Region) -> Result<CountyTemplate> {
+    let template = template()?;
+    store.insert_regions(std::slice::from_ref(county)).await?;
+    let units: Vec<NewUnit> = template
+        .units
+        .iter()
+        .map(|u| NewUnit {
+            key: u.key.clone(),
+            name: u.name.clone(),
+            kind: u.kind(),
+            parent_key: None,
+            jurisdiction: vec![county.code.clone()],
+        })
+        .collect();
+    store.insert_units(&units).await?;
+    store.upsert_categories(&template.categories).await?;
+    Ok(template)
+}
+
+/// `minsheng init`: county, template, administrator; returns the one-time password.
+pub async fn init(store: &dyn Store, code: &str, name: &str) -> Result<String> {
+    let code = RegionCode::parse(code).map_err(|e| anyhow::anyhow!("--county-code: {e}"))?;
+    if code.level() != RegionLevel::County {
+        bail!("--county-code must be a county code ending in 000000");
+    }
+    if store.counts().await?.regions > 0 {
+        bail!("数据库已初始化 / the database is already initialised");
+    }
+    let county = Region {
+        code,
+        name: name.to_owned(),
+    };
+    let template = county_with_template(store, &county).await?;
+    let password: String = rand::rngs::OsRng
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    let home = template
+        .units
+        .iter()
+        .find(|u| u.kind() == minsheng_core::unit::UnitKind::CountyMassWork)
+        .context("the template has no county mass-work department")?;
+    store
+        .create_staff(&NewStaff {
+            username: "admin".into(),
+            display_name: "系统管理员".into(),
+            unit_key: home.key.clone(),
+            roles: vec![Role::Admin],
+            password_hash: minsheng_web::hash_password(&password),
+        })
+        .await?;
+    Ok(password)
+}
