@@ -342,3 +342,29 @@ pub trait Store: Send + Sync {
 pub async fn open(url: &str, keyring: Keyring) -> Result<Arc<dyn Store>> {
     sql::open(url, keyring).await
 }
+
+/// Stores a county with the shipped template's county-level units (their jurisdiction
+/// is the county) and categories; returns the template.
+pub async fn county_with_template(
+    store: &dyn Store,
+    county: &Region,
+) -> Result<minsheng_core::category::CountyTemplate> {
+    let template: minsheng_core::category::CountyTemplate =
+        serde_json::from_str(minsheng_core::category::DEFAULT_TEMPLATE_JSON)
+            .map_err(StoreError::other)?;
+    store.insert_regions(std::slice::from_ref(county)).await?;
+    let units: Vec<NewUnit> = template
+        .units
+        .iter()
+        .map(|u| NewUnit {
+            key: u.key.clone(),
+            name: u.name.clone(),
+            kind: u.kind(),
+            parent_key: None,
+            jurisdiction: vec![county.code.clone()],
+        })
+        .collect();
+    store.insert_units(&units).await?;
+    store.upsert_categories(&template.categories).await?;
+    Ok(template)
+}

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use minsheng_core::appellant::{Appellant, IdNumber};
-use minsheng_core::category::{CountyTemplate, DEFAULT_TEMPLATE_JSON};
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope};
@@ -84,6 +83,7 @@ fn registration(a: NewAppeal, unit: &str, due_days: i64) -> Registration {
         handler_unit_key: Some(unit.into()),
         due_at,
         actor_id: None,
+        tags: vec![format!("unit:{unit}")],
     }
 }
 
@@ -99,11 +99,16 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let v11 = RegionCode::village(&t1, 1);
     let v12 = RegionCode::village(&t1, 2);
     let v21 = RegionCode::village(&t2, 1);
-    let regions = vec![
-        Region {
+    let template = minsheng_store::county_with_template(
+        store.as_ref(),
+        &Region {
             code: county.clone(),
             name: "澄河县".into(),
         },
+    )
+    .await
+    .expect("county and template");
+    let regions = vec![
         Region {
             code: t1.clone(),
             name: "城关街道".into(),
@@ -137,28 +142,20 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert_eq!(store.villages().await.expect("villages").len(), 3);
 
-    // Units and categories from the shipped template, plus a township government.
-    let template: CountyTemplate = serde_json::from_str(DEFAULT_TEMPLATE_JSON).expect("template");
-    let mut units: Vec<NewUnit> = template
-        .units
-        .iter()
-        .map(|u| NewUnit {
-            key: u.key.clone(),
-            name: u.name.clone(),
-            kind: u.kind(),
-            parent_key: None,
-            jurisdiction: vec![county.clone()],
-        })
-        .collect();
-    units.push(NewUnit {
+    // Units and categories came with the template; add a township government.
+    let units = vec![NewUnit {
         key: "t1".into(),
         name: "城关街道办事处".into(),
         kind: UnitKind::TownshipGovernment,
         parent_key: Some("qzgzb".into()),
         jurisdiction: vec![t1.clone()],
-    });
+    }];
     let created = store.insert_units(&units).await.expect("units");
-    assert_eq!(created.len(), units.len());
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        store.units().await.expect("units").len(),
+        template.units.len() + 1
+    );
     let all_units = store.units().await.expect("units");
     let zjj = all_units
         .iter()
@@ -364,6 +361,12 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .await,
         0
     );
+    let tagged = |t: &str| InboxFilter {
+        tag: Some(t.into()),
+        ..Default::default()
+    };
+    assert_eq!(filtered(tagged("unit:zjj")).await, 4);
+    assert_eq!(filtered(tagged("unit:slj")).await, 0);
     assert_eq!(
         filtered(InboxFilter {
             status: Some(Status::Dispatched),

@@ -26,8 +26,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
-use crate::setup;
-
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-2026";
 const VILLAGES_PER_TOWNSHIP: usize = 22;
@@ -361,7 +359,7 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
         code: county_code.clone(),
         name: corpus.county.name.clone(),
     };
-    let template = setup::county_with_template(store, &county).await?;
+    let template = minsheng_store::county_with_template(store, &county).await?;
     let mut names = corpus.village_names.clone();
     names.shuffle(&mut rng);
     let mut regions = Vec::new();

@@ -3,10 +3,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use minsheng_core::category::{CountyTemplate, DEFAULT_TEMPLATE_JSON};
 use minsheng_core::region::{Region, RegionCode, RegionLevel};
 use minsheng_core::staff::Role;
-use minsheng_core::unit::NewUnit;
 use minsheng_store::{DataKey, Keyring, NewStaff, Store};
 use rand::Rng;
 
@@ -57,32 +55,6 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
-/// The shipped county template.
-pub fn template() -> Result<CountyTemplate> {
-    serde_json::from_str(DEFAULT_TEMPLATE_JSON).context("the shipped county template is invalid")
-}
-
-/// Stores the county, the template's county-level units (jurisdiction: the county) and
-/// categories.
-pub async fn county_with_template(store: &dyn Store, county: &Region) -> Result<CountyTemplate> {
-    let template = template()?;
-    store.insert_regions(std::slice::from_ref(county)).await?;
-    let units: Vec<NewUnit> = template
-        .units
-        .iter()
-        .map(|u| NewUnit {
-            key: u.key.clone(),
-            name: u.name.clone(),
-            kind: u.kind(),
-            parent_key: None,
-            jurisdiction: vec![county.code.clone()],
-        })
-        .collect();
-    store.insert_units(&units).await?;
-    store.upsert_categories(&template.categories).await?;
-    Ok(template)
-}
-
 /// `minsheng init`: county, template, administrator; returns the one-time password.
 pub async fn init(store: &dyn Store, code: &str, name: &str) -> Result<String> {
     let code = RegionCode::parse(code).map_err(|e| anyhow::anyhow!("--county-code: {e}"))?;
@@ -96,7 +68,7 @@ pub async fn init(store: &dyn Store, code: &str, name: &str) -> Result<String> {
         code,
         name: name.to_owned(),
     };
-    let template = county_with_template(store, &county).await?;
+    let template = minsheng_store::county_with_template(store, &county).await?;
     let password: String = rand::rngs::OsRng
         .sample_iter(rand::distributions::Alphanumeric)
         .take(16)

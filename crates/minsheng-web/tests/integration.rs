@@ -1,0 +1,566 @@
+//! The web layer over real HTTP: the real router on port 0 against a fresh SQLite file,
+//! driven with an HTTP client. One test binary for every endpoint, to save link time.
+
+use std::sync::Arc;
+
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::staff::Role;
+use minsheng_core::unit::{NewUnit, UnitKind};
+use minsheng_store::{DataKey, Keyring, NewStaff, Store};
+use minsheng_web::{AppState, hash_password};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+const PASSWORD: &str = "correct horse";
+
+struct App {
+    base: String,
+    store: Arc<dyn Store>,
+    dir: std::path::PathBuf,
+    client: reqwest::Client,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).expect("valid")
+}
+
+const T1: &str = "370999001000";
+const V11: &str = "370999001001";
+const T2: &str = "370999002000";
+const V21: &str = "370999002001";
+
+/// A small county: two townships, two villages, the template units, four staff.
+async fn app(name: &str) -> App {
+    let dir = std::env::temp_dir().join(format!("minsheng-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let url = format!("sqlite://{}", dir.join("web.db").display());
+    let keys = Keyring::new(DataKey::from_hex(&"7c".repeat(32)).expect("key"));
+    let store = minsheng_store::open(&url, keys).await.expect("open");
+    let county = code("370999000000");
+    minsheng_store::county_with_template(
+        store.as_ref(),
+        &Region {
+            code: county,
+            name: "澄河县".into(),
+        },
+    )
+    .await
+    .expect("template");
+    store
+        .insert_regions(&[
+            Region {
+                code: code(T1),
+                name: "城关街道".into(),
+            },
+            Region {
+                code: code(T2),
+                name: "柳林镇".into(),
+            },
+            Region {
+                code: code(V11),
+                name: "幸福社区".into(),
+            },
+            Region {
+                code: code(V21),
+                name: "李官屯村".into(),
+            },
+        ])
+        .await
+        .expect("regions");
+    store
+        .insert_units(&[NewUnit {
+            key: "t02".into(),
+            name: "柳林镇人民政府".into(),
+            kind: UnitKind::TownshipGovernment,
+            parent_key: None,
+            jurisdiction: vec![code(T2)],
+        }])
+        .await
+        .expect("units");
+    let hash = hash_password(PASSWORD);
+    for (user, unit, roles) in [
+        ("admin", "qzgzb", vec![Role::Admin]),
+        ("callcenter1", "qzgzb", vec![Role::CallTaker]),
+        ("zjj.handler", "zjj", vec![Role::Handler]),
+        ("slj.handler", "slj", vec![Role::Handler]),
+        ("t02.head", "t02", vec![Role::UnitHead, Role::Leader]),
+    ] {
+        store
+            .create_staff(&NewStaff {
+                username: user.into(),
+                display_name: format!("{user}的名字"),
+                unit_key: unit.into(),
+                roles,
+                password_hash: hash.clone(),
+            })
+            .await
+            .expect("staff");
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = AppState {
+        store: store.clone(),
+        secure_cookies: false,
+    };
+    tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    App {
+        base,
+        store,
+        dir,
+        client,
+    }
+}
+
+impl App {
+    async fn get(&self, path: &str, cookie: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("get");
+        (r.status(), r.text().await.expect("body"))
+    }
+
+    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// Logs in and returns the cookie header value.
+    async fn login(&self, user: &str) -> String {
+        let r = self
+            .post(
+                "/staff/login",
+                "",
+                &[("username", user), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {user}");
+        let set = r.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        set.split(';').next().expect("cookie").to_owned()
+    }
+
+    /// Submits a portal appeal and returns (appeal number, tracking code).
+    async fn submit(&self, extra: &[(&str, &str)]) -> (String, String) {
+        let mut form = vec![
+            ("category", "gongre"),
+            ("township", T1),
+            ("village", V11),
+            ("text", "暖气不热，屋里只有13度"),
+            ("name", "张三丰"),
+            ("phone", "13800138000"),
+        ];
+        for (k, v) in extra {
+            form.retain(|(f, _)| f != k);
+            form.push((k, v));
+        }
+        let r = self.post("/submit", "", &form).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+        let code = location
+            .strip_prefix("/receipt/")
+            .expect("receipt url")
+            .to_owned();
+        let (status, body) = self.get(&location, "").await;
+        assert_eq!(status, StatusCode::OK);
+        let no = between(&body, "data-test=\"appeal-no\">", "<");
+        (no, code)
+    }
+}
+
+/// Form fields to change, as (name, value).
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
+fn between(body: &str, start: &str, end: &str) -> String {
+    let from = body
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page"))
+        + start.len();
+    body[from..]
+        .split(end)
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn health_and_static() {
+    let app = app("health").await;
+    assert_eq!(app.get("/healthz", "").await, (StatusCode::OK, "ok".into()));
+    assert_eq!(app.get("/static/app.js", "").await.0, StatusCode::OK);
+    let (status, body) = app.get("/no/such/page", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("未找到") && body.contains("Not found"));
+}
+
+#[tokio::test]
+async fn a_portal_appeal_is_tracked_publicly_without_personal_data() {
+    let app = app("portal").await;
+    let (no, code) = app.submit(&[]).await;
+    assert!(no.starts_with("MS20") && no.len() == 13, "{no}");
+    assert_eq!(code.len(), 26);
+    let (status, body) = app.get(&format!("/track/{code}"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&no));
+    assert!(body.contains("已派单"));
+    assert!(
+        body.contains("县住房和城乡建设局"),
+        "the public sees which unit handles it"
+    );
+    for secret in ["张三丰", "13800138000", "138****8000", "暖气不热"] {
+        assert!(!body.contains(secret), "{secret} on the public page");
+    }
+    // The track form redirects; unknown and malformed codes are 404 / 400.
+    let r = app
+        .client
+        .get(format!("{}/track?code={}", app.base, code.to_uppercase()))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], format!("/track/{code}").as_str());
+    assert_eq!(
+        app.get("/track/aaaaaaaaaaaaaaaaaaaaaaaaaa", "").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get("/track/short", "").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/track?code=short", "").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // The phone is not in the database file or its WAL in plain text.
+    for file in ["web.db", "web.db-wal"] {
+        let bytes = std::fs::read(app.dir.join(file)).unwrap_or_default();
+        let needle = b"13800138000";
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "phone in {file}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_beside_the_field_and_nothing_is_stored() {
+    let app = app("bad").await;
+    let long = "字".repeat(5001);
+    let cases: Vec<(Fields<'_>, &str, &str)> = vec![
+        (vec![("text", "   ")], "error-text", "此项必填"),
+        (vec![("text", long.as_str())], "error-text", "最多5000个字"),
+        (
+            vec![("phone", "12345")],
+            "error-phone",
+            "电话号码应为11位手机号",
+        ),
+        (
+            vec![("village", "370999001099")],
+            "error-village",
+            "本县没有这个村",
+        ),
+        (vec![("village", V21)], "error-village", "不属于所选乡镇"),
+        (
+            vec![("category", "nonsense")],
+            "error-category",
+            "请从列表中选择",
+        ),
+    ];
+    for (fields, marker, message) in cases {
+        let mut form = vec![
+            ("category", "gongre"),
+            ("township", T1),
+            ("village", V11),
+            ("text", "路灯坏了"),
+            ("name", "李四"),
+            ("phone", "13800138000"),
+            ("address", "建设路9号"),
+        ];
+        for (k, v) in &fields {
+            form.retain(|(f, _)| f != k);
+            form.push((k, v));
+        }
+        let r = app.post("/submit", "", &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains(&format!("data-test=\"{marker}\"")),
+            "{marker} for {fields:?}"
+        );
+        assert!(body.contains(message), "{message} for {fields:?}");
+        assert!(body.contains("value=\"李四\""), "the name typed is kept");
+        assert!(
+            body.contains("value=\"建设路9号\""),
+            "the address typed is kept"
+        );
+    }
+    assert_eq!(app.store.counts().await.expect("counts").appeals, 0);
+}
+
+#[tokio::test]
+async fn html_is_stored_as_text_and_double_posts_land_once() {
+    let app = app("html").await;
+    let script = "<script>alert('x')</script>暖气不热";
+    let (no, code) = app
+        .submit(&[("text", script), ("submission_key", "k-1")])
+        .await;
+    let (no2, code2) = app
+        .submit(&[("text", script), ("submission_key", "k-1")])
+        .await;
+    assert_eq!((no.clone(), code.clone()), (no2, code2));
+    assert_eq!(app.store.counts().await.expect("counts").appeals, 1);
+    let cookie = app.login("zjj.handler").await;
+    let (status, body) = app.get(&format!("/staff/appeals/{no}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains("<script>alert"));
+    assert!(
+        body.contains("&#60;script&#62;alert") || body.contains("&lt;script&gt;alert"),
+        "escaped"
+    );
+}
+
+#[tokio::test]
+async fn staff_see_their_units_appeals_and_nothing_else() {
+    let app = app("scope").await;
+    let (heating, _) = app.submit(&[]).await;
+    let (water, _) = app
+        .submit(&[
+            ("category", "gongshui"),
+            ("township", T2),
+            ("village", V21),
+            ("phone", "13900139000"),
+        ])
+        .await;
+
+    // Not logged in: to the login page.
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], "/staff/login");
+    // Wrong password.
+    let r = app
+        .post(
+            "/staff/login",
+            "",
+            &[("username", "zjj.handler"), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("data-test=\"login-error\"")
+    );
+
+    let zjj = app.login("zjj.handler").await;
+    let (status, inbox) = app.get("/staff", &zjj).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(inbox.contains("县住房和城乡建设局"));
+    assert!(inbox.contains(&heating) && !inbox.contains(&water));
+    assert!(inbox.contains("张**") && inbox.contains("138****8000"));
+    assert!(!inbox.contains("13800138000") && !inbox.contains("张三丰"));
+    let (status, page) = app.get(&format!("/staff/appeals/{heating}"), &zjj).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-test=\"appellant-phone\">138****8000<"));
+    assert!(page.contains("data-test=\"timeline-item\""));
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{water}"), &zjj).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let slj = app.login("slj.handler").await;
+    let (_, inbox) = app.get("/staff", &slj).await;
+    assert!(inbox.contains(&water) && !inbox.contains(&heating));
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{heating}"), &slj).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // A handler asking for "everything" still gets only their unit.
+    let (_, all) = app.get("/staff?view=all", &slj).await;
+    assert!(!all.contains(&heating));
+
+    // The township leader sees what happens in the township, whoever handles it.
+    let t02 = app.login("t02.head").await;
+    let (_, all) = app.get("/staff?view=all", &t02).await;
+    assert!(all.contains(&water) && !all.contains(&heating));
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{water}"), &t02).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{heating}"), &t02).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The administrator sees everything; filters narrow it.
+    let admin = app.login("admin").await;
+    let (_, all) = app.get("/staff?view=all", &admin).await;
+    assert!(all.contains(&water) && all.contains(&heating));
+    let (_, filtered) = app
+        .get(&format!("/staff?view=all&township={T2}"), &admin)
+        .await;
+    assert!(filtered.contains(&water) && !filtered.contains(&heating));
+    let (_, filtered) = app
+        .get(
+            "/staff?view=all&category=gongre&channel=web&status=dispatched",
+            &admin,
+        )
+        .await;
+    assert!(!filtered.contains(&water) && filtered.contains(&heating));
+    let (_, filtered) = app
+        .get("/staff?view=all&from=2000-01-01&to=2000-01-02", &admin)
+        .await;
+    assert!(filtered.contains("data-test=\"inbox-empty\""));
+    let (_, found) = app
+        .get(&format!("/staff?q={}", water.to_lowercase()), &admin)
+        .await;
+    assert!(found.contains(&water) && !found.contains(&heating));
+
+    // Logout ends the session on the server.
+    let r = app.post("/staff/logout", &admin, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], "/staff/login");
+}
+
+#[tokio::test]
+async fn call_takers_register_appeals_and_find_callers_by_phone() {
+    let app = app("intake").await;
+    let handler = app.login("zjj.handler").await;
+    assert_eq!(
+        app.get("/staff/intake", &handler).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let ct = app.login("callcenter1").await;
+    assert_eq!(app.get("/staff/intake", &ct).await.0, StatusCode::OK);
+    let good = [
+        ("channel", "visit"),
+        ("kind", "petition"),
+        ("category", "tudi"),
+        ("township", T2),
+        ("village", V21),
+        ("text", "征地补偿款至今未发放"),
+        ("name", "王五"),
+        ("phone", "13700137000"),
+        ("id_number", "11010519491231002X"),
+        ("home_address", "柳林镇李官屯村8号"),
+        ("headcount", "12"),
+    ];
+    let mut bad = good.to_vec();
+    bad.retain(|(k, _)| *k != "id_number");
+    bad.push(("id_number", "110105194912310021"));
+    let r = app.post("/staff/intake", &ct, &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("data-test=\"error-id_number\"") && body.contains("校验位不正确"));
+    assert!(
+        body.contains("征地补偿款至今未发放"),
+        "the text typed is kept"
+    );
+    assert_eq!(app.store.counts().await.expect("counts").appeals, 0);
+
+    let r = app.post("/staff/intake", &ct, &good).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let no = location
+        .strip_prefix("/staff/appeals/")
+        .expect("appeal page")
+        .to_owned();
+    let admin = app.login("admin").await;
+    let (_, page) = app.get(&location, &admin).await;
+    assert!(page.contains("来访") && page.contains("信访事项") && page.contains("12 人"));
+    assert!(page.contains("1101**********002X") && !page.contains("11010519491231002X"));
+    assert!(
+        page.contains("callcenter1的名字"),
+        "the timeline names who registered it"
+    );
+
+    // Caller history: by phone, as typed, through a POST.
+    let r = app
+        .post("/staff/callers", &ct, &[("phone", "137 0013 7000")])
+        .await;
+    let body = r.text().await.expect("body");
+    assert!(body.contains("data-test=\"caller-history\"") && body.contains(&no));
+    let r = app
+        .post("/staff/callers", &ct, &[("phone", "13600136000")])
+        .await;
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("data-test=\"no-history\"")
+    );
+    let r = app.post("/staff/callers", &ct, &[("phone", "123")]).await;
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("电话号码应为11位手机号")
+    );
+}
+
+#[tokio::test]
+async fn english_is_a_click_away() {
+    let app = app("lang").await;
+    let r = app
+        .client
+        .get(format!("{}/lang/en?next=/submit", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], "/submit");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("c")
+        .to_owned();
+    let (_, en) = app.get("/submit", &cookie).await;
+    assert!(en.contains("Submit appeal") && en.contains("lang=\"en\""));
+    let (_, zh) = app.get("/submit", "").await;
+    assert!(zh.contains("提交诉求") && zh.contains("lang=\"zh-CN\""));
+    // Only local paths are followed.
+    let r = app
+        .client
+        .get(format!("{}/lang/en?next=//evil.example", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], "/");
+}
