@@ -117,24 +117,18 @@ pub fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-/// The person's language: the `lang` cookie, else the browser's first choice, else Chinese.
+/// The person's language: the `lang` cookie set by the switch, else Chinese. The
+/// browser's own language is not consulted, so a county office's English-locale PC
+/// still shows the Chinese interface until someone chooses otherwise.
 pub struct UiLang(pub Lang);
 
 impl<S: Send + Sync> FromRequestParts<S> for UiLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        if let Some(tag) = crate::auth::cookie(&parts.headers, "lang") {
-            return Ok(UiLang(Lang::from_tag(tag)));
-        }
-        let accept = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        Ok(UiLang(Lang::from_tag(
-            accept.split(',').next().unwrap_or(""),
-        )))
+        Ok(UiLang(
+            crate::auth::cookie(&parts.headers, "lang").map_or(Lang::Zh, Lang::from_tag),
+        ))
     }
 }
 
