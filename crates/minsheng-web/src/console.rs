@@ -9,18 +9,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
 use minsheng_core::appellant::Phone;
-use minsheng_core::category::route;
 use minsheng_core::i18n::Explain;
-use minsheng_core::intake::{AppealForm, Catalog as Checks, Origin};
+use minsheng_core::intake::{AppealForm, Origin};
 use minsheng_core::{AppealNo, Channel, Lang, RegionCode, Status, mask};
-use minsheng_store::{AppealSummary, InboxFilter, ListScope, Registration};
+use minsheng_store::{AppealSummary, InboxFilter, ListScope};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::i18n::{Texts, UiLang, texts};
-use crate::view::{self, Catalog, Choice, Errors, FormView, form_key, local};
+use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 
 const PER_PAGE: i64 = 50;
 
@@ -181,13 +180,6 @@ pub async fn inbox(
     })
 }
 
-struct TimelineItem {
-    at: String,
-    what: &'static str,
-    unit: String,
-    note: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "appeal.html")]
 struct AppealPage {
@@ -274,20 +266,7 @@ pub async fn show_appeal(
             .unwrap_or_default(),
         headcount: s.headcount,
         tags: a.tags.clone(),
-        items: a
-            .events
-            .iter()
-            .map(|e| TimelineItem {
-                at: local(e.at),
-                what: e.kind.label(lang),
-                unit: [e.unit.as_deref(), e.actor.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                note: e.note.clone().unwrap_or_default(),
-            })
-            .collect(),
+        items: view::timeline(&a.events, lang),
     })
 }
 
@@ -368,36 +347,16 @@ pub async fn register_appeal(
 ) -> Result<Response, AppError> {
     require_intake(&me)?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
-    let villages = catalog.village_codes();
-    let checks = Checks {
-        categories: &catalog.categories,
-        villages: &villages,
-    };
-    let appeal = match form.validate(Origin::Staff, &checks, minsheng_store::now()) {
-        Ok(a) => a,
-        Err(errors) => {
-            let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                IntakePage::new(lang, &me, v),
-            )
-                .into_response());
-        }
-    };
-    let routing = route(&appeal, &catalog.categories);
-    let registration = Registration {
-        handler_unit_key: routing.as_ref().map(|r| r.unit_key.clone()),
-        due_at: routing.map(|r| r.due_at),
-        appeal,
-        actor_id: Some(me.staff.id),
-        tags: Vec::new(),
-    };
-    let receipt = state
-        .store
-        .register_appeals(std::slice::from_ref(&registration))
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
+    let actor = Some(me.staff.id);
+    let receipt =
+        match view::register(state.store.as_ref(), &catalog, &form, Origin::Staff, actor).await? {
+            Ok(r) => r,
+            Err(errors) => {
+                let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
+                let page = IntakePage::new(lang, &me, v);
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
 }
 

@@ -7,16 +7,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use minsheng_core::category::route;
-use minsheng_core::intake::{AppealForm, Catalog as Checks, Origin};
-use minsheng_core::{Lang, TrackingCode};
-use minsheng_store::{PublicView, Registration};
+use minsheng_core::TrackingCode;
+use minsheng_core::intake::{AppealForm, Origin};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::{Texts, UiLang, texts};
-use crate::view::{Catalog, Errors, FormView, form_key, local};
+use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -66,36 +64,18 @@ pub async fn submit_appeal(
     Form(form): Form<AppealForm>,
 ) -> Result<Response, AppError> {
     let catalog = Catalog::load(state.store.as_ref()).await?;
-    let villages = catalog.village_codes();
-    let checks = Checks {
-        categories: &catalog.categories,
-        villages: &villages,
-    };
-    let appeal = match form.validate(Origin::Portal, &checks, minsheng_store::now()) {
-        Ok(a) => a,
-        Err(errors) => {
-            let page = SubmitPage {
-                t: texts(lang),
-                here: "/submit",
-                v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
-            };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-    let routing = route(&appeal, &catalog.categories);
-    let registration = Registration {
-        handler_unit_key: routing.as_ref().map(|r| r.unit_key.clone()),
-        due_at: routing.map(|r| r.due_at),
-        appeal,
-        actor_id: None,
-        tags: Vec::new(),
-    };
-    let receipt = state
-        .store
-        .register_appeals(std::slice::from_ref(&registration))
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
+    let receipt =
+        match view::register(state.store.as_ref(), &catalog, &form, Origin::Portal, None).await? {
+            Ok(r) => r,
+            Err(errors) => {
+                let page = SubmitPage {
+                    t: texts(lang),
+                    here: "/submit",
+                    v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
+                };
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        };
     Ok(Redirect::to(&format!("/receipt/{}", receipt.tracking_code)).into_response())
 }
 
@@ -149,13 +129,6 @@ pub async fn track_lookup(UiLang(lang): UiLang, Query(q): Query<TrackQuery>) -> 
     }
 }
 
-struct TimelineItem {
-    at: String,
-    what: &'static str,
-    unit: String,
-    note: String,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "track.html")]
 struct TrackPage {
@@ -167,28 +140,6 @@ struct TrackPage {
     received_at: String,
     due_at: String,
     items: Vec<TimelineItem>,
-}
-
-fn track_page(lang: Lang, code: &TrackingCode, view: PublicView, category: String) -> TrackPage {
-    TrackPage {
-        t: texts(lang),
-        here: format!("/track/{code}"),
-        no: view.no.to_string(),
-        status: view.status.label(lang),
-        category,
-        received_at: local(view.received_at),
-        due_at: view.due_at.map(local).unwrap_or_default(),
-        items: view
-            .events
-            .into_iter()
-            .map(|e| TimelineItem {
-                at: local(e.at),
-                what: e.kind.label(lang),
-                unit: e.unit.unwrap_or_default(),
-                note: e.note.unwrap_or_default(),
-            })
-            .collect(),
-    }
 }
 
 pub async fn track(
@@ -206,5 +157,14 @@ pub async fn track(
         .find(|c| c.code == view.category)
         .map(|c| c.label(lang).to_owned())
         .unwrap_or_else(|| view.category.clone());
-    Ok(track_page(lang, &code, view, category))
+    Ok(TrackPage {
+        t: texts(lang),
+        here: format!("/track/{code}"),
+        no: view.no.to_string(),
+        status: view.status.label(lang),
+        category,
+        received_at: local(view.received_at),
+        due_at: view.due_at.map(local).unwrap_or_default(),
+        items: view::timeline(&view.events, lang),
+    })
 }

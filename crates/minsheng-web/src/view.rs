@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
-use minsheng_core::category::Category;
+use minsheng_core::appeal::Event;
+use minsheng_core::category::{Category, route};
 use minsheng_core::i18n::Explain;
-use minsheng_core::intake::{AppealForm, FieldErrors};
+use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldErrors, Origin};
 use minsheng_core::region::Region;
 use minsheng_core::{AppealKind, Channel, Lang, Status};
-use minsheng_store::Store;
+use minsheng_store::{Receipt, Registration, Store};
 
 use crate::error::AppError;
 
@@ -209,4 +210,63 @@ pub fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
 /// A fresh one-time key for a form, against double posts.
 pub fn form_key() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// Checks a form, routes the appeal to its unit and registers it: the one path shared
+/// by the public portal and the staff intake form. Field errors come back as `Ok(Err)`.
+pub async fn register(
+    store: &dyn Store,
+    catalog: &Catalog,
+    form: &AppealForm,
+    origin: Origin,
+    actor_id: Option<i64>,
+) -> Result<Result<Receipt, FieldErrors>, AppError> {
+    let villages = catalog.village_codes();
+    let checks = Checks {
+        categories: &catalog.categories,
+        villages: &villages,
+    };
+    let appeal = match form.validate(origin, &checks, minsheng_store::now()) {
+        Ok(a) => a,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let routing = route(&appeal, &catalog.categories);
+    let registration = Registration {
+        handler_unit_key: routing.as_ref().map(|r| r.unit_key.clone()),
+        due_at: routing.map(|r| r.due_at),
+        appeal,
+        actor_id,
+        tags: Vec::new(),
+    };
+    let receipt = store
+        .register_appeals(std::slice::from_ref(&registration))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
+    Ok(Ok(receipt))
+}
+
+/// One timeline entry as shown.
+pub struct TimelineItem {
+    pub at: String,
+    pub what: &'static str,
+    pub unit: String,
+    pub note: String,
+}
+
+/// A timeline as shown; staff also see who acted (the public view has no actors).
+pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
+    events
+        .iter()
+        .map(|e| TimelineItem {
+            at: local(e.at),
+            what: e.kind.label(lang),
+            unit: [e.unit.as_deref(), e.actor.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            note: e.note.clone().unwrap_or_default(),
+        })
+        .collect()
 }
