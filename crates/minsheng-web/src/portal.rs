@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_core::TrackingCode;
 use minsheng_core::intake::{AppealForm, Origin};
+use minsheng_store::PublicView;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -88,8 +89,11 @@ struct ReceiptPage {
     code: String,
 }
 
-fn parse_code(code: &str) -> Result<TrackingCode, AppError> {
-    TrackingCode::parse(code).map_err(|_| AppError::NotFound)
+/// The public view behind a tracking code; a malformed code is simply not found.
+async fn lookup(state: &AppState, code: &str) -> Result<(TrackingCode, PublicView), AppError> {
+    let code = TrackingCode::parse(code).map_err(|_| AppError::NotFound)?;
+    let view = state.store.public_view(&code).await?;
+    Ok((code, view))
 }
 
 pub async fn receipt(
@@ -97,8 +101,7 @@ pub async fn receipt(
     UiLang(lang): UiLang,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let code = parse_code(&code)?;
-    let view = state.store.public_view(&code).await?;
+    let (code, view) = lookup(&state, &code).await?;
     Ok(ReceiptPage {
         t: texts(lang),
         here: format!("/receipt/{code}"),
@@ -147,8 +150,7 @@ pub async fn track(
     UiLang(lang): UiLang,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let code = parse_code(&code)?;
-    let view = state.store.public_view(&code).await?;
+    let (code, view) = lookup(&state, &code).await?;
     let category = state
         .store
         .categories()
