@@ -123,7 +123,7 @@ impl IdNumber {
     /// Parses and checks a number; a lowercase `x` is accepted.
     pub fn parse(s: &str) -> Result<Self, IdNumberError> {
         let s = s.trim().to_ascii_uppercase();
-        if s.len() != 18 {
+        if s.len() != 18 || !s.is_ascii() {
             return Err(IdNumberError::Malformed);
         }
         let (first17, last) = s.split_at(17);
@@ -245,6 +245,8 @@ mod tests {
     #[case("110105194902300025", Err(IdNumberError::BadBirthDate))]
     #[case("11010519491231002", Err(IdNumberError::Malformed))]
     #[case("1101051949123100AX", Err(IdNumberError::Malformed))]
+    #[case("1101051949123100é", Err(IdNumberError::Malformed))]
+    #[case("110105194912310０２", Err(IdNumberError::Malformed))]
     fn id_numbers(#[case] input: &str, #[case] expected: Result<(), IdNumberError>) {
         assert_eq!(IdNumber::parse(input).map(|_| ()), expected);
     }

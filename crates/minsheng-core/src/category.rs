@@ -66,14 +66,6 @@ pub struct CountyTemplate {
 /// The template shipped with Minsheng.
 pub const DEFAULT_TEMPLATE_JSON: &str = include_str!("../data/county-template.json");
 
-/// The unit an appeal of `category` goes to when no rule says otherwise.
-pub fn default_unit<'a>(category: &str, categories: &'a [Category]) -> Option<&'a str> {
-    categories
-        .iter()
-        .find(|c| c.code == category)
-        .map(|c| c.unit.as_str())
-}
-
 /// Where a new appeal goes and by when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routing {
@@ -131,8 +123,6 @@ mod tests {
         ] {
             assert!(names.contains(&required), "{required} missing");
         }
-        assert_eq!(default_unit("gongre", &t.categories), Some("zjj"));
-        assert_eq!(default_unit("nope", &t.categories), None);
         assert_eq!(
             t.units
                 .iter()

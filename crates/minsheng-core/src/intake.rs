@@ -18,8 +18,9 @@ pub const MAX_TITLE_CHARS: usize = 60;
 const MAX_NAME_CHARS: usize = 40;
 const MAX_ADDRESS_CHARS: usize = 200;
 
-/// An appeal form exactly as typed: every field a string, all optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// An appeal form exactly as typed: every field a string, all optional. Its `Debug`
+/// masks the personal fields.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppealForm {
     /// Channel code (staff forms only; the portal is `web`).
@@ -52,6 +53,21 @@ pub struct AppealForm {
     pub headcount: String,
     /// A one-time key that makes a double-clicked post land once.
     pub submission_key: String,
+}
+
+impl std::fmt::Debug for AppealForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppealForm")
+            .field("channel", &self.channel)
+            .field("kind", &self.kind)
+            .field("category", &self.category)
+            .field("village", &self.village)
+            .field("name", &crate::mask::name(&self.name))
+            .field("phone", &crate::mask::phone(&self.phone))
+            .field("id_number", &crate::mask::id_number(&self.id_number))
+            .field("home_address", &crate::mask::address(&self.home_address))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A checked appeal, ready to be numbered and stored.
@@ -184,6 +200,28 @@ fn at_most(
 impl AppealForm {
     /// Checks the form; every problem is reported, not just the first.
     pub fn validate(
+        &self,
+        origin: Origin,
+        catalog: &Catalog<'_>,
+        received_at: DateTime<Utc>,
+    ) -> Result<NewAppeal, FieldErrors> {
+        if origin == Origin::Portal {
+            // The portal asks only for what it shows; anything else posted is ignored.
+            let shown = AppealForm {
+                id_number: String::new(),
+                home_address: String::new(),
+                headcount: String::new(),
+                title: String::new(),
+                kind: String::new(),
+                channel: String::new(),
+                ..self.clone()
+            };
+            return shown.check(origin, catalog, received_at);
+        }
+        self.check(origin, catalog, received_at)
+    }
+
+    fn check(
         &self,
         origin: Origin,
         catalog: &Catalog<'_>,
@@ -366,7 +404,22 @@ mod tests {
         }
     }
 
+    /// The portal's check.
     fn check(form: &AppealForm) -> Result<NewAppeal, FieldErrors> {
+        check_as(Origin::Portal, form)
+    }
+
+    /// A call-taker's check of the same form, registered as a hotline call.
+    fn staff_check(form: &AppealForm) -> Result<NewAppeal, FieldErrors> {
+        let form = AppealForm {
+            channel: "hotline".into(),
+            kind: "complaint".into(),
+            ..form.clone()
+        };
+        check_as(Origin::Staff, &form)
+    }
+
+    fn check_as(origin: Origin, form: &AppealForm) -> Result<NewAppeal, FieldErrors> {
         let (cats, villages) = catalog_data();
         let catalog = Catalog {
             categories: &cats,
@@ -376,7 +429,7 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 29, 8, 0, 0)
             .single()
             .expect("time");
-        form.validate(Origin::Portal, &catalog, at)
+        form.validate(origin, &catalog, at)
     }
 
     #[test]
@@ -406,8 +459,12 @@ mod tests {
         #[case] field: &str,
         #[case] error: FieldError,
     ) {
-        let errors = check(&form).expect_err("must be refused");
+        let errors = staff_check(&form).expect_err("must be refused");
         assert_eq!(errors.get(field), Some(&error), "{errors:?}");
+        if !matches!(field, "id_number" | "headcount") {
+            let errors = check(&form).expect_err("the portal refuses it too");
+            assert_eq!(errors.get(field), Some(&error), "{errors:?}");
+        }
         assert!(!error.explain(Lang::Zh).is_empty());
     }
 
@@ -420,6 +477,20 @@ mod tests {
         })
         .expect("valid");
         assert_eq!(a.text, html);
+    }
+
+    #[test]
+    fn the_portal_ignores_fields_it_does_not_show() {
+        let form = AppealForm {
+            id_number: "1101051949123100é".into(),
+            headcount: "x".into(),
+            home_address: "somewhere".into(),
+            ..good_form()
+        };
+        let a = check(&form).expect("valid");
+        assert_eq!(a.appellant.id_number, None);
+        assert_eq!(a.appellant.address, None);
+        assert!(!format!("{form:?}").contains("13800138000"));
     }
 
     #[test]

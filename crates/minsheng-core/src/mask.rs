@@ -18,9 +18,11 @@ pub fn name(name: &str) -> String {
     keep_ends(name, 1, 0)
 }
 
-/// Masks an address: the first six characters (county and township, usually) stay.
+/// Masks an address: the first six characters (county and township, usually) stay,
+/// but never more than half of it.
 pub fn address(address: &str) -> String {
-    let kept: String = address.chars().take(6).collect();
+    let n = address.chars().count();
+    let kept: String = address.chars().take(6.min(n / 2)).collect();
     format!("{kept}****")
 }
 
@@ -57,6 +59,7 @@ mod tests {
     #[case(name("欧阳"), "欧*")]
     #[case(address("临河县建设路18号3单元"), "临河县建设路****")]
     #[case(phone("123"), "**3")]
+    #[case(address("幸福村12号"), "幸福村****")]
     fn masks(#[case] masked: String, #[case] expected: &str) {
         assert_eq!(masked, expected);
     }

@@ -89,8 +89,8 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-/// A staff member to be created.
-#[derive(Debug, Clone)]
+/// A staff member to be created. Its `Debug` leaves out the password hash.
+#[derive(Clone)]
 pub struct NewStaff {
     /// Login name (already checked).
     pub username: String,
@@ -102,6 +102,16 @@ pub struct NewStaff {
     pub roles: Vec<Role>,
     /// argon2id PHC string.
     pub password_hash: String,
+}
+
+impl std::fmt::Debug for NewStaff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewStaff")
+            .field("username", &self.username)
+            .field("unit_key", &self.unit_key)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a new appeal goes and by when, decided before it is stored.
@@ -322,8 +332,9 @@ pub trait Store: Send + Sync {
         page: i64,
         per_page: i64,
     ) -> Result<Page<AppealSummary>>;
-    /// One appeal in full, decrypted.
-    async fn appeal(&self, no: &AppealNo) -> Result<AppealDetail>;
+    /// One appeal in full, decrypted, if `scope` allows it (else `NotFound`, and
+    /// nothing is decrypted).
+    async fn appeal(&self, no: &AppealNo, scope: &Scope) -> Result<AppealDetail>;
     /// The public view by tracking code.
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView>;
     /// Earlier appeals from a phone number, newest first, within a scope.

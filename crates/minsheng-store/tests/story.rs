@@ -267,6 +267,18 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert!(again[0].duplicate);
     assert_eq!(again[0].no, receipts[1].no);
     assert_eq!(again[0].tracking_code, receipts[1].tracking_code);
+    // Two posts of one form at the same moment (a double click) land once.
+    let mut raced = appeal(&v12, "gongre", 0, None);
+    raced.submission_key = Some("form-race".into());
+    let first = [registration(raced.clone(), "zjj", 2)];
+    let second = [registration(raced, "zjj", 2)];
+    let (a, b) = tokio::join!(
+        store.register_appeals(&first),
+        store.register_appeals(&second)
+    );
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!(a[0].no, b[0].no);
+    assert!(a[0].duplicate != b[0].duplicate, "exactly one is new");
 
     // A failing batch leaves no row and no gap in the numbers.
     let before = store.counts().await.expect("counts");
@@ -282,7 +294,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .register_appeals(&[registration(appeal(&v12, "gongre", 0, None), "zjj", 3)])
         .await
         .expect("next");
-    assert_eq!(next[0].no.as_str(), "MS2026-000004");
+    assert_eq!(next[0].no.as_str(), "MS2026-000005");
     // A new year starts again at 1.
     let mut new_year = appeal(&v12, "gongre", 0, None);
     new_year.received_at = Utc
@@ -304,7 +316,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .list_appeals(&ListScope::Unit(zjj.id), &InboxFilter::default(), 1, 50)
         .await
         .expect("inbox");
-    assert_eq!(inbox.total, 4);
+    assert_eq!(inbox.total, 5);
     let due: Vec<_> = inbox.items.iter().map(|a| a.due_at).collect();
     assert!(
         due.windows(2).all(|w| w[0] <= w[1]),
@@ -318,7 +330,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .list_appeals(&ListScope::Unit(zjj.id), &InboxFilter::default(), 2, 3)
         .await
         .expect("page 2");
-    assert_eq!((paged.items.len(), paged.pages()), (1, 2));
+    assert_eq!((paged.items.len(), paged.pages()), (2, 2));
     let filtered = |f: InboxFilter| {
         let store = store.clone();
         async move {
@@ -365,7 +377,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         tag: Some(t.into()),
         ..Default::default()
     };
-    assert_eq!(filtered(tagged("unit:zjj")).await, 4);
+    assert_eq!(filtered(tagged("unit:zjj")).await, 5);
     assert_eq!(filtered(tagged("unit:slj")).await, 0);
     assert_eq!(
         filtered(InboxFilter {
@@ -373,7 +385,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             ..Default::default()
         })
         .await,
-        4
+        5
     );
     let nov19 = Utc
         .with_ymd_and_hms(2026, 11, 19, 0, 0, 0)
@@ -385,7 +397,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             ..Default::default()
         })
         .await,
-        3
+        4
     );
     assert_eq!(
         filtered(InboxFilter {
@@ -411,7 +423,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .await
         .expect("visible");
     assert!(seen.items.iter().all(|a| a.region_code.is_within(&t1)));
-    assert_eq!(seen.total, 4);
+    assert_eq!(seen.total, 5);
     let slj_scope = Scope {
         regions: vec![],
         units: vec![slj.id],
@@ -431,7 +443,22 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
 
     // The appeal page decrypts; the public view shows no people.
-    let detail = store.appeal(&receipts[1].no).await.expect("detail");
+    let county_wide = Scope {
+        regions: vec![county.clone()],
+        units: vec![],
+    };
+    let detail = store
+        .appeal(&receipts[1].no, &county_wide)
+        .await
+        .expect("detail");
+    let other_unit = Scope {
+        regions: vec![],
+        units: vec![slj.id],
+    };
+    assert!(matches!(
+        store.appeal(&receipts[1].no, &other_unit).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(
         detail.appellant.phone.as_ref().map(Phone::as_str),
         Some("13800138000")
@@ -446,7 +473,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(detail.tags, vec!["unit:zjj".to_owned()]);
     assert_eq!(detail.events[1].unit.as_deref(), Some(zjj.name.as_str()));
     assert!(matches!(
-        store.appeal(&AppealNo::new(2020, 1)).await,
+        store.appeal(&AppealNo::new(2020, 1), &county_wide).await,
         Err(StoreError::NotFound)
     ));
     let public = store

@@ -12,7 +12,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use minsheng_core::staff::{Scope, Staff, Username};
 use minsheng_core::unit::Unit;
 use rand::RngCore;
@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for CurrentStaff {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::LoginRequired)?;
         let staff = state
             .store
-            .session_staff(&token_hash(token), Utc::now())
+            .session_staff(&token_hash(token), minsheng_store::now())
             .await?
             .ok_or(AppError::LoginRequired)?;
         let unit = state.store.unit(staff.unit_id).await?;
@@ -152,7 +152,7 @@ pub async fn login(
         .create_session(
             &token_hash(&token),
             staff.id,
-            Utc::now() + Duration::hours(SESSION_HOURS),
+            minsheng_store::now() + Duration::hours(SESSION_HOURS),
         )
         .await?;
     tracing::info!(staff_id = staff.id, "staff logged in");

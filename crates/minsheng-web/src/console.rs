@@ -36,7 +36,7 @@ pub struct InboxQuery {
     from: String,
     to: String,
     tag: String,
-    page: i64,
+    page: String,
 }
 
 impl InboxQuery {
@@ -57,9 +57,18 @@ impl InboxQuery {
         }
     }
 
+    /// The page asked for: anything that is not a sensible number is page 1.
+    fn page(&self) -> i64 {
+        self.page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 100_000)
+    }
+
     fn with_page(&self, page: i64) -> String {
         let q = InboxQuery {
-            page,
+            page: page.to_string(),
             ..self.clone()
         };
         serde_urlencoded::to_string(&q).unwrap_or_default()
@@ -148,7 +157,7 @@ pub async fn inbox(
     };
     let page = state
         .store
-        .list_appeals(&scope, &query.filter(), query.page, PER_PAGE)
+        .list_appeals(&scope, &query.filter(), query.page(), PER_PAGE)
         .await?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let names = catalog.place_names();
@@ -206,7 +215,8 @@ struct AppealPage {
     id_number: String,
     home_address: String,
     headcount: i64,
-    tags: Vec<String>,
+    /// Each label and the inbox query that lists its appeals.
+    tags: Vec<(String, String)>,
     items: Vec<TimelineItem>,
 }
 
@@ -217,14 +227,8 @@ pub async fn show_appeal(
     Path(no): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
-    let a = state.store.appeal(&no).await?;
-    // Not found rather than forbidden, so numbers outside one's scope reveal nothing.
-    if !me
-        .scope
-        .allows(&a.summary.region_code, a.summary.handler_unit_id)
-    {
-        return Err(AppError::NotFound);
-    }
+    // Outside one's scope an appeal is not found, so numbers reveal nothing.
+    let a = state.store.appeal(&no, &me.scope).await?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let names = catalog.place_names();
     let unit = match a.summary.handler_unit_id {
@@ -265,7 +269,15 @@ pub async fn show_appeal(
             .map(mask::address)
             .unwrap_or_default(),
         headcount: s.headcount,
-        tags: a.tags.clone(),
+        tags: a
+            .tags
+            .iter()
+            .map(|t| {
+                let q = serde_urlencoded::to_string([("view", "all"), ("tag", t.as_str())])
+                    .unwrap_or_default();
+                (t.clone(), q)
+            })
+            .collect(),
         items: view::timeline(&a.events, lang),
     })
 }

@@ -143,7 +143,12 @@ pub async fn switch_language(Path(tag): Path<String>, Query(q): Query<Next>) -> 
     // Only local paths, so the switch cannot be used to send people elsewhere.
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .filter(|n| {
+            n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+        })
         .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&next).into_response();
     let cookie = format!(

@@ -151,14 +151,8 @@ pub async fn track(
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let (code, view) = lookup(&state, &code).await?;
-    let category = state
-        .store
-        .categories()
-        .await?
-        .into_iter()
-        .find(|c| c.code == view.category)
-        .map(|c| c.label(lang).to_owned())
-        .unwrap_or_else(|| view.category.clone());
+    let categories = state.store.categories().await?;
+    let category = view::category_label(&categories, &view.category, lang);
     Ok(TrackPage {
         t: texts(lang),
         here: format!("/track/{code}"),

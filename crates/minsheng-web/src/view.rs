@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use minsheng_core::appeal::Event;
 use minsheng_core::category::{Category, route};
+use minsheng_core::clock::china;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldErrors, Origin};
 use minsheng_core::region::Region;
@@ -13,11 +14,6 @@ use minsheng_core::{AppealKind, Channel, Lang, Status};
 use minsheng_store::{Receipt, Registration, Store};
 
 use crate::error::AppError;
-
-/// China Standard Time, in which people read and type dates.
-pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
 
 /// A time as people read it: `2026-11-29 16:05`.
 pub fn local(at: DateTime<Utc>) -> String {
@@ -144,11 +140,7 @@ impl Catalog {
     }
 
     pub fn category_label(&self, code: &str, lang: Lang) -> String {
-        self.categories
-            .iter()
-            .find(|c| c.code == code)
-            .map(|c| c.label(lang).to_owned())
-            .unwrap_or_else(|| code.to_owned())
+        category_label(&self.categories, code, lang)
     }
 
     pub fn category_choices(&self, lang: Lang, current: &str) -> Vec<Choice> {
@@ -205,6 +197,15 @@ pub fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
         .iter()
         .map(|s| Choice::new(s.code(), s.label(lang), current))
         .collect()
+}
+
+/// A category's name in the interface language, or its code if unknown.
+pub fn category_label(categories: &[Category], code: &str, lang: Lang) -> String {
+    categories
+        .iter()
+        .find(|c| c.code == code)
+        .map(|c| c.label(lang).to_owned())
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// A fresh one-time key for a form, against double posts.

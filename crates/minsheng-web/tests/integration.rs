@@ -563,11 +563,19 @@ async fn english_is_a_click_away() {
     let zh = r.text().await.expect("body");
     assert!(zh.contains("提交诉求") && zh.contains("lang=\"zh-CN\""));
     // Only local paths are followed.
-    let r = app
-        .client
-        .get(format!("{}/lang/en?next=//evil.example", app.base))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(r.headers()["location"], "/");
+    for evil in ["//evil.example", "/%5Cevil.example", "/%09/evil.example"] {
+        let r = app
+            .client
+            .get(format!("{}/lang/en?next={evil}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.headers()["location"], "/", "{evil}");
+    }
+    // Absurd page numbers and letters are not errors.
+    let admin = app.login("admin").await;
+    for page in ["9223372036854775807", "abc", "-5"] {
+        let (status, _) = app.get(&format!("/staff?page={page}"), &admin).await;
+        assert_eq!(status, StatusCode::OK, "page={page}");
+    }
 }

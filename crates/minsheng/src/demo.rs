@@ -14,7 +14,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
-use minsheng_core::category::{Category, route};
+use minsheng_core::category::route;
+use minsheng_core::clock::china;
 use minsheng_core::intake::{MAX_TITLE_CHARS, NewAppeal};
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::Role;
@@ -162,7 +163,7 @@ impl Generator<'_> {
         let local = day
             .and_hms_opt(hour, minute, self.rng.gen_range(0..60))
             .unwrap_or_default();
-        crate::demo::china()
+        china()
             .from_local_datetime(&local)
             .single()
             .map(|t| t.with_timezone(&Utc))
@@ -254,8 +255,7 @@ impl Generator<'_> {
         day: NaiveDate,
         channel: Channel,
         group_chance: f64,
-        categories: &[Category],
-    ) -> Result<(NewAppeal, Vec<String>)> {
+    ) -> Result<NewAppeal> {
         let (key, situation) = entry_key;
         let entries = if situation {
             &self.corpus.situations
@@ -324,15 +324,8 @@ impl Generator<'_> {
             attachments: Vec::new(),
             submission_key: None,
         };
-        // Route with the same rule the portal uses.
-        let _ = route(&appeal, categories).context("category without a unit")?;
-        Ok((appeal, Vec::new()))
+        Ok(appeal)
     }
-}
-
-/// China Standard Time.
-pub fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
 fn in_heating_season(day: NaiveDate) -> bool {
@@ -595,20 +588,19 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     for slot in plan {
-        let (mut appeal, mut tags) = match slot {
+        let (appeal, tags) = match slot {
             Some(i) => {
                 let s = &situations[i];
                 let village = *pick(&mut g.rng, &s.villages);
                 let day = g.day_in(s.window.0, s.window.1);
                 let channel = *pick_weighted(&mut g.rng, s.channels);
-                let (a, _) = g.appeal(
+                let a = g.appeal(
                     (s.corpus_key, true),
                     s.category,
                     village,
                     day,
                     channel,
                     s.group_chance,
-                    &categories,
                 )?;
                 *counts.entry(s.tag).or_default() += 1;
                 (a, vec![s.tag.to_owned()])
@@ -622,15 +614,8 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
                 }
                 let village = g.rng.gen_range(0..g.villages.len());
                 let channel = *pick_weighted(&mut g.rng, CHANNELS);
-                g.appeal(
-                    (category, false),
-                    category,
-                    village,
-                    day,
-                    channel,
-                    0.01,
-                    &categories,
-                )?
+                let a = g.appeal((category, false), category, village, day, channel, 0.01)?;
+                (a, Vec::new())
             }
         };
         let routing = route(&appeal, &categories).context("category without a unit")?;
@@ -639,8 +624,6 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
             Channel::Hotline | Channel::Visit | Channel::Letter
         )
         .then(|| *pick(&mut g.rng, &call_takers));
-        appeal.submission_key = None;
-        tags.retain(|t| !t.is_empty());
         batch.push(Registration {
             handler_unit_key: Some(routing.unit_key),
             due_at: Some(routing.due_at),
@@ -706,7 +689,10 @@ pub fn print_logins() {
             "slj.handler",
             "水利局承办人 water bureau handler (供水与饮水安全)",
         ),
-        ("t01.handler", "街道承办人 township handler"),
+        (
+            "t01.head",
+            "街道负责人 township head (sees the township: 辖区全部)",
+        ),
     ] {
         println!("  {user:<14} {what}");
     }

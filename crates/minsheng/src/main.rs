@@ -54,8 +54,14 @@ enum Command {
         /// How many appeals the demo county gets.
         #[arg(long, default_value_t = 20_000)]
         demo_appeals: u32,
-        /// Mark session cookies Secure (when served over HTTPS).
-        #[arg(long, env = "MINSHENG_SECURE_COOKIES")]
+        /// Mark session cookies Secure (when served over HTTPS). The variable takes
+        /// 1/0, true/false, yes/no, on/off.
+        #[arg(
+            long,
+            env = "MINSHENG_SECURE_COOKIES",
+            action = clap::ArgAction::SetTrue,
+            value_parser = clap::builder::FalseyValueParser::new()
+        )]
         secure_cookies: bool,
     },
     /// Create the database with the standard county units and categories and an
@@ -156,7 +162,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("已初始化 {county_name}（{county_code}） / initialised.");
             println!("管理员 / administrator: admin");
             println!("一次性密码 / one-time password: {password}");
-            println!("请登录后立即修改密码。/ Change it after the first login.");
+            println!("请妥善保管，此密码只显示这一次。/ Keep it safe: it is shown only once.");
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
