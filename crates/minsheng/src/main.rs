@@ -37,6 +37,11 @@ struct Cli {
     )]
     key_file: PathBuf,
 
+    /// An extra calendar file (holidays and make-up working days) that adds years to,
+    /// or replaces years of, the calendar shipped with Minsheng.
+    #[arg(long, env = "MINSHENG_CALENDAR", global = true)]
+    calendar: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -88,6 +93,35 @@ enum Command {
     },
     /// Walk the audit chain and name the first bad record; exits 1 if there is one.
     VerifyAudit,
+    /// Answer calendar questions: due dates, and whether a calendar file is valid.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the due date (YYYY-MM-DD) of a limit started on a day. N working days
+    /// after a day is the N-th working day after it; the start day is not counted.
+    Due {
+        /// The start day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// A limit in working days.
+        #[arg(
+            long,
+            conflicts_with = "calendar_days",
+            required_unless_present = "calendar_days"
+        )]
+        working_days: Option<u32>,
+        /// A limit in calendar days.
+        #[arg(long)]
+        calendar_days: Option<u32>,
+    },
+    /// Check a calendar file; errors name their line. Exits 1 if the file is invalid.
+    Check {
+        /// The file to check.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -188,6 +222,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo::print_logins();
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
         Command::VerifyAudit => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let store = minsheng_store::open(&cli.database_url, keys).await?;
@@ -208,6 +243,55 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         "（此前 {} 条记录完好 / {} records before it are intact）",
                         report.records, report.records
                     );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn calendar(command: CalendarCommand, extra: Option<&std::path::Path>) -> Result<ExitCode> {
+    use minsheng_core::clock::{Calendar, Limit};
+    use minsheng_core::i18n::Explain;
+    match command {
+        CalendarCommand::Due {
+            from,
+            working_days,
+            calendar_days,
+        } => {
+            let calendar = setup::calendar(extra)?;
+            let limit = match (working_days, calendar_days) {
+                (Some(n), _) => Limit::WorkingDays(n),
+                (None, Some(n)) => Limit::CalendarDays(n),
+                (None, None) => anyhow::bail!("--working-days or --calendar-days is required"),
+            };
+            let due = limit.due(from, 0, &calendar);
+            println!("{}", due.date);
+            if !due.covered {
+                eprintln!(
+                    "注意：日历未覆盖所涉年份，按周一至周五计算 / note: the calendar does not cover \
+                     every year counted; Monday to Friday were taken as working days"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CalendarCommand::Check { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            match Calendar::parse(&text) {
+                Ok(c) => {
+                    let (holidays, workdays) = c.counts();
+                    let years: Vec<String> = c.years().map(|y| y.to_string()).collect();
+                    println!(
+                        "有效 / valid: {} 年 / years {}; {holidays} 天放假 / days off, {workdays} 天调休上班 / make-up working days",
+                        years.len(),
+                        years.join(", ")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("{}: {}", file.display(), e.explain(minsheng_core::Lang::Zh));
+                    println!("{}: {e}", file.display());
                     Ok(ExitCode::FAILURE)
                 }
             }

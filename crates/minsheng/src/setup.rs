@@ -90,3 +90,23 @@ pub async fn init(store: &dyn Store, code: &str, name: &str) -> Result<String> {
         .await?;
     Ok(password)
 }
+
+/// The shipped calendar, with the years of `extra` (MINSHENG_CALENDAR) added or replaced.
+pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> {
+    use minsheng_core::clock::Calendar;
+    use minsheng_core::i18n::Explain;
+    let shipped = Calendar::shipped();
+    let Some(path) = extra else {
+        return Ok(shipped);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading calendar {} (MINSHENG_CALENDAR)", path.display()))?;
+    let more = Calendar::parse(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{} (MINSHENG_CALENDAR): {} / {e}",
+            path.display(),
+            e.explain(minsheng_core::Lang::Zh)
+        )
+    })?;
+    Ok(shipped.merge(more))
+}

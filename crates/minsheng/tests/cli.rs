@@ -151,3 +151,76 @@ fn init_makes_an_admin_once_and_serve_refuses_without_a_key() {
     assert!(text(&out).contains("MINSHENG_KEY_FILE"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn calendar_due_dates_and_file_checks() {
+    let dir = temp("calendar");
+    let due = |args: &[&str]| {
+        let mut all = vec!["calendar", "due"];
+        all.extend_from_slice(args);
+        let out = minsheng(&dir, &all);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    // National Day 2026: 10-01..07 off, 10-10 (Sat) worked.
+    assert_eq!(
+        due(&["--from", "2026-09-30", "--working-days", "5"]),
+        "2026-10-13"
+    );
+    // Spring Festival 2026: 02-15..23 off, 02-14 (Sat) worked.
+    assert_eq!(
+        due(&["--from", "2026-02-13", "--working-days", "1"]),
+        "2026-02-14"
+    );
+    assert_eq!(
+        due(&["--from", "2026-01-20", "--calendar-days", "15"]),
+        "2026-02-04"
+    );
+    let out = minsheng(
+        &dir,
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2027-01-01",
+            "--working-days",
+            "1",
+        ],
+    );
+    assert!(text(&out).contains("日历未覆盖"));
+
+    let good = dir.join("2027.txt");
+    std::fs::write(&good, "year 2027\nholiday 2027-01-01 元旦\n").expect("write");
+    let out = minsheng(&dir, &["calendar", "check", good.to_str().expect("utf8")]);
+    assert!(
+        out.status.success() && text(&out).contains("2027"),
+        "{}",
+        text(&out)
+    );
+    // Adding a year is a data change: the same file moves a due date.
+    let out = minsheng(
+        &dir,
+        &[
+            "--calendar",
+            good.to_str().expect("utf8"),
+            "calendar",
+            "due",
+            "--from",
+            "2026-12-31",
+            "--working-days",
+            "1",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04");
+
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, "year 2027\n# fine\nworkday 2027-01-05 周二上班\n").expect("write");
+    let out = minsheng(&dir, &["calendar", "check", bad.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("第 3 行") && text(&out).contains("line 3"),
+        "{}",
+        text(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
