@@ -15,6 +15,7 @@ pub mod mask;
 pub mod region;
 pub mod staff;
 pub mod unit;
+pub mod workflow;
 
 pub use appeal::{AppealKind, AppealNo, Channel, Status, TrackingCode};
 pub use appellant::{IdNumber, Phone};

@@ -1,0 +1,981 @@
+//! The case workflow as a pure decision function.
+//!
+//! A case's state is never stored on its own: it is the fold of its events
+//! ([`Case::apply`]). [`decide`] takes the case, a command, the acting staff member, the
+//! policy and the time, and returns exactly one event (or why not), plus the effects the
+//! caller must carry out. Deadlines are derived from the case and the calendar by
+//! [`Case::clocks`], never kept as counters.
+//!
+//! Three tracks (chosen per appeal by [`Policy::track_for`]):
+//! - petition (信访事项, 信访工作条例 2022): accept / decline / transfer within 15 days,
+//!   handle within 60 days (one extension of up to 30), reply, review and re-review;
+//! - work order (12345 工单): dispatch, sign-for within working hours, reply within
+//!   working days, return visit, one redo, then a supervisor;
+//! - litigation-related (涉法涉诉): advised to a legal channel, never the petition track.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::appeal::AppealKind;
+use crate::clock::{Calendar, Light, Limit, WorkingHours, end_of_day, local_day};
+use crate::i18n::{Explain, Lang, pick};
+use crate::region::RegionCode;
+use crate::staff::{Role, Scope};
+
+/// Which rules a case follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Track {
+    /// 信访事项: statutory calendar-day clocks.
+    Petition,
+    /// 12345 工单: working-day clocks.
+    WorkOrder,
+    /// 涉法涉诉: guided to a legal channel.
+    Legal,
+}
+
+/// Where a case stands. Every state is listed in docs/workflow.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum State {
+    /// Received and numbered; waiting for acceptance (petition) or dispatch (work order).
+    Registered,
+    /// Petition accepted (受理); being handled.
+    Accepted,
+    /// Petition not accepted (不予受理); the proper channel was named.
+    Declined,
+    /// Petition transferred to the competent organ (转送).
+    Transferred,
+    /// Petition answered in writing (答复意见); the review window runs.
+    Replied,
+    /// Review (复查) requested; the opinion is due.
+    UnderReview,
+    /// Review opinion given; the re-review window runs.
+    Reviewed,
+    /// Re-review (复核) requested; the decision is due.
+    UnderReReview,
+    /// Re-review decided: the matter is final and not accepted again.
+    Final,
+    /// Work order sent to a lead unit; waiting for sign-for (签收).
+    Dispatched,
+    /// Returned by the unit (退单); the dispatch centre must decide.
+    Returned,
+    /// Signed for; being handled.
+    Handling,
+    /// The unit replied (办结); waiting for the return visit (回访).
+    Answered,
+    /// Unsatisfied twice: with a supervisor.
+    Escalated,
+    /// Litigation-related: the appellant was advised which legal channel to use.
+    LegalAdvised,
+    /// Done.
+    Closed,
+    /// Merged into another case.
+    Merged,
+}
+
+/// Why a work order may be returned (退单理由), a fixed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReturnReason {
+    /// 属地不符
+    WrongPlace,
+    /// 权属不清
+    UnclearOwnership,
+    /// 职能交叉
+    OverlappingDuties,
+    /// 其他
+    Other,
+}
+
+/// The legal channel a litigation-related matter is advised to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LegalChannel {
+    /// 诉讼
+    Lawsuit,
+    /// 仲裁
+    Arbitration,
+    /// 行政复议
+    AdministrativeReconsideration,
+}
+
+/// How urgent a work order is; sets its working-day limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Urgency {
+    /// 紧急: 1 working day by default.
+    Urgent,
+    /// 一般: by kind (help and consultation 3, others 5).
+    Normal,
+    /// 复杂: 15 working days by default.
+    Complex,
+}
+
+/// A staff member acting on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Staff id.
+    pub id: i64,
+    /// Home unit.
+    pub unit_id: i64,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// What they may see.
+    pub scope: Scope,
+}
+
+impl Actor {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role) || self.roles.contains(&Role::Admin)
+    }
+}
+
+/// What someone asks to do with a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// 受理 (petition).
+    Accept,
+    /// 不予受理, with the reason and the proper channel.
+    Decline {
+        /// Why.
+        reason: String,
+    },
+    /// 转送 to the competent organ.
+    Transfer {
+        /// The organ.
+        organ: String,
+    },
+    /// 延期: one extension, approved by the unit head, reason shown to the appellant.
+    Extend {
+        /// Days (at most the policy's maximum).
+        days: u32,
+        /// Why; shown publicly.
+        reason: String,
+    },
+    /// 答复 (petition) / 办结 (work order): the written answer.
+    Reply {
+        /// The answer.
+        text: String,
+    },
+    /// The appellant asks for review (复查) or re-review (复核).
+    RequestReview,
+    /// The review or re-review opinion.
+    IssueReview {
+        /// The opinion.
+        text: String,
+    },
+    /// 派单 to a lead unit and co-handlers.
+    Dispatch {
+        /// Lead unit.
+        lead: i64,
+        /// Co-handling units.
+        co: Vec<i64>,
+        /// Urgency, which sets the limit.
+        urgency: Urgency,
+    },
+    /// 签收.
+    SignFor,
+    /// 退单 within the sign-for window.
+    Return {
+        /// Why, from the fixed list.
+        reason: ReturnReason,
+        /// Details.
+        note: String,
+    },
+    /// 审定: the returned order stays with the unit, which may not return it again.
+    Rule,
+    /// 回访 with the appellant's verdict.
+    ReturnVisit {
+        /// Satisfied?
+        satisfied: bool,
+        /// What they said.
+        note: String,
+    },
+    /// Advise a litigation-related matter to its legal channel.
+    AdviseLegal {
+        /// Which channel.
+        channel: LegalChannel,
+        /// What was explained.
+        note: String,
+    },
+    /// Stop the clock (waiting for the appellant's supplement, a hearing).
+    Pause {
+        /// Why.
+        reason: String,
+    },
+    /// Restart the clock.
+    Resume,
+    /// 督办: an order with its own deadline.
+    Supervise {
+        /// The order.
+        note: String,
+        /// Working days to act.
+        days: u32,
+    },
+    /// 包案: a leader takes charge.
+    AssignLeader {
+        /// The leader's staff id.
+        leader: i64,
+    },
+    /// Merge into another case (a duplicate).
+    Merge {
+        /// The case kept.
+        into: i64,
+    },
+    /// Reopen a closed case.
+    Reopen {
+        /// Why.
+        reason: String,
+    },
+    /// Close: after the return visit, or when the review window has passed.
+    Close,
+}
+
+/// What happened: one per decided command. Stored with the case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Happened {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (staff id), if a person.
+    pub actor: Option<i64>,
+    /// The command that was decided, which is also the event.
+    pub command: Command,
+}
+
+/// Something the caller must do after storing the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// Tell the appellant (SMS, letter) with this text.
+    NotifyAppellant(String),
+    /// Put the case before a supervisor.
+    NotifySupervisor,
+    /// Tell the leader in charge.
+    NotifyLeader(i64),
+}
+
+/// A decision: the one event to store, and the effects to carry out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The event.
+    pub event: Happened,
+    /// The effects.
+    pub effects: Vec<Effect>,
+}
+
+/// Why a command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkflowError {
+    /// Not possible in this state on this track.
+    #[error("this action is not possible while the case is {0:?}")]
+    WrongState(State),
+    /// The actor lacks the role or the scope.
+    #[error("you may not do this on this case")]
+    NotAllowed,
+    /// The one extension was already used, or is too long.
+    #[error("an extension is granted once, for at most {0} days")]
+    Extension(u32),
+    /// The window for this has passed.
+    #[error("the time allowed for this has passed")]
+    TooLate,
+    /// A required text is empty.
+    #[error("please give a reason or text")]
+    EmptyText,
+    /// The clock is already paused or not paused.
+    #[error("the clock is already in that state")]
+    Clock,
+    /// The returned order was ruled (审定) and must be handled.
+    #[error("the dispatch centre ruled that this unit must handle it")]
+    AlreadyRuled,
+    /// Merging a case into itself.
+    #[error("a case cannot be merged into itself")]
+    SelfMerge,
+}
+
+impl Explain for WorkflowError {
+    fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (e, Lang::En) => e.to_string(),
+            (WorkflowError::WrongState(s), Lang::Zh) => {
+                format!("当前状态（{}）下不能执行此操作", s.label(Lang::Zh))
+            }
+            (WorkflowError::NotAllowed, Lang::Zh) => "您无权对此诉求执行该操作".into(),
+            (WorkflowError::Extension(n), Lang::Zh) => format!("延期只能申请一次，且不超过{n}天"),
+            (WorkflowError::TooLate, Lang::Zh) => "已超过允许的期限".into(),
+            (WorkflowError::EmptyText, Lang::Zh) => "请填写理由或内容".into(),
+            (WorkflowError::Clock, Lang::Zh) => "计时已处于该状态".into(),
+            (WorkflowError::AlreadyRuled, Lang::Zh) => {
+                "派单中心已审定由本单位办理，不能再退单".into()
+            }
+            (WorkflowError::SelfMerge, Lang::Zh) => "不能合并到自身".into(),
+        }
+    }
+}
+
+impl State {
+    /// Every state, for documentation and tests.
+    pub const ALL: [State; 17] = [
+        State::Registered,
+        State::Accepted,
+        State::Declined,
+        State::Transferred,
+        State::Replied,
+        State::UnderReview,
+        State::Reviewed,
+        State::UnderReReview,
+        State::Final,
+        State::Dispatched,
+        State::Returned,
+        State::Handling,
+        State::Answered,
+        State::Escalated,
+        State::LegalAdvised,
+        State::Closed,
+        State::Merged,
+    ];
+
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            State::Registered => pick(lang, "已登记", "registered"),
+            State::Accepted => pick(lang, "已受理", "accepted"),
+            State::Declined => pick(lang, "不予受理", "declined"),
+            State::Transferred => pick(lang, "已转送", "transferred"),
+            State::Replied => pick(lang, "已答复", "replied"),
+            State::UnderReview => pick(lang, "复查中", "under review"),
+            State::Reviewed => pick(lang, "已复查", "reviewed"),
+            State::UnderReReview => pick(lang, "复核中", "under re-review"),
+            State::Final => pick(lang, "已复核（终结）", "final"),
+            State::Dispatched => pick(lang, "待签收", "awaiting sign-for"),
+            State::Returned => pick(lang, "已退单", "returned"),
+            State::Handling => pick(lang, "办理中", "in hand"),
+            State::Answered => pick(lang, "待回访", "awaiting return visit"),
+            State::Escalated => pick(lang, "已提请督办", "with a supervisor"),
+            State::LegalAdvised => pick(lang, "已导入法律途径", "advised to legal channel"),
+            State::Closed => pick(lang, "已办结", "closed"),
+            State::Merged => pick(lang, "已合并", "merged"),
+        }
+    }
+
+    /// Whether nothing more is expected.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            State::Declined
+                | State::Transferred
+                | State::Final
+                | State::LegalAdvised
+                | State::Closed
+                | State::Merged
+        )
+    }
+}
+
+/// The configurable rules. Defaults follow 信访工作条例 (2022) and common 12345 practice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Kinds that go on the petition track.
+    pub petition_kinds: Vec<AppealKind>,
+    /// Categories that are litigation-related.
+    pub legal_categories: Vec<String>,
+    /// Days to decide acceptance (15).
+    pub acceptance_days: u32,
+    /// Days to handle after acceptance (60).
+    pub handling_days: u32,
+    /// Longest extension (30).
+    pub max_extension_days: u32,
+    /// Days the appellant has to ask for review or re-review (30).
+    pub review_request_days: u32,
+    /// Days to give a review or re-review opinion (30).
+    pub review_days: u32,
+    /// Working hours to sign for a work order.
+    pub sign_for_hours: u32,
+    /// Working days for an urgent order (1).
+    pub urgent_days: u32,
+    /// Working days for help and consultation (3).
+    pub help_days: u32,
+    /// Working days for other orders (5).
+    pub normal_days: u32,
+    /// Working days for complex orders (15).
+    pub complex_days: u32,
+    /// Working days for the return visit after the reply.
+    pub return_visit_days: u32,
+    /// Share of a clock's time after which its light turns yellow (0.8).
+    pub yellow_share: f64,
+    /// Days open after which a case is backlog (积案) (90).
+    pub backlog_days: u32,
+    /// Days after closing within which a case may be reopened (30).
+    pub reopen_days: u32,
+    /// The working day's hours.
+    pub working_hours: WorkingHours,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            petition_kinds: vec![AppealKind::Petition],
+            legal_categories: vec!["shefa".into()],
+            acceptance_days: 15,
+            handling_days: 60,
+            max_extension_days: 30,
+            review_request_days: 30,
+            review_days: 30,
+            sign_for_hours: 4,
+            urgent_days: 1,
+            help_days: 3,
+            normal_days: 5,
+            complex_days: 15,
+            return_visit_days: 2,
+            yellow_share: 0.8,
+            backlog_days: 90,
+            reopen_days: 30,
+            working_hours: WorkingHours::default(),
+        }
+    }
+}
+
+impl Policy {
+    /// The track for an appeal of this kind and category.
+    pub fn track_for(&self, kind: AppealKind, category: &str) -> Track {
+        if self.legal_categories.iter().any(|c| c == category) {
+            Track::Legal
+        } else if self.petition_kinds.contains(&kind) {
+            Track::Petition
+        } else {
+            Track::WorkOrder
+        }
+    }
+
+    fn order_days(&self, urgency: Urgency, kind: AppealKind) -> u32 {
+        match urgency {
+            Urgency::Urgent => self.urgent_days,
+            Urgency::Complex => self.complex_days,
+            Urgency::Normal if matches!(kind, AppealKind::Help | AppealKind::Consultation) => {
+                self.help_days
+            }
+            Urgency::Normal => self.normal_days,
+        }
+    }
+}
+
+/// A case: the appeal's fixed facts and everything its events made of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Database id of the appeal.
+    pub id: i64,
+    /// Its track.
+    pub track: Track,
+    /// Its kind.
+    pub kind: AppealKind,
+    /// Where it happened.
+    pub region: RegionCode,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// Where it stands.
+    pub state: State,
+    /// The lead unit.
+    pub lead: Option<i64>,
+    /// Co-handling units.
+    pub co: Vec<i64>,
+    /// Urgency of a work order.
+    pub urgency: Urgency,
+    /// When the current stage's clock started.
+    pub stage_started: DateTime<Utc>,
+    /// Extension granted, in days (0 if none).
+    pub extension_days: u32,
+    /// Whether the dispatch centre ruled the order stays with its unit.
+    pub ruled: bool,
+    /// Unsatisfied return visits so far.
+    pub unsatisfied: u32,
+    /// Whether the petition already went through review (so the next request is re-review).
+    pub reviewed_once: bool,
+    /// When the clock was paused, if it is.
+    pub paused_since: Option<DateTime<Utc>>,
+    /// Whole days (in the stage clock's unit) already spent paused in this stage.
+    pub paused_days: u32,
+    /// Open supervision orders: (issued, due).
+    pub supervisions: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Leader in charge.
+    pub leader: Option<i64>,
+    /// When it was closed or ended.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The case it was merged into.
+    pub merged_into: Option<i64>,
+}
+
+/// One running clock of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clock {
+    /// What is due.
+    pub what: ClockKind,
+    /// When the clock started.
+    pub start: DateTime<Utc>,
+    /// When it is due.
+    pub due: DateTime<Utc>,
+    /// Whether it is stopped.
+    pub paused: bool,
+}
+
+/// The clocks a case can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClockKind {
+    /// Acceptance decision (15 days).
+    Acceptance,
+    /// Handling (60 days plus any extension).
+    Handling,
+    /// Review or re-review opinion (30 days).
+    Review,
+    /// The appellant's window to ask for review (30 days); passing it lets the case close.
+    ReviewWindow,
+    /// Sign-for (working hours).
+    SignFor,
+    /// Reply to a work order (working days).
+    Reply,
+    /// Return visit (working days).
+    ReturnVisit,
+    /// The dispatch centre's decision on a returned order.
+    Redispatch,
+    /// A supervision order.
+    Supervision,
+}
+
+impl ClockKind {
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ClockKind::Acceptance => pick(lang, "受理告知期限", "acceptance decision"),
+            ClockKind::Handling => pick(lang, "办理期限", "handling"),
+            ClockKind::Review => pick(lang, "复查/复核期限", "review opinion"),
+            ClockKind::ReviewWindow => pick(lang, "申请复查/复核期限", "window to ask for review"),
+            ClockKind::SignFor => pick(lang, "签收期限", "sign-for"),
+            ClockKind::Reply => pick(lang, "办结期限", "reply"),
+            ClockKind::ReturnVisit => pick(lang, "回访期限", "return visit"),
+            ClockKind::Redispatch => pick(lang, "退单审核期限", "decision on a return"),
+            ClockKind::Supervision => pick(lang, "督办期限", "supervision order"),
+        }
+    }
+
+    /// Whether the unit (rather than the appellant) owes something by this clock.
+    pub fn binds_unit(self) -> bool {
+        !matches!(self, ClockKind::ReviewWindow)
+    }
+}
+
+/// Flags derived from a case by the configurable rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Flags {
+    /// 积案: open longer than the policy allows.
+    pub backlog: bool,
+    /// 难案: at the re-review stage, escalated, or with a leader in charge.
+    pub hard: bool,
+}
+
+impl Case {
+    /// A new case for an appeal just registered.
+    pub fn new(
+        id: i64,
+        kind: AppealKind,
+        category: &str,
+        region: RegionCode,
+        received_at: DateTime<Utc>,
+        policy: &Policy,
+    ) -> Case {
+        Case {
+            id,
+            track: policy.track_for(kind, category),
+            kind,
+            region,
+            received_at,
+            state: State::Registered,
+            lead: None,
+            co: Vec::new(),
+            urgency: if kind == AppealKind::Dispute {
+                Urgency::Complex
+            } else {
+                Urgency::Normal
+            },
+            stage_started: received_at,
+            extension_days: 0,
+            ruled: false,
+            unsatisfied: 0,
+            reviewed_once: false,
+            paused_since: None,
+            paused_days: 0,
+            supervisions: Vec::new(),
+            leader: None,
+            ended_at: None,
+            merged_into: None,
+        }
+    }
+
+    fn stage(&mut self, state: State, at: DateTime<Utc>) {
+        self.state = state;
+        self.stage_started = at;
+        self.paused_days = 0;
+        self.paused_since = None;
+        if state.is_terminal() {
+            self.ended_at = Some(at);
+        }
+    }
+
+    /// The case after an event (events come from [`decide`], so they are valid).
+    pub fn apply(&mut self, e: &Happened, policy: &Policy, calendar: &Calendar) {
+        let at = e.at;
+        match &e.command {
+            Command::Accept => self.stage(State::Accepted, at),
+            Command::Decline { .. } => self.stage(State::Declined, at),
+            Command::Transfer { .. } => self.stage(State::Transferred, at),
+            Command::Extend { days, .. } => self.extension_days = *days,
+            Command::Reply { .. } => {
+                let next = if self.track == Track::Petition {
+                    State::Replied
+                } else {
+                    State::Answered
+                };
+                self.stage(next, at);
+            }
+            Command::RequestReview => {
+                let next = if self.reviewed_once {
+                    State::UnderReReview
+                } else {
+                    State::UnderReview
+                };
+                self.stage(next, at);
+            }
+            Command::IssueReview { .. } => {
+                let next = if self.state == State::UnderReReview {
+                    State::Final
+                } else {
+                    State::Reviewed
+                };
+                self.reviewed_once = true;
+                self.stage(next, at);
+            }
+            Command::Dispatch { lead, co, urgency } => {
+                self.lead = Some(*lead);
+                self.co = co.clone();
+                self.urgency = *urgency;
+                self.ruled = false;
+                self.stage(State::Dispatched, at);
+            }
+            Command::SignFor => self.stage(State::Handling, at),
+            Command::Return { .. } => self.stage(State::Returned, at),
+            Command::Rule => {
+                self.ruled = true;
+                self.stage(State::Dispatched, at);
+            }
+            Command::ReturnVisit {
+                satisfied: true, ..
+            } => self.stage(State::Closed, at),
+            Command::ReturnVisit {
+                satisfied: false, ..
+            } => {
+                self.unsatisfied += 1;
+                let next = if self.unsatisfied >= 2 {
+                    State::Escalated
+                } else {
+                    State::Handling
+                };
+                self.stage(next, at);
+            }
+            Command::AdviseLegal { .. } => self.stage(State::LegalAdvised, at),
+            Command::Pause { .. } => self.paused_since = Some(at),
+            Command::Resume => {
+                if let (Some(since), Some(limit)) =
+                    (self.paused_since.take(), self.stage_limit(policy))
+                {
+                    self.paused_days +=
+                        limit.days_between(local_day(since), local_day(at), calendar);
+                }
+            }
+            Command::Supervise { days, .. } => {
+                let due = end_of_day(calendar.add_working_days(local_day(at), *days).date);
+                self.supervisions.push((at, due));
+            }
+            Command::AssignLeader { leader } => self.leader = Some(*leader),
+            Command::Merge { into } => {
+                self.merged_into = Some(*into);
+                self.stage(State::Merged, at);
+            }
+            Command::Reopen { .. } => {
+                self.ended_at = None;
+                let next = if self.track == Track::Petition {
+                    State::Accepted
+                } else {
+                    State::Handling
+                };
+                self.stage(next, at);
+            }
+            Command::Close => self.stage(State::Closed, at),
+        }
+        if !matches!(e.command, Command::Supervise { .. }) && self.state.is_terminal() {
+            self.supervisions.clear();
+        }
+    }
+
+    /// The limit of the current stage's clock, if the stage has one.
+    fn stage_limit(&self, policy: &Policy) -> Option<Limit> {
+        Some(match self.state {
+            State::Registered if self.track == Track::Petition => {
+                Limit::CalendarDays(policy.acceptance_days)
+            }
+            State::Accepted => Limit::CalendarDays(policy.handling_days + self.extension_days),
+            State::UnderReview | State::UnderReReview => Limit::CalendarDays(policy.review_days),
+            State::Replied | State::Reviewed => Limit::CalendarDays(policy.review_request_days),
+            State::Handling => Limit::WorkingDays(policy.order_days(self.urgency, self.kind)),
+            State::Answered => Limit::WorkingDays(policy.return_visit_days),
+            State::Returned | State::Registered => Limit::WorkingDays(1),
+            _ => return None,
+        })
+    }
+
+    /// The clocks running now, with their due times.
+    pub fn clocks(&self, policy: &Policy, calendar: &Calendar) -> Vec<Clock> {
+        let mut clocks = Vec::new();
+        let paused = self.paused_since.is_some();
+        let kind = match self.state {
+            State::Registered if self.track == Track::Petition => Some(ClockKind::Acceptance),
+            State::Registered | State::Returned => Some(ClockKind::Redispatch),
+            State::Accepted => Some(ClockKind::Handling),
+            State::UnderReview | State::UnderReReview => Some(ClockKind::Review),
+            State::Replied | State::Reviewed => Some(ClockKind::ReviewWindow),
+            State::Handling => Some(ClockKind::Reply),
+            State::Answered => Some(ClockKind::ReturnVisit),
+            _ => None,
+        };
+        if self.state == State::Dispatched {
+            let due = policy
+                .working_hours
+                .add(self.stage_started, policy.sign_for_hours, calendar);
+            clocks.push(Clock {
+                what: ClockKind::SignFor,
+                start: self.stage_started,
+                due,
+                paused: false,
+            });
+        }
+        if let (Some(kind), Some(limit)) = (kind, self.stage_limit(policy)) {
+            // A work order's reply limit runs from dispatch; a redo restarts it.
+            let due = limit.due(local_day(self.stage_started), self.paused_days, calendar);
+            clocks.push(Clock {
+                what: kind,
+                start: self.stage_started,
+                due: end_of_day(due.date),
+                paused,
+            });
+        }
+        for (issued, due) in &self.supervisions {
+            clocks.push(Clock {
+                what: ClockKind::Supervision,
+                start: *issued,
+                due: *due,
+                paused: false,
+            });
+        }
+        clocks
+    }
+
+    /// The soonest deadline the unit owes, and its light at `now`.
+    pub fn next_due(
+        &self,
+        policy: &Policy,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Option<(Clock, Light)> {
+        self.clocks(policy, calendar)
+            .into_iter()
+            .filter(|c| c.what.binds_unit())
+            .min_by_key(|c| c.due)
+            .map(|c| {
+                let light = Light::at(c.start, c.due, now, policy.yellow_share);
+                (c, light)
+            })
+    }
+
+    /// Backlog and hard-case flags by the policy's rules.
+    pub fn flags(&self, policy: &Policy, now: DateTime<Utc>) -> Flags {
+        let open = !self.state.is_terminal();
+        Flags {
+            backlog: open && (now - self.received_at).num_days() > i64::from(policy.backlog_days),
+            hard: open
+                && (matches!(self.state, State::UnderReReview | State::Escalated)
+                    || self.leader.is_some()),
+        }
+    }
+}
+
+fn need_text(s: &str) -> Result<(), WorkflowError> {
+    if s.trim().is_empty() {
+        Err(WorkflowError::EmptyText)
+    } else {
+        Ok(())
+    }
+}
+
+/// Who may give a command: the roles, and whether they must belong to the lead unit.
+fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowError> {
+    if !actor.scope.allows(&case.region, case.lead) {
+        return Err(WorkflowError::NotAllowed);
+    }
+    let in_lead_unit = case.lead == Some(actor.unit_id) || actor.has(Role::Admin);
+    let handler = (actor.has(Role::Handler) || actor.has(Role::UnitHead)) && in_lead_unit;
+    let centre = actor.has(Role::Dispatcher);
+    let ok = match cmd {
+        // A petition is accepted by the unit it was sent to, or by the mass-work office.
+        Command::Accept | Command::Decline { .. } | Command::Transfer { .. } => handler || centre,
+        Command::Extend { .. } => actor.has(Role::UnitHead) && in_lead_unit,
+        Command::Reply { .. }
+        | Command::SignFor
+        | Command::Return { .. }
+        | Command::Pause { .. }
+        | Command::Resume => handler,
+        Command::RequestReview | Command::ReturnVisit { .. } => {
+            centre || actor.has(Role::CallTaker)
+        }
+        Command::IssueReview { .. } => actor.has(Role::Leader) || actor.has(Role::Supervisor),
+        Command::Dispatch { .. } | Command::Rule | Command::Merge { .. } => centre,
+        Command::AdviseLegal { .. } => handler || centre,
+        Command::Supervise { .. } => actor.has(Role::Supervisor) || actor.has(Role::Leader),
+        Command::AssignLeader { .. } => actor.has(Role::Leader),
+        Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
+        Command::Close => centre || actor.has(Role::Supervisor),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(WorkflowError::NotAllowed)
+    }
+}
+
+/// Decides a command: checks the state, the track, the actor and the windows, and
+/// returns the one event to store.
+pub fn decide(
+    case: &Case,
+    cmd: Command,
+    actor: &Actor,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<Decision, WorkflowError> {
+    use State as S;
+    use Track as T;
+    let wrong = || WorkflowError::WrongState(case.state);
+    let mut effects = Vec::new();
+    match (&cmd, case.track, case.state) {
+        (Command::Accept, T::Petition, S::Registered) => {}
+        (Command::Decline { reason }, T::Petition, S::Registered) => {
+            need_text(reason)?;
+            effects.push(Effect::NotifyAppellant(reason.clone()));
+        }
+        (Command::Transfer { organ }, T::Petition, S::Registered) => need_text(organ)?,
+        (Command::Extend { days, reason }, T::Petition, S::Accepted) => {
+            need_text(reason)?;
+            if case.extension_days > 0 || *days == 0 || *days > policy.max_extension_days {
+                return Err(WorkflowError::Extension(policy.max_extension_days));
+            }
+            effects.push(Effect::NotifyAppellant(reason.clone()));
+        }
+        (Command::Reply { text }, T::Petition, S::Accepted)
+        | (Command::Reply { text }, T::WorkOrder, S::Handling) => {
+            need_text(text)?;
+            effects.push(Effect::NotifyAppellant(text.clone()));
+        }
+        (Command::RequestReview, T::Petition, S::Replied | S::Reviewed) => {
+            let window = Limit::CalendarDays(policy.review_request_days).due(
+                local_day(case.stage_started),
+                0,
+                calendar,
+            );
+            if now > end_of_day(window.date) {
+                return Err(WorkflowError::TooLate);
+            }
+        }
+        (Command::IssueReview { text }, T::Petition, S::UnderReview | S::UnderReReview) => {
+            need_text(text)?;
+            effects.push(Effect::NotifyAppellant(text.clone()));
+        }
+        (Command::Dispatch { .. }, T::WorkOrder, S::Registered | S::Returned) => {}
+        (Command::SignFor, T::WorkOrder, S::Dispatched) => {}
+        (Command::Return { note, .. }, T::WorkOrder, S::Dispatched) => {
+            need_text(note)?;
+            if case.ruled {
+                return Err(WorkflowError::AlreadyRuled);
+            }
+            let window =
+                policy
+                    .working_hours
+                    .add(case.stage_started, policy.sign_for_hours, calendar);
+            if now > window {
+                return Err(WorkflowError::TooLate);
+            }
+        }
+        (Command::Rule, T::WorkOrder, S::Returned) => {}
+        (Command::ReturnVisit { satisfied, .. }, T::WorkOrder, S::Answered) => {
+            if !satisfied && case.unsatisfied >= 1 {
+                effects.push(Effect::NotifySupervisor);
+            }
+        }
+        (Command::AdviseLegal { note, .. }, T::Legal, S::Registered) => {
+            need_text(note)?;
+            effects.push(Effect::NotifyAppellant(note.clone()));
+        }
+        (
+            Command::Pause { reason },
+            _,
+            S::Registered | S::Accepted | S::Handling | S::UnderReview | S::UnderReReview,
+        ) => {
+            need_text(reason)?;
+            if case.paused_since.is_some() {
+                return Err(WorkflowError::Clock);
+            }
+        }
+        (Command::Resume, _, _) if !case.state.is_terminal() => {
+            if case.paused_since.is_none() {
+                return Err(WorkflowError::Clock);
+            }
+        }
+        (Command::Supervise { note, days }, _, s) if !s.is_terminal() => {
+            need_text(note)?;
+            if *days == 0 {
+                return Err(WorkflowError::EmptyText);
+            }
+            if let Some(l) = case.leader {
+                effects.push(Effect::NotifyLeader(l));
+            }
+        }
+        (Command::AssignLeader { .. }, _, s) if !s.is_terminal() => {}
+        (Command::Merge { into }, _, s) if !s.is_terminal() => {
+            if *into == case.id {
+                return Err(WorkflowError::SelfMerge);
+            }
+        }
+        (Command::Reopen { reason }, T::Petition | T::WorkOrder, S::Closed) => {
+            need_text(reason)?;
+            let ended = case.ended_at.unwrap_or(case.stage_started);
+            if (now - ended).num_days() > i64::from(policy.reopen_days) {
+                return Err(WorkflowError::TooLate);
+            }
+        }
+        (Command::Close, T::Petition, S::Replied | S::Reviewed) => {
+            // Only once the appellant's window for review has passed.
+            let window = Limit::CalendarDays(policy.review_request_days).due(
+                local_day(case.stage_started),
+                0,
+                calendar,
+            );
+            if now <= end_of_day(window.date) {
+                return Err(WorkflowError::WrongState(case.state));
+            }
+        }
+        (Command::Close, T::WorkOrder, S::Escalated) => {}
+        _ => return Err(wrong()),
+    }
+    authorise(case, &cmd, actor)?;
+    Ok(Decision {
+        event: Happened {
+            at: now,
+            actor: Some(actor.id),
+            command: cmd,
+        },
+        effects,
+    })
+}
+
+#[cfg(test)]
+mod tests;

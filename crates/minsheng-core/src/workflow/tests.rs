@@ -1,0 +1,617 @@
+//! Tables for every legal and illegal transition on every track, clock arithmetic, and
+//! a model test over random command sequences.
+
+use chrono::{Duration, TimeZone};
+use proptest::prelude::*;
+use rstest::rstest;
+
+use super::*;
+
+const COUNTY: &str = "370999000000";
+const VILLAGE: &str = "370999001001";
+const LEAD: i64 = 7;
+const OTHER: i64 = 8;
+
+fn at(days: i64, hours: i64) -> DateTime<Utc> {
+    // 2026-03-02 is a Monday, 09:00 China time.
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+        .single()
+        .expect("time")
+        + Duration::days(days)
+        + Duration::hours(hours)
+}
+
+fn actor(roles: &[Role], unit: i64) -> Actor {
+    Actor {
+        id: 100 + unit,
+        unit_id: unit,
+        roles: roles.to_vec(),
+        scope: Scope {
+            regions: vec![RegionCode::parse(COUNTY).expect("code")],
+            units: vec![unit],
+        },
+    }
+}
+
+fn admin() -> Actor {
+    actor(&[Role::Admin], 1)
+}
+
+fn new_case(track: Track) -> Case {
+    let policy = Policy::default();
+    let (kind, category) = match track {
+        Track::Petition => (AppealKind::Petition, "tudi"),
+        Track::WorkOrder => (AppealKind::Complaint, "gongre"),
+        Track::Legal => (AppealKind::Complaint, "shefa"),
+    };
+    let case = Case::new(
+        1,
+        kind,
+        category,
+        RegionCode::parse(VILLAGE).expect("code"),
+        at(0, 0),
+        &policy,
+    );
+    assert_eq!(case.track, track);
+    case
+}
+
+/// A valid instance of each command, by name.
+fn command(name: &str) -> Command {
+    match name {
+        "accept" => Command::Accept,
+        "decline" => Command::Decline {
+            reason: "不属于信访事项，请向法院起诉".into(),
+        },
+        "transfer" => Command::Transfer {
+            organ: "市自然资源局".into(),
+        },
+        "extend" => Command::Extend {
+            days: 30,
+            reason: "需要现场测量".into(),
+        },
+        "reply" => Command::Reply {
+            text: "已答复".into(),
+        },
+        "request_review" => Command::RequestReview,
+        "issue_review" => Command::IssueReview {
+            text: "维持原答复".into(),
+        },
+        "dispatch" => Command::Dispatch {
+            lead: LEAD,
+            co: vec![OTHER],
+            urgency: Urgency::Normal,
+        },
+        "sign_for" => Command::SignFor,
+        "return" => Command::Return {
+            reason: ReturnReason::WrongPlace,
+            note: "不在本辖区".into(),
+        },
+        "rule" => Command::Rule,
+        "visit_ok" => Command::ReturnVisit {
+            satisfied: true,
+            note: "满意".into(),
+        },
+        "visit_bad" => Command::ReturnVisit {
+            satisfied: false,
+            note: "不满意".into(),
+        },
+        "advise_legal" => Command::AdviseLegal {
+            channel: LegalChannel::Lawsuit,
+            note: "请依法向法院起诉".into(),
+        },
+        "pause" => Command::Pause {
+            reason: "等待补充材料".into(),
+        },
+        "resume" => Command::Resume,
+        "supervise" => Command::Supervise {
+            note: "请加快办理".into(),
+            days: 3,
+        },
+        "assign_leader" => Command::AssignLeader { leader: 55 },
+        "merge" => Command::Merge { into: 2 },
+        "reopen" => Command::Reopen {
+            reason: "群众反映问题复发".into(),
+        },
+        "close" => Command::Close,
+        other => panic!("unknown command {other}"),
+    }
+}
+
+const COMMANDS: [&str; 21] = [
+    "accept",
+    "decline",
+    "transfer",
+    "extend",
+    "reply",
+    "request_review",
+    "issue_review",
+    "dispatch",
+    "sign_for",
+    "return",
+    "rule",
+    "visit_ok",
+    "visit_bad",
+    "advise_legal",
+    "pause",
+    "resume",
+    "supervise",
+    "assign_leader",
+    "merge",
+    "reopen",
+    "close",
+];
+
+/// How long after the stage starts a command is given: closing waits for the review
+/// window to pass; everything else comes within the hour.
+fn delay(name: &str) -> Duration {
+    if name == "close" {
+        Duration::days(31)
+    } else {
+        Duration::minutes(30)
+    }
+}
+
+fn run(case: &mut Case, name: &str, who: &Actor) -> Result<Decision, WorkflowError> {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let now = case
+        .stage_started
+        .max(case.paused_since.unwrap_or(case.stage_started))
+        + delay(name);
+    let d = decide(case, command(name), who, &policy, &calendar, now)?;
+    case.apply(&d.event, &policy, &calendar);
+    Ok(d)
+}
+
+/// A case driven to `state` along the shortest path.
+fn case_in(track: Track, state: State) -> Case {
+    use State as S;
+    let path: &[&str] = match (track, state) {
+        (_, S::Registered) => &[],
+        (Track::Petition, S::Accepted) => &["accept"],
+        (Track::Petition, S::Declined) => &["decline"],
+        (Track::Petition, S::Transferred) => &["transfer"],
+        (Track::Petition, S::Replied) => &["accept", "reply"],
+        (Track::Petition, S::UnderReview) => &["accept", "reply", "request_review"],
+        (Track::Petition, S::Reviewed) => &["accept", "reply", "request_review", "issue_review"],
+        (Track::Petition, S::UnderReReview) => &[
+            "accept",
+            "reply",
+            "request_review",
+            "issue_review",
+            "request_review",
+        ],
+        (Track::Petition, S::Final) => &[
+            "accept",
+            "reply",
+            "request_review",
+            "issue_review",
+            "request_review",
+            "issue_review",
+        ],
+        (Track::Petition, S::Closed) => &["accept", "reply", "close"],
+        (Track::WorkOrder, S::Dispatched) => &["dispatch"],
+        (Track::WorkOrder, S::Returned) => &["dispatch", "return"],
+        (Track::WorkOrder, S::Handling) => &["dispatch", "sign_for"],
+        (Track::WorkOrder, S::Answered) => &["dispatch", "sign_for", "reply"],
+        (Track::WorkOrder, S::Closed) => &["dispatch", "sign_for", "reply", "visit_ok"],
+        (Track::WorkOrder, S::Escalated) => &[
+            "dispatch",
+            "sign_for",
+            "reply",
+            "visit_bad",
+            "reply",
+            "visit_bad",
+        ],
+        (Track::Legal, S::LegalAdvised) => &["advise_legal"],
+        (_, S::Merged) => &["merge"],
+        other => panic!("{other:?} is not a state of that track"),
+    };
+    let mut case = new_case(track);
+    for step in path {
+        run(&mut case, step, &admin())
+            .unwrap_or_else(|e| panic!("{step} on the way to {state:?}: {e}"));
+    }
+    assert_eq!(case.state, state);
+    case
+}
+
+/// The states each track can reach.
+fn states(track: Track) -> &'static [State] {
+    use State as S;
+    match track {
+        Track::Petition => &[
+            S::Registered,
+            S::Accepted,
+            S::Declined,
+            S::Transferred,
+            S::Replied,
+            S::UnderReview,
+            S::Reviewed,
+            S::UnderReReview,
+            S::Final,
+            S::Closed,
+            S::Merged,
+        ],
+        Track::WorkOrder => &[
+            S::Registered,
+            S::Dispatched,
+            S::Returned,
+            S::Handling,
+            S::Answered,
+            S::Escalated,
+            S::Closed,
+            S::Merged,
+        ],
+        Track::Legal => &[S::Registered, S::LegalAdvised, S::Merged],
+    }
+}
+
+/// Every legal transition: (track, from, command) → to. Anything else is refused.
+fn legal(track: Track, from: State, name: &str) -> Option<State> {
+    use State as S;
+    use Track as T;
+    let open = !from.is_terminal();
+    let pausable = matches!(
+        from,
+        S::Registered | S::Accepted | S::Handling | S::UnderReview | S::UnderReReview
+    );
+    Some(match (track, from, name) {
+        (T::Petition, S::Registered, "accept") => S::Accepted,
+        (T::Petition, S::Registered, "decline") => S::Declined,
+        (T::Petition, S::Registered, "transfer") => S::Transferred,
+        (T::Petition, S::Accepted, "extend") => S::Accepted,
+        (T::Petition, S::Accepted, "reply") => S::Replied,
+        (T::Petition, S::Replied, "request_review") => S::UnderReview,
+        (T::Petition, S::UnderReview, "issue_review") => S::Reviewed,
+        (T::Petition, S::Reviewed, "request_review") => S::UnderReReview,
+        (T::Petition, S::UnderReReview, "issue_review") => S::Final,
+        (T::Petition, S::Replied | S::Reviewed, "close") => S::Closed,
+        (T::Petition, S::Closed, "reopen") => S::Accepted,
+        (T::WorkOrder, S::Registered | S::Returned, "dispatch") => S::Dispatched,
+        (T::WorkOrder, S::Dispatched, "sign_for") => S::Handling,
+        (T::WorkOrder, S::Dispatched, "return") => S::Returned,
+        (T::WorkOrder, S::Returned, "rule") => S::Dispatched,
+        (T::WorkOrder, S::Handling, "reply") => S::Answered,
+        (T::WorkOrder, S::Answered, "visit_ok") => S::Closed,
+        (T::WorkOrder, S::Answered, "visit_bad") => S::Handling,
+        (T::WorkOrder, S::Escalated, "close") => S::Closed,
+        (T::WorkOrder, S::Closed, "reopen") => S::Handling,
+        (T::Legal, S::Registered, "advise_legal") => S::LegalAdvised,
+        (_, s, "pause") if pausable => s,
+        (_, s, "supervise" | "assign_leader") if open => s,
+        (_, _, "merge") if open => S::Merged,
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_transition_on_every_track_is_legal_exactly_when_the_table_says() {
+    let mut checked = 0;
+    for track in [Track::Petition, Track::WorkOrder, Track::Legal] {
+        for &from in states(track) {
+            for name in COMMANDS {
+                let mut case = case_in(track, from);
+                let result = run(&mut case, name, &admin());
+                match (legal(track, from, name), result) {
+                    (Some(to), Ok(d)) => {
+                        assert_eq!(case.state, to, "{track:?} {from:?} --{name}-->");
+                        assert_eq!(d.event.actor, Some(admin().id));
+                    }
+                    (None, Err(WorkflowError::WrongState(s))) => assert_eq!(s, from),
+                    // Resuming a clock that is not paused; see the test below.
+                    (None, Err(WorkflowError::Clock)) => assert_eq!(name, "resume"),
+                    (expected, got) => {
+                        panic!("{track:?} {from:?} --{name}--> expected {expected:?}, got {got:?}")
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, (11 + 8 + 3) * COMMANDS.len());
+}
+
+#[test]
+fn resume_is_legal_only_while_paused() {
+    let mut case = case_in(Track::Petition, State::Accepted);
+    assert_eq!(
+        run(&mut case, "resume", &admin()).map(|_| ()),
+        Err(WorkflowError::Clock)
+    );
+    run(&mut case, "pause", &admin()).expect("pause");
+    assert_eq!(
+        run(&mut case, "pause", &admin()).map(|_| ()),
+        Err(WorkflowError::Clock)
+    );
+    run(&mut case, "resume", &admin()).expect("resume");
+    assert!(case.paused_since.is_none());
+}
+
+#[rstest]
+// The lead unit's handler works the order; another unit's handler may not.
+#[case::handler_signs(Track::WorkOrder, State::Dispatched, "sign_for", &[Role::Handler], LEAD, true)]
+#[case::other_unit_cannot_sign(Track::WorkOrder, State::Dispatched, "sign_for", &[Role::Handler], OTHER, false)]
+#[case::call_taker_cannot_dispatch(Track::WorkOrder, State::Registered, "dispatch", &[Role::CallTaker], 1, false)]
+#[case::dispatcher_dispatches(Track::WorkOrder, State::Registered, "dispatch", &[Role::Dispatcher], 1, true)]
+#[case::dispatcher_rules(Track::WorkOrder, State::Returned, "rule", &[Role::Dispatcher], 1, true)]
+#[case::handler_cannot_rule(Track::WorkOrder, State::Returned, "rule", &[Role::Handler], LEAD, false)]
+#[case::call_taker_visits(Track::WorkOrder, State::Answered, "visit_ok", &[Role::CallTaker], 1, true)]
+#[case::handler_cannot_judge_own_work(Track::WorkOrder, State::Answered, "visit_ok", &[Role::Handler], LEAD, false)]
+#[case::handler_cannot_extend(Track::Petition, State::Accepted, "extend", &[Role::Handler], LEAD, false)]
+#[case::supervisor_supervises(Track::WorkOrder, State::Handling, "supervise", &[Role::Supervisor], 1, true)]
+#[case::handler_cannot_supervise(Track::WorkOrder, State::Handling, "supervise", &[Role::Handler], LEAD, false)]
+#[case::leader_reviews(Track::Petition, State::UnderReview, "issue_review", &[Role::Leader], 1, true)]
+#[case::handler_cannot_review_itself(Track::Petition, State::UnderReview, "issue_review", &[Role::Handler], LEAD, false)]
+#[case::leader_takes_charge(Track::Petition, State::Accepted, "assign_leader", &[Role::Leader], 1, true)]
+#[case::grid_worker_cannot_close(Track::WorkOrder, State::Escalated, "close", &[Role::GridWorker], LEAD, false)]
+fn who_may_act(
+    #[case] track: Track,
+    #[case] state: State,
+    #[case] name: &str,
+    #[case] roles: &[Role],
+    #[case] unit: i64,
+    #[case] allowed: bool,
+) {
+    let mut case = case_in(track, state);
+    if track == Track::Petition && case.lead.is_none() {
+        case.lead = Some(LEAD);
+    }
+    let result = run(&mut case, name, &actor(roles, unit));
+    assert_eq!(result.is_ok(), allowed, "{result:?}");
+    if !allowed {
+        assert_eq!(result.map(|_| ()), Err(WorkflowError::NotAllowed));
+    }
+}
+
+#[test]
+fn nobody_acts_outside_their_scope() {
+    let mut case = case_in(Track::WorkOrder, State::Registered);
+    let mut outsider = actor(&[Role::Dispatcher], 1);
+    outsider.scope = Scope {
+        regions: vec![RegionCode::parse("370999002000").expect("code")],
+        units: vec![1],
+    };
+    assert_eq!(
+        run(&mut case, "dispatch", &outsider).map(|_| ()),
+        Err(WorkflowError::NotAllowed)
+    );
+}
+
+#[test]
+fn one_extension_of_at_most_thirty_days_with_a_public_reason() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::Petition, State::Accepted);
+    let too_long = Command::Extend {
+        days: 31,
+        reason: "x".into(),
+    };
+    assert_eq!(
+        decide(&case, too_long, &admin(), &policy, &calendar, at(1, 0)).map(|_| ()),
+        Err(WorkflowError::Extension(30))
+    );
+    let mut case = case;
+    let d = run(&mut case, "extend", &admin()).expect("extend");
+    assert_eq!(
+        d.effects,
+        vec![Effect::NotifyAppellant("需要现场测量".into())]
+    );
+    assert_eq!(
+        run(&mut case, "extend", &admin()).map(|_| ()),
+        Err(WorkflowError::Extension(30))
+    );
+}
+
+#[test]
+fn a_return_comes_within_the_sign_for_window_and_not_after_a_ruling() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::WorkOrder, State::Dispatched);
+    let late = case.stage_started + Duration::days(1);
+    assert_eq!(
+        decide(&case, command("return"), &admin(), &policy, &calendar, late).map(|_| ()),
+        Err(WorkflowError::TooLate)
+    );
+    let mut case = case_in(Track::WorkOrder, State::Returned);
+    run(&mut case, "rule", &admin()).expect("rule");
+    assert_eq!(
+        run(&mut case, "return", &admin()).map(|_| ()),
+        Err(WorkflowError::AlreadyRuled)
+    );
+}
+
+#[test]
+fn review_must_be_asked_within_thirty_days_of_the_reply() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::Petition, State::Replied);
+    let late = case.stage_started + Duration::days(32);
+    assert_eq!(
+        decide(
+            &case,
+            Command::RequestReview,
+            &admin(),
+            &policy,
+            &calendar,
+            late
+        )
+        .map(|_| ()),
+        Err(WorkflowError::TooLate)
+    );
+    // And the case closes only after the window.
+    let early = case.stage_started + Duration::days(5);
+    assert!(decide(&case, Command::Close, &admin(), &policy, &calendar, early).is_err());
+}
+
+#[test]
+fn a_second_unsatisfied_visit_goes_to_a_supervisor() {
+    let mut case = case_in(Track::WorkOrder, State::Answered);
+    let d = run(&mut case, "visit_bad", &admin()).expect("first");
+    assert!(d.effects.is_empty());
+    assert_eq!(case.state, State::Handling, "one redo");
+    run(&mut case, "reply", &admin()).expect("reply");
+    let d = run(&mut case, "visit_bad", &admin()).expect("second");
+    assert_eq!(d.effects, vec![Effect::NotifySupervisor]);
+    assert_eq!(case.state, State::Escalated);
+    assert!(case.flags(&Policy::default(), case.stage_started).hard);
+}
+
+#[test]
+fn litigation_matters_never_take_the_petition_track() {
+    let case = new_case(Track::Legal);
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    for name in ["accept", "decline", "transfer", "dispatch"] {
+        assert!(matches!(
+            decide(&case, command(name), &admin(), &policy, &calendar, at(0, 1)),
+            Err(WorkflowError::WrongState(State::Registered))
+        ));
+    }
+    assert_eq!(
+        Policy::default().track_for(AppealKind::Petition, "shefa"),
+        Track::Legal
+    );
+}
+
+fn due_of(case: &Case, kind: ClockKind) -> String {
+    let c = case.clocks(&Policy::default(), &Calendar::shipped());
+    let clock = c
+        .iter()
+        .find(|c| c.what == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} clock in {c:?}"));
+    clock
+        .due
+        .with_timezone(&crate::clock::china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[test]
+fn statutory_clocks_run_in_calendar_days() {
+    let case = new_case(Track::Petition);
+    assert_eq!(due_of(&case, ClockKind::Acceptance), "2026-03-17 23:59");
+    let mut case = case_in(Track::Petition, State::Accepted);
+    assert_eq!(due_of(&case, ClockKind::Handling), "2026-05-01 23:59");
+    run(&mut case, "extend", &admin()).expect("extend");
+    assert_eq!(due_of(&case, ClockKind::Handling), "2026-05-31 23:59");
+    let mut case = case_in(Track::Petition, State::UnderReview);
+    assert_eq!(due_of(&case, ClockKind::Review), "2026-04-01 23:59");
+    // A pause of five days moves the due date five days later.
+    let policy = Policy::default();
+    let calendar = Calendar::shipped();
+    let pause = decide(
+        &case,
+        command("pause"),
+        &admin(),
+        &policy,
+        &calendar,
+        at(1, 0),
+    )
+    .expect("pause");
+    case.apply(&pause.event, &policy, &calendar);
+    let resume = decide(
+        &case,
+        Command::Resume,
+        &admin(),
+        &policy,
+        &calendar,
+        at(6, 0),
+    )
+    .expect("resume");
+    case.apply(&resume.event, &policy, &calendar);
+    assert_eq!(due_of(&case, ClockKind::Review), "2026-04-06 23:59");
+}
+
+#[test]
+fn work_orders_run_in_working_days_and_hours() {
+    let case = case_in(Track::WorkOrder, State::Dispatched);
+    // Dispatched Monday 09:30: four working hours for sign-for.
+    assert_eq!(due_of(&case, ClockKind::SignFor), "2026-03-02 13:30");
+    let case = case_in(Track::WorkOrder, State::Handling);
+    // A complaint: five working days after Monday is the next Monday.
+    assert_eq!(due_of(&case, ClockKind::Reply), "2026-03-09 23:59");
+    let mut urgent = new_case(Track::WorkOrder);
+    let policy = Policy::default();
+    let calendar = Calendar::shipped();
+    for cmd in [
+        Command::Dispatch {
+            lead: LEAD,
+            co: vec![],
+            urgency: Urgency::Urgent,
+        },
+        Command::SignFor,
+    ] {
+        let d = decide(&urgent, cmd, &admin(), &policy, &calendar, at(0, 1)).expect("ok");
+        urgent.apply(&d.event, &policy, &calendar);
+    }
+    assert_eq!(due_of(&urgent, ClockKind::Reply), "2026-03-03 23:59");
+    let case = case_in(Track::WorkOrder, State::Answered);
+    assert_eq!(due_of(&case, ClockKind::ReturnVisit), "2026-03-04 23:59");
+}
+
+#[test]
+fn lights_and_flags() {
+    let policy = Policy::default();
+    let calendar = Calendar::shipped();
+    let case = case_in(Track::WorkOrder, State::Handling);
+    let (_, light) = case.next_due(&policy, &calendar, at(1, 0)).expect("due");
+    assert_eq!(light, Light::Green);
+    let (_, light) = case.next_due(&policy, &calendar, at(6, 12)).expect("due");
+    assert_eq!(light, Light::Yellow);
+    let (_, light) = case.next_due(&policy, &calendar, at(8, 0)).expect("due");
+    assert_eq!(light, Light::Red);
+    assert!(!case.flags(&policy, at(30, 0)).backlog);
+    assert!(case.flags(&policy, at(91, 0)).backlog);
+    let closed = case_in(Track::WorkOrder, State::Closed);
+    assert_eq!(closed.flags(&policy, at(200, 0)), Flags::default());
+    assert!(closed.next_due(&policy, &calendar, at(1, 0)).is_none());
+}
+
+/// Commands that never change the stage, so they must never bring a deadline forward.
+const STAGE_KEEPING: [&str; 5] = ["extend", "pause", "resume", "supervise", "assign_leader"];
+
+fn role_set() -> impl Strategy<Value = (Vec<Role>, i64)> {
+    (
+        prop::sample::subsequence(Role::ALL.to_vec(), 1..3),
+        prop_oneof![Just(1i64), Just(LEAD), Just(OTHER)],
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn random_command_sequences_keep_the_invariants(
+        track in prop_oneof![Just(Track::Petition), Just(Track::WorkOrder), Just(Track::Legal)],
+        steps in prop::collection::vec((0usize..COMMANDS.len(), role_set(), 0i64..72), 1..40),
+    ) {
+        let policy = Policy::default();
+        let calendar = Calendar::shipped();
+        let mut case = new_case(track);
+        let mut log: Vec<Happened> = Vec::new();
+        let mut now = case.received_at;
+        for (i, (roles, unit), hours) in steps {
+            now += Duration::hours(hours);
+            let name = COMMANDS[i];
+            let who = actor(&roles, unit);
+            let before = case.clocks(&policy, &calendar);
+            if let Ok(d) = decide(&case, command(name), &who, &policy, &calendar, now) {
+                    log.push(d.event.clone());
+                    case.apply(&d.event, &policy, &calendar);
+                    if STAGE_KEEPING.contains(&name) {
+                        let after = case.clocks(&policy, &calendar);
+                        for b in &before {
+                            // The same clock: same kind, started at the same time.
+                            if let Some(a) = after.iter().find(|a| a.what == b.what && a.start == b.start) {
+                                prop_assert!(a.due >= b.due, "{name} moved {:?} earlier", b.what);
+                            }
+                        }
+                    }
+            }
+            // Never an undocumented state.
+            prop_assert!(states(track).contains(&case.state), "{:?} reached {:?}", track, case.state);
+        }
+        // The state is the fold of the log: replaying it gives the same case.
+        let mut replayed = new_case(track);
+        for e in &log {
+            replayed.apply(e, &policy, &calendar);
+        }
+        prop_assert_eq!(replayed, case);
+    }
+}
