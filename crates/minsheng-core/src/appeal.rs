@@ -77,16 +77,6 @@ labelled_enum! {
     }
 }
 
-labelled_enum! {
-    /// Where the appeal stands.
-    Status {
-        /// 已登记: received and numbered, not yet with a unit.
-        Registered = "registered", "已登记", "registered";
-        /// 已派单: sent to the responsible unit.
-        Dispatched = "dispatched", "已派单", "dispatched";
-    }
-}
-
 impl AppealKind {
     /// Finds a kind by its Chinese name (as written in data files) or its code.
     pub fn from_name(name: &str) -> Option<AppealKind> {
@@ -206,38 +196,37 @@ pub struct Attachment {
     pub sha256: String,
 }
 
-/// What happened to an appeal: one entry of its timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventKind {
+/// What an entry of the timeline records: the registration, or a decided command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
     /// Received and numbered.
     Registered,
-    /// Sent to a unit.
-    Dispatched,
+    /// A workflow command that was decided.
+    Act(crate::workflow::Command),
 }
 
-impl EventKind {
+impl Step {
     /// The stable identifier stored in the database.
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
-            EventKind::Registered => "registered",
-            EventKind::Dispatched => "dispatched",
+            Step::Registered => "registered",
+            Step::Act(c) => c.code(),
         }
     }
 
-    /// Parses the stored identifier.
-    pub fn from_code(code: &str) -> Option<EventKind> {
-        [EventKind::Registered, EventKind::Dispatched]
-            .into_iter()
-            .find(|k| k.code() == code)
+    /// How the entry reads on a timeline.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            Step::Registered => pick(lang, "诉求已登记", "appeal registered"),
+            Step::Act(c) => c.label(lang),
+        }
     }
 
-    /// How the event reads on a timeline.
-    pub fn label(self, lang: Lang) -> &'static str {
+    /// Whether the appellant and the public may see the entry.
+    pub fn is_public(&self) -> bool {
         match self {
-            EventKind::Registered => pick(lang, "诉求已登记", "appeal registered"),
-            EventKind::Dispatched => {
-                pick(lang, "已派单至承办单位", "dispatched to the handling unit")
-            }
+            Step::Registered => true,
+            Step::Act(c) => c.is_public(),
         }
     }
 }
@@ -248,7 +237,7 @@ pub struct Event {
     /// When it happened.
     pub at: DateTime<Utc>,
     /// What happened.
-    pub kind: EventKind,
+    pub step: Step,
     /// Who did it (staff display name), if a person did.
     pub actor: Option<String>,
     /// The unit concerned, e.g. the unit dispatched to.

@@ -4,7 +4,6 @@
 //! `data/county-template.json`, is loaded into the database at `init`, and can be
 //! edited there. Routing reads them from the database, never from this file.
 
-use chrono::{DateTime, Days, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
@@ -22,8 +21,6 @@ pub struct Category {
     pub name_en: String,
     /// Key of the unit that handles it unless a rule says otherwise.
     pub unit: String,
-    /// Default handling limit in days, used until the workflow clocks take over.
-    pub days: u32,
 }
 
 impl Category {
@@ -66,23 +63,13 @@ pub struct CountyTemplate {
 /// The template shipped with Minsheng.
 pub const DEFAULT_TEMPLATE_JSON: &str = include_str!("../data/county-template.json");
 
-/// Where a new appeal goes and by when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Routing {
-    /// Key of the handling unit.
-    pub unit_key: String,
-    /// When handling is due.
-    pub due_at: DateTime<Utc>,
-}
-
-/// Routes a new appeal to its category's default unit, due the category's number of
-/// days after receipt. (Rules and working-day clocks refine this later.)
-pub fn route(appeal: &NewAppeal, categories: &[Category]) -> Option<Routing> {
-    let c = categories.iter().find(|c| c.code == appeal.category)?;
-    Some(Routing {
-        unit_key: c.unit.clone(),
-        due_at: appeal.received_at + Days::new(u64::from(c.days)),
-    })
+/// The unit a new appeal goes to: its category's default unit. (Explicit routing rules
+/// and a classifier refine this later.)
+pub fn route<'a>(appeal: &NewAppeal, categories: &'a [Category]) -> Option<&'a str> {
+    categories
+        .iter()
+        .find(|c| c.code == appeal.category)
+        .map(|c| c.unit.as_str())
 }
 
 #[cfg(test)]

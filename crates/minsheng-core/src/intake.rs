@@ -383,7 +383,6 @@ mod tests {
             name: "供热".into(),
             name_en: "Heating".into(),
             unit: "zjj".into(),
-            days: 3,
         }];
         let villages = vec![
             RegionCode::parse("370999001001").expect("valid"),

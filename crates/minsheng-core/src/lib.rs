@@ -17,8 +17,9 @@ pub mod staff;
 pub mod unit;
 pub mod workflow;
 
-pub use appeal::{AppealKind, AppealNo, Channel, Status, TrackingCode};
+pub use appeal::{AppealKind, AppealNo, Channel, TrackingCode};
 pub use appellant::{IdNumber, Phone};
 pub use i18n::Lang;
 pub use region::{RegionCode, RegionLevel};
 pub use staff::Role;
+pub use workflow::State;

@@ -108,6 +108,61 @@ pub enum Urgency {
     Complex,
 }
 
+impl Urgency {
+    /// The urgency an appeal of this kind starts with: disputes are complex.
+    pub fn for_kind(kind: AppealKind) -> Urgency {
+        if kind == AppealKind::Dispute {
+            Urgency::Complex
+        } else {
+            Urgency::Normal
+        }
+    }
+}
+
+impl Track {
+    /// The stable identifier stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Track::Petition => "petition",
+            Track::WorkOrder => "work_order",
+            Track::Legal => "legal",
+        }
+    }
+
+    /// Parses the stored identifier.
+    pub fn from_code(code: &str) -> Option<Track> {
+        [Track::Petition, Track::WorkOrder, Track::Legal]
+            .into_iter()
+            .find(|t| t.code() == code)
+    }
+
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Track::Petition => pick(lang, "信访事项", "petition"),
+            Track::WorkOrder => pick(lang, "工单", "work order"),
+            Track::Legal => pick(lang, "涉法涉诉", "litigation-related"),
+        }
+    }
+}
+
+/// The fixed facts of an appeal a case is built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFacts {
+    /// Database id of the appeal.
+    pub id: i64,
+    /// Its kind.
+    pub kind: AppealKind,
+    /// Its category code.
+    pub category: String,
+    /// Where it happened.
+    pub region: RegionCode,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// The unit it was routed to at registration.
+    pub routed_unit: Option<i64>,
+}
+
 /// A staff member acting on a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -228,6 +283,115 @@ pub enum Command {
     Close,
 }
 
+impl Command {
+    /// The stable identifier stored in the database (the timeline entry's kind).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Command::Accept => "accept",
+            Command::Decline { .. } => "decline",
+            Command::Transfer { .. } => "transfer",
+            Command::Extend { .. } => "extend",
+            Command::Reply { .. } => "reply",
+            Command::RequestReview => "request_review",
+            Command::IssueReview { .. } => "issue_review",
+            Command::Dispatch { .. } => "dispatch",
+            Command::SignFor => "sign_for",
+            Command::Return { .. } => "return",
+            Command::Rule => "rule",
+            Command::ReturnVisit { .. } => "return_visit",
+            Command::AdviseLegal { .. } => "advise_legal",
+            Command::Pause { .. } => "pause",
+            Command::Resume => "resume",
+            Command::Supervise { .. } => "supervise",
+            Command::AssignLeader { .. } => "assign_leader",
+            Command::Merge { .. } => "merge",
+            Command::Reopen { .. } => "reopen",
+            Command::Close => "close",
+        }
+    }
+
+    /// How it reads on a timeline and on its button.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        match self {
+            Command::Accept => pick(lang, "受理", "accepted"),
+            Command::Decline { .. } => pick(lang, "不予受理", "not accepted"),
+            Command::Transfer { .. } => pick(
+                lang,
+                "转送有权处理机关",
+                "transferred to the competent organ",
+            ),
+            Command::Extend { .. } => pick(lang, "延期办理", "handling extended"),
+            Command::Reply { .. } => pick(lang, "答复/办结", "answered"),
+            Command::RequestReview => pick(lang, "申请复查/复核", "review requested"),
+            Command::IssueReview { .. } => pick(lang, "出具复查/复核意见", "review opinion given"),
+            Command::Dispatch { .. } => {
+                pick(lang, "派单至承办单位", "dispatched to the handling unit")
+            }
+            Command::SignFor => pick(lang, "承办单位签收", "signed for"),
+            Command::Return { .. } => pick(lang, "退单", "returned by the unit"),
+            Command::Rule => pick(lang, "审定由原单位办理", "ruled to stay with the unit"),
+            Command::ReturnVisit {
+                satisfied: true, ..
+            } => pick(lang, "回访：满意", "return visit: satisfied"),
+            Command::ReturnVisit {
+                satisfied: false, ..
+            } => pick(lang, "回访：不满意，重办", "return visit: not satisfied"),
+            Command::AdviseLegal { .. } => pick(lang, "导入法律途径", "advised to a legal channel"),
+            Command::Pause { .. } => pick(lang, "暂停计时", "clock paused"),
+            Command::Resume => pick(lang, "恢复计时", "clock resumed"),
+            Command::Supervise { .. } => pick(lang, "督办", "supervision order"),
+            Command::AssignLeader { .. } => pick(lang, "领导包案", "leader in charge"),
+            Command::Merge { .. } => pick(lang, "合并至其他诉求", "merged"),
+            Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
+            Command::Close => pick(lang, "办结归档", "closed"),
+        }
+    }
+
+    /// Whether the appellant and the public see this step on the track page.
+    pub fn is_public(&self) -> bool {
+        !matches!(
+            self,
+            Command::Return { .. }
+                | Command::Rule
+                | Command::Pause { .. }
+                | Command::Resume
+                | Command::Supervise { .. }
+                | Command::AssignLeader { .. }
+                | Command::Merge { .. }
+        )
+    }
+
+    /// The text the appellant is told with this step, if any (shown on the track page).
+    pub fn public_note(&self) -> Option<&str> {
+        match self {
+            Command::Decline { reason } | Command::Extend { reason, .. } => Some(reason),
+            Command::Reply { text } | Command::IssueReview { text } => Some(text),
+            Command::AdviseLegal { note, .. } => Some(note),
+            Command::Transfer { organ } => Some(organ),
+            _ => None,
+        }
+    }
+
+    /// The unit a step names (the lead unit of a dispatch).
+    pub fn unit(&self) -> Option<i64> {
+        match self {
+            Command::Dispatch { lead, .. } => Some(*lead),
+            _ => None,
+        }
+    }
+
+    /// The staff-only note, if any.
+    pub fn internal_note(&self) -> Option<&str> {
+        match self {
+            Command::Return { note, .. }
+            | Command::ReturnVisit { note, .. }
+            | Command::Supervise { note, .. } => Some(note),
+            Command::Pause { reason } | Command::Reopen { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
 /// What happened: one per decided command. Stored with the case's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Happened {
@@ -329,6 +493,34 @@ impl State {
         State::Closed,
         State::Merged,
     ];
+
+    /// The stable identifier stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            State::Registered => "registered",
+            State::Accepted => "accepted",
+            State::Declined => "declined",
+            State::Transferred => "transferred",
+            State::Replied => "replied",
+            State::UnderReview => "under_review",
+            State::Reviewed => "reviewed",
+            State::UnderReReview => "under_re_review",
+            State::Final => "final",
+            State::Dispatched => "dispatched",
+            State::Returned => "returned",
+            State::Handling => "handling",
+            State::Answered => "answered",
+            State::Escalated => "escalated",
+            State::LegalAdvised => "legal_advised",
+            State::Closed => "closed",
+            State::Merged => "merged",
+        }
+    }
+
+    /// Parses the stored identifier.
+    pub fn from_code(code: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.code() == code)
+    }
 
     /// The label in the interface language.
     pub fn label(self, lang: Lang) -> &'static str {
@@ -557,6 +749,61 @@ impl ClockKind {
     }
 }
 
+/// What a case's events come to, as a store keeps it for sorting and filtering; always
+/// recomputed from the events, never edited by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Where it stands.
+    pub state: State,
+    /// The lead unit.
+    pub lead: Option<i64>,
+    /// The soonest deadline the unit owes.
+    pub due_at: Option<DateTime<Utc>>,
+    /// When that deadline's clock started (for its light).
+    pub clock_started_at: Option<DateTime<Utc>>,
+    /// The soonest open supervision order's deadline.
+    pub supervision_due: Option<DateTime<Utc>>,
+    /// 积案
+    pub backlog: bool,
+    /// 难案
+    pub hard: bool,
+    /// Leader in charge.
+    pub leader: Option<i64>,
+}
+
+/// A new case: its track, the steps the system takes at once, and where that leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    /// Its track.
+    pub track: Track,
+    /// Steps already decided: those the system takes at registration, and, for cases
+    /// imported with their history, everything after.
+    pub steps: Vec<Happened>,
+    /// Where they leave it.
+    pub outcome: Outcome,
+}
+
+/// Opens the case of an appeal just registered.
+pub fn open_case(facts: &CaseFacts, policy: &Policy, calendar: &Calendar) -> Opening {
+    let mut case = Case::new(facts, policy);
+    let steps: Vec<Happened> = on_registration(case.track, facts.routed_unit, facts.kind)
+        .into_iter()
+        .map(|command| Happened {
+            at: facts.received_at,
+            actor: None,
+            command,
+        })
+        .collect();
+    for e in &steps {
+        case.apply(e, policy, calendar);
+    }
+    Opening {
+        track: case.track,
+        steps,
+        outcome: case.outcome(policy, calendar, facts.received_at),
+    }
+}
+
 /// Flags derived from a case by the configurable rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Flags {
@@ -568,29 +815,18 @@ pub struct Flags {
 
 impl Case {
     /// A new case for an appeal just registered.
-    pub fn new(
-        id: i64,
-        kind: AppealKind,
-        category: &str,
-        region: RegionCode,
-        received_at: DateTime<Utc>,
-        policy: &Policy,
-    ) -> Case {
+    pub fn new(facts: &CaseFacts, policy: &Policy) -> Case {
         Case {
-            id,
-            track: policy.track_for(kind, category),
-            kind,
-            region,
-            received_at,
+            id: facts.id,
+            track: policy.track_for(facts.kind, &facts.category),
+            kind: facts.kind,
+            region: facts.region.clone(),
+            received_at: facts.received_at,
             state: State::Registered,
-            lead: None,
+            lead: facts.routed_unit,
             co: Vec::new(),
-            urgency: if kind == AppealKind::Dispute {
-                Urgency::Complex
-            } else {
-                Urgency::Normal
-            },
-            stage_started: received_at,
+            urgency: Urgency::for_kind(facts.kind),
+            stage_started: facts.received_at,
             extension_days: 0,
             ruled: false,
             unsatisfied: 0,
@@ -602,6 +838,20 @@ impl Case {
             ended_at: None,
             merged_into: None,
         }
+    }
+
+    /// The case its events make of it.
+    pub fn replay(
+        facts: &CaseFacts,
+        history: &[Happened],
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> Case {
+        let mut case = Case::new(facts, policy);
+        for e in history {
+            case.apply(e, policy, calendar);
+        }
+        case
     }
 
     fn stage(&mut self, state: State, at: DateTime<Utc>) {
@@ -788,6 +1038,22 @@ impl Case {
             })
     }
 
+    /// What the case comes to at `now`.
+    pub fn outcome(&self, policy: &Policy, calendar: &Calendar, now: DateTime<Utc>) -> Outcome {
+        let next = self.next_due(policy, calendar, now).map(|(c, _)| c);
+        let flags = self.flags(policy, now);
+        Outcome {
+            state: self.state,
+            lead: self.lead,
+            due_at: next.as_ref().map(|c| c.due),
+            clock_started_at: next.as_ref().map(|c| c.start),
+            supervision_due: self.supervisions.iter().map(|(_, due)| *due).min(),
+            backlog: flags.backlog,
+            hard: flags.hard,
+            leader: self.leader,
+        }
+    }
+
     /// Backlog and hard-case flags by the policy's rules.
     pub fn flags(&self, policy: &Policy, now: DateTime<Utc>) -> Flags {
         let open = !self.state.is_terminal();
@@ -841,6 +1107,79 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
     } else {
         Err(WorkflowError::NotAllowed)
     }
+}
+
+/// The steps the system itself takes when an appeal is registered: a work order goes
+/// straight to the routed unit; petitions and litigation-related matters wait there for
+/// the acceptance decision or the legal advice.
+pub fn on_registration(track: Track, routed_unit: Option<i64>, kind: AppealKind) -> Vec<Command> {
+    match (track, routed_unit) {
+        (Track::WorkOrder, Some(lead)) => vec![Command::Dispatch {
+            lead,
+            co: Vec::new(),
+            urgency: Urgency::for_kind(kind),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The actions `actor` may take on `case` now, as [`Command::code`]s, in display order:
+/// each is tried with [`decide`] on a representative command, so the page offers exactly
+/// what would be accepted.
+pub fn available(
+    case: &Case,
+    actor: &Actor,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Vec<&'static str> {
+    let text = || "-".to_owned();
+    let samples = [
+        Command::Accept,
+        Command::Decline { reason: text() },
+        Command::Transfer { organ: text() },
+        Command::AdviseLegal {
+            channel: LegalChannel::Lawsuit,
+            note: text(),
+        },
+        Command::Dispatch {
+            lead: case.lead.unwrap_or(actor.unit_id),
+            co: Vec::new(),
+            urgency: case.urgency,
+        },
+        Command::SignFor,
+        Command::Return {
+            reason: ReturnReason::Other,
+            note: text(),
+        },
+        Command::Rule,
+        Command::Reply { text: text() },
+        Command::Extend {
+            days: 1,
+            reason: text(),
+        },
+        Command::ReturnVisit {
+            satisfied: true,
+            note: text(),
+        },
+        Command::RequestReview,
+        Command::IssueReview { text: text() },
+        Command::Pause { reason: text() },
+        Command::Resume,
+        Command::Supervise {
+            note: text(),
+            days: 1,
+        },
+        Command::AssignLeader { leader: actor.id },
+        Command::Merge { into: -1 },
+        Command::Reopen { reason: text() },
+        Command::Close,
+    ];
+    samples
+        .into_iter()
+        .filter(|c| decide(case, c.clone(), actor, policy, calendar, now).is_ok())
+        .map(|c| c.code())
+        .collect()
 }
 
 /// Decides a command: checks the state, the track, the actor and the windows, and

@@ -17,13 +17,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
-use minsheng_core::appeal::{Event, Status};
+use minsheng_core::appeal::Event;
 use minsheng_core::appellant::Appellant;
 use minsheng_core::category::Category;
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit};
+use minsheng_core::workflow::{CaseFacts, Happened, Opening, Outcome, State, Track};
 use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use thiserror::Error;
 
@@ -114,15 +115,15 @@ impl std::fmt::Debug for NewStaff {
     }
 }
 
-/// Where a new appeal goes and by when, decided before it is stored.
+/// A new appeal with its case opened, decided before it is stored.
 #[derive(Debug, Clone)]
 pub struct Registration {
     /// The checked appeal.
     pub appeal: NewAppeal,
-    /// Key of the unit it is dispatched to, if routed at once.
-    pub handler_unit_key: Option<String>,
-    /// When it is due.
-    pub due_at: Option<DateTime<Utc>>,
+    /// The unit it was routed to.
+    pub routed_unit: Option<i64>,
+    /// Its track, the steps taken at once and where they leave it.
+    pub opening: Opening,
     /// The staff member who registered it, if not the appellant.
     pub actor_id: Option<i64>,
     /// Labels to attach, e.g. `demo:heating`.
@@ -157,16 +158,26 @@ pub struct AppealSummary {
     pub channel: Channel,
     /// Kind.
     pub kind: AppealKind,
-    /// Status.
-    pub status: Status,
+    /// Track.
+    pub track: Track,
+    /// Where it stands.
+    pub status: State,
     /// Village or community.
     pub region_code: RegionCode,
     /// Handling unit.
     pub handler_unit_id: Option<i64>,
     /// Received.
     pub received_at: DateTime<Utc>,
-    /// Due.
+    /// The soonest deadline the unit owes.
     pub due_at: Option<DateTime<Utc>>,
+    /// When that deadline's clock started.
+    pub clock_started_at: Option<DateTime<Utc>>,
+    /// The soonest open supervision order's deadline.
+    pub supervision_due: Option<DateTime<Utc>>,
+    /// 积案
+    pub backlog: bool,
+    /// 难案
+    pub hard: bool,
     /// Masked name (张**), if any.
     pub name_mask: Option<String>,
     /// Masked phone (138****1234), if any.
@@ -192,6 +203,23 @@ pub struct AppealDetail {
     pub events: Vec<Event>,
     /// Labels.
     pub tags: Vec<String>,
+    /// The facts its case is built from.
+    pub facts: CaseFacts,
+    /// Its decided steps, in order, to replay the case.
+    pub history: Vec<Happened>,
+    /// Number of events, against which the next step is stored.
+    pub version: i64,
+}
+
+/// An open case as the sweep reads it.
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    /// The facts.
+    pub facts: CaseFacts,
+    /// The decided steps.
+    pub history: Vec<Happened>,
+    /// What is stored now.
+    pub stored: Outcome,
 }
 
 /// What anyone holding the tracking code may see.
@@ -201,8 +229,8 @@ pub struct PublicView {
     pub no: AppealNo,
     /// Category code.
     pub category: String,
-    /// Status.
-    pub status: Status,
+    /// Where it stands.
+    pub status: State,
     /// Received.
     pub received_at: DateTime<Utc>,
     /// Due.
@@ -215,7 +243,13 @@ pub struct PublicView {
 #[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
     /// Only this status.
-    pub status: Option<Status>,
+    pub status: Option<State>,
+    /// Only open appeals due before this instant (the overdue list).
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only appeals with an open supervision order.
+    pub supervised: bool,
+    /// Only backlog (积案) or hard (难案) cases.
+    pub flagged: bool,
     /// Only this category.
     pub category: Option<String>,
     /// Only within this township.
@@ -337,6 +371,21 @@ pub trait Store: Send + Sync {
     async fn appeal(&self, no: &AppealNo, scope: &Scope) -> Result<AppealDetail>;
     /// The public view by tracking code.
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView>;
+    /// Stores one decided step with what it comes to, in one transaction with its audit
+    /// record. `version` is the number of events the step was decided on; if another
+    /// step landed meanwhile the store refuses with `Conflict`.
+    async fn record_step(
+        &self,
+        appeal_id: i64,
+        version: i64,
+        step: &Happened,
+        outcome: &Outcome,
+    ) -> Result<()>;
+    /// Open cases with ids above `after`, in id order, at most `limit`.
+    async fn open_cases(&self, after: i64, limit: i64) -> Result<Vec<OpenCase>>;
+    /// Saves recomputed outcomes (the nightly sweep): a derived cache, not a state
+    /// change, so no audit record. Returns how many rows changed.
+    async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,

@@ -12,13 +12,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::SubsecRound;
 use chrono::{DateTime, Datelike, Utc};
-use minsheng_core::appeal::{Event, EventKind, Status};
+use minsheng_core::appeal::{Event, Step};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::Category;
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit, UnitKind};
+use minsheng_core::workflow::{CaseFacts, Command, Happened, Outcome, State, Track};
 use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use rand::RngCore;
 use serde_json::json;
@@ -29,8 +30,8 @@ use sqlx::{FromRow, Pool, Postgres, Sqlite, Transaction};
 use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
-    AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, Page, PublicView,
-    Receipt, Registration, Result, Store, StoreError,
+    AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
+    PublicView, Receipt, Registration, Result, Store, StoreError,
 };
 
 enum Db {
@@ -117,11 +118,50 @@ macro_rules! append_audit {
     }};
 }
 
+/// Stores one timeline entry in the open transaction `$tx` with its audit record: the
+/// registration itself, or a decided workflow command.
+macro_rules! insert_step {
+    ($tx:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
+        let step: &Step = $step;
+        let (data, note) = match step {
+            Step::Registered => (None, None),
+            Step::Act(c) => (
+                Some(serde_json::to_string(c).map_err(StoreError::other)?),
+                c.public_note().or(c.internal_note()).map(str::to_owned),
+            ),
+        };
+        sqlx::query(
+            "INSERT INTO appeal_events (appeal_id, at, kind, actor_id, unit_id, note, data, public) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($appeal)
+        .bind($at)
+        .bind(step.code())
+        .bind($actor)
+        .bind($unit)
+        .bind(note)
+        .bind(&data)
+        .bind(step.is_public())
+        .execute(&mut *$tx)
+        .await?;
+        let outcome: &Outcome = $outcome;
+        append_audit!($tx, crate::now(), $actor, format!("appeal.{}", step.code()), Some($appeal), json!({
+            "at": $at.to_rfc3339(),
+            "step": data.map(|d| serde_json::from_str::<serde_json::Value>(&d).unwrap_or_default()),
+            "unit_id": $unit,
+            "state": outcome.state.code(),
+            "lead": outcome.lead,
+            "due_at": outcome.due_at.map(|d| d.to_rfc3339()),
+        }));
+    }};
+}
+
 /// A value bound to a dynamically built query.
 enum Arg {
     Text(String),
     Int(i64),
     Time(DateTime<Utc>),
+    Bool(bool),
 }
 
 /// Binds every `Arg` in order.
@@ -133,6 +173,7 @@ macro_rules! bind_args {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Time(t) => q.bind(*t),
+                Arg::Bool(b) => q.bind(*b),
             };
         }
         q
@@ -180,8 +221,9 @@ impl Where {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "a.id, a.no, a.title, a.category, a.channel, a.kind, a.status, \
-    a.region_code, a.handler_unit_id, a.received_at, a.due_at, a.name_mask, a.phone_mask, a.headcount";
+const SUMMARY_COLUMNS: &str = "a.id, a.no, a.title, a.category, a.channel, a.kind, a.track, a.status, \
+    a.region_code, a.handler_unit_id, a.received_at, a.due_at, a.clock_started_at, a.supervision_due, \
+    a.backlog, a.hard, a.name_mask, a.phone_mask, a.headcount";
 
 #[derive(FromRow)]
 struct SummaryRow {
@@ -191,11 +233,16 @@ struct SummaryRow {
     category: String,
     channel: String,
     kind: String,
+    track: String,
     status: String,
     region_code: String,
     handler_unit_id: Option<i64>,
     received_at: DateTime<Utc>,
     due_at: Option<DateTime<Utc>>,
+    clock_started_at: Option<DateTime<Utc>>,
+    supervision_due: Option<DateTime<Utc>>,
+    backlog: bool,
+    hard: bool,
     name_mask: Option<String>,
     phone_mask: Option<String>,
     headcount: i64,
@@ -214,7 +261,8 @@ impl TryFrom<SummaryRow> for AppealSummary {
             channel: Channel::from_code(&r.channel)
                 .ok_or_else(|| corrupt("channel", &r.channel))?,
             kind: AppealKind::from_code(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
-            status: Status::from_code(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            track: Track::from_code(&r.track).ok_or_else(|| corrupt("track", &r.track))?,
+            status: State::from_code(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
             region_code: RegionCode::parse(&r.region_code)
                 .map_err(|_| corrupt("region", &r.region_code))?,
             title: r.title,
@@ -222,6 +270,10 @@ impl TryFrom<SummaryRow> for AppealSummary {
             handler_unit_id: r.handler_unit_id,
             received_at: r.received_at,
             due_at: r.due_at,
+            clock_started_at: r.clock_started_at,
+            supervision_due: r.supervision_due,
+            backlog: r.backlog,
+            hard: r.hard,
             name_mask: r.name_mask,
             phone_mask: r.phone_mask,
             headcount: r.headcount,
@@ -246,29 +298,118 @@ struct PiiRow {
 struct EventRow {
     at: DateTime<Utc>,
     kind: String,
+    actor_id: Option<i64>,
     actor: Option<String>,
+    unit_id: Option<i64>,
     unit: Option<String>,
     note: Option<String>,
+    data: Option<String>,
     public: bool,
 }
 
-impl TryFrom<EventRow> for Event {
-    type Error = StoreError;
-    fn try_from(r: EventRow) -> Result<Event> {
+impl EventRow {
+    fn step(&self) -> Result<Step> {
+        match &self.data {
+            None if self.kind == "registered" => Ok(Step::Registered),
+            None => Err(corrupt("event without data", &self.kind)),
+            Some(d) => serde_json::from_str::<Command>(d)
+                .map(Step::Act)
+                .map_err(|_| corrupt("event data", &self.kind)),
+        }
+    }
+
+    fn event(&self) -> Result<Event> {
         Ok(Event {
-            at: r.at,
-            kind: EventKind::from_code(&r.kind).ok_or_else(|| corrupt("event", &r.kind))?,
-            actor: r.actor,
-            unit: r.unit,
-            note: r.note,
-            public: r.public,
+            at: self.at,
+            step: self.step()?,
+            actor: self.actor.clone(),
+            unit: self.unit.clone(),
+            note: self.note.clone(),
+            public: self.public,
         })
     }
 }
 
-const EVENT_QUERY: &str = "SELECT e.at, e.kind, s.display_name AS actor, u.name AS unit, e.note, e.public \
+/// The timeline, the decided steps and the unit routed to at registration.
+fn history(rows: &[EventRow]) -> Result<(Vec<Event>, Vec<Happened>, Option<i64>)> {
+    let mut events = Vec::with_capacity(rows.len());
+    let mut steps = Vec::with_capacity(rows.len());
+    let mut routed = None;
+    for r in rows {
+        let e = r.event()?;
+        match &e.step {
+            Step::Registered => routed = r.unit_id,
+            Step::Act(c) => steps.push(Happened {
+                at: r.at,
+                actor: r.actor_id,
+                command: c.clone(),
+            }),
+        }
+        events.push(e);
+    }
+    Ok((events, steps, routed))
+}
+
+const EVENT_COLUMNS: &str = "e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
+     u.name AS unit, e.note, e.data, e.public";
+
+const EVENT_QUERY: &str = "SELECT e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
+     u.name AS unit, e.note, e.data, e.public \
      FROM appeal_events e LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
-     WHERE e.appeal_id = $1 ORDER BY e.at, e.id";
+     WHERE e.appeal_id = $1 ORDER BY e.id";
+
+#[derive(FromRow)]
+struct EventWithAppeal {
+    appeal_id: i64,
+    #[sqlx(flatten)]
+    row: EventRow,
+}
+
+#[derive(FromRow)]
+struct OpenRow {
+    id: i64,
+    kind: String,
+    category: String,
+    region_code: String,
+    received_at: DateTime<Utc>,
+    status: String,
+    handler_unit_id: Option<i64>,
+    due_at: Option<DateTime<Utc>>,
+    clock_started_at: Option<DateTime<Utc>>,
+    supervision_due: Option<DateTime<Utc>>,
+    backlog: bool,
+    hard: bool,
+    leader_id: Option<i64>,
+}
+
+impl OpenRow {
+    fn into_open_case(self, history: Vec<Happened>, routed_unit: Option<i64>) -> Result<OpenCase> {
+        Ok(OpenCase {
+            facts: CaseFacts {
+                id: self.id,
+                kind: AppealKind::from_code(&self.kind)
+                    .ok_or_else(|| corrupt("kind", &self.kind))?,
+                category: self.category,
+                region: RegionCode::parse(&self.region_code)
+                    .map_err(|_| corrupt("region", &self.region_code))?,
+                received_at: self.received_at,
+                routed_unit,
+            },
+            history,
+            stored: Outcome {
+                state: State::from_code(&self.status)
+                    .ok_or_else(|| corrupt("status", &self.status))?,
+                lead: self.handler_unit_id,
+                due_at: self.due_at,
+                clock_started_at: self.clock_started_at,
+                supervision_due: self.supervision_due,
+                backlog: self.backlog,
+                hard: self.hard,
+                leader: self.leader_id,
+            },
+        })
+    }
+}
 
 #[derive(FromRow)]
 struct StaffRow {
@@ -321,11 +462,6 @@ impl SqlStore {
 
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
-            let unit_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT key, id FROM units")
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
             let mut receipts = Vec::with_capacity(registrations.len());
             for reg in registrations {
                 let a = &reg.appeal;
@@ -347,12 +483,7 @@ impl SqlStore {
                         continue;
                     }
                 }
-                let handler = match &reg.handler_unit_key {
-                    None => None,
-                    Some(k) => Some(*unit_ids.get(k).ok_or_else(|| {
-                        StoreError::msg(format!("routing names unknown unit {k}"))
-                    })?),
-                };
+                let outcome = &reg.opening.outcome;
                 let county = a.region.county();
                 let year = local_year(a.received_at);
                 sqlx::query(
@@ -380,7 +511,6 @@ impl SqlStore {
                     || who.address.is_some()
                     || !who.representatives.is_empty();
                 let seal = |field: &str, v: Option<&str>| v.map(|v| keys.seal(field, v));
-                let status = if handler.is_some() { Status::Dispatched } else { Status::Registered };
                 let representatives = (!who.representatives.is_empty())
                     .then(|| serde_json::to_string(&who.representatives))
                     .transpose()
@@ -389,9 +519,10 @@ impl SqlStore {
                     "INSERT INTO appeals (county_code, no, tracking_code, submission_key, channel, kind, category, \
                      title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                      created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
-                     home_address_enc, representatives_enc, phone_bidx) \
+                     home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
+                     backlog, hard, leader_id, version) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING id",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35) RETURNING id",
                 )
                 .bind(county.as_str())
                 .bind(no.as_str())
@@ -406,10 +537,10 @@ impl SqlStore {
                 .bind(a.address.as_deref())
                 .bind(a.location.map(|l| l.0))
                 .bind(a.location.map(|l| l.1))
-                .bind(status.code())
-                .bind(handler)
+                .bind(outcome.state.code())
+                .bind(outcome.lead)
                 .bind(a.received_at)
-                .bind(reg.due_at)
+                .bind(outcome.due_at)
                 .bind(reg.actor_id)
                 .bind(i64::from(who.headcount))
                 .bind(who.name.as_deref().map(mask::name))
@@ -421,6 +552,13 @@ impl SqlStore {
                 .bind(seal("home_address", who.address.as_deref()))
                 .bind(seal("representatives", representatives.as_deref()))
                 .bind(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str())))
+                .bind(reg.opening.track.code())
+                .bind(outcome.clock_started_at)
+                .bind(outcome.supervision_due)
+                .bind(outcome.backlog)
+                .bind(outcome.hard)
+                .bind(outcome.leader)
+                .bind(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0))
                 .fetch_one(&mut *tx)
                 .await?;
                 for att in &a.attachments {
@@ -443,26 +581,9 @@ impl SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let mut events = vec![(EventKind::Registered, None)];
-                if handler.is_some() {
-                    events.push((EventKind::Dispatched, handler));
-                }
-                for (kind, unit) in events {
-                    sqlx::query(
-                        "INSERT INTO appeal_events (appeal_id, at, kind, actor_id, unit_id, note, public) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(id)
-                    .bind(a.received_at)
-                    .bind(kind.code())
-                    .bind(reg.actor_id)
-                    .bind(unit)
-                    .bind(None::<String>)
-                    .bind(true)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                append_audit!(tx, crate::now(), reg.actor_id, "appeal.register", Some(id), json!({
+                // The registration's own record carries what the appeal is, without
+                // personal data; then one record per step the system took.
+                append_audit!(tx, crate::now(), reg.actor_id, "appeal.receive", Some(id), json!({
                     "received_at": a.received_at.to_rfc3339(),
                     "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
                     "no": no.as_str(),
@@ -470,12 +591,14 @@ impl SqlStore {
                     "kind": a.kind.code(),
                     "category": a.category,
                     "region": a.region.as_str(),
-                    "status": status.code(),
-                    "handler_unit_id": handler,
-                    "due_at": reg.due_at.map(|d| d.to_rfc3339()),
+                    "track": reg.opening.track.code(),
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
                 }));
+                insert_step!(tx, id, a.received_at, reg.actor_id, &Step::Registered, reg.routed_unit, outcome);
+                for step in &reg.opening.steps {
+                    insert_step!(tx, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
+                }
                 receipts.push(Receipt { id, no, tracking_code: code, duplicate: false });
             }
             tx.commit().await?;
@@ -699,22 +822,21 @@ impl Store for SqlStore {
             let mut tx = p.begin_write().await?;
             for (i, c) in categories.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO categories (code, name, name_en, unit_key, days, position) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
+                    "INSERT INTO categories (code, name, name_en, unit_key, position) \
+                     VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
-                     unit_key = excluded.unit_key, days = excluded.days, position = excluded.position",
+                     unit_key = excluded.unit_key, position = excluded.position",
                 )
                 .bind(&c.code)
                 .bind(&c.name)
                 .bind(&c.name_en)
                 .bind(&c.unit)
-                .bind(i64::from(c.days))
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
                 .execute(&mut *tx)
                 .await?;
                 append_audit!(tx, at, None, "category.upsert", None, json!({
                     "code": c.code, "name": c.name, "name_en": c.name_en, "unit": c.unit,
-                    "days": c.days, "position": i,
+                    "position": i,
                 }));
             }
             tx.commit().await?;
@@ -724,19 +846,18 @@ impl Store for SqlStore {
 
     async fn categories(&self) -> Result<Vec<Category>> {
         with_db!(self, p => {
-            let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-                "SELECT code, name, name_en, unit_key, days FROM categories ORDER BY position, code",
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT code, name, name_en, unit_key FROM categories ORDER BY position, code",
             )
             .fetch_all(p)
             .await?;
             Ok(rows
                 .into_iter()
-                .map(|(code, name, name_en, unit, days)| Category {
+                .map(|(code, name, name_en, unit)| Category {
                     code,
                     name,
                     name_en,
                     unit,
-                    days: u32::try_from(days).unwrap_or(0),
                 })
                 .collect())
         })
@@ -907,6 +1028,18 @@ impl Store for SqlStore {
             let p = w.arg(Arg::Time(t));
             w.clauses.push(format!("a.received_at < {p}"));
         }
+        if let Some(t) = filter.due_before {
+            let p = w.arg(Arg::Time(t));
+            w.clauses.push(format!("a.due_at < {p}"));
+        }
+        if filter.supervised {
+            w.clauses.push("a.supervision_due IS NOT NULL".into());
+        }
+        if filter.flagged {
+            let p = w.arg(Arg::Bool(true));
+            let q = w.arg(Arg::Bool(true));
+            w.clauses.push(format!("(a.backlog = {p} OR a.hard = {q})"));
+        }
         if let Some(tag) = &filter.tag {
             let p = w.arg(Arg::Text(tag.clone()));
             w.clauses.push(format!(
@@ -974,7 +1107,13 @@ impl Store for SqlStore {
             .bind(summary.id)
             .fetch_one(p)
             .await?;
-            let events: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
+            let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
+            let (events, history, routed_unit) = history(&rows)?;
+            let (category, version): (String, i64) =
+                sqlx::query_as("SELECT category, version FROM appeals WHERE id = $1")
+                    .bind(summary.id)
+                    .fetch_one(p)
+                    .await?;
             let tags: Vec<(String,)> =
                 sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
                     .bind(summary.id)
@@ -987,7 +1126,17 @@ impl Store for SqlStore {
                     .map_err(|_| corrupt("tracking code", &pii.tracking_code))?,
                 text: pii.body,
                 address: pii.address,
-                events: events.into_iter().map(Event::try_from).collect::<Result<_>>()?,
+                events,
+                facts: CaseFacts {
+                    id: summary.id,
+                    kind: summary.kind,
+                    category,
+                    region: summary.region_code.clone(),
+                    received_at: summary.received_at,
+                    routed_unit,
+                },
+                history,
+                version,
                 summary,
             })
         })
@@ -1005,17 +1154,118 @@ impl Store for SqlStore {
             let events: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(id).fetch_all(p).await?;
             Ok(PublicView {
                 no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
-                status: Status::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+                status: State::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
                 category,
                 received_at,
                 due_at,
+                // The public sees which unit acted and what it said, never who.
                 events: events
                     .into_iter()
                     .filter(|e| e.public)
-                    .map(|e| Event::try_from(EventRow { actor: None, ..e }))
+                    .map(|e| EventRow { actor: None, ..e }.event())
                     .collect::<Result<_>>()?,
             })
         })
+    }
+
+    async fn record_step(
+        &self,
+        appeal_id: i64,
+        version: i64,
+        step: &Happened,
+        outcome: &Outcome,
+    ) -> Result<()> {
+        let unit = step.command.unit();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let changed = sqlx::query(
+                "UPDATE appeals SET version = version + 1, status = $1, handler_unit_id = $2, due_at = $3, \
+                 clock_started_at = $4, supervision_due = $5, backlog = $6, hard = $7, leader_id = $8 \
+                 WHERE id = $9 AND version = $10",
+            )
+            .bind(outcome.state.code())
+            .bind(outcome.lead)
+            .bind(outcome.due_at)
+            .bind(outcome.clock_started_at)
+            .bind(outcome.supervision_due)
+            .bind(outcome.backlog)
+            .bind(outcome.hard)
+            .bind(outcome.leader)
+            .bind(appeal_id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Err(StoreError::Conflict(
+                    "the case changed since it was read; reload and try again".into(),
+                ));
+            }
+            insert_step!(tx, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    async fn open_cases(&self, after: i64, limit: i64) -> Result<Vec<OpenCase>> {
+        let terminal: Vec<String> = State::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| format!("'{}'", s.code()))
+            .collect();
+        let open = format!("a.status NOT IN ({})", terminal.join(", "));
+        let cases_sql = format!(
+            "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
+             a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id \
+             FROM appeals a WHERE {open} AND a.id > $1 ORDER BY a.id LIMIT $2"
+        );
+        let events_sql = format!(
+            "SELECT e.appeal_id, {EVENT_COLUMNS} FROM appeal_events e \
+             LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
+             WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} AND a.id > $1 ORDER BY a.id LIMIT $2) \
+             ORDER BY e.appeal_id, e.id"
+        );
+        with_db!(self, p => {
+            let cases: Vec<OpenRow> = sqlx::query_as(&cases_sql).bind(after).bind(limit).fetch_all(p).await?;
+            let events: Vec<EventWithAppeal> =
+                sqlx::query_as(&events_sql).bind(after).bind(limit).fetch_all(p).await?;
+            let mut by_case: HashMap<i64, Vec<EventRow>> = HashMap::with_capacity(cases.len());
+            for e in events {
+                by_case.entry(e.appeal_id).or_default().push(e.row);
+            }
+            cases
+                .into_iter()
+                .map(|c| {
+                    let rows = by_case.remove(&c.id).unwrap_or_default();
+                    let (_, history, routed_unit) = history(&rows)?;
+                    c.into_open_case(history, routed_unit)
+                })
+                .collect()
+        })
+    }
+
+    async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64> {
+        let mut changed = 0;
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for (id, o) in outcomes {
+                changed += sqlx::query(
+                    "UPDATE appeals SET due_at = $1, clock_started_at = $2, supervision_due = $3, \
+                     backlog = $4, hard = $5 WHERE id = $6",
+                )
+                .bind(o.due_at)
+                .bind(o.clock_started_at)
+                .bind(o.supervision_due)
+                .bind(o.backlog)
+                .bind(o.hard)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+        });
+        Ok(changed)
     }
 
     async fn appeals_by_phone(&self, phone: &Phone, scope: &Scope) -> Result<Vec<AppealSummary>> {

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use minsheng_core::appellant::{Appellant, IdNumber};
+use minsheng_core::clock::Calendar;
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope};
 use minsheng_core::unit::{NewUnit, UnitKind};
-use minsheng_core::{AppealKind, AppealNo, Channel, Phone, Status};
+use minsheng_core::workflow::{CaseFacts, Command, Happened, Policy, State, open_case};
+use minsheng_core::{AppealKind, AppealNo, Channel, Phone};
 use minsheng_store::{
     DataKey, InboxFilter, Keyring, ListScope, NewStaff, Registration, Store, StoreError,
 };
@@ -76,14 +78,23 @@ fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&st
     }
 }
 
-fn registration(a: NewAppeal, unit: &str, due_days: i64) -> Registration {
-    let due_at = Some(a.received_at + Duration::days(due_days));
+/// A registration routed to the unit `(key, id)`, its case opened by the core.
+fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
+    let facts = CaseFacts {
+        id: 0,
+        kind: a.kind,
+        category: a.category.clone(),
+        region: a.region.clone(),
+        received_at: a.received_at,
+        routed_unit: Some(id),
+    };
+    let opening = open_case(&facts, &Policy::default(), &Calendar::shipped());
     Registration {
         appeal: a,
-        handler_unit_key: Some(unit.into()),
-        due_at,
+        routed_unit: Some(id),
+        opening,
         actor_id: None,
-        tags: vec![format!("unit:{unit}")],
+        tags: vec![format!("unit:{key}")],
     }
 }
 
@@ -251,9 +262,12 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     keyed.submission_key = Some("form-123".into());
     let receipts = store
         .register_appeals(&[
-            registration(appeal(&v11, "gongre", 3, None), "zjj", 10),
-            registration(keyed.clone(), "zjj", 2),
-            registration(appeal(&v21, "gongshui", 2, Some("13900139000")), "slj", 5),
+            registration(appeal(&v11, "gongre", 3, None), ("zjj", zjj.id)),
+            registration(keyed.clone(), ("zjj", zjj.id)),
+            registration(
+                appeal(&v21, "gongshui", 2, Some("13900139000")),
+                ("slj", slj.id),
+            ),
         ])
         .await
         .expect("register");
@@ -261,7 +275,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(numbers, ["MS2026-000001", "MS2026-000002", "MS2026-000003"]);
     assert!(receipts.iter().all(|r| !r.duplicate));
     let again = store
-        .register_appeals(&[registration(keyed, "zjj", 2)])
+        .register_appeals(&[registration(keyed, ("zjj", zjj.id))])
         .await
         .expect("again");
     assert!(again[0].duplicate);
@@ -270,8 +284,8 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     // Two posts of one form at the same moment (a double click) land once.
     let mut raced = appeal(&v12, "gongre", 0, None);
     raced.submission_key = Some("form-race".into());
-    let first = [registration(raced.clone(), "zjj", 2)];
-    let second = [registration(raced, "zjj", 2)];
+    let first = [registration(raced.clone(), ("zjj", zjj.id))];
+    let second = [registration(raced, ("zjj", zjj.id))];
     let (a, b) = tokio::join!(
         store.register_appeals(&first),
         store.register_appeals(&second)
@@ -284,14 +298,17 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let before = store.counts().await.expect("counts");
     let bad = store
         .register_appeals(&[
-            registration(appeal(&v12, "gongre", 0, None), "zjj", 3),
-            registration(appeal(&v12, "gongre", 0, None), "no-such-unit", 3),
+            registration(appeal(&v12, "gongre", 0, None), ("zjj", zjj.id)),
+            registration(appeal(&v12, "gongre", 0, None), ("none", 999_999)),
         ])
         .await;
     assert!(bad.is_err());
     assert_eq!(store.counts().await.expect("counts"), before);
     let next = store
-        .register_appeals(&[registration(appeal(&v12, "gongre", 0, None), "zjj", 3)])
+        .register_appeals(&[registration(
+            appeal(&v12, "gongre", 0, None),
+            ("zjj", zjj.id),
+        )])
         .await
         .expect("next");
     assert_eq!(next[0].no.as_str(), "MS2026-000005");
@@ -302,7 +319,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .single()
         .expect("time");
     let ny = store
-        .register_appeals(&[registration(new_year, "zjj", 3)])
+        .register_appeals(&[registration(new_year, ("zjj", zjj.id))])
         .await
         .expect("ny");
     assert_eq!(
@@ -322,10 +339,17 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         due.windows(2).all(|w| w[0] <= w[1]),
         "sorted by due: {due:?}"
     );
-    assert_eq!(inbox.items[0].no, receipts[1].no);
-    assert_eq!(inbox.items[0].phone_mask.as_deref(), Some("138****8000"));
-    assert_eq!(inbox.items[0].name_mask.as_deref(), Some("张**"));
-    assert_eq!(inbox.items[0].status, Status::Dispatched);
+    // Sign-for is due four working hours after receipt: the oldest first.
+    assert_eq!(inbox.items[0].no, receipts[0].no);
+    let keyed_row = inbox
+        .items
+        .iter()
+        .find(|a| a.no == receipts[1].no)
+        .expect("listed");
+    assert_eq!(keyed_row.phone_mask.as_deref(), Some("138****8000"));
+    assert_eq!(keyed_row.name_mask.as_deref(), Some("张**"));
+    assert_eq!(keyed_row.status, State::Dispatched);
+    assert!(keyed_row.due_at.is_some() && keyed_row.clock_started_at.is_some());
     let paged = store
         .list_appeals(&ListScope::Unit(zjj.id), &InboxFilter::default(), 2, 3)
         .await
@@ -381,7 +405,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(filtered(tagged("unit:slj")).await, 0);
     assert_eq!(
         filtered(InboxFilter {
-            status: Some(Status::Dispatched),
+            status: Some(State::Dispatched),
             ..Default::default()
         })
         .await,
@@ -476,6 +500,106 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         store.appeal(&AppealNo::new(2020, 1), &county_wide).await,
         Err(StoreError::NotFound)
     ));
+    // A decided step is stored against the version it was decided on.
+    assert_eq!(detail.facts.routed_unit, Some(zjj.id));
+    assert_eq!(detail.version, 2);
+    assert!(matches!(detail.history[0].command, Command::Dispatch { lead, .. } if lead == zjj.id));
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case =
+        minsheng_core::workflow::Case::replay(&detail.facts, &detail.history, &policy, &calendar);
+    assert_eq!(case.state, State::Dispatched);
+    let handler_actor = minsheng_core::workflow::Actor {
+        id: hid,
+        unit_id: zjj.id,
+        roles: vec![Role::Handler],
+        scope: Scope {
+            regions: vec![],
+            units: vec![zjj.id],
+        },
+    };
+    let now = detail.summary.received_at + Duration::hours(1);
+    let d = minsheng_core::workflow::decide(
+        &case,
+        Command::SignFor,
+        &handler_actor,
+        &policy,
+        &calendar,
+        now,
+    )
+    .expect("sign for");
+    let mut after = case.clone();
+    after.apply(&d.event, &policy, &calendar);
+    let outcome = after.outcome(&policy, &calendar, now);
+    store
+        .record_step(detail.summary.id, detail.version, &d.event, &outcome)
+        .await
+        .expect("record");
+    assert!(matches!(
+        store
+            .record_step(detail.summary.id, detail.version, &d.event, &outcome)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let reread = store
+        .appeal(&receipts[1].no, &county_wide)
+        .await
+        .expect("reread");
+    assert_eq!(reread.summary.status, State::Handling);
+    assert_eq!(reread.version, 3);
+    assert_eq!(reread.history.len(), 2);
+    assert_eq!(
+        reread.history[1],
+        Happened {
+            at: now,
+            actor: Some(hid),
+            command: Command::SignFor
+        }
+    );
+    assert_eq!(reread.events[2].actor.as_deref(), Some("王承办"));
+    assert_eq!(reread.summary.due_at, outcome.due_at);
+
+    // The sweep reads open cases with their histories and saves recomputed outcomes.
+    let open = store.open_cases(0, 1000).await.expect("open cases");
+    assert_eq!(open.len(), 6);
+    let mine = open
+        .iter()
+        .find(|c| c.facts.id == detail.summary.id)
+        .expect("open");
+    assert_eq!(mine.history.len(), 2);
+    assert_eq!(mine.stored, outcome);
+    assert_eq!(
+        store
+            .open_cases(detail.summary.id, 2)
+            .await
+            .expect("after")
+            .len(),
+        2
+    );
+    let flagged = minsheng_core::workflow::Outcome {
+        backlog: true,
+        ..outcome.clone()
+    };
+    assert_eq!(
+        store
+            .save_outcomes(&[(detail.summary.id, flagged)])
+            .await
+            .expect("save"),
+        1
+    );
+    let listed = store
+        .list_appeals(
+            &ListScope::Unit(zjj.id),
+            &InboxFilter {
+                flagged: true,
+                ..Default::default()
+            },
+            1,
+            50,
+        )
+        .await
+        .expect("flagged");
+    assert_eq!(listed.total, 1);
+
     let public = store
         .public_view(&receipts[1].tracking_code)
         .await
@@ -509,7 +633,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let report = store.verify_audit().await.expect("verify");
     assert!(report.first_bad.is_none(), "{report:?}");
     assert!(report.records > 20);
-    raw.exec("UPDATE audit_log SET data = replace(data, 'gongshui', 'gongre') WHERE action = 'appeal.register'").await;
+    raw.exec("UPDATE audit_log SET data = replace(data, 'gongshui', 'gongre') WHERE action = 'appeal.receive'").await;
     let report = store.verify_audit().await.expect("verify");
     let (seq, why) = report.first_bad.expect("tampering found");
     assert!(why.contains("hash"), "{why}");

@@ -11,7 +11,8 @@ use chrono::{Days, NaiveDate, Utc};
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
-use minsheng_core::{AppealNo, Channel, Lang, RegionCode, Status, mask};
+use minsheng_core::workflow::{self as wf, Actor, Command, LegalChannel, ReturnReason, Urgency};
+use minsheng_core::{AppealNo, Channel, Lang, RegionCode, State as CaseState, mask};
 use minsheng_store::{AppealSummary, InboxFilter, ListScope};
 use serde::{Deserialize, Serialize};
 
@@ -36,15 +37,20 @@ pub struct InboxQuery {
     from: String,
     to: String,
     tag: String,
+    /// `overdue`, `supervision` or `flagged`: the special lists.
+    list: String,
     page: String,
 }
 
 impl InboxQuery {
-    fn filter(&self) -> InboxFilter {
+    fn filter(&self, now: chrono::DateTime<Utc>) -> InboxFilter {
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         InboxFilter {
-            status: Status::from_code(&self.status),
+            status: CaseState::from_code(&self.status),
+            due_before: (self.list == "overdue").then_some(now),
+            supervised: self.list == "supervision",
+            flagged: self.list == "flagged",
             category: some(&self.category),
             township: RegionCode::parse(&self.township).ok(),
             channel: Channel::from_code(&self.channel),
@@ -85,7 +91,10 @@ struct Row {
     received: String,
     due: String,
     overdue: bool,
+    light: &'static str,
+    light_label: &'static str,
     status: &'static str,
+    flags: String,
 }
 
 fn row(
@@ -94,8 +103,10 @@ fn row(
     names: &std::collections::HashMap<String, String>,
     lang: Lang,
     t: &Texts,
+    policy: &wf::Policy,
 ) -> Row {
     let now = Utc::now();
+    let light = view::light(policy, a.clock_started_at, a.due_at, now);
     Row {
         no: a.no.to_string(),
         title: a.title.clone(),
@@ -113,7 +124,19 @@ fn row(
         received: local(a.received_at),
         due: a.due_at.map(local).unwrap_or_default(),
         overdue: a.due_at.is_some_and(|d| d < now),
+        light: light.map_or("", |l| l.code()),
+        light_label: light.map_or("", |l| l.label(lang)),
         status: a.status.label(lang),
+        flags: [
+            (a.backlog, t.backlog),
+            (a.hard, t.hard),
+            (a.supervision_due.is_some(), t.supervised),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, label)| label)
+        .collect::<Vec<_>>()
+        .join(" "),
     }
 }
 
@@ -126,6 +149,8 @@ struct InboxPage {
     me_unit: String,
     sees_region: bool,
     view_all: bool,
+    list: String,
+    view_query: &'static str,
     q: String,
     from: String,
     to: String,
@@ -157,7 +182,7 @@ pub async fn inbox(
     };
     let page = state
         .store
-        .list_appeals(&scope, &query.filter(), query.page(), PER_PAGE)
+        .list_appeals(&scope, &query.filter(Utc::now()), query.page(), PER_PAGE)
         .await?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let names = catalog.place_names();
@@ -169,6 +194,8 @@ pub async fn inbox(
         me_unit: me.unit.name.clone(),
         sees_region: me.sees_region(),
         view_all,
+        list: query.list.clone(),
+        view_query: if view_all { "view=all&" } else { "" },
         q: query.q.clone(),
         from: query.from.clone(),
         to: query.to.clone(),
@@ -179,7 +206,7 @@ pub async fn inbox(
         rows: page
             .items
             .iter()
-            .map(|a| row(a, &catalog, &names, lang, t))
+            .map(|a| row(a, &catalog, &names, lang, t, &state.policy))
             .collect(),
         total: page.total,
         page: page.page,
@@ -199,6 +226,7 @@ struct AppealPage {
     no: String,
     title: String,
     status: &'static str,
+    track: &'static str,
     category: String,
     kind: &'static str,
     channel: &'static str,
@@ -207,7 +235,11 @@ struct AppealPage {
     unit: String,
     received: String,
     due: String,
-    overdue: bool,
+    due_what: &'static str,
+    light: &'static str,
+    light_label: &'static str,
+    paused: bool,
+    leader: bool,
     text: String,
     anonymous: bool,
     name: String,
@@ -218,42 +250,103 @@ struct AppealPage {
     /// Each label and the inbox query that lists its appeals.
     tags: Vec<(String, String)>,
     items: Vec<TimelineItem>,
+    actions: Vec<ActionView>,
+    version: i64,
+    error: Option<String>,
+    units: Vec<Choice>,
 }
 
-pub async fn show_appeal(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    me: CurrentStaff,
-    Path(no): Path<String>,
-) -> Result<impl IntoResponse, AppError> {
-    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+/// One action the page offers, with what its form needs.
+struct ActionView {
+    code: &'static str,
+    title: &'static str,
+}
+
+fn action_title(code: &str, t: &Texts) -> &'static str {
+    match code {
+        "accept" => t.act_accept,
+        "decline" => t.act_decline,
+        "transfer" => t.act_transfer,
+        "advise_legal" => t.act_advise_legal,
+        "dispatch" => t.act_dispatch,
+        "sign_for" => t.act_sign_for,
+        "return" => t.act_return,
+        "rule" => t.act_rule,
+        "reply" => t.act_reply,
+        "extend" => t.act_extend,
+        "return_visit" => t.act_return_visit,
+        "request_review" => t.act_request_review,
+        "issue_review" => t.act_issue_review,
+        "pause" => t.act_pause,
+        "resume" => t.act_resume,
+        "supervise" => t.act_supervise,
+        "assign_leader" => t.act_assign_leader,
+        "merge" => t.act_merge,
+        "reopen" => t.act_reopen,
+        _ => t.act_close,
+    }
+}
+
+fn actor(me: &CurrentStaff) -> Actor {
+    Actor {
+        id: me.staff.id,
+        unit_id: me.unit.id,
+        roles: me.staff.roles.clone(),
+        scope: me.scope.clone(),
+    }
+}
+
+async fn appeal_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    no: &AppealNo,
+    error: Option<String>,
+) -> Result<AppealPage, AppError> {
+    let t = texts(lang);
     // Outside one's scope an appeal is not found, so numbers reveal nothing.
-    let a = state.store.appeal(&no, &me.scope).await?;
+    let a = state.store.appeal(no, &me.scope).await?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let names = catalog.place_names();
-    let unit = match a.summary.handler_unit_id {
-        Some(id) => state.store.unit(id).await?.name,
-        None => String::new(),
+    let unit_name = |id: Option<i64>| {
+        id.and_then(|id| catalog.units.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
     };
+    let now = Utc::now();
+    let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &state.calendar);
+    let actions = wf::available(&case, &actor(me), &state.policy, &state.calendar, now)
+        .into_iter()
+        .map(|code| ActionView {
+            code,
+            title: action_title(code, t),
+        })
+        .collect();
+    let next = case.next_due(&state.policy, &state.calendar, now);
     let s = &a.summary;
     let who = &a.appellant;
     Ok(AppealPage {
-        t: texts(lang),
+        t,
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
         no: s.no.to_string(),
         title: s.title.clone(),
         status: s.status.label(lang),
+        track: s.track.label(lang),
         category: catalog.category_label(&s.category, lang),
         kind: s.kind.label(lang),
         channel: s.channel.label(lang),
         place: catalog.place(&names, &s.region_code),
         address: a.address.clone().unwrap_or_default(),
-        unit,
+        unit: unit_name(case.lead),
         received: local(s.received_at),
-        due: s.due_at.map(local).unwrap_or_default(),
-        overdue: s.due_at.is_some_and(|d| d < Utc::now()),
+        due: next.as_ref().map(|(c, _)| local(c.due)).unwrap_or_default(),
+        due_what: next.as_ref().map_or("", |(c, _)| c.what.label(lang)),
+        light: next.as_ref().map_or("", |(_, l)| l.code()),
+        light_label: next.as_ref().map_or("", |(_, l)| l.label(lang)),
+        paused: case.paused_since.is_some(),
+        leader: case.leader.is_some(),
         text: a.text.clone(),
         anonymous: who.is_anonymous(),
         name: who.name.clone().unwrap_or_default(),
@@ -279,7 +372,171 @@ pub async fn show_appeal(
             })
             .collect(),
         items: view::timeline(&a.events, lang),
+        actions,
+        version: a.version,
+        error,
+        units: catalog
+            .units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: u.name.clone(),
+                selected: Some(u.id) == case.lead,
+                group: String::new(),
+            })
+            .collect(),
     })
+}
+
+pub async fn show_appeal(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    appeal_page(&state, lang, &me, &no, None).await
+}
+
+/// An action's form as posted; each action reads the fields it needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionForm {
+    action: String,
+    version: i64,
+    text: String,
+    days: String,
+    satisfied: String,
+    lead: String,
+    urgency: String,
+    reason: String,
+    channel: String,
+    into: String,
+}
+
+impl ActionForm {
+    /// The command the form asks for; `into` is the merged-into case's id, looked up.
+    fn command(&self, me: &CurrentStaff, into: Option<i64>) -> Result<Command, AppError> {
+        let bad = AppError::BadRequest("表单内容不完整或有误", "The form is incomplete or wrong.");
+        let text = self.text.trim().to_owned();
+        let days = || {
+            self.days
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| AppError::BadRequest("天数应为正整数", "Days must be a whole number."))
+        };
+        Ok(match self.action.as_str() {
+            "accept" => Command::Accept,
+            "decline" => Command::Decline { reason: text },
+            "transfer" => Command::Transfer { organ: text },
+            "advise_legal" => Command::AdviseLegal {
+                channel: match self.channel.as_str() {
+                    "lawsuit" => LegalChannel::Lawsuit,
+                    "arbitration" => LegalChannel::Arbitration,
+                    "reconsideration" => LegalChannel::AdministrativeReconsideration,
+                    _ => return Err(bad),
+                },
+                note: text,
+            },
+            "dispatch" => Command::Dispatch {
+                lead: self
+                    .lead
+                    .parse()
+                    .map_err(|_| AppError::BadRequest("请选择承办单位", "Choose a unit."))?,
+                co: Vec::new(),
+                urgency: match self.urgency.as_str() {
+                    "urgent" => Urgency::Urgent,
+                    "complex" => Urgency::Complex,
+                    _ => Urgency::Normal,
+                },
+            },
+            "sign_for" => Command::SignFor,
+            "return" => Command::Return {
+                reason: match self.reason.as_str() {
+                    "wrong_place" => ReturnReason::WrongPlace,
+                    "unclear_ownership" => ReturnReason::UnclearOwnership,
+                    "overlapping_duties" => ReturnReason::OverlappingDuties,
+                    "other" => ReturnReason::Other,
+                    _ => return Err(bad),
+                },
+                note: text,
+            },
+            "rule" => Command::Rule,
+            "reply" => Command::Reply { text },
+            "extend" => Command::Extend {
+                days: days()?,
+                reason: text,
+            },
+            "return_visit" => Command::ReturnVisit {
+                satisfied: self.satisfied == "yes",
+                note: text,
+            },
+            "request_review" => Command::RequestReview,
+            "issue_review" => Command::IssueReview { text },
+            "pause" => Command::Pause { reason: text },
+            "resume" => Command::Resume,
+            "supervise" => Command::Supervise {
+                note: text,
+                days: days()?,
+            },
+            "assign_leader" => Command::AssignLeader {
+                leader: me.staff.id,
+            },
+            "merge" => Command::Merge {
+                into: into.ok_or(bad)?,
+            },
+            "reopen" => Command::Reopen { reason: text },
+            "close" => Command::Close,
+            _ => return Err(bad),
+        })
+    }
+}
+
+/// Decides and stores one action; on refusal the page comes back with the reason.
+pub async fn act_on_appeal(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    let a = state.store.appeal(&no, &me.scope).await?;
+    let into = match form.action.as_str() {
+        "merge" => match AppealNo::parse(&form.into) {
+            Ok(n) => Some(state.store.appeal(&n, &me.scope).await?.summary.id),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let command = form.command(&me, into)?;
+    let (policy, calendar) = (&state.policy, &state.calendar);
+    let case = wf::Case::replay(&a.facts, &a.history, policy, calendar);
+    let now = minsheng_store::now();
+    let refused = |message: String| async {
+        let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let decision = match wf::decide(&case, command, &actor(&me), policy, calendar, now) {
+        Ok(d) => d,
+        Err(e) => return refused(e.explain(lang)).await,
+    };
+    let mut after = case;
+    after.apply(&decision.event, policy, calendar);
+    let outcome = after.outcome(policy, calendar, now);
+    match state
+        .store
+        .record_step(a.summary.id, form.version, &decision.event, &outcome)
+        .await
+    {
+        Ok(()) => {}
+        Err(minsheng_store::StoreError::Conflict(_)) => {
+            return refused(texts(lang).changed_meanwhile.to_owned()).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(appeal = %no, action = %form.action, "workflow step recorded");
+    Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response())
 }
 
 struct HistoryRow {
@@ -360,15 +617,14 @@ pub async fn register_appeal(
     require_intake(&me)?;
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let actor = Some(me.staff.id);
-    let receipt =
-        match view::register(state.store.as_ref(), &catalog, &form, Origin::Staff, actor).await? {
-            Ok(r) => r,
-            Err(errors) => {
-                let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
-                let page = IntakePage::new(lang, &me, v);
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-        };
+    let receipt = match view::register(&state, &catalog, &form, Origin::Staff, actor).await? {
+        Ok(r) => r,
+        Err(errors) => {
+            let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
+            let page = IntakePage::new(lang, &me, v);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
 }
 

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use minsheng_core::clock::Calendar;
+use minsheng_core::workflow::Policy;
 use minsheng_store::Store;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -30,6 +32,22 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Whether session cookies carry `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The workflow's rules and limits.
+    pub policy: Arc<Policy>,
+    /// Public holidays and make-up working days.
+    pub calendar: Arc<Calendar>,
+}
+
+impl AppState {
+    /// A state with the default policy and the shipped calendar.
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState {
+            store,
+            secure_cookies: false,
+            policy: Arc::new(Policy::default()),
+            calendar: Arc::new(Calendar::shipped()),
+        }
+    }
 }
 
 /// The whole application.
@@ -51,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))
         .route("/staff/appeals/{no}", get(console::show_appeal))
+        .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
         .route(
             "/staff/intake",
             get(console::intake_form).post(console::register_appeal),

@@ -65,18 +65,17 @@ pub async fn submit_appeal(
     Form(form): Form<AppealForm>,
 ) -> Result<Response, AppError> {
     let catalog = Catalog::load(state.store.as_ref()).await?;
-    let receipt =
-        match view::register(state.store.as_ref(), &catalog, &form, Origin::Portal, None).await? {
-            Ok(r) => r,
-            Err(errors) => {
-                let page = SubmitPage {
-                    t: texts(lang),
-                    here: "/submit",
-                    v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
-                };
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-        };
+    let receipt = match view::register(&state, &catalog, &form, Origin::Portal, None).await? {
+        Ok(r) => r,
+        Err(errors) => {
+            let page = SubmitPage {
+                t: texts(lang),
+                here: "/submit",
+                v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     Ok(Redirect::to(&format!("/receipt/{}", receipt.tracking_code)).into_response())
 }
 

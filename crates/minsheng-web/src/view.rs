@@ -6,11 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use minsheng_core::appeal::Event;
 use minsheng_core::category::{Category, route};
+use minsheng_core::clock::Light;
 use minsheng_core::clock::china;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldErrors, Origin};
 use minsheng_core::region::Region;
-use minsheng_core::{AppealKind, Channel, Lang, Status};
+use minsheng_core::unit::Unit;
+use minsheng_core::workflow::{CaseFacts, Policy, State, open_case};
+use minsheng_core::{AppealKind, Channel, Lang};
 use minsheng_store::{Receipt, Registration, Store};
 
 use crate::error::AppError;
@@ -93,6 +96,7 @@ pub struct FormView {
 /// The county's categories and villages, which forms offer and check against.
 pub struct Catalog {
     pub categories: Vec<Category>,
+    pub units: Vec<Unit>,
     pub townships: Vec<Region>,
     pub villages: Vec<Region>,
 }
@@ -105,6 +109,7 @@ impl Catalog {
         ))?;
         Ok(Catalog {
             categories: store.categories().await?,
+            units: store.units().await?,
             townships: store.children(&county.code).await?,
             villages: store.villages().await?,
         })
@@ -193,7 +198,7 @@ pub fn kind_choices(lang: Lang, current: &str) -> Vec<Choice> {
 }
 
 pub fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
-    Status::ALL
+    State::ALL
         .iter()
         .map(|s| Choice::new(s.code(), s.label(lang), current))
         .collect()
@@ -213,10 +218,11 @@ pub fn form_key() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-/// Checks a form, routes the appeal to its unit and registers it: the one path shared
-/// by the public portal and the staff intake form. Field errors come back as `Ok(Err)`.
+/// Checks a form, routes the appeal to its unit, opens its case and registers it: the
+/// one path shared by the public portal and the staff intake form. Field errors come
+/// back as `Ok(Err)`.
 pub async fn register(
-    store: &dyn Store,
+    state: &crate::AppState,
     catalog: &Catalog,
     form: &AppealForm,
     origin: Origin,
@@ -231,15 +237,26 @@ pub async fn register(
         Ok(a) => a,
         Err(errors) => return Ok(Err(errors)),
     };
-    let routing = route(&appeal, &catalog.categories);
+    let routed_unit = route(&appeal, &catalog.categories)
+        .and_then(|key| catalog.units.iter().find(|u| u.key == key))
+        .map(|u| u.id);
+    let facts = CaseFacts {
+        id: 0,
+        kind: appeal.kind,
+        category: appeal.category.clone(),
+        region: appeal.region.clone(),
+        received_at: appeal.received_at,
+        routed_unit,
+    };
     let registration = Registration {
-        handler_unit_key: routing.as_ref().map(|r| r.unit_key.clone()),
-        due_at: routing.map(|r| r.due_at),
+        opening: open_case(&facts, &state.policy, &state.calendar),
+        routed_unit,
         appeal,
         actor_id,
         tags: Vec::new(),
     };
-    let receipt = store
+    let receipt = state
+        .store
         .register_appeals(std::slice::from_ref(&registration))
         .await?
         .pop()
@@ -261,7 +278,7 @@ pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
         .iter()
         .map(|e| TimelineItem {
             at: local(e.at),
-            what: e.kind.label(lang),
+            what: e.step.label(lang),
             unit: [e.unit.as_deref(), e.actor.as_deref()]
                 .into_iter()
                 .flatten()
@@ -270,4 +287,14 @@ pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
             note: e.note.clone().unwrap_or_default(),
         })
         .collect()
+}
+
+/// The traffic light of a deadline at `now`, if there is one.
+pub fn light(
+    policy: &Policy,
+    start: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Light> {
+    Some(Light::at(start?, due?, now, policy.yellow_share))
 }

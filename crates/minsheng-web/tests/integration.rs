@@ -107,10 +107,7 @@ async fn app(name: &str) -> App {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState {
-        store: store.clone(),
-        secure_cookies: false,
-    };
+    let state = AppState::new(store.clone());
     tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -230,7 +227,7 @@ async fn a_portal_appeal_is_tracked_publicly_without_personal_data() {
     let (status, body) = app.get(&format!("/track/{code}"), "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(&no));
-    assert!(body.contains("已派单"));
+    assert!(body.contains("待签收"), "a work order waits for sign-for");
     assert!(
         body.contains("县住房和城乡建设局"),
         "the public sees which unit handles it"

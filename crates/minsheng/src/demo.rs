@@ -16,10 +16,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::route;
 use minsheng_core::clock::china;
+use minsheng_core::clock::{Calendar, end_of_day};
 use minsheng_core::intake::{MAX_TITLE_CHARS, NewAppeal};
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::Role;
+use minsheng_core::staff::Scope;
 use minsheng_core::unit::{NewUnit, UnitKind};
+use minsheng_core::workflow::{
+    Actor, Case, CaseFacts, Command, LegalChannel, Opening, Policy, ReturnReason, State, Track,
+    decide, open_case,
+};
 use minsheng_core::{AppealKind, Channel};
 use minsheng_store::{NewStaff, Registration, Store};
 use rand::seq::SliceRandom;
@@ -40,6 +46,8 @@ pub struct Options {
     pub appeals: u32,
     /// Last day of the year of appeals; today when `None`.
     pub until: Option<NaiveDate>,
+    /// The calendar the demo's clocks run on.
+    pub calendar: Calendar,
 }
 
 #[derive(Deserialize)]
@@ -328,6 +336,195 @@ impl Generator<'_> {
     }
 }
 
+/// Who acts on the demo's cases.
+#[derive(Default)]
+struct Staffing {
+    by_name: BTreeMap<String, i64>,
+    /// Unit id → (handler, head).
+    unit_staff: BTreeMap<i64, (i64, i64)>,
+}
+
+impl Staffing {
+    fn id(&self, username: &str) -> i64 {
+        self.by_name.get(username).copied().unwrap_or_default()
+    }
+}
+
+/// Plays a case forward from its registration to `until` the way a county's offices
+/// would: most orders signed for and answered in time, some late, a few returned,
+/// unsatisfied or supervised; petitions accepted, answered, sometimes reviewed. Every
+/// step goes through the workflow's own `decide`, so the demo holds only legal histories.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    rng: &mut ChaCha8Rng,
+    facts: &CaseFacts,
+    people: &Staffing,
+    county: &Scope,
+    until: DateTime<Utc>,
+    policy: &Policy,
+    calendar: &Calendar,
+) -> Opening {
+    let (policy, calendar) = (policy, calendar);
+    let mut opening = open_case(facts, policy, calendar);
+    let mut case = Case::new(facts, policy);
+    for e in &opening.steps {
+        case.apply(e, policy, calendar);
+    }
+    let actor = |id: i64, unit: i64, roles: &[Role]| Actor {
+        id,
+        unit_id: unit,
+        roles: roles.to_vec(),
+        scope: county.clone(),
+    };
+    let mut at = facts.received_at;
+    for _ in 0..12 {
+        let lead = case.lead.unwrap_or_default();
+        let (handler, head) = people.unit_staff.get(&lead).copied().unwrap_or_default();
+        let as_handler = actor(handler, lead, &[Role::Handler]);
+        let as_head = actor(head, lead, &[Role::UnitHead, Role::Handler]);
+        let as_centre = actor(people.id("dispatcher1"), 0, &[Role::Dispatcher]);
+        let as_caller = actor(people.id("callcenter1"), 0, &[Role::CallTaker]);
+        let as_leader = actor(people.id("leader1"), 0, &[Role::Leader]);
+        let as_supervisor = actor(people.id("supervisor1"), 0, &[Role::Supervisor]);
+        let hours = |rng: &mut ChaCha8Rng, lo: i64, hi: i64| {
+            chrono::Duration::hours(rng.gen_range(lo..=hi))
+        };
+        let text = |s: &str| s.to_owned();
+        let (delay, who, command) = match (case.track, case.state) {
+            (Track::WorkOrder, State::Dispatched) => {
+                if rng.gen_bool(0.04) {
+                    (
+                        hours(rng, 1, 3),
+                        as_handler,
+                        Command::Return {
+                            reason: ReturnReason::WrongPlace,
+                            note: text("经核实不属于本单位职责范围"),
+                        },
+                    )
+                } else {
+                    (hours(rng, 1, 30), as_handler, Command::SignFor)
+                }
+            }
+            (Track::WorkOrder, State::Returned) => (hours(rng, 2, 20), as_centre, Command::Rule),
+            (Track::WorkOrder, State::Handling) => {
+                if rng.gen_bool(0.03) && case.supervisions.is_empty() {
+                    (
+                        hours(rng, 24, 96),
+                        as_supervisor,
+                        Command::Supervise {
+                            note: text("请加快办理并按时答复群众"),
+                            days: 2,
+                        },
+                    )
+                } else {
+                    (
+                        hours(rng, 20, 200),
+                        as_handler,
+                        Command::Reply {
+                            text: text("经现场核查，问题已处理，并已电话告知诉求人。"),
+                        },
+                    )
+                }
+            }
+            (Track::WorkOrder, State::Answered) => {
+                let satisfied = rng.gen_bool(0.85);
+                (
+                    hours(rng, 4, 40),
+                    as_caller,
+                    Command::ReturnVisit {
+                        satisfied,
+                        note: text(if satisfied {
+                            "群众表示满意"
+                        } else {
+                            "群众表示问题未解决"
+                        }),
+                    },
+                )
+            }
+            (Track::WorkOrder, State::Escalated) => {
+                (hours(rng, 24, 120), as_supervisor, Command::Close)
+            }
+            (Track::Petition, State::Registered) => {
+                if rng.gen_bool(0.08) {
+                    (
+                        hours(rng, 24, 200),
+                        as_handler,
+                        Command::Decline {
+                            reason: text("该事项已依法处理终结，不再受理，可依法申请行政复议"),
+                        },
+                    )
+                } else {
+                    (hours(rng, 24, 300), as_handler, Command::Accept)
+                }
+            }
+            (Track::Petition, State::Accepted) => {
+                if case.extension_days == 0 && rng.gen_bool(0.1) {
+                    (
+                        hours(rng, 300, 1000),
+                        as_head,
+                        Command::Extend {
+                            days: 30,
+                            reason: text("涉及多个部门，需进一步调查核实"),
+                        },
+                    )
+                } else if case.leader.is_none() && rng.gen_bool(0.05) {
+                    (
+                        hours(rng, 24, 200),
+                        as_leader,
+                        Command::AssignLeader {
+                            leader: people.id("leader1"),
+                        },
+                    )
+                } else {
+                    (
+                        hours(rng, 400, 1500),
+                        as_handler,
+                        Command::Reply {
+                            text: text("经调查核实，已依据相关政策作出处理，具体意见如下。"),
+                        },
+                    )
+                }
+            }
+            (Track::Petition, State::Replied | State::Reviewed) => {
+                if rng.gen_bool(0.12) {
+                    (hours(rng, 48, 600), as_caller, Command::RequestReview)
+                } else {
+                    (chrono::Duration::days(32), as_centre, Command::Close)
+                }
+            }
+            (Track::Petition, State::UnderReview | State::UnderReReview) => (
+                hours(rng, 100, 700),
+                as_leader,
+                Command::IssueReview {
+                    text: text("经复查，原处理意见适当，予以维持。"),
+                },
+            ),
+            (Track::Legal, State::Registered) => (
+                hours(rng, 10, 100),
+                as_handler,
+                Command::AdviseLegal {
+                    channel: LegalChannel::Lawsuit,
+                    note: text("该事项属于法院受理范围，请依法向人民法院提起诉讼。"),
+                },
+            ),
+            _ => break,
+        };
+        at += delay;
+        if at > until {
+            break;
+        }
+        match decide(&case, command, &who, policy, calendar, at) {
+            Ok(d) => {
+                case.apply(&d.event, policy, calendar);
+                opening.steps.push(d.event);
+            }
+            Err(_) => break,
+        }
+    }
+    opening.outcome = case.outcome(policy, calendar, until);
+    opening
+}
+
 fn in_heating_season(day: NaiveDate) -> bool {
     use chrono::Datelike;
     let md = (day.month(), day.day());
@@ -457,6 +654,7 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
         staff.push((format!("{key}.grid"), key, vec![Role::GridWorker]));
     }
     let mut call_takers = Vec::new();
+    let mut people = Staffing::default();
     for (username, unit_key, roles) in &staff {
         let display_name = format!(
             "{}{}",
@@ -475,7 +673,23 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
         if roles.contains(&Role::CallTaker) {
             call_takers.push(id);
         }
+        people.by_name.insert(username.clone(), id);
     }
+    let units = store.units().await?;
+    let unit_ids: BTreeMap<String, i64> = units.iter().map(|u| (u.key.clone(), u.id)).collect();
+    for u in &units {
+        if let (Some(h), Some(d)) = (
+            people.by_name.get(&format!("{}.handler", u.key)),
+            people.by_name.get(&format!("{}.head", u.key)),
+        ) {
+            people.unit_staff.insert(u.id, (*h, *d));
+        }
+    }
+    let county_scope = Scope {
+        regions: vec![county_code.clone()],
+        units: Vec::new(),
+    };
+    let policy = Policy::default();
 
     // The planted situations.
     let rural: Vec<usize> = corpus
@@ -618,15 +832,34 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
                 (a, Vec::new())
             }
         };
-        let routing = route(&appeal, &categories).context("category without a unit")?;
+        let routed_unit = route(&appeal, &categories)
+            .and_then(|key| unit_ids.get(key).copied())
+            .context("category without a unit")?;
+        let facts = CaseFacts {
+            id: 0,
+            kind: appeal.kind,
+            category: appeal.category.clone(),
+            region: appeal.region.clone(),
+            received_at: appeal.received_at,
+            routed_unit: Some(routed_unit),
+        };
+        let opening = simulate(
+            &mut g.rng,
+            &facts,
+            &people,
+            &county_scope,
+            end_of_day(until),
+            &policy,
+            &options.calendar,
+        );
         let registered_by = matches!(
             appeal.channel,
             Channel::Hotline | Channel::Visit | Channel::Letter
         )
         .then(|| *pick(&mut g.rng, &call_takers));
         batch.push(Registration {
-            handler_unit_key: Some(routing.unit_key),
-            due_at: Some(routing.due_at),
+            routed_unit: Some(routed_unit),
+            opening,
             appeal,
             actor_id: registered_by,
             tags,

@@ -5,6 +5,7 @@
 
 mod demo;
 mod setup;
+mod sweep;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ enum Command {
     },
     /// Walk the audit chain and name the first bad record; exits 1 if there is one.
     VerifyAudit,
+    /// Recompute every open case's clocks and flags from its events (the nightly sweep;
+    /// `serve` also runs it every hour).
+    Sweep,
     /// Answer calendar questions: due dates, and whether a calendar file is valid.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -159,6 +163,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         seed: 2026,
                         appeals: demo_appeals,
                         until: None,
+                        calendar: setup::calendar(cli.calendar.as_deref())?,
                     };
                     demo::fill(store.as_ref(), &options).await?;
                 } else {
@@ -176,14 +181,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if demo {
                 demo::print_logins();
             }
-            minsheng_web::serve(
-                listener,
-                AppState {
-                    store,
-                    secure_cookies,
-                },
-            )
-            .await?;
+            let state = AppState {
+                secure_cookies,
+                calendar: std::sync::Arc::new(setup::calendar(cli.calendar.as_deref())?),
+                ..AppState::new(store)
+            };
+            tokio::spawn(sweep::every(
+                state.clone(),
+                std::time::Duration::from_secs(3600),
+            ));
+            minsheng_web::serve(listener, state).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init {
@@ -216,6 +223,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     seed,
                     appeals,
                     until,
+                    calendar: setup::calendar(cli.calendar.as_deref())?,
                 },
             )
             .await?;
@@ -223,6 +231,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
+        Command::Sweep => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let store = minsheng_store::open(&cli.database_url, keys).await?;
+            let state = AppState {
+                calendar: std::sync::Arc::new(setup::calendar(cli.calendar.as_deref())?),
+                ..AppState::new(store)
+            };
+            let report = sweep::run(&state, minsheng_store::now()).await?;
+            println!(
+                "已重算 / recomputed {} 件在办诉求 / open cases, {} 件有变化 / changed, {:.2} s",
+                report.cases, report.changed, report.seconds
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::VerifyAudit => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let store = minsheng_store::open(&cli.database_url, keys).await?;

@@ -66,12 +66,12 @@ async fn demo_then_verify_audit_catches_a_hand_edit() {
     let url = format!("sqlite://{}", dir.join("cli.db").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.expect("raw");
     let (seq,): (i64,) =
-        sqlx::query_as("SELECT MIN(seq) FROM audit_log WHERE action = 'appeal.register'")
+        sqlx::query_as("SELECT MIN(seq) FROM audit_log WHERE action = 'appeal.receive'")
             .fetch_one(&mut c)
             .await
             .expect("seq");
     sqlx::query(
-        "UPDATE audit_log SET data = replace(data, 'dispatched', 'registered') WHERE seq = $1",
+        r#"UPDATE audit_log SET data = replace(data, '"channel":"', '"channel":"x') WHERE seq = $1"#,
     )
     .bind(seq)
     .execute(&mut c)

@@ -37,21 +37,24 @@ fn admin() -> Actor {
     actor(&[Role::Admin], 1)
 }
 
-fn new_case(track: Track) -> Case {
-    let policy = Policy::default();
+fn facts(track: Track) -> CaseFacts {
     let (kind, category) = match track {
         Track::Petition => (AppealKind::Petition, "tudi"),
         Track::WorkOrder => (AppealKind::Complaint, "gongre"),
         Track::Legal => (AppealKind::Complaint, "shefa"),
     };
-    let case = Case::new(
-        1,
+    CaseFacts {
+        id: 1,
         kind,
-        category,
-        RegionCode::parse(VILLAGE).expect("code"),
-        at(0, 0),
-        &policy,
-    );
+        category: category.into(),
+        region: RegionCode::parse(VILLAGE).expect("code"),
+        received_at: at(0, 0),
+        routed_unit: None,
+    }
+}
+
+fn new_case(track: Track) -> Case {
+    let case = Case::new(&facts(track), &Policy::default());
     assert_eq!(case.track, track);
     case
 }
@@ -608,10 +611,45 @@ proptest! {
             prop_assert!(states(track).contains(&case.state), "{:?} reached {:?}", track, case.state);
         }
         // The state is the fold of the log: replaying it gives the same case.
-        let mut replayed = new_case(track);
-        for e in &log {
-            replayed.apply(e, &policy, &calendar);
-        }
-        prop_assert_eq!(replayed, case);
+        prop_assert_eq!(Case::replay(&facts(track), &log, &policy, &calendar), case);
     }
+}
+
+#[test]
+fn codes_round_trip_and_public_steps_hide_internal_notes() {
+    for s in State::ALL {
+        assert_eq!(State::from_code(s.code()), Some(s));
+    }
+    for name in COMMANDS {
+        let c = command(name);
+        assert!(!c.label(Lang::Zh).is_empty());
+        if c.is_public() {
+            assert!(
+                c.internal_note().is_none()
+                    || matches!(c, Command::ReturnVisit { .. } | Command::Reopen { .. }),
+                "{name}"
+            );
+        }
+    }
+    assert!(!command("return").is_public());
+    assert_eq!(command("extend").public_note(), Some("需要现场测量"));
+}
+
+#[test]
+fn the_page_offers_exactly_what_the_actor_may_do_now() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::WorkOrder, State::Dispatched);
+    let handler = actor(&[Role::Handler], LEAD);
+    let now = case.stage_started + Duration::minutes(10);
+    assert_eq!(
+        available(&case, &handler, &policy, &calendar, now),
+        ["sign_for", "return"]
+    );
+    let other = actor(&[Role::Handler], OTHER);
+    assert!(available(&case, &other, &policy, &calendar, now).is_empty());
+    let dispatcher = actor(&[Role::Dispatcher], 1);
+    assert_eq!(
+        available(&case, &dispatcher, &policy, &calendar, now),
+        ["merge"]
+    );
 }

@@ -26,7 +26,6 @@ CREATE TABLE categories (
     name     TEXT NOT NULL,
     name_en  TEXT NOT NULL,
     unit_key TEXT NOT NULL REFERENCES units(key),
-    days     INTEGER NOT NULL,
     position INTEGER NOT NULL
 );
 
@@ -75,8 +74,18 @@ CREATE TABLE appeals (
     address           TEXT,
     lat               REAL,
     lng               REAL,
+    -- The workflow's outcome, recomputed from appeal_events on every step and by the
+    -- nightly sweep; kept here only to sort and filter lists.
+    track             TEXT NOT NULL,
     status            TEXT NOT NULL,
     handler_unit_id   INTEGER REFERENCES units(id),
+    clock_started_at  TEXT,
+    supervision_due   TEXT,
+    backlog           INTEGER NOT NULL DEFAULT 0,
+    hard              INTEGER NOT NULL DEFAULT 0,
+    leader_id         INTEGER REFERENCES staff(id),
+    -- Number of events: a step is stored only against the version it was decided on.
+    version           INTEGER NOT NULL DEFAULT 0,
     received_at       TEXT NOT NULL,
     due_at            TEXT,
     created_by        INTEGER REFERENCES staff(id),
@@ -95,6 +104,8 @@ CREATE TABLE appeals (
 CREATE INDEX appeals_inbox ON appeals(handler_unit_id, status, due_at, received_at);
 CREATE INDEX appeals_region ON appeals(region_code, received_at);
 CREATE INDEX appeals_received ON appeals(received_at);
+CREATE INDEX appeals_status ON appeals(status, due_at);
+CREATE INDEX appeals_supervision ON appeals(supervision_due);
 CREATE INDEX appeals_phone ON appeals(phone_bidx);
 
 CREATE TABLE appeal_events (
@@ -105,6 +116,8 @@ CREATE TABLE appeal_events (
     actor_id  INTEGER REFERENCES staff(id),
     unit_id   INTEGER REFERENCES units(id),
     note      TEXT,
+    -- The decided workflow command as JSON (NULL for the registration itself).
+    data      TEXT,
     public    INTEGER NOT NULL
 );
 CREATE INDEX appeal_events_appeal ON appeal_events(appeal_id, at);
