@@ -91,6 +91,11 @@ async fn app(name: &str) -> App {
         ("zjj.handler", "zjj", vec![Role::Handler]),
         ("slj.handler", "slj", vec![Role::Handler]),
         ("t02.head", "t02", vec![Role::UnitHead, Role::Leader]),
+        ("dispatcher1", "qzgzb", vec![Role::Dispatcher]),
+        ("leader1", "qzgzb", vec![Role::Leader]),
+        ("supervisor1", "qzgzb", vec![Role::Supervisor]),
+        ("zrzyj.handler", "zrzyj", vec![Role::Handler]),
+        ("zrzyj.head", "zrzyj", vec![Role::UnitHead, Role::Handler]),
     ] {
         store
             .create_staff(&NewStaff {
@@ -190,6 +195,40 @@ impl App {
         assert_eq!(status, StatusCode::OK);
         let no = between(&body, "data-test=\"appeal-no\">", "<");
         (no, code)
+    }
+}
+
+impl App {
+    /// The appeal page, its version, and the actions it offers.
+    async fn case_page(&self, cookie: &str, no: &str) -> (String, String, Vec<String>) {
+        let (status, page) = self.get(&format!("/staff/appeals/{no}"), cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        // No action offered means no form, and so no version on the page.
+        let version = page
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let actions = page
+            .split("data-test=\"action-")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|a| *a != "error")
+            .map(str::to_owned)
+            .collect();
+        (page, version, actions)
+    }
+
+    /// Takes an action as `cookie`, at the version the page showed; returns the status.
+    async fn act(&self, cookie: &str, no: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let (_, version, _) = self.case_page(cookie, no).await;
+        let mut form = vec![("version", version.as_str())];
+        form.extend_from_slice(fields);
+        let r = self
+            .post(&format!("/staff/appeals/{no}/act"), cookie, &form)
+            .await;
+        (r.status(), r.text().await.expect("body"))
     }
 }
 
@@ -575,4 +614,201 @@ async fn english_is_a_click_away() {
         let (status, _) = app.get(&format!("/staff?page={page}"), &admin).await;
         assert_eq!(status, StatusCode::OK, "page={page}");
     }
+}
+
+#[tokio::test]
+async fn a_work_order_goes_from_dispatch_to_close() {
+    let app = app("workorder").await;
+    let (no, code) = app.submit(&[]).await;
+    let handler = app.login("zjj.handler").await;
+    let (page, _, actions) = app.case_page(&handler, &no).await;
+    assert_eq!(
+        actions,
+        ["sign_for", "return"],
+        "only what the handler may do now"
+    );
+    assert!(page.contains("签收期限"), "the sign-for clock is shown");
+    // Another unit's handler cannot act, and is not even shown the case.
+    let other = app.login("slj.handler").await;
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/act"),
+            &other,
+            &[("action", "sign_for"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        app.act(&handler, &no, &[("action", "sign_for")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (page, _, actions) = app.case_page(&handler, &no).await;
+    assert!(page.contains("办理中") && page.contains("办结期限"));
+    assert!(actions.contains(&"reply".to_owned()) && !actions.contains(&"sign_for".to_owned()));
+    // A reply needs text.
+    let (status, body) = app
+        .act(&handler, &no, &[("action", "reply"), ("text", " ")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写理由或内容"));
+    let (status, _) = app
+        .act(
+            &handler,
+            &no,
+            &[
+                ("action", "reply"),
+                ("text", "已修复供热管道，室温恢复到20度"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The handler may not judge their own work; the call centre visits.
+    let (_, _, actions) = app.case_page(&handler, &no).await;
+    assert!(actions.is_empty());
+    let caller = app.login("callcenter1").await;
+    let (status, _) = app
+        .act(
+            &caller,
+            &no,
+            &[
+                ("action", "return_visit"),
+                ("satisfied", "yes"),
+                ("text", "满意"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (page, _, actions) = app.case_page(&caller, &no).await;
+    assert!(page.contains("已办结") && actions.is_empty());
+    // The appellant sees the reply and the close, not who did it.
+    let (_, track) = app.get(&format!("/track/{code}"), "").await;
+    assert!(track.contains("已修复供热管道") && track.contains("已办结"));
+    assert!(!track.contains("zjj.handler的名字"));
+    // Every step is in the audit chain, which still holds.
+    let report = app.store.verify_audit().await.expect("verify");
+    assert!(report.first_bad.is_none());
+}
+
+#[tokio::test]
+async fn stale_pages_and_refused_actions_say_why() {
+    let app = app("stale").await;
+    let (no, _) = app.submit(&[]).await;
+    let handler = app.login("zjj.handler").await;
+    let (_, version, _) = app.case_page(&handler, &no).await;
+    let sign = [("action", "sign_for"), ("version", version.as_str())];
+    assert_eq!(
+        app.post(&format!("/staff/appeals/{no}/act"), &handler, &sign)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // The same form posted again: the case moved on meanwhile.
+    let r = app
+        .post(&format!("/staff/appeals/{no}/act"), &handler, &sign)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("data-test=\"action-error\""), "{body}");
+    // A supervisor orders faster handling; the case shows on the supervision list.
+    let sup = app.login("supervisor1").await;
+    let (status, _) = app
+        .act(
+            &sup,
+            &no,
+            &[
+                ("action", "supervise"),
+                ("text", "请两日内答复"),
+                ("days", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let admin = app.login("admin").await;
+    let (_, list) = app.get("/staff?view=all&list=supervision", &admin).await;
+    assert!(list.contains(&no));
+    let (_, list) = app.get("/staff?view=all&list=overdue", &admin).await;
+    assert!(!list.contains(&no), "not overdue yet");
+    // Nonsense actions are a clear 400.
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/act"),
+            &admin,
+            &[("action", "fly"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_petition_is_accepted_extended_answered_and_reviewed() {
+    let app = app("petition").await;
+    let ct = app.login("callcenter1").await;
+    let r = app
+        .post(
+            "/staff/intake",
+            &ct,
+            &[
+                ("channel", "visit"),
+                ("kind", "petition"),
+                ("category", "tudi"),
+                ("township", T2),
+                ("village", V21),
+                ("text", "征地补偿款至今未发放"),
+                ("name", "王五"),
+                ("phone", "13700137000"),
+            ],
+        )
+        .await;
+    let no = r.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .trim_start_matches("/staff/appeals/")
+        .to_owned();
+    let handler = app.login("zrzyj.handler").await;
+    let (page, _, actions) = app.case_page(&handler, &no).await;
+    assert!(page.contains("信访事项") && page.contains("受理告知期限"));
+    assert_eq!(actions, ["accept", "decline", "transfer", "pause"]);
+    assert_eq!(
+        app.act(&handler, &no, &[("action", "accept")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // Only the unit head extends, once.
+    let (_, _, actions) = app.case_page(&handler, &no).await;
+    assert!(!actions.contains(&"extend".to_owned()));
+    let head = app.login("zrzyj.head").await;
+    let ext = [
+        ("action", "extend"),
+        ("days", "30"),
+        ("text", "需要重新测绘"),
+    ];
+    assert_eq!(app.act(&head, &no, &ext).await.0, StatusCode::SEE_OTHER);
+    let (status, body) = app.act(&head, &no, &ext).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("延期只能申请一次"));
+    let (status, _) = app
+        .act(
+            &handler,
+            &no,
+            &[("action", "reply"), ("text", "补偿款已拨付到村")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.act(&ct, &no, &[("action", "request_review")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let leader = app.login("leader1").await;
+    let (page, _, actions) = app.case_page(&leader, &no).await;
+    assert!(page.contains("复查中") && actions.contains(&"issue_review".to_owned()));
+    let (status, _) = app
+        .act(
+            &leader,
+            &no,
+            &[("action", "issue_review"), ("text", "维持原答复")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (page, _, _) = app.case_page(&leader, &no).await;
+    assert!(page.contains("已复查") && page.contains("需要重新测绘"));
 }
