@@ -381,8 +381,10 @@ pub trait Store: Send + Sync {
         step: &Happened,
         outcome: &Outcome,
     ) -> Result<()>;
-    /// Open cases with ids above `after`, in id order, at most `limit`.
-    async fn open_cases(&self, after: i64, limit: i64) -> Result<Vec<OpenCase>>;
+    /// Open cases with ids in `after < id <= up_to`, in id order, at most `limit`.
+    async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>>;
+    /// The highest appeal id (0 when there is none), to split work into id ranges.
+    async fn max_appeal_id(&self) -> Result<i64>;
     /// Saves recomputed outcomes (the nightly sweep): a derived cache, not a state
     /// change, so no audit record. Returns how many rows changed.
     async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64>;

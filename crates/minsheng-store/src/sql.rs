@@ -83,45 +83,71 @@ impl BeginWrite for Pool<Postgres> {
 
 /// Appends one record to the audit chain inside the open transaction `$tx`.
 macro_rules! append_audit {
-    ($tx:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
-        let (seq, prev): (i64, String) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+    ($tx:ident, $chain:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
         let entry = AuditEntry {
-            seq,
+            seq: $chain.seq + 1,
             at: $at,
             actor_id: $actor,
             action: String::from($action),
             appeal_id: $appeal,
             data: $data,
         };
-        let hash = entry.hash(&prev);
+        let hash = entry.hash(&$chain.hash);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_id, action, appeal_id, data, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(seq)
+        .bind(entry.seq)
         .bind(entry.at)
         .bind(entry.actor_id)
         .bind(&entry.action)
         .bind(entry.appeal_id)
         .bind(entry.data.to_string())
-        .bind(&prev)
+        .bind(&$chain.hash)
         .bind(&hash)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&hash)
+        $chain = Chain {
+            seq: entry.seq,
+            hash,
+        };
+    }};
+}
+
+/// The head of the audit chain as a write transaction moves it: read once when the
+/// transaction starts (under its write lock), stored once before it commits.
+struct Chain {
+    seq: i64,
+    hash: String,
+}
+
+/// Reads the chain's head inside the open transaction `$tx`.
+macro_rules! open_chain {
+    ($tx:ident) => {{
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *$tx)
+                .await?;
+        Chain { seq, hash }
+    }};
+}
+
+/// Stores the chain's new head and commits `$tx`.
+macro_rules! commit_chain {
+    ($tx:ident, $chain:ident) => {{
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind($chain.seq)
+            .bind(&$chain.hash)
             .execute(&mut *$tx)
             .await?;
+        $tx.commit().await?;
     }};
 }
 
 /// Stores one timeline entry in the open transaction `$tx` with its audit record: the
 /// registration itself, or a decided workflow command.
 macro_rules! insert_step {
-    ($tx:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
+    ($tx:ident, $chain:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
         let step: &Step = $step;
         let (data, note) = match step {
             Step::Registered => (None, None),
@@ -145,7 +171,7 @@ macro_rules! insert_step {
         .execute(&mut *$tx)
         .await?;
         let outcome: &Outcome = $outcome;
-        append_audit!($tx, crate::now(), $actor, format!("appeal.{}", step.code()), Some($appeal), json!({
+        append_audit!($tx, $chain, crate::now(), $actor, format!("appeal.{}", step.code()), Some($appeal), json!({
             "at": $at.to_rfc3339(),
             "step": data.map(|d| serde_json::from_str::<serde_json::Value>(&d).unwrap_or_default()),
             "unit_id": $unit,
@@ -350,9 +376,6 @@ fn history(rows: &[EventRow]) -> Result<(Vec<Event>, Vec<Happened>, Option<i64>)
     Ok((events, steps, routed))
 }
 
-const EVENT_COLUMNS: &str = "e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
-     u.name AS unit, e.note, e.data, e.public";
-
 const EVENT_QUERY: &str = "SELECT e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
      u.name AS unit, e.note, e.data, e.public \
      FROM appeal_events e LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
@@ -462,6 +485,8 @@ impl SqlStore {
 
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let mut counters: HashMap<(String, i32), i64> = HashMap::new();
             let mut receipts = Vec::with_capacity(registrations.len());
             for reg in registrations {
                 let a = &reg.appeal;
@@ -486,21 +511,34 @@ impl SqlStore {
                 let outcome = &reg.opening.outcome;
                 let county = a.region.county();
                 let year = local_year(a.received_at);
-                sqlx::query(
-                    "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, 0) \
-                     ON CONFLICT (county_code, year) DO NOTHING",
-                )
-                .bind(county.as_str())
-                .bind(i64::from(year))
-                .execute(&mut *tx)
-                .await?;
-                let (seq,): (i64,) = sqlx::query_as(
-                    "UPDATE counters SET value = value + 1 WHERE county_code = $1 AND year = $2 RETURNING value",
-                )
-                .bind(county.as_str())
-                .bind(i64::from(year))
-                .fetch_one(&mut *tx)
-                .await?;
+                // Each (county, year) counter is read once per batch and written back
+                // before commit: numbers stay gapless because it is one transaction.
+                let key = (county.to_string(), year);
+                let seq = match counters.get_mut(&key) {
+                    Some(v) => {
+                        *v += 1;
+                        *v
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, 0) \
+                             ON CONFLICT (county_code, year) DO NOTHING",
+                        )
+                        .bind(county.as_str())
+                        .bind(i64::from(year))
+                        .execute(&mut *tx)
+                        .await?;
+                        let (v,): (i64,) = sqlx::query_as(
+                            "SELECT value FROM counters WHERE county_code = $1 AND year = $2",
+                        )
+                        .bind(county.as_str())
+                        .bind(i64::from(year))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        counters.insert(key, v + 1);
+                        v + 1
+                    }
+                };
                 let no = AppealNo::new(year, u64::try_from(seq).unwrap_or_default());
                 let mut random = [0u8; 16];
                 rand::rngs::OsRng.fill_bytes(&mut random);
@@ -583,7 +621,7 @@ impl SqlStore {
                 }
                 // The registration's own record carries what the appeal is, without
                 // personal data; then one record per step the system took.
-                append_audit!(tx, crate::now(), reg.actor_id, "appeal.receive", Some(id), json!({
+                append_audit!(tx, chain, crate::now(), reg.actor_id, "appeal.receive", Some(id), json!({
                     "received_at": a.received_at.to_rfc3339(),
                     "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
                     "no": no.as_str(),
@@ -595,13 +633,21 @@ impl SqlStore {
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
                 }));
-                insert_step!(tx, id, a.received_at, reg.actor_id, &Step::Registered, reg.routed_unit, outcome);
+                insert_step!(tx, chain, id, a.received_at, reg.actor_id, &Step::Registered, reg.routed_unit, outcome);
                 for step in &reg.opening.steps {
-                    insert_step!(tx, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
+                    insert_step!(tx, chain, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
                 }
                 receipts.push(Receipt { id, no, tracking_code: code, duplicate: false });
             }
-            tx.commit().await?;
+            for ((county, year), value) in &counters {
+                sqlx::query("UPDATE counters SET value = $1 WHERE county_code = $2 AND year = $3")
+                    .bind(value)
+                    .bind(county)
+                    .bind(i64::from(*year))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            commit_chain!(tx, chain);
             Ok(receipts)
         })
     }
@@ -674,6 +720,7 @@ impl Store for SqlStore {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
             for r in regions {
                 sqlx::query("INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)")
                     .bind(r.code.as_str())
@@ -683,13 +730,13 @@ impl Store for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            append_audit!(tx, at, None, "region.insert", None, json!({
+            append_audit!(tx, chain, at, None, "region.insert", None, json!({
                 "count": regions.len(), "first": first.code.as_str(), "last": last.code.as_str(),
                 "regions_sha256": sha256_hex(
                     &regions.iter().flat_map(|r| [r.code.as_str(), r.name.as_str()]).collect::<Vec<_>>()
                 ),
             }));
-            tx.commit().await?;
+            commit_chain!(tx, chain);
         });
         Ok(())
     }
@@ -730,6 +777,7 @@ impl Store for SqlStore {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
             let existing: Vec<(String, i64)> =
                 sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *tx).await?;
             let mut ids: HashMap<String, i64> = existing.into_iter().collect();
@@ -757,7 +805,7 @@ impl Store for SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                append_audit!(tx, at, None, "unit.create", None, json!({
+                append_audit!(tx, chain, at, None, "unit.create", None, json!({
                     "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
                     "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
                 }));
@@ -771,7 +819,7 @@ impl Store for SqlStore {
                     jurisdiction: u.jurisdiction.clone(),
                 });
             }
-            tx.commit().await?;
+            commit_chain!(tx, chain);
             Ok(created)
         })
     }
@@ -820,6 +868,7 @@ impl Store for SqlStore {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
             for (i, c) in categories.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO categories (code, name, name_en, unit_key, position) \
@@ -834,12 +883,12 @@ impl Store for SqlStore {
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
                 .execute(&mut *tx)
                 .await?;
-                append_audit!(tx, at, None, "category.upsert", None, json!({
+                append_audit!(tx, chain, at, None, "category.upsert", None, json!({
                     "code": c.code, "name": c.name, "name_en": c.name_en, "unit": c.unit,
                     "position": i,
                 }));
             }
-            tx.commit().await?;
+            commit_chain!(tx, chain);
         });
         Ok(())
     }
@@ -867,6 +916,7 @@ impl Store for SqlStore {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
             let (unit_id,): (i64,) = sqlx::query_as("SELECT id FROM units WHERE key = $1")
                 .bind(&s.unit_key)
                 .fetch_one(&mut *tx)
@@ -890,11 +940,11 @@ impl Store for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            append_audit!(tx, at, None, "staff.create", None, json!({
+            append_audit!(tx, chain, at, None, "staff.create", None, json!({
                 "id": id, "username": s.username, "unit_id": unit_id,
                 "roles": s.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
             }));
-            tx.commit().await?;
+            commit_chain!(tx, chain);
             Ok(id)
         })
     }
@@ -1178,6 +1228,7 @@ impl Store for SqlStore {
         let unit = step.command.unit();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
             let changed = sqlx::query(
                 "UPDATE appeals SET version = version + 1, status = $1, handler_unit_id = $2, due_at = $3, \
                  clock_started_at = $4, supervision_due = $5, backlog = $6, hard = $7, leader_id = $8 \
@@ -1201,34 +1252,46 @@ impl Store for SqlStore {
                     "the case changed since it was read; reload and try again".into(),
                 ));
             }
-            insert_step!(tx, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
-            tx.commit().await?;
+            insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+            commit_chain!(tx, chain);
         });
         Ok(())
     }
 
-    async fn open_cases(&self, after: i64, limit: i64) -> Result<Vec<OpenCase>> {
+    async fn max_appeal_id(&self) -> Result<i64> {
+        with_db!(self, p => {
+            let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM appeals").fetch_one(p).await?;
+            Ok(max.unwrap_or(0))
+        })
+    }
+
+    async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>> {
         let terminal: Vec<String> = State::ALL
             .iter()
             .filter(|s| s.is_terminal())
             .map(|s| format!("'{}'", s.code()))
             .collect();
-        let open = format!("a.status NOT IN ({})", terminal.join(", "));
+        let open = format!(
+            "a.status NOT IN ({}) AND a.id > $1 AND a.id <= $2",
+            terminal.join(", ")
+        );
         let cases_sql = format!(
             "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
              a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id \
-             FROM appeals a WHERE {open} AND a.id > $1 ORDER BY a.id LIMIT $2"
+             FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3"
         );
+        // Names of actors and units are not needed to replay a case.
         let events_sql = format!(
-            "SELECT e.appeal_id, {EVENT_COLUMNS} FROM appeal_events e \
-             LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
-             WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} AND a.id > $1 ORDER BY a.id LIMIT $2) \
+            "SELECT e.appeal_id, e.at, e.kind, e.actor_id, NULL AS actor, e.unit_id, NULL AS unit, \
+             e.note, e.data, e.public FROM appeal_events e \
+             WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3) \
              ORDER BY e.appeal_id, e.id"
         );
         with_db!(self, p => {
-            let cases: Vec<OpenRow> = sqlx::query_as(&cases_sql).bind(after).bind(limit).fetch_all(p).await?;
+            let cases: Vec<OpenRow> =
+                sqlx::query_as(&cases_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
             let events: Vec<EventWithAppeal> =
-                sqlx::query_as(&events_sql).bind(after).bind(limit).fetch_all(p).await?;
+                sqlx::query_as(&events_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
             let mut by_case: HashMap<i64, Vec<EventRow>> = HashMap::with_capacity(cases.len());
             for e in events {
                 by_case.entry(e.appeal_id).or_default().push(e.row);
@@ -1245,23 +1308,36 @@ impl Store for SqlStore {
     }
 
     async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64> {
+        // Many rows per statement: VALUES columns are named column1, column2, … by both
+        // engines, so one UPDATE … FROM (VALUES …) text serves both.
+        const ROWS: usize = 500;
         let mut changed = 0;
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
-            for (id, o) in outcomes {
-                changed += sqlx::query(
-                    "UPDATE appeals SET due_at = $1, clock_started_at = $2, supervision_due = $3, \
-                     backlog = $4, hard = $5 WHERE id = $6",
-                )
-                .bind(o.due_at)
-                .bind(o.clock_started_at)
-                .bind(o.supervision_due)
-                .bind(o.backlog)
-                .bind(o.hard)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            for chunk in outcomes.chunks(ROWS) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 6;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                    })
+                    .collect();
+                let sql = format!(
+                    "UPDATE appeals SET due_at = v.column2, clock_started_at = v.column3, \
+                     supervision_due = v.column4, backlog = v.column5, hard = v.column6 \
+                     FROM (VALUES {}) AS v WHERE appeals.id = v.column1",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for (id, o) in chunk {
+                    q = q
+                        .bind(id)
+                        .bind(o.due_at)
+                        .bind(o.clock_started_at)
+                        .bind(o.supervision_due)
+                        .bind(o.backlog)
+                        .bind(o.hard);
+                }
+                changed += q.execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
         });
@@ -1353,7 +1429,11 @@ pub(crate) async fn open(url: &str, keys: Keyring) -> Result<std::sync::Arc<dyn 
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // A 64 MiB page cache per connection keeps large write transactions (a demo
+            // batch, a sweep) from spilling pages to the WAL again and again.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)

@@ -559,7 +559,10 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(reread.summary.due_at, outcome.due_at);
 
     // The sweep reads open cases with their histories and saves recomputed outcomes.
-    let open = store.open_cases(0, 1000).await.expect("open cases");
+    let open = store
+        .open_cases(0, i64::MAX, 1000)
+        .await
+        .expect("open cases");
     assert_eq!(open.len(), 6);
     let mine = open
         .iter()
@@ -569,12 +572,21 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(mine.stored, outcome);
     assert_eq!(
         store
-            .open_cases(detail.summary.id, 2)
+            .open_cases(detail.summary.id, i64::MAX, 2)
             .await
             .expect("after")
             .len(),
         2
     );
+    assert_eq!(
+        store.max_appeal_id().await.expect("max"),
+        open.iter().map(|c| c.facts.id).max().unwrap_or(0)
+    );
+    let first_half = store
+        .open_cases(0, detail.summary.id, 1000)
+        .await
+        .expect("range");
+    assert!(first_half.iter().all(|c| c.facts.id <= detail.summary.id));
     let flagged = minsheng_core::workflow::Outcome {
         backlog: true,
         ..outcome.clone()

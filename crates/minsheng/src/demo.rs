@@ -48,6 +48,8 @@ pub struct Options {
     pub until: Option<NaiveDate>,
     /// The calendar the demo's clocks run on.
     pub calendar: Calendar,
+    /// Leave every case as registered (for benchmarks).
+    pub all_open: bool,
 }
 
 #[derive(Deserialize)]
@@ -843,15 +845,19 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
             received_at: appeal.received_at,
             routed_unit: Some(routed_unit),
         };
-        let opening = simulate(
-            &mut g.rng,
-            &facts,
-            &people,
-            &county_scope,
-            end_of_day(until),
-            &policy,
-            &options.calendar,
-        );
+        let opening = if options.all_open {
+            open_case(&facts, &policy, &options.calendar)
+        } else {
+            simulate(
+                &mut g.rng,
+                &facts,
+                &people,
+                &county_scope,
+                end_of_day(until),
+                &policy,
+                &options.calendar,
+            )
+        };
         let registered_by = matches!(
             appeal.channel,
             Channel::Hotline | Channel::Visit | Channel::Letter

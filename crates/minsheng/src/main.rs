@@ -91,6 +91,10 @@ enum Command {
         /// Last day of the year of appeals (YYYY-MM-DD); default today.
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
+        /// Leave every case open as registered instead of playing it forward (to
+        /// benchmark the sweep on many open cases).
+        #[arg(long)]
+        all_open: bool,
     },
     /// Walk the audit chain and name the first bad record; exits 1 if there is one.
     VerifyAudit,
@@ -164,6 +168,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         appeals: demo_appeals,
                         until: None,
                         calendar: setup::calendar(cli.calendar.as_deref())?,
+                        all_open: false,
                     };
                     demo::fill(store.as_ref(), &options).await?;
                 } else {
@@ -210,6 +215,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             appeals,
             until,
+            all_open,
         } => {
             let keys = setup::keyring(&cli.key_file, true)?;
             let store = minsheng_store::open(&cli.database_url, keys).await?;
@@ -224,6 +230,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     appeals,
                     until,
                     calendar: setup::calendar(cli.calendar.as_deref())?,
+                    all_open,
                 },
             )
             .await?;

@@ -59,6 +59,10 @@ async fn demo_then_verify_audit_catches_a_hand_edit() {
     // Demo refuses a database that is not empty.
     assert!(!minsheng(&dir, &["demo", "--appeals", "5"]).status.success());
 
+    // The sweep recomputes open cases from their events and leaves the chain intact.
+    let out = minsheng(&dir, &["sweep"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("open cases"), "{}", text(&out));
     let out = minsheng(&dir, &["verify-audit"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("audit chain intact"));
