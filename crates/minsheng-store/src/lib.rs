@@ -388,6 +388,9 @@ pub trait Store: Send + Sync {
     /// Saves recomputed outcomes (the nightly sweep): a derived cache, not a state
     /// change, so no audit record. Returns how many rows changed.
     async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64>;
+    /// Earlier cases of the same appellant (by phone) in the same category that ended
+    /// after re-review (Final): the same matter is not accepted again.
+    async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,

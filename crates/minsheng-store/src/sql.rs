@@ -1344,6 +1344,23 @@ impl Store for SqlStore {
         Ok(changed)
     }
 
+    async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>> {
+        with_db!(self, p => {
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT b.no FROM appeals a JOIN appeals b ON b.phone_bidx = a.phone_bidx \
+                 AND b.category = a.category AND b.status = $2 AND b.id <> a.id \
+                 WHERE a.id = $1 AND a.phone_bidx IS NOT NULL ORDER BY b.id",
+            )
+            .bind(appeal_id)
+            .bind(State::Final.code())
+            .fetch_all(p)
+            .await?;
+            rows.into_iter()
+                .map(|(no,)| AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no)))
+                .collect()
+        })
+    }
+
     async fn appeals_by_phone(&self, phone: &Phone, scope: &Scope) -> Result<Vec<AppealSummary>> {
         let mut w = Where::default();
         let p1 = w.arg(Arg::Text(self.keys.blind_index(phone.as_str())));

@@ -558,12 +558,85 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(reread.events[2].actor.as_deref(), Some("王承办"));
     assert_eq!(reread.summary.due_at, outcome.due_at);
 
+    // A petition driven to its final re-review makes the same appellant's next appeal
+    // on the same matter a "not again" case.
+    assert!(
+        store
+            .final_precedents(detail.summary.id)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    let admin_actor = minsheng_core::workflow::Actor {
+        id: hid,
+        unit_id: zjj.id,
+        roles: vec![Role::Admin],
+        scope: county_wide.clone(),
+    };
+    let petition = || {
+        let mut p = appeal(&v21, "tudi", 40, Some("13800138000"));
+        p.kind = AppealKind::Petition;
+        registration(p, ("zjj", zjj.id))
+    };
+    let first = store
+        .register_appeals(&[petition()])
+        .await
+        .expect("petition");
+    let mut at = detail.summary.received_at;
+    for command in [
+        Command::Accept,
+        Command::Reply {
+            text: "答复".into(),
+        },
+        Command::RequestReview,
+        Command::IssueReview {
+            text: "复查".into(),
+        },
+        Command::RequestReview,
+        Command::IssueReview {
+            text: "复核".into(),
+        },
+    ] {
+        let d = store
+            .appeal(&first[0].no, &county_wide)
+            .await
+            .expect("petition");
+        let case = minsheng_core::workflow::Case::replay(&d.facts, &d.history, &policy, &calendar);
+        at += Duration::days(1);
+        let step =
+            minsheng_core::workflow::decide(&case, command, &admin_actor, &policy, &calendar, at)
+                .expect("legal step");
+        let mut next = case.clone();
+        next.apply(&step.event, &policy, &calendar);
+        store
+            .record_step(
+                d.summary.id,
+                d.version,
+                &step.event,
+                &next.outcome(&policy, &calendar, at),
+            )
+            .await
+            .expect("step");
+    }
+    let second = store.register_appeals(&[petition()]).await.expect("again");
+    assert_eq!(
+        store.final_precedents(second[0].id).await.expect("flag"),
+        vec![first[0].no.clone()]
+    );
+    assert!(
+        store
+            .final_precedents(first[0].id)
+            .await
+            .expect("self")
+            .is_empty()
+    );
+
     // The sweep reads open cases with their histories and saves recomputed outcomes.
     let open = store
         .open_cases(0, i64::MAX, 1000)
         .await
         .expect("open cases");
-    assert_eq!(open.len(), 6);
+    assert_eq!(open.len(), 7, "six work orders and the new petition");
     let mine = open
         .iter()
         .find(|c| c.facts.id == detail.summary.id)
@@ -629,10 +702,11 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .appeals_by_phone(&phone, &county_scope)
         .await
         .expect("history");
-    assert_eq!(
-        history.iter().map(|a| a.no.clone()).collect::<Vec<_>>(),
-        vec![receipts[1].no.clone()]
-    );
+    // Newest first: the heating complaint, then the two land petitions.
+    let mut numbers: Vec<_> = history.iter().map(|a| a.no.clone()).collect();
+    assert_eq!(numbers.remove(0), receipts[1].no);
+    numbers.sort();
+    assert_eq!(numbers, vec![first[0].no.clone(), second[0].no.clone()]);
     assert!(
         store
             .appeals_by_phone(&phone, &slj_scope)

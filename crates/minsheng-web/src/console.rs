@@ -251,6 +251,8 @@ struct AppealPage {
     tags: Vec<(String, String)>,
     items: Vec<TimelineItem>,
     actions: Vec<ActionView>,
+    /// Earlier cases of this appellant on this matter that ended after re-review.
+    not_again: Vec<String>,
     version: i64,
     error: Option<String>,
     units: Vec<Choice>,
@@ -373,6 +375,13 @@ async fn appeal_page(
             .collect(),
         items: view::timeline(&a.events, lang),
         actions,
+        not_again: state
+            .store
+            .final_precedents(a.summary.id)
+            .await?
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect(),
         version: a.version,
         error,
         units: catalog

@@ -162,6 +162,7 @@ texts! {
     legal_arbitration: "仲裁", "arbitration";
     legal_reconsideration: "行政复议", "administrative reconsideration";
     field_into: "合并到（受理编号）", "Merge into (appeal number)";
+    not_again: "同一诉求人就同一事项已复核终结，依法不再受理（可告知其不予受理）：", "The same appellant's same matter was finally decided on re-review and is not accepted again (decline it):";
     changed_meanwhile: "该诉求刚被他人办理过，请查看最新进展后再操作。", "Someone else acted on this appeal just now; please look at the latest timeline and try again.";
 }
 

@@ -744,22 +744,17 @@ async fn stale_pages_and_refused_actions_say_why() {
 async fn a_petition_is_accepted_extended_answered_and_reviewed() {
     let app = app("petition").await;
     let ct = app.login("callcenter1").await;
-    let r = app
-        .post(
-            "/staff/intake",
-            &ct,
-            &[
-                ("channel", "visit"),
-                ("kind", "petition"),
-                ("category", "tudi"),
-                ("township", T2),
-                ("village", V21),
-                ("text", "征地补偿款至今未发放"),
-                ("name", "王五"),
-                ("phone", "13700137000"),
-            ],
-        )
-        .await;
+    let petition = [
+        ("channel", "visit"),
+        ("kind", "petition"),
+        ("category", "tudi"),
+        ("township", T2),
+        ("village", V21),
+        ("text", "征地补偿款至今未发放"),
+        ("name", "王五"),
+        ("phone", "13700137000"),
+    ];
+    let r = app.post("/staff/intake", &ct, &petition).await;
     let no = r.headers()["location"]
         .to_str()
         .expect("ascii")
@@ -811,4 +806,36 @@ async fn a_petition_is_accepted_extended_answered_and_reviewed() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (page, _, _) = app.case_page(&leader, &no).await;
     assert!(page.contains("已复查") && page.contains("需要重新测绘"));
+    // Re-review ends the matter; the same appellant's new appeal on it is flagged.
+    assert_eq!(
+        app.act(&ct, &no, &[("action", "request_review")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _) = app
+        .act(
+            &leader,
+            &no,
+            &[("action", "issue_review"), ("text", "复核维持")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (page, _, actions) = app.case_page(&leader, &no).await;
+    assert!(page.contains("已复核（终结）") && actions.is_empty());
+    let again = app.post("/staff/intake", &ct, &petition).await;
+    let again_no = again.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .trim_start_matches("/staff/appeals/")
+        .to_owned();
+    let (page, _, _) = app.case_page(&handler, &again_no).await;
+    assert!(page.contains("data-test=\"not-again\""), "flagged");
+    assert!(
+        page.contains(&format!("href=\"/staff/appeals/{no}\"")),
+        "with a link to the earlier case"
+    );
+    let (page, _, _) = app.case_page(&handler, &no).await;
+    assert!(
+        !page.contains("data-test=\"not-again\""),
+        "the earlier case itself is not flagged"
+    );
 }
