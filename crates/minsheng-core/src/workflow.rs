@@ -809,7 +809,8 @@ pub fn open_case(facts: &CaseFacts, policy: &Policy, calendar: &Calendar) -> Ope
 pub struct Flags {
     /// 积案: open longer than the policy allows.
     pub backlog: bool,
-    /// 难案: at the re-review stage, escalated, or with a leader in charge.
+    /// 难案: at the re-review stage, escalated, with a leader in charge, or with a
+    /// supervision order past its deadline.
     pub hard: bool,
 }
 
@@ -1059,9 +1060,12 @@ impl Case {
         let open = !self.state.is_terminal();
         Flags {
             backlog: open && (now - self.received_at).num_days() > i64::from(policy.backlog_days),
+            // A supervision order left unanswered past its deadline escalates the case
+            // to the hard-case list.
             hard: open
                 && (matches!(self.state, State::UnderReReview | State::Escalated)
-                    || self.leader.is_some()),
+                    || self.leader.is_some()
+                    || self.supervisions.iter().any(|(_, due)| *due < now)),
         }
     }
 }

@@ -530,10 +530,16 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let mut after = case.clone();
     after.apply(&d.event, &policy, &calendar);
     let outcome = after.outcome(&policy, &calendar, now);
+    let records_before = store.verify_audit().await.expect("verify").records;
     store
         .record_step(detail.summary.id, detail.version, &d.event, &outcome)
         .await
         .expect("record");
+    assert_eq!(
+        store.verify_audit().await.expect("verify").records,
+        records_before + 1,
+        "exactly one audit record per step"
+    );
     assert!(matches!(
         store
             .record_step(detail.summary.id, detail.version, &d.event, &outcome)

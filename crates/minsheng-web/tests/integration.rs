@@ -839,3 +839,179 @@ async fn a_petition_is_accepted_extended_answered_and_reviewed() {
         "the earlier case itself is not flagged"
     );
 }
+
+#[tokio::test]
+async fn every_other_action_works_over_http() {
+    let app = app("actions").await;
+    let handler = app.login("zjj.handler").await;
+    let dispatcher = app.login("dispatcher1").await;
+    let leader = app.login("leader1").await;
+    let ok = StatusCode::SEE_OTHER;
+
+    // Return → rule: the unit must handle it and cannot return it again.
+    let (no, _) = app.submit(&[]).await;
+    let ret = [
+        ("action", "return"),
+        ("reason", "unclear_ownership"),
+        ("text", "供热设施产权不清"),
+    ];
+    assert_eq!(app.act(&handler, &no, &ret).await.0, ok);
+    let (_, _, actions) = app.case_page(&dispatcher, &no).await;
+    assert!(actions.contains(&"rule".to_owned()) && actions.contains(&"dispatch".to_owned()));
+    assert_eq!(app.act(&dispatcher, &no, &[("action", "rule")]).await.0, ok);
+    let (_, _, actions) = app.case_page(&handler, &no).await;
+    assert_eq!(actions, ["sign_for"], "no second return after a ruling");
+
+    // Return → dispatch to another unit, which then sees it.
+    let (no2, _) = app.submit(&[("phone", "13900000001")]).await;
+    assert_eq!(app.act(&handler, &no2, &ret).await.0, ok);
+    let slj = app
+        .store
+        .units()
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| u.key == "slj")
+        .expect("slj");
+    let lead = slj.id.to_string();
+    let dispatch = [
+        ("action", "dispatch"),
+        ("lead", lead.as_str()),
+        ("urgency", "urgent"),
+    ];
+    assert_eq!(app.act(&dispatcher, &no2, &dispatch).await.0, ok);
+    let water = app.login("slj.handler").await;
+    let (_, _, actions) = app.case_page(&water, &no2).await;
+    assert!(actions.contains(&"sign_for".to_owned()));
+
+    // Pause and resume; a leader takes charge; merge a duplicate into it.
+    assert_eq!(
+        app.act(&handler, &no, &[("action", "sign_for")]).await.0,
+        ok
+    );
+    assert_eq!(
+        app.act(
+            &handler,
+            &no,
+            &[("action", "pause"), ("text", "等待群众补充材料")]
+        )
+        .await
+        .0,
+        ok
+    );
+    let (page, _, actions) = app.case_page(&handler, &no).await;
+    assert!(page.contains("计时已暂停") && actions.contains(&"resume".to_owned()));
+    assert_eq!(app.act(&handler, &no, &[("action", "resume")]).await.0, ok);
+    assert_eq!(
+        app.act(&leader, &no, &[("action", "assign_leader")])
+            .await
+            .0,
+        ok
+    );
+    let (page, _, _) = app.case_page(&leader, &no).await;
+    assert!(page.contains("领导包案"));
+    let admin = app.login("admin").await;
+    let (_, list) = app.get("/staff?view=all&list=flagged", &admin).await;
+    assert!(
+        list.contains(&no),
+        "a case with a leader in charge is on the hard-case list"
+    );
+    let (dup, _) = app.submit(&[("phone", "13900000002")]).await;
+    let merge = [("action", "merge"), ("into", no.as_str())];
+    assert_eq!(app.act(&dispatcher, &dup, &merge).await.0, ok);
+    let (page, _, _) = app.case_page(&admin, &dup).await;
+    assert!(page.contains("已合并"));
+
+    // Close and reopen: the satisfied visit closes; a dispatcher reopens.
+    assert_eq!(
+        app.act(&handler, &no, &[("action", "reply"), ("text", "已维修")])
+            .await
+            .0,
+        ok
+    );
+    let caller = app.login("callcenter1").await;
+    let visit = [
+        ("action", "return_visit"),
+        ("satisfied", "yes"),
+        ("text", ""),
+    ];
+    assert_eq!(app.act(&caller, &no, &visit).await.0, ok);
+    assert_eq!(
+        app.act(
+            &dispatcher,
+            &no,
+            &[("action", "reopen"), ("text", "问题复发")]
+        )
+        .await
+        .0,
+        ok
+    );
+    let (page, _, _) = app.case_page(&handler, &no).await;
+    assert!(page.contains("办理中"));
+
+    // Petitions may be declined or transferred; litigation matters are advised.
+    let ct = app.login("callcenter1").await;
+    let intake = |category: &'static str, phone: &'static str| {
+        [
+            ("channel", "letter"),
+            ("kind", "petition"),
+            ("category", category),
+            ("township", T2),
+            ("village", V21),
+            ("text", "请求解决"),
+            ("name", "赵六"),
+            ("phone", phone),
+        ]
+    };
+    let register = |form: [(&'static str, &'static str); 8]| {
+        let app = &app;
+        let ct = ct.clone();
+        async move {
+            let r = app.post("/staff/intake", &ct, &form).await;
+            r.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .trim_start_matches("/staff/appeals/")
+                .to_owned()
+        }
+    };
+    let land = app.login("zrzyj.handler").await;
+    let declined = register(intake("tudi", "13500000001")).await;
+    let decline = [
+        ("action", "decline"),
+        ("text", "已经法院判决，请依法申请再审"),
+    ];
+    assert_eq!(app.act(&land, &declined, &decline).await.0, ok);
+    let transferred = register(intake("tudi", "13500000002")).await;
+    assert_eq!(
+        app.act(
+            &land,
+            &transferred,
+            &[("action", "transfer"), ("text", "市自然资源局")]
+        )
+        .await
+        .0,
+        ok
+    );
+    let (page, _, _) = app.case_page(&admin, &transferred).await;
+    assert!(page.contains("已转送"));
+    let legal = register(intake("shefa", "13500000003")).await;
+    let (page, _, actions) = app.case_page(&admin, &legal).await;
+    assert!(page.contains("涉法涉诉") && !actions.contains(&"accept".to_owned()));
+    let advise = [
+        ("action", "advise_legal"),
+        ("channel", "arbitration"),
+        ("text", "请向劳动人事争议仲裁委员会申请仲裁"),
+    ];
+    assert_eq!(app.act(&dispatcher, &legal, &advise).await.0, ok);
+    let (page, _, _) = app.case_page(&admin, &legal).await;
+    assert!(page.contains("已导入法律途径") && page.contains("劳动人事争议仲裁委员会"));
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("verify")
+            .first_bad
+            .is_none()
+    );
+}

@@ -653,3 +653,18 @@ fn the_page_offers_exactly_what_the_actor_may_do_now() {
         ["merge"]
     );
 }
+
+#[test]
+fn a_supervision_order_past_its_deadline_escalates_to_the_hard_list() {
+    let policy = Policy::default();
+    let mut case = case_in(Track::WorkOrder, State::Handling);
+    run(&mut case, "supervise", &admin()).expect("supervise");
+    let (issued, due) = case.supervisions[0];
+    assert!(!case.flags(&policy, issued + Duration::hours(1)).hard);
+    assert!(case.flags(&policy, due + Duration::hours(1)).hard);
+    assert_eq!(
+        case.outcome(&policy, &Calendar::shipped(), issued)
+            .supervision_due,
+        Some(due)
+    );
+}
