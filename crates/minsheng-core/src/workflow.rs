@@ -163,6 +163,20 @@ pub struct CaseFacts {
     pub routed_unit: Option<i64>,
 }
 
+impl CaseFacts {
+    /// The facts of an appeal about to be registered (its id is not known yet).
+    pub fn of(appeal: &crate::intake::NewAppeal, routed_unit: Option<i64>) -> CaseFacts {
+        CaseFacts {
+            id: 0,
+            kind: appeal.kind,
+            category: appeal.category.clone(),
+            region: appeal.region.clone(),
+            received_at: appeal.received_at,
+            routed_unit,
+        }
+    }
+}
+
 /// A staff member acting on a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

@@ -80,14 +80,7 @@ fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&st
 
 /// A registration routed to the unit `(key, id)`, its case opened by the core.
 fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
-    let facts = CaseFacts {
-        id: 0,
-        kind: a.kind,
-        category: a.category.clone(),
-        region: a.region.clone(),
-        received_at: a.received_at,
-        routed_unit: Some(id),
-    };
+    let facts = CaseFacts::of(&a, Some(id));
     let opening = open_case(&facts, &Policy::default(), &Calendar::shipped());
     Registration {
         appeal: a,

@@ -240,14 +240,7 @@ pub async fn register(
     let routed_unit = route(&appeal, &catalog.categories)
         .and_then(|key| catalog.units.iter().find(|u| u.key == key))
         .map(|u| u.id);
-    let facts = CaseFacts {
-        id: 0,
-        kind: appeal.kind,
-        category: appeal.category.clone(),
-        region: appeal.region.clone(),
-        received_at: appeal.received_at,
-        routed_unit,
-    };
+    let facts = CaseFacts::of(&appeal, routed_unit);
     let registration = Registration {
         opening: open_case(&facts, &state.policy, &state.calendar),
         routed_unit,

@@ -837,14 +837,7 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
         let routed_unit = route(&appeal, &categories)
             .and_then(|key| unit_ids.get(key).copied())
             .context("category without a unit")?;
-        let facts = CaseFacts {
-            id: 0,
-            kind: appeal.kind,
-            category: appeal.category.clone(),
-            region: appeal.region.clone(),
-            received_at: appeal.received_at,
-            routed_unit: Some(routed_unit),
-        };
+        let facts = CaseFacts::of(&appeal, Some(routed_unit));
         let opening = if options.all_open {
             open_case(&facts, &policy, &options.calendar)
         } else {
