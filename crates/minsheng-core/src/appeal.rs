@@ -248,6 +248,40 @@ pub struct Event {
     pub public: bool,
 }
 
+impl Event {
+    /// What of this entry the public track page may show, if anything: built only from
+    /// the step's [`Command::disclosure`](crate::workflow::Command::disclosure), never
+    /// from the stored note (which may be internal), and never naming the actor.
+    pub fn public_entry(&self) -> Option<PublicEntry> {
+        let text = match &self.step {
+            Step::Registered => None,
+            Step::Act(c) => match c.disclosure() {
+                crate::workflow::Disclosure::Internal => return None,
+                crate::workflow::Disclosure::Public(text) => text.map(str::to_owned),
+            },
+        };
+        Some(PublicEntry {
+            at: self.at,
+            step: self.step.clone(),
+            unit: self.unit.clone(),
+            text,
+        })
+    }
+}
+
+/// One entry of the public timeline (track page, Open311, public API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicEntry {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub step: Step,
+    /// The unit concerned (units are public; the people in them are not).
+    pub unit: Option<String>,
+    /// What the appellant is told with this step.
+    pub text: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,33 +234,122 @@ impl Calendar {
         (holidays, self.days.len() - holidays)
     }
 
+    /// The last day working-day arithmetic answers for: the end of the year after the
+    /// last declared year (that year is counted Monday to Friday and said to be not
+    /// covered). Without any declared year, the end of 9999.
+    pub fn horizon(&self) -> NaiveDate {
+        let year = self.years.last().map_or(9999, |y| y + 1);
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
+    }
+
+    /// Whether every year from `from`'s to `to`'s is declared. O(declared years).
+    fn covers_span(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        let (a, b) = (from.year(), to.year());
+        b >= a && self.years.range(a..=b).count() == usize::try_from(b - a + 1).unwrap_or(0)
+    }
+
     /// The `n`-th working day after `start` (the start day is not counted); `n = 0` is
     /// `start` itself. Returns whether every day passed was covered by the calendar.
+    ///
+    /// Bounded work whatever `n` is: whole weeks are skipped arithmetically and only
+    /// the declared special days in the span are visited, so an absurd `n` costs
+    /// microseconds, not minutes. Past the last representable date it saturates.
     pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Due {
-        let mut day = start;
-        let mut left = n;
-        let mut covered = self.covers(start);
-        while left > 0 {
-            day = day.succ_opt().unwrap_or(day);
-            covered &= self.covers(day);
-            if self.is_working_day(day) {
-                left -= 1;
+        if n == 0 {
+            return Due {
+                date: start,
+                covered: self.covers(start),
+            };
+        }
+        // Every 7 days hold at least 5 weekdays, and holidays are at most a few weeks a
+        // year: twice the span plus a month is a safe upper bound for the search.
+        let span = u64::from(n) * 2 + 31;
+        let mut lo = start;
+        let mut hi = start
+            .checked_add_days(Days::new(span))
+            .unwrap_or(NaiveDate::MAX);
+        if self.working_days_between(start, hi) < n {
+            return Due {
+                date: NaiveDate::MAX,
+                covered: false,
+            };
+        }
+        // The smallest day with n working days in (start, day]: a binary search over
+        // a count that is monotone in the day.
+        while lo < hi {
+            let mid = lo + Days::new(u64::try_from((hi - lo).num_days() / 2).unwrap_or(0));
+            if self.working_days_between(start, mid) >= n {
+                hi = mid;
+            } else {
+                lo = mid.succ_opt().unwrap_or(mid);
             }
         }
-        Due { date: day, covered }
+        Due {
+            date: hi,
+            covered: self.covers_span(start, hi),
+        }
+    }
+
+    /// Like [`Calendar::add_working_days`], but a due date past [`Calendar::horizon`]
+    /// is an error: a limit that far beyond the calendar's years cannot be promised.
+    pub fn due_within(&self, start: NaiveDate, n: u32) -> Result<Due, BeyondCalendar> {
+        let due = self.add_working_days(start, n);
+        if due.date > self.horizon() {
+            Err(BeyondCalendar {
+                horizon: self.horizon(),
+            })
+        } else {
+            Ok(due)
+        }
     }
 
     /// Working days strictly after `from` up to and including `to` (0 if `to <= from`).
+    /// O(1) for the weekdays, plus one visit per declared special day in the span.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        let mut n = 0;
-        let mut day = from;
-        while day < to {
-            day = day.succ_opt().unwrap_or(to);
-            if self.is_working_day(day) {
-                n += 1;
+        if to <= from {
+            return 0;
+        }
+        let mut n = weekdays_between(from, to);
+        let after_from = from.succ_opt().unwrap_or(from);
+        for (d, special) in self.days.range(after_from..=to) {
+            match special {
+                Special::Holiday(_) if !is_weekend(*d) => n -= 1,
+                Special::Workday(_) if is_weekend(*d) => n += 1,
+                _ => {}
             }
         }
-        n
+        u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Monday-to-Friday days strictly after `from` up to and including `to`, in O(1).
+fn weekdays_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    let days = (to - from).num_days();
+    if days <= 0 {
+        return 0;
+    }
+    let (weeks, rest) = (days / 7, days % 7);
+    // Whole weeks hold five weekdays each; the remaining days are counted one by one
+    // from the weekday after `from` (at most six of them).
+    let first = i64::from(from.weekday().num_days_from_monday());
+    let tail = (1..=rest).filter(|k| (first + k).rem_euclid(7) < 5).count();
+    weeks * 5 + i64::try_from(tail).unwrap_or(0)
+}
+
+/// A working-day limit that ends past the calendar's horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the limit ends after {horizon}, beyond the holiday calendar's years")]
+pub struct BeyondCalendar {
+    /// The last day the calendar answers for.
+    pub horizon: NaiveDate,
+}
+
+impl Explain for BeyondCalendar {
+    fn explain(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => format!("期限超出节假日日历覆盖的年份（最晚到 {}）", self.horizon),
+        }
     }
 }
 
@@ -288,10 +377,12 @@ impl Limit {
     pub fn due(self, start: NaiveDate, paused: u32, calendar: &Calendar) -> Due {
         match self {
             Limit::CalendarDays(n) => Due {
-                date: start + Days::new(u64::from(n) + u64::from(paused)),
+                date: start
+                    .checked_add_days(Days::new(u64::from(n) + u64::from(paused)))
+                    .unwrap_or(NaiveDate::MAX),
                 covered: true,
             },
-            Limit::WorkingDays(n) => calendar.add_working_days(start, n + paused),
+            Limit::WorkingDays(n) => calendar.add_working_days(start, n.saturating_add(paused)),
         }
     }
 
@@ -566,7 +657,55 @@ mod tests {
         );
     }
 
+    /// The obvious day-by-day count, kept only to check the fast one against.
+    fn naive_add(cal: &Calendar, start: NaiveDate, n: u32) -> NaiveDate {
+        let (mut day, mut left) = (start, n);
+        while left > 0 {
+            day = day.succ_opt().expect("in range");
+            if cal.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    #[test]
+    fn absurd_limits_saturate_instead_of_counting_day_by_day() {
+        let cal = Calendar::shipped();
+        let due = cal.add_working_days(d("2026-03-02"), u32::MAX);
+        assert_eq!(due.date, NaiveDate::MAX);
+        assert!(!due.covered);
+        assert!(cal.working_days_between(NaiveDate::MIN, NaiveDate::MAX) > 100_000_000);
+        let far = Limit::CalendarDays(u32::MAX).due(d("2026-03-02"), u32::MAX, &cal);
+        assert_eq!(far.date, NaiveDate::MAX);
+    }
+
+    #[test]
+    fn limits_past_the_year_after_the_calendar_are_refused() {
+        let cal = Calendar::shipped();
+        assert_eq!(cal.horizon(), d("2027-12-31"));
+        let ok = cal
+            .due_within(d("2026-12-20"), 15)
+            .expect("2027 is within reach");
+        assert!(!ok.covered, "2027 is counted Monday to Friday");
+        let err = cal
+            .due_within(d("2026-12-20"), 400)
+            .expect_err("2028 is not");
+        assert_eq!(err.horizon, d("2027-12-31"));
+        assert!(err.explain(Lang::Zh).contains("2027-12-31"));
+    }
+
     proptest! {
+        #[test]
+        fn fast_counting_agrees_with_day_by_day(offset in 0u64..900, n in 0u32..400) {
+            let cal = Calendar::shipped();
+            let start = d("2024-11-01") + Days::new(offset);
+            let fast = cal.add_working_days(start, n);
+            prop_assert_eq!(fast.date, naive_add(&cal, start, n));
+            let covered = start.iter_days().take_while(|x| *x <= fast.date).all(|x| cal.covers(x));
+            prop_assert_eq!(fast.covered, covered);
+        }
+
         #[test]
         fn more_working_days_never_end_earlier_and_always_land_on_a_working_day(
             offset in 0u64..700, n in 1u32..40

@@ -96,7 +96,73 @@ pub struct NewAppeal {
     /// Attached files' metadata.
     pub attachments: Vec<Attachment>,
     /// One-time key against double posts.
-    pub submission_key: Option<String>,
+    pub submission_key: Option<SubmissionKey>,
+}
+
+impl NewAppeal {
+    /// What makes two posts of one form the same appeal: every field the person gave,
+    /// canonically encoded (length-prefixed, so no two different contents encode
+    /// alike), but not the time of receipt, which differs between two clicks. The
+    /// store keeps a keyed hash of this beside the submission key: a repeated key with
+    /// the same content is the same appeal, with other content it is refused.
+    pub fn repeat_fingerprint(&self) -> String {
+        let who = &self.appellant;
+        let location = self.location.map(|(a, b)| format!("{a},{b}"));
+        let headcount = who.headcount.to_string();
+        let representatives = who
+            .representatives
+            .iter()
+            .map(|r| format!("{}:{}", r.len(), r))
+            .collect::<String>();
+        let parts: [Option<&str>; 14] = [
+            Some(self.channel.code()),
+            Some(self.kind.code()),
+            Some(&self.category),
+            Some(&self.title),
+            Some(&self.text),
+            Some(self.region.as_str()),
+            self.address.as_deref(),
+            location.as_deref(),
+            who.name.as_deref(),
+            who.phone.as_ref().map(Phone::as_str),
+            who.id_number.as_ref().map(IdNumber::as_str),
+            who.address.as_deref(),
+            Some(&headcount),
+            Some(&representatives),
+        ];
+        parts
+            .iter()
+            .map(|p| match p {
+                Some(v) => format!("{}:{v};", v.len()),
+                None => "-;".to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// A form's one-time key against double posts: 8 to 64 ASCII letters, digits, `-` or
+/// `_` (the forms make 32 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SubmissionKey(String);
+
+impl SubmissionKey {
+    /// Checks a key as posted.
+    pub fn parse(s: &str) -> Result<SubmissionKey, FieldError> {
+        let s = s.trim();
+        let ok = (8..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(SubmissionKey(s.to_owned()))
+        } else {
+            Err(FieldError::SubmissionKey)
+        }
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// What is wrong with one field.
@@ -126,6 +192,15 @@ pub enum FieldError {
     /// A bad headcount.
     #[error("the number of people is a whole number from 1 to 10000")]
     Headcount,
+    /// The form's one-time key is malformed (the page was altered or is broken).
+    #[error("this form is no longer valid; please check what you typed and submit again")]
+    SubmissionKey,
+    /// The form's one-time key was already used for a different appeal.
+    #[error(
+        "this form was already submitted with different content; nothing new was stored. \
+         Check what you typed and submit again to register it as a new appeal"
+    )]
+    SubmissionKeyReused,
 }
 
 impl Explain for FieldError {
@@ -140,6 +215,11 @@ impl Explain for FieldError {
             (FieldError::UnknownVillage, Lang::Zh) => "本县没有这个村（社区）".into(),
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
             (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
+            (FieldError::SubmissionKey, Lang::Zh) => "表单已失效，请核对内容后重新提交".into(),
+            (FieldError::SubmissionKeyReused, Lang::Zh) => {
+                "此表单已提交过另一份不同的诉求，本次内容未保存。请核对后再次提交，将作为新诉求登记"
+                    .into()
+            }
         }
     }
 }
@@ -262,6 +342,12 @@ impl AppealForm {
         let text = at_most(&mut errors, "text", text, MAX_TEXT_CHARS);
         let title = at_most(&mut errors, "title", trimmed(&self.title), MAX_TITLE_CHARS);
         let appellant = self.check_appellant(&mut errors);
+        let submission_key = match trimmed(&self.submission_key) {
+            None => None,
+            Some(k) => SubmissionKey::parse(&k)
+                .map_err(|e| errors.0.push(("submission_key", e)))
+                .ok(),
+        };
         match (channel, kind, region, text, appellant) {
             (Some(channel), Some(kind), Some(region), Some(text), Some(appellant))
                 if errors.is_empty() =>
@@ -279,7 +365,7 @@ impl AppealForm {
                     appellant,
                     received_at,
                     attachments: Vec::new(),
-                    submission_key: trimmed(&self.submission_key),
+                    submission_key,
                 })
             }
             _ => Err(errors),

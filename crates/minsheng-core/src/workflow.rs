@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::appeal::AppealKind;
-use crate::clock::{Calendar, Light, Limit, WorkingHours, end_of_day, local_day};
+use crate::clock::{BeyondCalendar, Calendar, Light, Limit, WorkingHours, end_of_day, local_day};
 use crate::i18n::{Explain, Lang, pick};
 use crate::region::RegionCode;
 use crate::staff::{Role, Scope};
@@ -361,29 +361,37 @@ impl Command {
         }
     }
 
-    /// Whether the appellant and the public see this step on the track page.
-    pub fn is_public(&self) -> bool {
-        !matches!(
-            self,
+    /// What the appellant and the public may learn of this step: an explicit
+    /// allow-list with one arm per command and no catch-all, so a new command cannot
+    /// compile until someone decides what of it is public. Internal notes (a return
+    /// visit's record of the call, a reopen reason, a supervision order) never are.
+    pub fn disclosure(&self) -> Disclosure<'_> {
+        use Disclosure::{Internal, Public};
+        match self {
+            Command::Accept
+            | Command::RequestReview
+            | Command::Dispatch { .. }
+            | Command::SignFor
+            | Command::ReturnVisit { .. }
+            | Command::Reopen { .. }
+            | Command::Close => Public(None),
+            Command::Decline { reason } | Command::Extend { reason, .. } => Public(Some(reason)),
+            Command::Reply { text } | Command::IssueReview { text } => Public(Some(text)),
+            Command::Transfer { organ } => Public(Some(organ)),
+            Command::AdviseLegal { note, .. } => Public(Some(note)),
             Command::Return { .. }
-                | Command::Rule
-                | Command::Pause { .. }
-                | Command::Resume
-                | Command::Supervise { .. }
-                | Command::AssignLeader { .. }
-                | Command::Merge { .. }
-        )
+            | Command::Rule
+            | Command::Pause { .. }
+            | Command::Resume
+            | Command::Supervise { .. }
+            | Command::AssignLeader { .. }
+            | Command::Merge { .. } => Internal,
+        }
     }
 
-    /// The text the appellant is told with this step, if any (shown on the track page).
-    pub fn public_note(&self) -> Option<&str> {
-        match self {
-            Command::Decline { reason } | Command::Extend { reason, .. } => Some(reason),
-            Command::Reply { text } | Command::IssueReview { text } => Some(text),
-            Command::AdviseLegal { note, .. } => Some(note),
-            Command::Transfer { organ } => Some(organ),
-            _ => None,
-        }
+    /// Whether the appellant and the public see this step on the track page.
+    pub fn is_public(&self) -> bool {
+        matches!(self.disclosure(), Disclosure::Public(_))
     }
 
     /// The unit a step names (the lead unit of a dispatch).
@@ -394,16 +402,39 @@ impl Command {
         }
     }
 
-    /// The staff-only note, if any.
-    pub fn internal_note(&self) -> Option<&str> {
+    /// The text staff see with this step on the case's timeline, public or not.
+    pub fn note(&self) -> Option<&str> {
         match self {
+            Command::Decline { reason }
+            | Command::Extend { reason, .. }
+            | Command::Pause { reason }
+            | Command::Reopen { reason } => Some(reason),
+            Command::Reply { text } | Command::IssueReview { text } => Some(text),
+            Command::Transfer { organ } => Some(organ),
             Command::Return { note, .. }
             | Command::ReturnVisit { note, .. }
-            | Command::Supervise { note, .. } => Some(note),
-            Command::Pause { reason } | Command::Reopen { reason } => Some(reason),
-            _ => None,
+            | Command::Supervise { note, .. }
+            | Command::AdviseLegal { note, .. } => Some(note),
+            Command::Accept
+            | Command::RequestReview
+            | Command::Dispatch { .. }
+            | Command::SignFor
+            | Command::Rule
+            | Command::Resume
+            | Command::AssignLeader { .. }
+            | Command::Merge { .. }
+            | Command::Close => None,
         }
     }
+}
+
+/// What of a step the public may see (see [`Command::disclosure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure<'a> {
+    /// Staff only: the step does not appear on the track page at all.
+    Internal,
+    /// The step appears, with this text for the appellant, if any.
+    Public(Option<&'a str>),
 }
 
 /// What happened: one per decided command. Stored with the case's timeline.
@@ -464,6 +495,21 @@ pub enum WorkflowError {
     /// Merging a case into itself.
     #[error("a case cannot be merged into itself")]
     SelfMerge,
+    /// A number outside its documented range.
+    #[error("{what} must be from {min} to {max}")]
+    OutOfRange {
+        /// Which number, in English.
+        what: &'static str,
+        /// Its name in Chinese.
+        what_zh: &'static str,
+        /// Smallest allowed.
+        min: u32,
+        /// Largest allowed.
+        max: u32,
+    },
+    /// A deadline beyond the holiday calendar's years.
+    #[error(transparent)]
+    BeyondCalendar(#[from] BeyondCalendar),
 }
 
 impl Explain for WorkflowError {
@@ -482,6 +528,13 @@ impl Explain for WorkflowError {
                 "派单中心已审定由本单位办理，不能再退单".into()
             }
             (WorkflowError::SelfMerge, Lang::Zh) => "不能合并到自身".into(),
+            (
+                WorkflowError::OutOfRange {
+                    what_zh, min, max, ..
+                },
+                Lang::Zh,
+            ) => format!("{what_zh}应在 {min} 到 {max} 之间"),
+            (WorkflowError::BeyondCalendar(e), Lang::Zh) => e.explain(Lang::Zh),
         }
     }
 }
@@ -575,6 +628,7 @@ impl State {
 
 /// The configurable rules. Defaults follow 信访工作条例 (2022) and common 12345 practice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Policy {
     /// Kinds that go on the petition track.
     pub petition_kinds: Vec<AppealKind>,
@@ -608,6 +662,8 @@ pub struct Policy {
     pub backlog_days: u32,
     /// Days after closing within which a case may be reopened (30).
     pub reopen_days: u32,
+    /// Longest supervision order, in working days (30).
+    pub max_supervision_days: u32,
     /// The working day's hours.
     pub working_hours: WorkingHours,
 }
@@ -631,6 +687,7 @@ impl Default for Policy {
             yellow_share: 0.8,
             backlog_days: 90,
             reopen_days: 30,
+            max_supervision_days: 30,
             working_hours: WorkingHours::default(),
         }
     }
@@ -945,8 +1002,11 @@ impl Case {
                 if let (Some(since), Some(limit)) =
                     (self.paused_since.take(), self.stage_limit(policy))
                 {
-                    self.paused_days +=
-                        limit.days_between(local_day(since), local_day(at), calendar);
+                    self.paused_days = self.paused_days.saturating_add(limit.days_between(
+                        local_day(since),
+                        local_day(at),
+                        calendar,
+                    ));
                 }
             }
             Command::Supervise { days, .. } => {
@@ -980,7 +1040,9 @@ impl Case {
             State::Registered if self.track == Track::Petition => {
                 Limit::CalendarDays(policy.acceptance_days)
             }
-            State::Accepted => Limit::CalendarDays(policy.handling_days + self.extension_days),
+            State::Accepted => {
+                Limit::CalendarDays(policy.handling_days.saturating_add(self.extension_days))
+            }
             State::UnderReview | State::UnderReReview => Limit::CalendarDays(policy.review_days),
             State::Replied | State::Reviewed => Limit::CalendarDays(policy.review_request_days),
             State::Handling => Limit::WorkingDays(policy.order_days(self.urgency, self.kind)),
@@ -1081,6 +1143,26 @@ impl Case {
                     || self.leader.is_some()
                     || self.supervisions.iter().any(|(_, due)| *due < now)),
         }
+    }
+}
+
+/// Checks a number a person typed against its documented range.
+fn in_range(
+    n: u32,
+    min: u32,
+    max: u32,
+    what: &'static str,
+    what_zh: &'static str,
+) -> Result<(), WorkflowError> {
+    if (min..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(WorkflowError::OutOfRange {
+            what,
+            what_zh,
+            min,
+            max,
+        })
     }
 }
 
@@ -1223,9 +1305,16 @@ pub fn decide(
         (Command::Transfer { organ }, T::Petition, S::Registered) => need_text(organ)?,
         (Command::Extend { days, reason }, T::Petition, S::Accepted) => {
             need_text(reason)?;
-            if case.extension_days > 0 || *days == 0 || *days > policy.max_extension_days {
+            if case.extension_days > 0 {
                 return Err(WorkflowError::Extension(policy.max_extension_days));
             }
+            in_range(
+                *days,
+                1,
+                policy.max_extension_days,
+                "extension days",
+                "延期天数",
+            )?;
             effects.push(Effect::NotifyAppellant(reason.clone()));
         }
         (Command::Reply { text }, T::Petition, S::Accepted)
@@ -1289,9 +1378,14 @@ pub fn decide(
         }
         (Command::Supervise { note, days }, _, s) if !s.is_terminal() => {
             need_text(note)?;
-            if *days == 0 {
-                return Err(WorkflowError::EmptyText);
-            }
+            in_range(
+                *days,
+                1,
+                policy.max_supervision_days,
+                "supervision days",
+                "督办期限天数",
+            )?;
+            calendar.due_within(local_day(now), *days)?;
             if let Some(l) = case.leader {
                 effects.push(Effect::NotifyLeader(l));
             }

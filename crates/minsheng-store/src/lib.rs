@@ -139,8 +139,27 @@ pub struct Receipt {
     pub no: AppealNo,
     /// The public tracking code.
     pub tracking_code: TrackingCode,
-    /// Whether this was a repeated post of an appeal already stored.
-    pub duplicate: bool,
+}
+
+/// What became of one registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// Stored as a new appeal.
+    Stored(Receipt),
+    /// A repeated post of the same content with the same form key: the earlier receipt.
+    Repeat(Receipt),
+    /// The form key was already used for different content: nothing was stored.
+    KeyReused,
+}
+
+impl Registered {
+    /// The receipt, unless nothing was stored.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        match self {
+            Registered::Stored(r) | Registered::Repeat(r) => Some(r),
+            Registered::KeyReused => None,
+        }
+    }
 }
 
 /// One row of a list: no personal data beyond masks.
@@ -235,8 +254,8 @@ pub struct PublicView {
     pub received_at: DateTime<Utc>,
     /// Due.
     pub due_at: Option<DateTime<Utc>>,
-    /// Public timeline entries only.
-    pub events: Vec<Event>,
+    /// Public timeline entries only, built by [`Event::public_entry`].
+    pub events: Vec<minsheng_core::appeal::PublicEntry>,
 }
 
 /// Inbox filters; all optional.
@@ -356,8 +375,9 @@ pub trait Store: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// Numbers, encrypts and stores appeals with their first events and audit records,
-    /// all in one transaction. A repeated submission key returns the earlier receipt.
-    async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Receipt>>;
+    /// all in one transaction. A repeated submission key with the same content returns
+    /// the earlier receipt; with other content nothing is stored for that row.
+    async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>>;
     /// A list page, sorted by due time then received time.
     async fn list_appeals(
         &self,

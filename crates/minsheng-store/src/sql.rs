@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, Utc};
 use minsheng_core::appeal::{Event, Step};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::Category;
+use minsheng_core::intake::SubmissionKey;
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope, Staff};
@@ -31,7 +32,7 @@ use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
     AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
-    PublicView, Receipt, Registration, Result, Store, StoreError,
+    PublicView, Receipt, Registered, Registration, Result, Store, StoreError,
 };
 
 enum Db {
@@ -153,7 +154,7 @@ macro_rules! insert_step {
             Step::Registered => (None, None),
             Step::Act(c) => (
                 Some(serde_json::to_string(c).map_err(StoreError::other)?),
-                c.public_note().or(c.internal_note()).map(str::to_owned),
+                c.note().map(str::to_owned),
             ),
         };
         sqlx::query(
@@ -480,7 +481,7 @@ fn region_from(code: String, name: String) -> Result<Region> {
 
 impl SqlStore {
     /// One attempt at registering a batch, in one transaction.
-    async fn register_once(&self, registrations: &[Registration]) -> Result<Vec<Receipt>> {
+    async fn register_once(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
         let keys = &self.keys;
 
         with_db!(self, p => {
@@ -490,21 +491,28 @@ impl SqlStore {
             let mut receipts = Vec::with_capacity(registrations.len());
             for reg in registrations {
                 let a = &reg.appeal;
-                if let Some(key) = &a.submission_key {
-                    let earlier: Option<(i64, String, String)> = sqlx::query_as(
-                        "SELECT id, no, tracking_code FROM appeals WHERE submission_key = $1",
+                let submission_hash = a
+                    .submission_key
+                    .as_ref()
+                    .map(|k| keys.blind_index(&format!("{}|{:?}|{}", k.as_str(), reg.actor_id, a.repeat_fingerprint())));
+                if let (Some(key), Some(hash)) = (&a.submission_key, &submission_hash) {
+                    let earlier: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+                        "SELECT id, no, tracking_code, submission_hash FROM appeals WHERE submission_key = $1",
                     )
-                    .bind(key)
+                    .bind(key.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
-                    if let Some((id, no, code)) = earlier {
-                        receipts.push(Receipt {
+                    if let Some((id, no, code, earlier_hash)) = earlier {
+                        if earlier_hash.as_deref() != Some(hash.as_str()) {
+                            receipts.push(Registered::KeyReused);
+                            continue;
+                        }
+                        receipts.push(Registered::Repeat(Receipt {
                             id,
                             no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
                             tracking_code: TrackingCode::parse(&code)
                                 .map_err(|_| corrupt("tracking code", &code))?,
-                            duplicate: true,
-                        });
+                        }));
                         continue;
                     }
                 }
@@ -558,14 +566,14 @@ impl SqlStore {
                      title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                      created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
                      home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
-                     backlog, hard, leader_id, version) \
+                     backlog, hard, leader_id, version, submission_hash) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35) RETURNING id",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id",
                 )
                 .bind(county.as_str())
                 .bind(no.as_str())
                 .bind(code.as_str())
-                .bind(a.submission_key.as_deref())
+                .bind(a.submission_key.as_ref().map(SubmissionKey::as_str))
                 .bind(a.channel.code())
                 .bind(a.kind.code())
                 .bind(&a.category)
@@ -597,6 +605,7 @@ impl SqlStore {
                 .bind(outcome.hard)
                 .bind(outcome.leader)
                 .bind(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0))
+                .bind(submission_hash)
                 .fetch_one(&mut *tx)
                 .await?;
                 for att in &a.attachments {
@@ -637,7 +646,7 @@ impl SqlStore {
                 for step in &reg.opening.steps {
                     insert_step!(tx, chain, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
                 }
-                receipts.push(Receipt { id, no, tracking_code: code, duplicate: false });
+                receipts.push(Registered::Stored(Receipt { id, no, tracking_code: code }));
             }
             for ((county, year), value) in &counters {
                 sqlx::query("UPDATE counters SET value = $1 WHERE county_code = $2 AND year = $3")
@@ -1022,7 +1031,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Receipt>> {
+    async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
         match self.register_once(registrations).await {
             // Two posts of one form raced (PostgreSQL lets both look before either
             // writes): the loser's retry finds the winner's receipt.
@@ -1208,12 +1217,15 @@ impl Store for SqlStore {
                 category,
                 received_at,
                 due_at,
-                // The public sees which unit acted and what it said, never who.
+                // The public sees which unit acted and what it said, never who: each
+                // entry is rebuilt from the decided step's allow-list, not the stored note.
                 events: events
-                    .into_iter()
-                    .filter(|e| e.public)
-                    .map(|e| EventRow { actor: None, ..e }.event())
-                    .collect::<Result<_>>()?,
+                    .iter()
+                    .map(EventRow::event)
+                    .collect::<Result<Vec<_>>>()?
+                    .iter()
+                    .filter_map(Event::public_entry)
+                    .collect(),
             })
         })
     }

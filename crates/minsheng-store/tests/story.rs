@@ -7,16 +7,28 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use minsheng_core::appellant::{Appellant, IdNumber};
 use minsheng_core::clock::Calendar;
-use minsheng_core::intake::NewAppeal;
+use minsheng_core::intake::{NewAppeal, SubmissionKey};
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope};
 use minsheng_core::unit::{NewUnit, UnitKind};
 use minsheng_core::workflow::{CaseFacts, Command, Happened, Policy, State, open_case};
 use minsheng_core::{AppealKind, AppealNo, Channel, Phone};
 use minsheng_store::{
-    DataKey, InboxFilter, Keyring, ListScope, NewStaff, Registration, Store, StoreError,
+    DataKey, InboxFilter, Keyring, ListScope, NewStaff, Receipt, Registered, Registration, Store,
+    StoreError,
 };
 use sqlx::Connection;
+
+/// The receipts of registrations that must all have been stored.
+fn stored(registered: &[Registered]) -> Vec<Receipt> {
+    registered
+        .iter()
+        .map(|r| match r {
+            Registered::Stored(r) => r.clone(),
+            other => panic!("not stored: {other:?}"),
+        })
+        .collect()
+}
 
 fn keyring() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5a".repeat(32)).expect("key"))
@@ -252,7 +264,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
 
     // Appeals: gapless numbers, due-ordered inbox, duplicate posts land once.
     let mut keyed = appeal(&v11, "gongre", 1, Some("13800138000"));
-    keyed.submission_key = Some("form-123".into());
+    keyed.submission_key = Some(SubmissionKey::parse("form-123").expect("key"));
     let receipts = store
         .register_appeals(&[
             registration(appeal(&v11, "gongre", 3, None), ("zjj", zjj.id)),
@@ -264,19 +276,33 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         ])
         .await
         .expect("register");
+    let receipts = stored(&receipts);
     let numbers: Vec<&str> = receipts.iter().map(|r| r.no.as_str()).collect();
     assert_eq!(numbers, ["MS2026-000001", "MS2026-000002", "MS2026-000003"]);
-    assert!(receipts.iter().all(|r| !r.duplicate));
     let again = store
-        .register_appeals(&[registration(keyed, ("zjj", zjj.id))])
+        .register_appeals(&[registration(keyed.clone(), ("zjj", zjj.id))])
         .await
         .expect("again");
-    assert!(again[0].duplicate);
-    assert_eq!(again[0].no, receipts[1].no);
-    assert_eq!(again[0].tracking_code, receipts[1].tracking_code);
+    assert_eq!(again, [Registered::Repeat(receipts[1].clone())]);
+    // The same key with other content (another person, another text) stores nothing
+    // and hands out no receipt.
+    let before_reuse = store.counts().await.expect("counts");
+    let mut other = keyed.clone();
+    other.text = "另一个人的另一件事".into();
+    let mut other_person = keyed;
+    other_person.appellant.name = Some("李四".into());
+    let reused = store
+        .register_appeals(&[
+            registration(other, ("zjj", zjj.id)),
+            registration(other_person, ("zjj", zjj.id)),
+        ])
+        .await
+        .expect("reused");
+    assert_eq!(reused, [Registered::KeyReused, Registered::KeyReused]);
+    assert_eq!(store.counts().await.expect("counts"), before_reuse);
     // Two posts of one form at the same moment (a double click) land once.
     let mut raced = appeal(&v12, "gongre", 0, None);
-    raced.submission_key = Some("form-race".into());
+    raced.submission_key = Some(SubmissionKey::parse("form-race").expect("key"));
     let first = [registration(raced.clone(), ("zjj", zjj.id))];
     let second = [registration(raced, ("zjj", zjj.id))];
     let (a, b) = tokio::join!(
@@ -284,8 +310,12 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         store.register_appeals(&second)
     );
     let (a, b) = (a.expect("first"), b.expect("second"));
-    assert_eq!(a[0].no, b[0].no);
-    assert!(a[0].duplicate != b[0].duplicate, "exactly one is new");
+    assert_eq!(a[0].receipt().map(|r| &r.no), b[0].receipt().map(|r| &r.no));
+    let new = [&a[0], &b[0]]
+        .iter()
+        .filter(|r| matches!(r, Registered::Stored(_)))
+        .count();
+    assert_eq!(new, 1, "exactly one is new");
 
     // A failing batch leaves no row and no gap in the numbers.
     let before = store.counts().await.expect("counts");
@@ -304,6 +334,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         )])
         .await
         .expect("next");
+    let next = stored(&next);
     assert_eq!(next[0].no.as_str(), "MS2026-000005");
     // A new year starts again at 1.
     let mut new_year = appeal(&v12, "gongre", 0, None);
@@ -315,6 +346,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .register_appeals(&[registration(new_year, ("zjj", zjj.id))])
         .await
         .expect("ny");
+    let ny = stored(&ny);
     assert_eq!(
         ny[0].no.as_str(),
         "MS2027-000001",
@@ -581,6 +613,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .register_appeals(&[petition()])
         .await
         .expect("petition");
+    let first = stored(&first);
     let mut at = detail.summary.received_at;
     for command in [
         Command::Accept,
@@ -617,7 +650,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             .await
             .expect("step");
     }
-    let second = store.register_appeals(&[petition()]).await.expect("again");
+    let second = stored(&store.register_appeals(&[petition()]).await.expect("again"));
     assert_eq!(
         store.final_precedents(second[0].id).await.expect("flag"),
         vec![first[0].no.clone()]
@@ -689,7 +722,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .await
         .expect("public");
     assert_eq!(public.no, receipts[1].no);
-    assert!(public.events.iter().all(|e| e.public && e.actor.is_none()));
+    assert!(public.events.iter().all(|e| e.step.is_public()));
 
     // Caller history by phone, within scope.
     let phone = Phone::parse("138 0013 8000").expect("phone");

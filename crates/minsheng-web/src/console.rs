@@ -629,9 +629,10 @@ pub async fn register_appeal(
     let receipt = match view::register(&state, &catalog, &form, Origin::Staff, actor).await? {
         Ok(r) => r,
         Err(errors) => {
+            let (status, form) = view::refused_form(form, &errors);
             let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
             let page = IntakePage::new(lang, &me, v);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return Ok((status, page).into_response());
         }
     };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())

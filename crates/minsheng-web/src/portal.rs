@@ -68,12 +68,13 @@ pub async fn submit_appeal(
     let receipt = match view::register(&state, &catalog, &form, Origin::Portal, None).await? {
         Ok(r) => r,
         Err(errors) => {
+            let (status, form) = view::refused_form(form, &errors);
             let page = SubmitPage {
                 t: texts(lang),
                 here: "/submit",
                 v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
             };
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return Ok((status, page).into_response());
         }
     };
     Ok(Redirect::to(&format!("/receipt/{}", receipt.tracking_code)).into_response())
@@ -160,6 +161,6 @@ pub async fn track(
         category,
         received_at: local(view.received_at),
         due_at: view.due_at.map(local).unwrap_or_default(),
-        items: view::timeline(&view.events, lang),
+        items: view::public_timeline(&view.events, lang),
     })
 }

@@ -3,18 +3,19 @@
 
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use minsheng_core::appeal::Event;
+use minsheng_core::appeal::{Event, PublicEntry, Step};
 use minsheng_core::category::{Category, route};
 use minsheng_core::clock::Light;
 use minsheng_core::clock::china;
 use minsheng_core::i18n::Explain;
-use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldErrors, Origin};
+use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldError, FieldErrors, Origin};
 use minsheng_core::region::Region;
 use minsheng_core::unit::Unit;
 use minsheng_core::workflow::{CaseFacts, Policy, State, open_case};
 use minsheng_core::{AppealKind, Channel, Lang};
-use minsheng_store::{Receipt, Registration, Store};
+use minsheng_store::{Receipt, Registered, Registration, Store};
 
 use crate::error::AppError;
 
@@ -248,13 +249,37 @@ pub async fn register(
         actor_id,
         tags: Vec::new(),
     };
-    let receipt = state
+    let registered = state
         .store
         .register_appeals(std::slice::from_ref(&registration))
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
-    Ok(Ok(receipt))
+    Ok(match registered {
+        Registered::Stored(r) | Registered::Repeat(r) => Ok(r),
+        Registered::KeyReused => Err(FieldErrors(vec![(
+            "submission_key",
+            FieldError::SubmissionKeyReused,
+        )])),
+    })
+}
+
+/// How a refused form comes back: 409 when its one-time key was used for other
+/// content, else 422. A form whose key was refused gets a fresh one, so that sending
+/// it again registers it as a new appeal; everything typed is kept.
+pub fn refused_form(mut form: AppealForm, errors: &FieldErrors) -> (StatusCode, AppealForm) {
+    match errors.get("submission_key") {
+        None => (StatusCode::UNPROCESSABLE_ENTITY, form),
+        Some(e) => {
+            form.submission_key = form_key();
+            let status = if *e == FieldError::SubmissionKeyReused {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (status, form)
+        }
+    }
 }
 
 /// One timeline entry as shown.
@@ -265,19 +290,39 @@ pub struct TimelineItem {
     pub note: String,
 }
 
-/// A timeline as shown; staff also see who acted (the public view has no actors).
+impl TimelineItem {
+    fn new(at: DateTime<Utc>, step: &Step, unit: String, note: Option<&str>, lang: Lang) -> Self {
+        TimelineItem {
+            at: local(at),
+            what: step.label(lang),
+            unit,
+            note: note.unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A case's timeline as staff see it: who acted, and every note.
 pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
     events
         .iter()
-        .map(|e| TimelineItem {
-            at: local(e.at),
-            what: e.step.label(lang),
-            unit: [e.unit.as_deref(), e.actor.as_deref()]
+        .map(|e| {
+            let who = [e.unit.as_deref(), e.actor.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
-                .join(" · "),
-            note: e.note.clone().unwrap_or_default(),
+                .join(" · ");
+            TimelineItem::new(e.at, &e.step, who, e.note.as_deref(), lang)
+        })
+        .collect()
+}
+
+/// The public timeline: only what each step's disclosure allows.
+pub fn public_timeline(entries: &[PublicEntry], lang: Lang) -> Vec<TimelineItem> {
+    entries
+        .iter()
+        .map(|e| {
+            let unit = e.unit.clone().unwrap_or_default();
+            TimelineItem::new(e.at, &e.step, unit, e.text.as_deref(), lang)
         })
         .collect()
 }

@@ -362,10 +362,10 @@ async fn html_is_stored_as_text_and_double_posts_land_once() {
     let app = app("html").await;
     let script = "<script>alert('x')</script>暖气不热";
     let (no, code) = app
-        .submit(&[("text", script), ("submission_key", "k-1")])
+        .submit(&[("text", script), ("submission_key", "form-key-0001")])
         .await;
     let (no2, code2) = app
-        .submit(&[("text", script), ("submission_key", "k-1")])
+        .submit(&[("text", script), ("submission_key", "form-key-0001")])
         .await;
     assert_eq!((no.clone(), code.clone()), (no2, code2));
     assert_eq!(app.store.counts().await.expect("counts").appeals, 1);
@@ -1014,4 +1014,215 @@ async fn every_other_action_works_over_http() {
             .first_bad
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_reused_form_key_never_hands_out_another_persons_receipt() {
+    let app = app("reuse").await;
+    let key = ("submission_key", "0123456789abcdef0123456789abcdef");
+    let (no, code) = app.submit(&[key]).await;
+    // The same content again (a double click): the same receipt.
+    assert_eq!(app.submit(&[key]).await, (no.clone(), code.clone()));
+    // Other content under the same key: refused with 409, nothing stored, what was
+    // typed kept, and a fresh key so that sending it again registers it.
+    for other in [
+        vec![key, ("name", "李四")],
+        vec![key, ("text", "另一件事：路灯坏了")],
+    ] {
+        let mut form = vec![
+            ("category", "gongre"),
+            ("township", T1),
+            ("village", V11),
+            ("text", "暖气不热，屋里只有13度"),
+            ("name", "张三丰"),
+            ("phone", "13800138000"),
+        ];
+        for (k, v) in &other {
+            form.retain(|(f, _)| f != k);
+            form.push((k, v));
+        }
+        let r = app.post("/submit", "", &form).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let body = r.text().await.expect("body");
+        assert!(body.contains("data-test=\"error-submission-key\""));
+        assert!(body.contains("此表单已提交过另一份不同的诉求"));
+        assert!(
+            !body.contains(&code) && !body.contains(&no),
+            "no receipt of another appeal"
+        );
+        assert!(
+            !body.contains(&format!("value=\"{}\"", key.1)),
+            "a fresh key"
+        );
+        let typed = other[1].1;
+        assert!(body.contains(typed), "what was typed is kept");
+    }
+    assert_eq!(app.store.counts().await.expect("counts").appeals, 1);
+    // A malformed key is refused the same way (422), not silently stored.
+    for bad in ["k-1", "有中文的键值有中文的键值", &"x".repeat(65)] {
+        let r = app
+            .post(
+                "/submit",
+                "",
+                &[
+                    ("category", "gongre"),
+                    ("township", T1),
+                    ("village", V11),
+                    ("text", "路灯坏了"),
+                    ("anonymous", "on"),
+                    ("submission_key", bad),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(app.store.counts().await.expect("counts").appeals, 1);
+}
+
+#[tokio::test]
+async fn numbers_out_of_range_are_refused_at_once() {
+    let app = app("ranges").await;
+    let (no, _) = app.submit(&[]).await;
+    let sup = app.login("supervisor1").await;
+    for (days, status, message) in [
+        (
+            "4294967295",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "督办期限天数应在 1 到 30 之间",
+        ),
+        (
+            "100000000",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "督办期限天数应在 1 到 30 之间",
+        ),
+        (
+            "0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "督办期限天数应在 1 到 30 之间",
+        ),
+        ("99999999999999", StatusCode::BAD_REQUEST, "天数应为正整数"),
+        ("-3", StatusCode::BAD_REQUEST, "天数应为正整数"),
+    ] {
+        let (got, body) = app
+            .act(
+                &sup,
+                &no,
+                &[("action", "supervise"), ("text", "督办"), ("days", days)],
+            )
+            .await;
+        assert_eq!(got, status, "{days}");
+        assert!(body.contains(message), "{days}: {message}");
+    }
+    // Nothing was recorded, and the case page and health check still answer.
+    let (page, _, _) = app.case_page(&sup, &no).await;
+    assert!(!page.contains("督办期限"));
+    assert_eq!(app.get("/healthz", "").await.0, StatusCode::OK);
+    // In range works.
+    let (got, _) = app
+        .act(
+            &sup,
+            &no,
+            &[("action", "supervise"), ("text", "督办"), ("days", "30")],
+        )
+        .await;
+    assert_eq!(got, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn internal_notes_never_reach_the_public() {
+    let app = app("notes").await;
+    let handler = app.login("zjj.handler").await;
+    let dispatcher = app.login("dispatcher1").await;
+    let caller = app.login("callcenter1").await;
+    let sup = app.login("supervisor1").await;
+    let ok = StatusCode::SEE_OTHER;
+    let (no, code) = app.submit(&[]).await;
+    let zjj = app
+        .store
+        .units()
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| u.key == "zjj")
+        .expect("zjj")
+        .id
+        .to_string();
+    // Every command that carries a staff-only note, each with a marker.
+    let steps: Vec<(&String, Fields<'_>)> = vec![
+        (
+            &handler,
+            vec![
+                ("action", "return"),
+                ("reason", "other"),
+                ("text", "内部甲退单说明"),
+            ],
+        ),
+        (
+            &dispatcher,
+            vec![
+                ("action", "dispatch"),
+                ("lead", &zjj),
+                ("urgency", "normal"),
+            ],
+        ),
+        (&handler, vec![("action", "sign_for")]),
+        (
+            &handler,
+            vec![("action", "pause"), ("text", "内部乙暂停原因")],
+        ),
+        (&handler, vec![("action", "resume")]),
+        (
+            &sup,
+            vec![
+                ("action", "supervise"),
+                ("text", "内部丙督办要求"),
+                ("days", "3"),
+            ],
+        ),
+        (&handler, vec![("action", "reply"), ("text", "公开答复一")]),
+        (
+            &caller,
+            vec![
+                ("action", "return_visit"),
+                ("satisfied", "no"),
+                ("text", "内部丁回访记录"),
+            ],
+        ),
+        (&handler, vec![("action", "reply"), ("text", "公开答复二")]),
+        (
+            &caller,
+            vec![
+                ("action", "return_visit"),
+                ("satisfied", "yes"),
+                ("text", "内部戊回访记录"),
+            ],
+        ),
+        (
+            &dispatcher,
+            vec![("action", "reopen"), ("text", "内部己重办原因")],
+        ),
+    ];
+    for (who, fields) in &steps {
+        let (status, body) = app.act(who, &no, fields).await;
+        assert_eq!(status, ok, "{fields:?}: {body}");
+    }
+    let markers = ["内部甲", "内部乙", "内部丙", "内部丁", "内部戊", "内部己"];
+    // Staff see every note (so the check below is not vacuous)...
+    let (staff_page, _, _) = app.case_page(&handler, &no).await;
+    for m in markers {
+        assert!(staff_page.contains(m), "staff see {m}");
+    }
+    // ...the public sees the replies and none of the notes, names or phone.
+    for path in [format!("/track/{code}"), format!("/receipt/{code}")] {
+        for lang in ["", "?lang=en"] {
+            let (status, page) = app.get(&format!("{path}{lang}"), "").await;
+            assert_eq!(status, StatusCode::OK);
+            for m in markers {
+                assert!(!page.contains(m), "{path}{lang} leaks {m}");
+            }
+            assert!(!page.contains("的名字") && !page.contains("13800138000"));
+        }
+    }
+    let (_, track) = app.get(&format!("/track/{code}"), "").await;
+    assert!(track.contains("公开答复一") && track.contains("公开答复二"));
 }

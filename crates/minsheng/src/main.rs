@@ -295,6 +295,19 @@ fn calendar(command: CalendarCommand, extra: Option<&std::path::Path>) -> Result
                 (None, None) => anyhow::bail!("--working-days or --calendar-days is required"),
             };
             let due = limit.due(from, 0, &calendar);
+            let horizon = calendar.horizon();
+            match limit {
+                Limit::WorkingDays(_) if due.date > horizon => {
+                    let e = minsheng_core::clock::BeyondCalendar { horizon };
+                    eprintln!("{} / {e}", e.explain(minsheng_core::Lang::Zh));
+                    return Ok(ExitCode::FAILURE);
+                }
+                Limit::CalendarDays(_) if due.date == chrono::NaiveDate::MAX => {
+                    eprintln!("天数过大 / too many days");
+                    return Ok(ExitCode::FAILURE);
+                }
+                _ => {}
+            }
             println!("{}", due.date);
             if !due.covered {
                 eprintln!(

@@ -192,6 +192,16 @@ fn calendar_due_dates_and_file_checks() {
         ],
     );
     assert!(text(&out).contains("日历未覆盖"));
+    // Far past the calendar's years: a clear error at once, not a guess.
+    for (limit, n, says) in [
+        ("--working-days", "4294967295", "超出节假日日历"),
+        ("--working-days", "600", "超出节假日日历"),
+        ("--calendar-days", "4294967295", "天数过大"),
+    ] {
+        let out = minsheng(&dir, &["calendar", "due", "--from", "2026-01-01", limit, n]);
+        assert!(!out.status.success());
+        assert!(text(&out).contains(says), "{}", text(&out));
+    }
 
     let good = dir.join("2027.txt");
     std::fs::write(&good, "year 2027\nholiday 2027-01-01 元旦\n").expect("write");

@@ -367,6 +367,75 @@ fn who_may_act(
     }
 }
 
+#[rstest]
+#[case::zero(0, true)]
+#[case::one(1, false)]
+#[case::the_most(30, false)]
+#[case::one_too_many(31, true)]
+#[case::absurd(u32::MAX, true)]
+fn supervision_days_have_a_documented_range(#[case] days: u32, #[case] refused: bool) {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::WorkOrder, State::Handling);
+    let order = Command::Supervise {
+        note: "请尽快办理".into(),
+        days,
+    };
+    let got = decide(&case, order, &admin(), &policy, &calendar, at(1, 0));
+    assert_eq!(
+        matches!(got, Err(WorkflowError::OutOfRange { .. })),
+        refused,
+        "{days}"
+    );
+}
+
+#[test]
+fn a_supervision_order_past_the_calendar_horizon_is_refused() {
+    let calendar = Calendar::shipped();
+    // With a policy that allows long orders, the calendar's horizon still holds.
+    let policy = Policy {
+        max_supervision_days: 10_000,
+        ..Policy::default()
+    };
+    let case = case_in(Track::WorkOrder, State::Handling);
+    let order = Command::Supervise {
+        note: "请尽快办理".into(),
+        days: 5_000,
+    };
+    let got = decide(&case, order, &admin(), &policy, &calendar, at(1, 0)).map(|_| ());
+    assert!(
+        matches!(got, Err(WorkflowError::BeyondCalendar(_))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn replaying_an_absurd_stored_number_stays_cheap() {
+    // Rows written before the ranges existed may hold any u32: replay must not count
+    // day by day, overflow, or panic.
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = case_in(Track::Petition, State::Accepted);
+    for command in [
+        Command::Extend {
+            days: u32::MAX,
+            reason: "x".into(),
+        },
+        Command::Supervise {
+            note: "x".into(),
+            days: u32::MAX,
+        },
+    ] {
+        let e = Happened {
+            at: at(1, 0),
+            actor: Some(1),
+            command,
+        };
+        case.apply(&e, &policy, &calendar);
+    }
+    let clocks = case.clocks(&policy, &calendar);
+    assert!(!clocks.is_empty());
+    let _ = case.outcome(&policy, &calendar, at(2, 0));
+}
+
 #[test]
 fn nobody_acts_outside_their_scope() {
     let mut case = case_in(Track::WorkOrder, State::Registered);
@@ -391,7 +460,12 @@ fn one_extension_of_at_most_thirty_days_with_a_public_reason() {
     };
     assert_eq!(
         decide(&case, too_long, &admin(), &policy, &calendar, at(1, 0)).map(|_| ()),
-        Err(WorkflowError::Extension(30))
+        Err(WorkflowError::OutOfRange {
+            what: "extension days",
+            what_zh: "延期天数",
+            min: 1,
+            max: 30
+        })
     );
     let mut case = case;
     let d = run(&mut case, "extend", &admin()).expect("extend");
@@ -620,19 +694,47 @@ fn codes_round_trip_and_public_steps_hide_internal_notes() {
     for s in State::ALL {
         assert_eq!(State::from_code(s.code()), Some(s));
     }
-    for name in COMMANDS {
+    // The specification, written out by hand: which steps the public sees, and which
+    // text goes with them. Notes of return visits, reopenings, returns, pauses and
+    // supervision orders are staff-only.
+    let expected: [(&str, Option<Option<&str>>); 21] = [
+        ("accept", Some(None)),
+        ("decline", Some(Some("不属于信访事项，请向法院起诉"))),
+        ("transfer", Some(Some("市自然资源局"))),
+        ("extend", Some(Some("需要现场测量"))),
+        ("reply", Some(Some("已答复"))),
+        ("request_review", Some(None)),
+        ("issue_review", Some(Some("维持原答复"))),
+        ("dispatch", Some(None)),
+        ("sign_for", Some(None)),
+        ("return", None),
+        ("rule", None),
+        ("visit_ok", Some(None)),
+        ("visit_bad", Some(None)),
+        ("advise_legal", Some(Some("请依法向法院起诉"))),
+        ("pause", None),
+        ("resume", None),
+        ("supervise", None),
+        ("assign_leader", None),
+        ("merge", None),
+        ("reopen", Some(None)),
+        ("close", Some(None)),
+    ];
+    for (name, public) in expected {
         let c = command(name);
         assert!(!c.label(Lang::Zh).is_empty());
-        if c.is_public() {
-            assert!(
-                c.internal_note().is_none()
-                    || matches!(c, Command::ReturnVisit { .. } | Command::Reopen { .. }),
-                "{name}"
-            );
+        let got = match c.disclosure() {
+            Disclosure::Internal => None,
+            Disclosure::Public(text) => Some(text),
+        };
+        assert_eq!(got, public, "{name}");
+        assert_eq!(c.is_public(), public.is_some(), "{name}");
+        // Staff always see the text a step carries.
+        if let Some(Some(text)) = public {
+            assert_eq!(c.note(), Some(text), "{name}");
         }
     }
-    assert!(!command("return").is_public());
-    assert_eq!(command("extend").public_note(), Some("需要现场测量"));
+    assert_eq!(expected.len(), COMMANDS.len());
 }
 
 #[test]
