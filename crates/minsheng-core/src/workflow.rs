@@ -459,6 +459,17 @@ pub enum Effect {
     NotifyLeader(i64),
 }
 
+impl Effect {
+    /// The stable identifier stored with an outbox message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Effect::NotifyAppellant(_) => "notify_appellant",
+            Effect::NotifySupervisor => "notify_supervisor",
+            Effect::NotifyLeader(_) => "notify_leader",
+        }
+    }
+}
+
 /// A decision: the one event to store, and the effects to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -510,6 +521,9 @@ pub enum WorkflowError {
     /// A deadline beyond the holiday calendar's years.
     #[error(transparent)]
     BeyondCalendar(#[from] BeyondCalendar),
+    /// The command names a unit that does not exist.
+    #[error("there is no unit with id {0}")]
+    UnknownUnit(i64),
 }
 
 impl Explain for WorkflowError {
@@ -535,6 +549,7 @@ impl Explain for WorkflowError {
                 Lang::Zh,
             ) => format!("{what_zh}应在 {min} 到 {max} 之间"),
             (WorkflowError::BeyondCalendar(e), Lang::Zh) => e.explain(Lang::Zh),
+            (WorkflowError::UnknownUnit(id), Lang::Zh) => format!("不存在编号为 {id} 的单位"),
         }
     }
 }
@@ -1206,6 +1221,21 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Ok(())
     } else {
         Err(WorkflowError::NotAllowed)
+    }
+}
+
+/// Checks that every unit a command names exists (`units` holds the ids that do), so
+/// a dispatch to a made-up unit is refused with a reason instead of failing in storage.
+pub fn check_references(cmd: &Command, units: &[i64]) -> Result<(), WorkflowError> {
+    let named: Vec<i64> = match cmd {
+        Command::Dispatch { lead, co, .. } => {
+            std::iter::once(*lead).chain(co.iter().copied()).collect()
+        }
+        _ => Vec::new(),
+    };
+    match named.into_iter().find(|u| !units.contains(u)) {
+        Some(unknown) => Err(WorkflowError::UnknownUnit(unknown)),
+        None => Ok(()),
     }
 }
 

@@ -24,7 +24,7 @@ use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit};
-use minsheng_core::workflow::{CaseFacts, Happened, Opening, Outcome, State, Track};
+use minsheng_core::workflow::{CaseFacts, Effect, Happened, Opening, Outcome, State, Track};
 use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use thiserror::Error;
 
@@ -235,10 +235,23 @@ pub struct AppealDetail {
 pub struct OpenCase {
     /// The facts.
     pub facts: CaseFacts,
+    /// Number of events when read; a refreshed outcome is saved only against it.
+    pub version: i64,
     /// The decided steps.
     pub history: Vec<Happened>,
     /// What is stored now.
     pub stored: Outcome,
+}
+
+/// A recomputed outcome for the sweep to save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refresh {
+    /// The appeal.
+    pub id: i64,
+    /// The version it was computed from.
+    pub version: i64,
+    /// What it comes to now.
+    pub outcome: Outcome,
 }
 
 /// What anyone holding the tracking code may see.
@@ -391,23 +404,27 @@ pub trait Store: Send + Sync {
     async fn appeal(&self, no: &AppealNo, scope: &Scope) -> Result<AppealDetail>;
     /// The public view by tracking code.
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView>;
-    /// Stores one decided step with what it comes to, in one transaction with its audit
-    /// record. `version` is the number of events the step was decided on; if another
-    /// step landed meanwhile the store refuses with `Conflict`.
+    /// Stores one decided step with what it comes to and the messages its effects ask
+    /// for (into the outbox), in one transaction with its audit record. `version` is
+    /// the number of events the step was decided on; if another step landed meanwhile
+    /// the store refuses with `Conflict`.
     async fn record_step(
         &self,
         appeal_id: i64,
         version: i64,
         step: &Happened,
         outcome: &Outcome,
+        effects: &[Effect],
     ) -> Result<()>;
     /// Open cases with ids in `after < id <= up_to`, in id order, at most `limit`.
     async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>>;
     /// The highest appeal id (0 when there is none), to split work into id ranges.
     async fn max_appeal_id(&self) -> Result<i64>;
     /// Saves recomputed outcomes (the nightly sweep): a derived cache, not a state
-    /// change, so no audit record. Returns how many rows changed.
-    async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64>;
+    /// change, so no audit record. Each is saved only if the case's version is still
+    /// the one it was computed from, so a sweep never overwrites a step that landed
+    /// meanwhile. Returns how many rows changed.
+    async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64>;
     /// Earlier cases of the same appellant (by phone) in the same category that ended
     /// after re-review (Final): the same matter is not accepted again.
     async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;

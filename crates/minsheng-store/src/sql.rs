@@ -20,7 +20,7 @@ use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit, UnitKind};
-use minsheng_core::workflow::{CaseFacts, Command, Happened, Outcome, State, Track};
+use minsheng_core::workflow::{CaseFacts, Command, Effect, Happened, Outcome, State, Track};
 use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use rand::RngCore;
 use serde_json::json;
@@ -32,7 +32,7 @@ use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
     AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
-    PublicView, Receipt, Registered, Registration, Result, Store, StoreError,
+    PublicView, Receipt, Refresh, Registered, Registration, Result, Store, StoreError,
 };
 
 enum Db {
@@ -404,6 +404,7 @@ struct OpenRow {
     backlog: bool,
     hard: bool,
     leader_id: Option<i64>,
+    version: i64,
 }
 
 impl OpenRow {
@@ -420,6 +421,7 @@ impl OpenRow {
                 routed_unit,
             },
             history,
+            version: self.version,
             stored: Outcome {
                 state: State::from_code(&self.status)
                     .ok_or_else(|| corrupt("status", &self.status))?,
@@ -1236,6 +1238,7 @@ impl Store for SqlStore {
         version: i64,
         step: &Happened,
         outcome: &Outcome,
+        effects: &[Effect],
     ) -> Result<()> {
         let unit = step.command.unit();
         with_db!(self, p => {
@@ -1265,6 +1268,27 @@ impl Store for SqlStore {
                 ));
             }
             insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+            // The effects become outbox messages in the same transaction, each with an
+            // audit record, so a step and the messages it causes land together or not
+            // at all.
+            for effect in effects {
+                let payload = serde_json::to_string(effect).map_err(StoreError::other)?;
+                let (message,): (i64,) = sqlx::query_as(
+                    "INSERT INTO outbox (created_at, appeal_id, kind, payload, next_attempt_at) \
+                     VALUES ($1, $2, $3, $4, $1) RETURNING id",
+                )
+                .bind(step.at)
+                .bind(appeal_id)
+                .bind(effect.code())
+                .bind(&payload)
+                .fetch_one(&mut *tx)
+                .await?;
+                append_audit!(tx, chain, crate::now(), step.actor, "outbox.enqueue", Some(appeal_id), json!({
+                    "message": message,
+                    "kind": effect.code(),
+                    "payload_sha256": sha256_hex(&[&payload]),
+                }));
+            }
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -1289,7 +1313,7 @@ impl Store for SqlStore {
         );
         let cases_sql = format!(
             "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
-             a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id \
+             a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id, a.version \
              FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3"
         );
         // Names of actors and units are not needed to replay a case.
@@ -1319,7 +1343,7 @@ impl Store for SqlStore {
         })
     }
 
-    async fn save_outcomes(&self, outcomes: &[(i64, Outcome)]) -> Result<u64> {
+    async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64> {
         // Many rows per statement: VALUES columns are named column1, column2, … by both
         // engines, so one UPDATE … FROM (VALUES …) text serves both.
         const ROWS: usize = 500;
@@ -1329,25 +1353,30 @@ impl Store for SqlStore {
             for chunk in outcomes.chunks(ROWS) {
                 let values: Vec<String> = (0..chunk.len())
                     .map(|i| {
-                        let b = i * 6;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                        let b = i * 7;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7
+                        )
                     })
                     .collect();
                 let sql = format!(
                     "UPDATE appeals SET due_at = v.column2, clock_started_at = v.column3, \
                      supervision_due = v.column4, backlog = v.column5, hard = v.column6 \
-                     FROM (VALUES {}) AS v WHERE appeals.id = v.column1",
+                     FROM (VALUES {}) AS v WHERE appeals.id = v.column1 AND appeals.version = v.column7",
                     values.join(", ")
                 );
                 let mut q = sqlx::query(&sql);
-                for (id, o) in chunk {
+                for r in chunk {
+                    let o = &r.outcome;
                     q = q
-                        .bind(id)
+                        .bind(r.id)
                         .bind(o.due_at)
                         .bind(o.clock_started_at)
                         .bind(o.supervision_due)
                         .bind(o.backlog)
-                        .bind(o.hard);
+                        .bind(o.hard)
+                        .bind(r.version);
                 }
                 changed += q.execute(&mut *tx).await?.rows_affected();
             }

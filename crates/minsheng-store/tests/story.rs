@@ -14,8 +14,8 @@ use minsheng_core::unit::{NewUnit, UnitKind};
 use minsheng_core::workflow::{CaseFacts, Command, Happened, Policy, State, open_case};
 use minsheng_core::{AppealKind, AppealNo, Channel, Phone};
 use minsheng_store::{
-    DataKey, InboxFilter, Keyring, ListScope, NewStaff, Receipt, Registered, Registration, Store,
-    StoreError,
+    DataKey, InboxFilter, Keyring, ListScope, NewStaff, Receipt, Refresh, Registered, Registration,
+    Store, StoreError,
 };
 use sqlx::Connection;
 
@@ -557,7 +557,13 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let outcome = after.outcome(&policy, &calendar, now);
     let records_before = store.verify_audit().await.expect("verify").records;
     store
-        .record_step(detail.summary.id, detail.version, &d.event, &outcome)
+        .record_step(
+            detail.summary.id,
+            detail.version,
+            &d.event,
+            &outcome,
+            &d.effects,
+        )
         .await
         .expect("record");
     assert_eq!(
@@ -567,7 +573,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert!(matches!(
         store
-            .record_step(detail.summary.id, detail.version, &d.event, &outcome)
+            .record_step(detail.summary.id, detail.version, &d.event, &outcome, &[])
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -640,15 +646,22 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
                 .expect("legal step");
         let mut next = case.clone();
         next.apply(&step.event, &policy, &calendar);
+        let before = store.verify_audit().await.expect("verify").records;
         store
             .record_step(
                 d.summary.id,
                 d.version,
                 &step.event,
                 &next.outcome(&policy, &calendar, at),
+                &step.effects,
             )
             .await
             .expect("step");
+        // One record for the step and one for each outbox message it enqueued.
+        assert_eq!(
+            store.verify_audit().await.expect("verify").records,
+            before + 1 + step.effects.len() as u64
+        );
     }
     let second = stored(&store.register_appeals(&[petition()]).await.expect("again"));
     assert_eq!(
@@ -696,13 +709,19 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         backlog: true,
         ..outcome.clone()
     };
-    assert_eq!(
-        store
-            .save_outcomes(&[(detail.summary.id, flagged)])
-            .await
-            .expect("save"),
-        1
-    );
+    // A refresh computed from an older version is not saved over a newer step.
+    let stale = Refresh {
+        id: detail.summary.id,
+        version: mine.version - 1,
+        outcome: flagged.clone(),
+    };
+    assert_eq!(store.save_outcomes(&[stale]).await.expect("save"), 0);
+    let fresh = Refresh {
+        id: detail.summary.id,
+        version: mine.version,
+        outcome: flagged,
+    };
+    assert_eq!(store.save_outcomes(&[fresh]).await.expect("save"), 1);
     let listed = store
         .list_appeals(
             &ListScope::Unit(zjj.id),

@@ -1,10 +1,6 @@
-//! Login, logout and sessions. Passwords are argon2id hashes; sessions live in the
-//! database under the SHA-256 of their token, so any node behind a load balancer can
-//! serve any request and a stolen database holds no usable token.
+//! Login, logout and the session cookie; the sign-in itself (argon2id on the blocking
+//! pool, sessions in the database) is `minsheng_app::sessions`.
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -12,38 +8,14 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Duration;
-use minsheng_core::staff::{Scope, Staff, Username};
-use minsheng_core::unit::Unit;
-use rand::RngCore;
+use minsheng_app::sessions::{SESSION_HOURS, SignedIn};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::{Texts, UiLang, texts};
 
 const SESSION_COOKIE: &str = "ms_session";
-const SESSION_HOURS: i64 = 12;
-
-/// Hashes a password with argon2id and a fresh salt.
-pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .expect("argon2 with default parameters cannot fail on a generated salt")
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
 
 /// The value of one cookie.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -57,21 +29,14 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+/// The signed-in staff member of a request (see [`SignedIn`]).
+pub struct CurrentStaff(pub SignedIn);
 
-/// The logged-in staff member, their unit and what they may see.
-pub struct CurrentStaff {
-    pub staff: Staff,
-    pub unit: Unit,
-    pub scope: Scope,
-}
+impl std::ops::Deref for CurrentStaff {
+    type Target = SignedIn;
 
-impl CurrentStaff {
-    /// Whether the staff member looks across a region, not just their unit.
-    pub fn sees_region(&self) -> bool {
-        !self.scope.regions.is_empty()
+    fn deref(&self) -> &SignedIn {
+        &self.0
     }
 }
 
@@ -80,14 +45,8 @@ impl FromRequestParts<AppState> for CurrentStaff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::LoginRequired)?;
-        let staff = state
-            .store
-            .session_staff(&token_hash(token), minsheng_store::now())
-            .await?
-            .ok_or(AppError::LoginRequired)?;
-        let unit = state.store.unit(staff.unit_id).await?;
-        let scope = staff.scope(&unit.jurisdiction);
-        Ok(CurrentStaff { staff, unit, scope })
+        let me = state.session(token).await?.ok_or(AppError::LoginRequired)?;
+        Ok(CurrentStaff(me))
     }
 }
 
@@ -122,19 +81,7 @@ pub async fn login(
     UiLang(lang): UiLang,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let found = match Username::parse(&form.username) {
-        Ok(u) => state.store.staff_by_username(u.as_str()).await?,
-        Err(_) => None,
-    };
-    let ok = match &found {
-        Some((_, hash)) => verify_password(&form.password, hash),
-        None => {
-            // Spend the same time as a real check, so timing does not reveal names.
-            verify_password(&form.password, DUMMY_HASH);
-            false
-        }
-    };
-    let Some((staff, _)) = found.filter(|_| ok) else {
+    let Some((staff, token)) = state.sign_in(&form.username, &form.password).await? else {
         tracing::info!("failed staff login");
         let page = LoginPage {
             t: texts(lang),
@@ -144,17 +91,6 @@ pub async fn login(
         };
         return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
     };
-    let mut raw = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let token = hex::encode(raw);
-    state
-        .store
-        .create_session(
-            &token_hash(&token),
-            staff.id,
-            minsheng_store::now() + Duration::hours(SESSION_HOURS),
-        )
-        .await?;
     tracing::info!(staff_id = staff.id, "staff logged in");
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
@@ -174,7 +110,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&token_hash(token)).await?;
+        state.sign_out(token).await?;
     }
     let mut resp = Redirect::to("/staff/login").into_response();
     resp.headers_mut().insert(
@@ -183,7 +119,3 @@ pub async fn logout(
     );
     Ok(resp)
 }
-
-/// A valid argon2id hash of a random password, checked against when the login name does
-/// not exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpg";

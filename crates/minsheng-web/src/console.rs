@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate, Utc};
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
-use minsheng_core::workflow::{self as wf, Actor, Command, LegalChannel, ReturnReason, Urgency};
+use minsheng_core::workflow::{self as wf, Command, LegalChannel, ReturnReason, Urgency};
 use minsheng_core::{AppealNo, Channel, Lang, RegionCode, State as CaseState, mask};
 use minsheng_store::{AppealSummary, InboxFilter, ListScope};
 use serde::{Deserialize, Serialize};
@@ -289,15 +289,6 @@ fn action_title(code: &str, t: &Texts) -> &'static str {
     }
 }
 
-fn actor(me: &CurrentStaff) -> Actor {
-    Actor {
-        id: me.staff.id,
-        unit_id: me.unit.id,
-        roles: me.staff.roles.clone(),
-        scope: me.scope.clone(),
-    }
-}
-
 async fn appeal_page(
     state: &AppState,
     lang: Lang,
@@ -317,7 +308,7 @@ async fn appeal_page(
     };
     let now = Utc::now();
     let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &state.calendar);
-    let actions = wf::available(&case, &actor(me), &state.policy, &state.calendar, now)
+    let actions = wf::available(&case, &me.actor(), &state.policy, &state.calendar, now)
         .into_iter()
         .map(|code| ActionView {
             code,
@@ -510,42 +501,24 @@ pub async fn act_on_appeal(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, AppError> {
     let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
-    let a = state.store.appeal(&no, &me.scope).await?;
     let into = match form.action.as_str() {
         "merge" => match AppealNo::parse(&form.into) {
-            Ok(n) => Some(state.store.appeal(&n, &me.scope).await?.summary.id),
+            Ok(n) => Some(state.case_id(&n, &me.scope).await?),
             Err(_) => None,
         },
         _ => None,
     };
     let command = form.command(&me, into)?;
-    let (policy, calendar) = (&state.policy, &state.calendar);
-    let case = wf::Case::replay(&a.facts, &a.history, policy, calendar);
-    let now = minsheng_store::now();
     let refused = |message: String| async {
         let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    let decision = match wf::decide(&case, command, &actor(&me), policy, calendar, now) {
-        Ok(d) => d,
-        Err(e) => return refused(e.explain(lang)).await,
-    };
-    let mut after = case;
-    after.apply(&decision.event, policy, calendar);
-    let outcome = after.outcome(policy, calendar, now);
-    match state
-        .store
-        .record_step(a.summary.id, form.version, &decision.event, &outcome)
-        .await
-    {
-        Ok(()) => {}
-        Err(minsheng_store::StoreError::Conflict(_)) => {
-            return refused(texts(lang).changed_meanwhile.to_owned()).await;
-        }
-        Err(e) => return Err(e.into()),
+    match state.act(&me.actor(), &no, form.version, command).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response()),
+        Err(minsheng_app::Error::Refused(e)) => refused(e.explain(lang)).await,
+        Err(minsheng_app::Error::Stale) => refused(texts(lang).changed_meanwhile.to_owned()).await,
+        Err(e) => Err(e.into()),
     }
-    tracing::info!(appeal = %no, action = %form.action, "workflow step recorded");
-    Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response())
 }
 
 struct HistoryRow {
@@ -624,16 +597,19 @@ pub async fn register_appeal(
     Form(form): Form<AppealForm>,
 ) -> Result<Response, AppError> {
     require_intake(&me)?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
-    let actor = Some(me.staff.id);
-    let receipt = match view::register(&state, &catalog, &form, Origin::Staff, actor).await? {
+    let receipt = match state
+        .register(&form, Origin::Staff, Some(me.staff.id))
+        .await
+    {
         Ok(r) => r,
-        Err(errors) => {
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let catalog = Catalog::load(state.store.as_ref()).await?;
             let (status, form) = view::refused_form(form, &errors);
             let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
             let page = IntakePage::new(lang, &me, v);
             return Ok((status, page).into_response());
         }
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
 }

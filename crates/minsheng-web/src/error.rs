@@ -24,6 +24,16 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<minsheng_app::Error> for AppError {
+    /// For use cases whose refusals a handler does not render itself.
+    fn from(e: minsheng_app::Error) -> AppError {
+        match e {
+            minsheng_app::Error::NotFound => AppError::NotFound,
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {

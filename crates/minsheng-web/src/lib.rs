@@ -1,8 +1,9 @@
 //! HTTP for Minsheng: the public portal, the staff console, login and sessions.
 //!
-//! Handlers stay thin: extract, authorise, call the core and the store, render. This
-//! crate must not contain SQL (that is `minsheng-store`) or business rules (that is
-//! `minsheng-core`).
+//! Handlers stay thin: extract, authorise, call a use case in `minsheng-app`, render.
+//! This crate must not contain SQL (that is `minsheng-store`), business rules (that is
+//! `minsheng-core`) or writes of its own (every change goes through `minsheng-app`);
+//! it reads the store directly only to render pages.
 
 mod auth;
 mod console;
@@ -11,42 +12,39 @@ mod i18n;
 mod portal;
 mod view;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use minsheng_core::clock::Calendar;
-use minsheng_core::workflow::Policy;
-use minsheng_store::Store;
+use minsheng_app::App;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-pub use auth::hash_password;
-
-/// What every handler can reach.
+/// What every handler can reach: the application (its use cases, store, policy and
+/// calendar, reached through `Deref`) and the web's own settings.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Arc<dyn Store>,
+    /// The use cases.
+    pub app: App,
     /// Whether session cookies carry `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// The workflow's rules and limits.
-    pub policy: Arc<Policy>,
-    /// Public holidays and make-up working days.
-    pub calendar: Arc<Calendar>,
 }
 
 impl AppState {
-    /// A state with the default policy and the shipped calendar.
-    pub fn new(store: Arc<dyn Store>) -> AppState {
+    /// The web over an application, with insecure cookies (plain HTTP).
+    pub fn new(app: App) -> AppState {
         AppState {
-            store,
+            app,
             secure_cookies: false,
-            policy: Arc::new(Policy::default()),
-            calendar: Arc::new(Calendar::shipped()),
         }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
     }
 }
 

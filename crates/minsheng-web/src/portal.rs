@@ -64,10 +64,10 @@ pub async fn submit_appeal(
     UiLang(lang): UiLang,
     Form(form): Form<AppealForm>,
 ) -> Result<Response, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
-    let receipt = match view::register(&state, &catalog, &form, Origin::Portal, None).await? {
+    let receipt = match state.register(&form, Origin::Portal, None).await {
         Ok(r) => r,
-        Err(errors) => {
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let catalog = Catalog::load(state.store.as_ref()).await?;
             let (status, form) = view::refused_form(form, &errors);
             let page = SubmitPage {
                 t: texts(lang),
@@ -76,6 +76,7 @@ pub async fn submit_appeal(
             };
             return Ok((status, page).into_response());
         }
+        Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/receipt/{}", receipt.tracking_code)).into_response())
 }

@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use minsheng_core::appeal::{Event, PublicEntry, Step};
-use minsheng_core::category::{Category, route};
+use minsheng_core::category::Category;
 use minsheng_core::clock::Light;
 use minsheng_core::clock::china;
 use minsheng_core::i18n::Explain;
-use minsheng_core::intake::{AppealForm, Catalog as Checks, FieldError, FieldErrors, Origin};
+use minsheng_core::intake::{AppealForm, FieldError, FieldErrors};
 use minsheng_core::region::Region;
 use minsheng_core::unit::Unit;
-use minsheng_core::workflow::{CaseFacts, Policy, State, open_case};
+use minsheng_core::workflow::{Policy, State};
 use minsheng_core::{AppealKind, Channel, Lang};
-use minsheng_store::{Receipt, Registered, Registration, Store};
+use minsheng_store::Store;
 
 use crate::error::AppError;
 
@@ -116,10 +116,6 @@ impl Catalog {
         })
     }
 
-    pub fn village_codes(&self) -> Vec<minsheng_core::RegionCode> {
-        self.villages.iter().map(|v| v.code.clone()).collect()
-    }
-
     /// Names of townships and villages by code.
     pub fn place_names(&self) -> HashMap<String, String> {
         self.townships
@@ -217,51 +213,6 @@ pub fn category_label(categories: &[Category], code: &str, lang: Lang) -> String
 /// A fresh one-time key for a form, against double posts.
 pub fn form_key() -> String {
     format!("{:032x}", rand::random::<u128>())
-}
-
-/// Checks a form, routes the appeal to its unit, opens its case and registers it: the
-/// one path shared by the public portal and the staff intake form. Field errors come
-/// back as `Ok(Err)`.
-pub async fn register(
-    state: &crate::AppState,
-    catalog: &Catalog,
-    form: &AppealForm,
-    origin: Origin,
-    actor_id: Option<i64>,
-) -> Result<Result<Receipt, FieldErrors>, AppError> {
-    let villages = catalog.village_codes();
-    let checks = Checks {
-        categories: &catalog.categories,
-        villages: &villages,
-    };
-    let appeal = match form.validate(origin, &checks, minsheng_store::now()) {
-        Ok(a) => a,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let routed_unit = route(&appeal, &catalog.categories)
-        .and_then(|key| catalog.units.iter().find(|u| u.key == key))
-        .map(|u| u.id);
-    let facts = CaseFacts::of(&appeal, routed_unit);
-    let registration = Registration {
-        opening: open_case(&facts, &state.policy, &state.calendar),
-        routed_unit,
-        appeal,
-        actor_id,
-        tags: Vec::new(),
-    };
-    let registered = state
-        .store
-        .register_appeals(std::slice::from_ref(&registration))
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("registration returned no receipt".into()))?;
-    Ok(match registered {
-        Registered::Stored(r) | Registered::Repeat(r) => Ok(r),
-        Registered::KeyReused => Err(FieldErrors(vec![(
-            "submission_key",
-            FieldError::SubmissionKeyReused,
-        )])),
-    })
 }
 
 /// How a refused form comes back: 409 when its one-time key was used for other

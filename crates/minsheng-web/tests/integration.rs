@@ -7,7 +7,9 @@ use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::staff::Role;
 use minsheng_core::unit::{NewUnit, UnitKind};
 use minsheng_store::{DataKey, Keyring, NewStaff, Store};
-use minsheng_web::{AppState, hash_password};
+
+use minsheng_app::passwords::hash_blocking as hash_password;
+use minsheng_web::AppState;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
@@ -112,7 +114,7 @@ async fn app(name: &str) -> App {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(store.clone());
+    let state = AppState::new(minsheng_app::App::new(store.clone()));
     tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -1225,4 +1227,33 @@ async fn internal_notes_never_reach_the_public() {
     }
     let (_, track) = app.get(&format!("/track/{code}"), "").await;
     assert!(track.contains("公开答复一") && track.contains("公开答复二"));
+}
+
+#[tokio::test]
+async fn a_dispatch_to_a_unit_that_does_not_exist_is_refused_with_a_reason() {
+    let app = app("nounit").await;
+    let (no, _) = app.submit(&[]).await;
+    let handler = app.login("zjj.handler").await;
+    let ret = [
+        ("action", "return"),
+        ("reason", "wrong_place"),
+        ("text", "不在本辖区"),
+    ];
+    assert_eq!(app.act(&handler, &no, &ret).await.0, StatusCode::SEE_OTHER);
+    let dispatcher = app.login("dispatcher1").await;
+    let (status, body) = app
+        .act(
+            &dispatcher,
+            &no,
+            &[
+                ("action", "dispatch"),
+                ("lead", "99999"),
+                ("urgency", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不存在编号为 99999 的单位"), "{body}");
+    let (page, _, _) = app.case_page(&dispatcher, &no).await;
+    assert!(page.contains("已退单"), "nothing was recorded");
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
+use minsheng_app::App;
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::route;
 use minsheng_core::clock::china;
@@ -27,7 +28,7 @@ use minsheng_core::workflow::{
     decide, open_case,
 };
 use minsheng_core::{AppealKind, Channel};
-use minsheng_store::{NewStaff, Registration, Store};
+use minsheng_store::{NewStaff, Registration};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -534,7 +535,8 @@ fn in_heating_season(day: NaiveDate) -> bool {
 }
 
 /// Fills an empty database with the demo county.
-pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
+pub async fn fill(app: &App, options: &Options) -> Result<()> {
+    let store = app.store.as_ref();
     let started = std::time::Instant::now();
     let corpus: Corpus = serde_json::from_str(include_str!("../data/demo-corpus.json"))
         .context("the demo corpus is invalid")?;
@@ -551,7 +553,7 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
         code: county_code.clone(),
         name: corpus.county.name.clone(),
     };
-    let template = minsheng_store::county_with_template(store, &county).await?;
+    let template = app.set_up_county(&county).await?;
     let mut names = corpus.village_names.clone();
     names.shuffle(&mut rng);
     let mut regions = Vec::new();
@@ -587,7 +589,7 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
     }
     regions.extend(villages.iter().map(|(r, _)| r.clone()));
     regions.extend(grids);
-    store.insert_regions(&regions).await?;
+    app.add_regions(&regions).await?;
 
     // Units: each township's government and its mass-work office.
     let mut units = Vec::new();
@@ -614,10 +616,10 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
             jurisdiction: vec![tcode],
         });
     }
-    store.insert_units(&units).await?;
+    app.add_units(&units).await?;
 
     // Staff: one password hash for all demo accounts (hashing is deliberately slow).
-    let hash = minsheng_web::hash_password(DEMO_PASSWORD);
+    let hash = minsheng_app::passwords::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut staff: Vec<(String, String, Vec<Role>)> = vec![
         ("admin".into(), "qzgzb".into(), vec![Role::Admin]),
         ("leader1".into(), "qzgzb".into(), vec![Role::Leader]),
@@ -663,8 +665,8 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
             pick(&mut rng, &corpus.surnames),
             pick(&mut rng, &corpus.given_names)
         );
-        let id = store
-            .create_staff(&NewStaff {
+        let id = app
+            .create_staff_hashed(NewStaff {
                 username: username.clone(),
                 display_name,
                 unit_key: unit_key.clone(),
@@ -864,13 +866,13 @@ pub async fn fill(store: &dyn Store, options: &Options) -> Result<()> {
             tags,
         });
         if batch.len() == BATCH {
-            store.register_appeals(&batch).await?;
+            app.register_prepared(&batch).await?;
             bar.inc(batch.len() as u64);
             batch.clear();
         }
     }
     if !batch.is_empty() {
-        store.register_appeals(&batch).await?;
+        app.register_prepared(&batch).await?;
         bar.inc(batch.len() as u64);
     }
     bar.finish_and_clear();

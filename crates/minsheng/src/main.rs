@@ -5,7 +5,6 @@
 
 mod demo;
 mod setup;
-mod sweep;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +12,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use minsheng_web::AppState;
 
 /// Minsheng (民声): citizen appeals, routed, on time, in the open.
 #[derive(Parser)]
@@ -158,19 +156,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
-            let store = minsheng_store::open(&cli.database_url, keys)
-                .await
-                .with_context(|| format!("opening {}", cli.database_url))?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             if demo {
-                if store.counts().await?.regions == 0 {
+                if app.store.counts().await?.regions == 0 {
                     let options = demo::Options {
                         seed: 2026,
                         appeals: demo_appeals,
                         until: None,
-                        calendar: setup::calendar(cli.calendar.as_deref())?,
+                        calendar: app.calendar.as_ref().clone(),
                         all_open: false,
                     };
-                    demo::fill(store.as_ref(), &options).await?;
+                    demo::fill(&app, &options).await?;
                 } else {
                     println!(
                         "数据库已有数据，跳过演示数据生成 / database not empty: demo data not added"
@@ -186,15 +182,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if demo {
                 demo::print_logins();
             }
-            let state = AppState {
+            tokio::spawn(
+                app.clone()
+                    .sweep_every(std::time::Duration::from_secs(3600)),
+            );
+            let state = minsheng_web::AppState {
                 secure_cookies,
-                calendar: std::sync::Arc::new(setup::calendar(cli.calendar.as_deref())?),
-                ..AppState::new(store)
+                ..minsheng_web::AppState::new(app)
             };
-            tokio::spawn(sweep::every(
-                state.clone(),
-                std::time::Duration::from_secs(3600),
-            ));
             minsheng_web::serve(listener, state).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -203,8 +198,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             county_name,
         } => {
             let keys = setup::keyring(&cli.key_file, true)?;
-            let store = minsheng_store::open(&cli.database_url, keys).await?;
-            let password = setup::init(store.as_ref(), &county_code, &county_name).await?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let password = app
+                .init_county(&county_code, &county_name)
+                .await
+                .map_err(|e| {
+                    use minsheng_app::setup::SetupError;
+                    match e {
+                        SetupError::NotACounty => {
+                            anyhow::anyhow!("--county-code 应为以 000000 结尾的12位县级代码 / {e}")
+                        }
+                        SetupError::AlreadyInitialised => anyhow::anyhow!("数据库已初始化 / {e}"),
+                        e => anyhow::Error::new(e),
+                    }
+                })?;
             println!("已初始化 {county_name}（{county_code}） / initialised.");
             println!("管理员 / administrator: admin");
             println!("一次性密码 / one-time password: {password}");
@@ -218,18 +225,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             all_open,
         } => {
             let keys = setup::keyring(&cli.key_file, true)?;
-            let store = minsheng_store::open(&cli.database_url, keys).await?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             anyhow::ensure!(
-                store.counts().await?.regions == 0,
+                app.store.counts().await?.regions == 0,
                 "数据库不是空的 / the database is not empty: demo fills only an empty database"
             );
             demo::fill(
-                store.as_ref(),
+                &app,
                 &demo::Options {
                     seed,
                     appeals,
                     until,
-                    calendar: setup::calendar(cli.calendar.as_deref())?,
+                    calendar: app.calendar.as_ref().clone(),
                     all_open,
                 },
             )
@@ -240,12 +247,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
         Command::Sweep => {
             let keys = setup::keyring(&cli.key_file, false)?;
-            let store = minsheng_store::open(&cli.database_url, keys).await?;
-            let state = AppState {
-                calendar: std::sync::Arc::new(setup::calendar(cli.calendar.as_deref())?),
-                ..AppState::new(store)
-            };
-            let report = sweep::run(&state, minsheng_store::now()).await?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let report = app.sweep(minsheng_store::now()).await?;
             println!(
                 "已重算 / recomputed {} 件在办诉求 / open cases, {} 件有变化 / changed, {:.2} s",
                 report.cases, report.changed, report.seconds

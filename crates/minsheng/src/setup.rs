@@ -1,12 +1,10 @@
-//! Keys and first-time set-up shared by `init`, `demo` and `serve --demo`.
+//! Keys, the calendar and the application, shared by every command.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use minsheng_core::region::{Region, RegionCode, RegionLevel};
-use minsheng_core::staff::Role;
-use minsheng_store::{DataKey, Keyring, NewStaff, Store};
-use rand::Rng;
+use minsheng_app::App;
+use minsheng_store::{DataKey, Keyring};
 
 /// The data key: `MINSHENG_DATA_KEY`, else the key file; a missing file is created when
 /// `may_create` (first runs), and is an error otherwise.
@@ -55,42 +53,6 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
-/// `minsheng init`: county, template, administrator; returns the one-time password.
-pub async fn init(store: &dyn Store, code: &str, name: &str) -> Result<String> {
-    let code = RegionCode::parse(code).map_err(|e| anyhow::anyhow!("--county-code: {e}"))?;
-    if code.level() != RegionLevel::County {
-        bail!("--county-code must be a county code ending in 000000");
-    }
-    if store.counts().await?.regions > 0 {
-        bail!("数据库已初始化 / the database is already initialised");
-    }
-    let county = Region {
-        code,
-        name: name.to_owned(),
-    };
-    let template = minsheng_store::county_with_template(store, &county).await?;
-    let password: String = rand::rngs::OsRng
-        .sample_iter(rand::distributions::Alphanumeric)
-        .take(16)
-        .map(char::from)
-        .collect();
-    let home = template
-        .units
-        .iter()
-        .find(|u| u.kind() == minsheng_core::unit::UnitKind::CountyMassWork)
-        .context("the template has no county mass-work department")?;
-    store
-        .create_staff(&NewStaff {
-            username: "admin".into(),
-            display_name: "系统管理员".into(),
-            unit_key: home.key.clone(),
-            roles: vec![Role::Admin],
-            password_hash: minsheng_web::hash_password(&password),
-        })
-        .await?;
-    Ok(password)
-}
-
 /// The shipped calendar, with the years of `extra` (MINSHENG_CALENDAR) added or replaced.
 pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> {
     use minsheng_core::clock::Calendar;
@@ -109,4 +71,12 @@ pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> 
         )
     })?;
     Ok(shipped.merge(more))
+}
+
+/// Opens the database and the application on it, with the calendar of `extra` added.
+pub async fn app(database_url: &str, keys: Keyring, extra: Option<&Path>) -> Result<App> {
+    let store = minsheng_store::open(database_url, keys)
+        .await
+        .with_context(|| format!("opening {database_url}"))?;
+    Ok(App::new(store).with_calendar(calendar(extra)?))
 }

@@ -1,0 +1,115 @@
+//! Registering appeals (every channel) and acting on cases.
+
+use minsheng_core::category::route;
+use minsheng_core::intake::{AppealForm, Catalog, FieldError, FieldErrors, Origin};
+use minsheng_core::staff::Scope;
+use minsheng_core::workflow::{self as wf, Actor, CaseFacts, Command, Decision, open_case};
+use minsheng_core::{AppealNo, RegionCode};
+use minsheng_store::{Receipt, Registered, Registration, StoreError};
+
+use crate::{App, Error, Result};
+
+impl App {
+    /// Registers one appeal from any channel: checks the form against the county's
+    /// categories and villages, routes it, opens its case and stores it with its audit
+    /// records. A repeated post of the same form returns the earlier receipt; a form
+    /// key reused for other content, like any bad field, is [`Error::Invalid`].
+    pub async fn register(
+        &self,
+        form: &AppealForm,
+        origin: Origin,
+        actor_id: Option<i64>,
+    ) -> Result<Receipt> {
+        let categories = self.store.categories().await?;
+        let villages: Vec<RegionCode> = self
+            .store
+            .villages()
+            .await?
+            .into_iter()
+            .map(|v| v.code)
+            .collect();
+        let checks = Catalog {
+            categories: &categories,
+            villages: &villages,
+        };
+        let appeal = form
+            .validate(origin, &checks, minsheng_store::now())
+            .map_err(Error::Invalid)?;
+        let units = self.store.units().await?;
+        let routed_unit = route(&appeal, &categories)
+            .and_then(|key| units.iter().find(|u| u.key == key))
+            .map(|u| u.id);
+        let facts = CaseFacts::of(&appeal, routed_unit);
+        let registration = Registration {
+            opening: open_case(&facts, &self.policy, &self.calendar),
+            routed_unit,
+            appeal,
+            actor_id,
+            tags: Vec::new(),
+        };
+        match self.register_prepared(&[registration]).await?.pop() {
+            Some(Registered::Stored(r) | Registered::Repeat(r)) => Ok(r),
+            Some(Registered::KeyReused) => Err(Error::Invalid(FieldErrors(vec![(
+                "submission_key",
+                FieldError::SubmissionKeyReused,
+            )]))),
+            None => Err(Error::Store(StoreError::Conflict(
+                "registration returned no receipt".into(),
+            ))),
+        }
+    }
+
+    /// Stores registrations already checked and opened (the demo county, imports with
+    /// their history), all in one transaction.
+    pub async fn register_prepared(
+        &self,
+        registrations: &[Registration],
+    ) -> Result<Vec<Registered>> {
+        Ok(self.store.register_appeals(registrations).await?)
+    }
+
+    /// The database id of an appeal the actor may see (to name a merge target).
+    pub async fn case_id(&self, no: &AppealNo, scope: &Scope) -> Result<i64> {
+        Ok(self.store.appeal(no, scope).await?.summary.id)
+    }
+
+    /// Acts on a case: replays it from its events, checks the units the command names,
+    /// asks the workflow to decide, and stores the event, the new outcome, the outbox
+    /// messages of its effects and the audit records in one transaction, against the
+    /// `version` the actor saw (else [`Error::Stale`]).
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        no: &AppealNo,
+        version: i64,
+        command: Command,
+    ) -> Result<Decision> {
+        let appeal = self.store.appeal(no, &actor.scope).await?;
+        let units: Vec<i64> = self.store.units().await?.iter().map(|u| u.id).collect();
+        wf::check_references(&command, &units)?;
+        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let case = wf::Case::replay(&appeal.facts, &appeal.history, policy, calendar);
+        let now = minsheng_store::now();
+        let decision = wf::decide(&case, command, actor, policy, calendar, now)?;
+        let mut after = case;
+        after.apply(&decision.event, policy, calendar);
+        let outcome = after.outcome(policy, calendar, now);
+        match self
+            .store
+            .record_step(
+                appeal.summary.id,
+                version,
+                &decision.event,
+                &outcome,
+                &decision.effects,
+            )
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Err(Error::Stale),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(appeal = %no, action = decision.event.command.code(), "workflow step recorded");
+        Ok(decision)
+    }
+}

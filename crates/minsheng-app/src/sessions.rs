@@ -1,0 +1,95 @@
+//! Signing in and out. Sessions live in the database under the SHA-256 of their
+//! token, so any node behind a load balancer can serve any request and a stolen
+//! database holds no usable token.
+
+use chrono::Duration;
+use minsheng_core::staff::{Scope, Staff, Username};
+use minsheng_core::unit::Unit;
+use minsheng_core::workflow::Actor;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::{App, Result, passwords};
+
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A signed-in staff member, their unit and what they may see.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Who.
+    pub staff: Staff,
+    /// Their home unit.
+    pub unit: Unit,
+    /// What they may see and act on.
+    pub scope: Scope,
+}
+
+impl SignedIn {
+    /// The staff member as the workflow sees an actor.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.staff.id,
+            unit_id: self.staff.unit_id,
+            roles: self.staff.roles.clone(),
+            scope: self.scope.clone(),
+        }
+    }
+
+    /// Whether they look across a region, not just their unit.
+    pub fn sees_region(&self) -> bool {
+        !self.scope.regions.is_empty()
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl App {
+    /// Checks a login name and password (on the blocking pool) and opens a session;
+    /// returns the staff member and the session token for the cookie, or `None`.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Option<(Staff, String)>> {
+        let found = match Username::parse(username) {
+            Ok(u) => self.store.staff_by_username(u.as_str()).await?,
+            Err(_) => None,
+        };
+        let stored = found.as_ref().map(|(_, hash)| hash.clone());
+        if !passwords::verify(password.to_owned(), stored).await? {
+            return Ok(None);
+        }
+        let Some((staff, _)) = found else {
+            return Ok(None);
+        };
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let token = hex::encode(raw);
+        self.store
+            .create_session(
+                &token_hash(&token),
+                staff.id,
+                minsheng_store::now() + Duration::hours(SESSION_HOURS),
+            )
+            .await?;
+        Ok(Some((staff, token)))
+    }
+
+    /// The staff member behind a session token, if the session is live.
+    pub async fn session(&self, token: &str) -> Result<Option<SignedIn>> {
+        let Some(staff) = self
+            .store
+            .session_staff(&token_hash(token), minsheng_store::now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let unit = self.store.unit(staff.unit_id).await?;
+        let scope = staff.scope(&unit.jurisdiction);
+        Ok(Some(SignedIn { staff, unit, scope }))
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        Ok(self.store.delete_session(&token_hash(token)).await?)
+    }
+}
