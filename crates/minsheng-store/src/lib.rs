@@ -340,15 +340,20 @@ pub struct Counts {
     pub appeals: i64,
 }
 
-/// Everything Minsheng keeps. One implementation per database; the web layer holds it as
-/// `Arc<dyn Store>`.
+/// Everything Minsheng keeps: one trait per aggregate, and `Store` for all of them. One
+/// implementation per database; the application holds it as `Arc<dyn Store>`, on which
+/// every aggregate's methods can be called.
+pub trait Store: Directory + Sessions + Appeals + Cases + AuditTrail + Send + Sync {}
+
+impl<T: Directory + Sessions + Appeals + Cases + AuditTrail + Send + Sync> Store for T {}
+
+/// Regions, units, categories and staff: the county's organisation.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Directory: Send + Sync {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
     /// How much is stored.
     async fn counts(&self) -> Result<Counts>;
-
     /// Adds regions; parents must come before children.
     async fn insert_regions(&self, regions: &[Region]) -> Result<()>;
     /// The county (root region), if set up.
@@ -357,24 +362,25 @@ pub trait Store: Send + Sync {
     async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>>;
     /// All villages and communities, by code.
     async fn villages(&self) -> Result<Vec<Region>>;
-
     /// Adds units; parents must come before children.
     async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>>;
     /// All units, by id.
     async fn units(&self) -> Result<Vec<Unit>>;
     /// One unit.
     async fn unit(&self, id: i64) -> Result<Unit>;
-
     /// Adds or replaces categories, keeping the given order.
     async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
     /// All categories in display order.
     async fn categories(&self) -> Result<Vec<Category>>;
-
     /// Adds a staff member; a taken login name is a `Conflict`.
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64>;
     /// A staff member and their password hash, by login name.
     async fn staff_by_username(&self, username: &str) -> Result<Option<(Staff, String)>>;
+}
 
+/// Staff sessions, kept in the database so any node can serve any request.
+#[async_trait]
+pub trait Sessions: Send + Sync {
     /// Stores a session for `staff_id` under the hash of its token.
     async fn create_session(
         &self,
@@ -386,7 +392,11 @@ pub trait Store: Send + Sync {
     async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+}
 
+/// Appeals: registering (numbering, encrypting, auditing), lists and reading.
+#[async_trait]
+pub trait Appeals: Send + Sync {
     /// Numbers, encrypts and stores appeals with their first events and audit records,
     /// all in one transaction. A repeated submission key with the same content returns
     /// the earlier receipt; with other content nothing is stored for that row.
@@ -404,6 +414,20 @@ pub trait Store: Send + Sync {
     async fn appeal(&self, no: &AppealNo, scope: &Scope) -> Result<AppealDetail>;
     /// The public view by tracking code.
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView>;
+    /// Earlier cases of the same appellant (by phone) in the same category that ended
+    /// after re-review (Final): the same matter is not accepted again.
+    async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;
+    /// Earlier appeals from a phone number, newest first, within a scope.
+    async fn appeals_by_phone(
+        &self,
+        phone: &minsheng_core::Phone,
+        scope: &Scope,
+    ) -> Result<Vec<AppealSummary>>;
+}
+
+/// The workflow: storing decided steps with their outbox messages, and the sweep.
+#[async_trait]
+pub trait Cases: Send + Sync {
     /// Stores one decided step with what it comes to and the messages its effects ask
     /// for (into the outbox), in one transaction with its audit record. `version` is
     /// the number of events the step was decided on; if another step landed meanwhile
@@ -425,16 +449,11 @@ pub trait Store: Send + Sync {
     /// the one it was computed from, so a sweep never overwrites a step that landed
     /// meanwhile. Returns how many rows changed.
     async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64>;
-    /// Earlier cases of the same appellant (by phone) in the same category that ended
-    /// after re-review (Final): the same matter is not accepted again.
-    async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;
-    /// Earlier appeals from a phone number, newest first, within a scope.
-    async fn appeals_by_phone(
-        &self,
-        phone: &minsheng_core::Phone,
-        scope: &Scope,
-    ) -> Result<Vec<AppealSummary>>;
+}
 
+/// The audit chain.
+#[async_trait]
+pub trait AuditTrail: Send + Sync {
     /// Walks the audit chain from the start.
     async fn verify_audit(&self) -> Result<AuditReport>;
 }

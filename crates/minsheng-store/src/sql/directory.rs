@@ -1,0 +1,283 @@
+//! Regions, units, categories and staff.
+
+use super::*;
+use crate::Directory;
+
+#[async_trait]
+impl Directory for SqlStore {
+    async fn ping(&self) -> Result<()> {
+        with_db!(self, p => {
+            let _: (i64,) = sqlx::query_as("SELECT CAST(1 AS BIGINT)").fetch_one(p).await?;
+        });
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        with_db!(self, p => {
+            let (regions, units, staff, appeals): (i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), \
+                 (SELECT COUNT(*) FROM staff), (SELECT COUNT(*) FROM appeals)",
+            )
+            .fetch_one(p)
+            .await?;
+            Ok(Counts { regions, units, staff, appeals })
+        })
+    }
+
+    async fn insert_regions(&self, regions: &[Region]) -> Result<()> {
+        let (Some(first), Some(last)) = (regions.first(), regions.last()) else {
+            return Ok(());
+        };
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            for r in regions {
+                sqlx::query("INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)")
+                    .bind(r.code.as_str())
+                    .bind(&r.name)
+                    .bind(format!("{:?}", r.level()).to_lowercase())
+                    .bind(r.code.parent().map(String::from))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            append_audit!(tx, chain, at, None, "region.insert", None, json!({
+                "count": regions.len(), "first": first.code.as_str(), "last": last.code.as_str(),
+                "regions_sha256": sha256_hex(
+                    &regions.iter().flat_map(|r| [r.code.as_str(), r.name.as_str()]).collect::<Vec<_>>()
+                ),
+            }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
+    }
+
+    async fn county(&self) -> Result<Option<Region>> {
+        with_db!(self, p => {
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT code, name FROM regions WHERE parent_code IS NULL ORDER BY code LIMIT 1",
+            )
+            .fetch_optional(p)
+            .await?;
+            row.map(|(c, n)| region_from(c, n)).transpose()
+        })
+    }
+
+    async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>> {
+        with_db!(self, p => {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 ORDER BY code")
+                    .bind(parent.as_str())
+                    .fetch_all(p)
+                    .await?;
+            rows.into_iter().map(|(c, n)| region_from(c, n)).collect()
+        })
+    }
+
+    async fn villages(&self) -> Result<Vec<Region>> {
+        with_db!(self, p => {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT code, name FROM regions WHERE level = 'village' ORDER BY code")
+                    .fetch_all(p)
+                    .await?;
+            rows.into_iter().map(|(c, n)| region_from(c, n)).collect()
+        })
+    }
+
+    async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let existing: Vec<(String, i64)> =
+                sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *tx).await?;
+            let mut ids: HashMap<String, i64> = existing.into_iter().collect();
+            let mut created = Vec::with_capacity(units.len());
+            for u in units {
+                let parent_id = match &u.parent_key {
+                    None => None,
+                    Some(k) => Some(*ids.get(k).ok_or_else(|| {
+                        StoreError::msg(format!("unit {} names unknown parent {k}", u.key))
+                    })?),
+                };
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO units (key, name, kind, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&u.key)
+                .bind(&u.name)
+                .bind(u.kind.code())
+                .bind(parent_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                for r in &u.jurisdiction {
+                    sqlx::query("INSERT INTO unit_regions (unit_id, region_code) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(r.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                append_audit!(tx, chain, at, None, "unit.create", None, json!({
+                    "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
+                    "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
+                }));
+                ids.insert(u.key.clone(), id);
+                created.push(Unit {
+                    id,
+                    key: u.key.clone(),
+                    name: u.name.clone(),
+                    kind: u.kind,
+                    parent_id,
+                    jurisdiction: u.jurisdiction.clone(),
+                });
+            }
+            commit_chain!(tx, chain);
+            Ok(created)
+        })
+    }
+
+    async fn units(&self) -> Result<Vec<Unit>> {
+        with_db!(self, p => {
+            let rows: Vec<(i64, String, String, String, Option<i64>)> =
+                sqlx::query_as("SELECT id, key, name, kind, parent_id FROM units ORDER BY id")
+                    .fetch_all(p)
+                    .await?;
+            let regions: Vec<(i64, String)> =
+                sqlx::query_as("SELECT unit_id, region_code FROM unit_regions ORDER BY region_code")
+                    .fetch_all(p)
+                    .await?;
+            let mut by_unit: HashMap<i64, Vec<RegionCode>> = HashMap::new();
+            for (u, code) in regions {
+                by_unit
+                    .entry(u)
+                    .or_default()
+                    .push(RegionCode::parse(&code).map_err(|_| corrupt("region", &code))?);
+            }
+            rows.into_iter()
+                .map(|(id, key, name, kind, parent_id)| {
+                    Ok(Unit {
+                        id,
+                        kind: UnitKind::from_code(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
+                        key,
+                        name,
+                        parent_id,
+                        jurisdiction: by_unit.remove(&id).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn unit(&self, id: i64) -> Result<Unit> {
+        self.units()
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn upsert_categories(&self, categories: &[Category]) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            for (i, c) in categories.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO categories (code, name, name_en, unit_key, position) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
+                     unit_key = excluded.unit_key, position = excluded.position",
+                )
+                .bind(&c.code)
+                .bind(&c.name)
+                .bind(&c.name_en)
+                .bind(&c.unit)
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await?;
+                append_audit!(tx, chain, at, None, "category.upsert", None, json!({
+                    "code": c.code, "name": c.name, "name_en": c.name_en, "unit": c.unit,
+                    "position": i,
+                }));
+            }
+            commit_chain!(tx, chain);
+        });
+        Ok(())
+    }
+
+    async fn categories(&self) -> Result<Vec<Category>> {
+        with_db!(self, p => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT code, name, name_en, unit_key FROM categories ORDER BY position, code",
+            )
+            .fetch_all(p)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(code, name, name_en, unit)| Category {
+                    code,
+                    name,
+                    name_en,
+                    unit,
+                })
+                .collect())
+        })
+    }
+
+    async fn create_staff(&self, s: &NewStaff) -> Result<i64> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let (unit_id,): (i64,) = sqlx::query_as("SELECT id FROM units WHERE key = $1")
+                .bind(&s.unit_key)
+                .fetch_one(&mut *tx)
+                .await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO staff (username, display_name, unit_id, password_hash, active, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&s.username)
+            .bind(&s.display_name)
+            .bind(unit_id)
+            .bind(&s.password_hash)
+            .bind(true)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            for r in &s.roles {
+                sqlx::query("INSERT INTO staff_roles (staff_id, role) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(r.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            append_audit!(tx, chain, at, None, "staff.create", None, json!({
+                "id": id, "username": s.username, "unit_id": unit_id,
+                "roles": s.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            }));
+            commit_chain!(tx, chain);
+            Ok(id)
+        })
+    }
+
+    async fn staff_by_username(&self, username: &str) -> Result<Option<(Staff, String)>> {
+        with_db!(self, p => {
+            let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+                "SELECT id, username, display_name, unit_id, password_hash FROM staff \
+                 WHERE username = $1 AND active = $2",
+            )
+            .bind(username)
+            .bind(true)
+            .fetch_optional(p)
+            .await?;
+            let Some((id, username, display_name, unit_id, hash)) = row else {
+                return Ok(None);
+            };
+            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
+            Ok(Some((
+                Staff { id, username, display_name, unit_id, roles: super::roles(roles) },
+                hash,
+            )))
+        })
+    }
+}

@@ -1,0 +1,539 @@
+//! The SQL behind [`Store`], for SQLite and PostgreSQL at once: this module holds what
+//! every aggregate shares (pools, the write transaction, the audit-chain macros, the
+//! filter builder, row types); one file per aggregate implements its trait.
+//!
+//! Every query is written once, in SQL both engines accept (`$n` placeholders, which
+//! sqlx's SQLite driver also binds, `RETURNING`, `ON CONFLICT`). The `with_db!` macro
+//! expands a method body once per backend so the same text runs on each pool; only
+//! connecting, migrating and beginning a write transaction differ.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::SubsecRound;
+use chrono::{DateTime, Datelike, Utc};
+use minsheng_core::appeal::{Event, Step};
+use minsheng_core::appellant::{Appellant, IdNumber, Phone};
+use minsheng_core::category::Category;
+use minsheng_core::intake::SubmissionKey;
+use minsheng_core::mask;
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::staff::{Role, Scope, Staff};
+use minsheng_core::unit::{NewUnit, Unit, UnitKind};
+use minsheng_core::workflow::{CaseFacts, Command, Effect, Happened, Outcome, State, Track};
+use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
+use rand::RngCore;
+use serde_json::json;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, Pool, Postgres, Sqlite, Transaction};
+
+use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
+use crate::crypto::Keyring;
+use crate::{
+    AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
+    PublicView, Receipt, Refresh, Registered, Registration, Result, Store, StoreError,
+};
+
+enum Db {
+    Sqlite(Pool<Sqlite>),
+    Postgres(Pool<Postgres>),
+}
+
+pub(crate) struct SqlStore {
+    db: Db,
+    keys: Keyring,
+}
+
+/// Runs `$body` with `$p` bound to whichever pool this store has.
+macro_rules! with_db {
+    ($self:ident, $p:ident => $body:expr) => {
+        match &$self.db {
+            Db::Sqlite($p) => $body,
+            Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so a transaction that reads
+/// before it writes never fails to upgrade its lock; a plain `BEGIN` on PostgreSQL.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for Pool<Sqlite> {
+    type Db = Sqlite;
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl BeginWrite for Pool<Postgres> {
+    type Db = Postgres;
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.begin().await?;
+        // Every write ends by appending to the audit chain; taking its head first gives
+        // all writers one lock order, so two writers can never deadlock.
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+/// Appends one record to the audit chain inside the open transaction `$tx`.
+macro_rules! append_audit {
+    ($tx:ident, $chain:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
+        let entry = AuditEntry {
+            seq: $chain.seq + 1,
+            at: $at,
+            actor_id: $actor,
+            action: String::from($action),
+            appeal_id: $appeal,
+            data: $data,
+        };
+        let hash = entry.hash(&$chain.hash);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, appeal_id, data, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(entry.actor_id)
+        .bind(&entry.action)
+        .bind(entry.appeal_id)
+        .bind(entry.data.to_string())
+        .bind(&$chain.hash)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+        $chain = Chain {
+            seq: entry.seq,
+            hash,
+        };
+    }};
+}
+
+/// The head of the audit chain as a write transaction moves it: read once when the
+/// transaction starts (under its write lock), stored once before it commits.
+struct Chain {
+    seq: i64,
+    hash: String,
+}
+
+/// Reads the chain's head inside the open transaction `$tx`.
+macro_rules! open_chain {
+    ($tx:ident) => {{
+        let (seq, hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *$tx)
+                .await?;
+        Chain { seq, hash }
+    }};
+}
+
+/// Stores the chain's new head and commits `$tx`.
+macro_rules! commit_chain {
+    ($tx:ident, $chain:ident) => {{
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind($chain.seq)
+            .bind(&$chain.hash)
+            .execute(&mut *$tx)
+            .await?;
+        $tx.commit().await?;
+    }};
+}
+
+/// Stores one timeline entry in the open transaction `$tx` with its audit record: the
+/// registration itself, or a decided workflow command.
+macro_rules! insert_step {
+    ($tx:ident, $chain:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
+        let step: &Step = $step;
+        let (data, note) = match step {
+            Step::Registered => (None, None),
+            Step::Act(c) => (
+                Some(serde_json::to_string(c).map_err(StoreError::other)?),
+                c.note().map(str::to_owned),
+            ),
+        };
+        sqlx::query(
+            "INSERT INTO appeal_events (appeal_id, at, kind, actor_id, unit_id, note, data, public) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($appeal)
+        .bind($at)
+        .bind(step.code())
+        .bind($actor)
+        .bind($unit)
+        .bind(note)
+        .bind(&data)
+        .bind(step.is_public())
+        .execute(&mut *$tx)
+        .await?;
+        let outcome: &Outcome = $outcome;
+        append_audit!($tx, $chain, crate::now(), $actor, format!("appeal.{}", step.code()), Some($appeal), json!({
+            "at": $at.to_rfc3339(),
+            "step": data.map(|d| serde_json::from_str::<serde_json::Value>(&d).unwrap_or_default()),
+            "unit_id": $unit,
+            "state": outcome.state.code(),
+            "lead": outcome.lead,
+            "due_at": outcome.due_at.map(|d| d.to_rfc3339()),
+        }));
+    }};
+}
+
+/// A value bound to a dynamically built query.
+enum Arg {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+    Bool(bool),
+}
+
+/// Binds every `Arg` in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Time(t) => q.bind(*t),
+                Arg::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+
+/// A WHERE clause built up with numbered placeholders.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    /// Adds an argument and returns its placeholder.
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// Restricts to what `scope` allows; one rule with `Scope::allows` in the core.
+    fn scope(&mut self, scope: &Scope) {
+        let mut any = Vec::new();
+        for r in &scope.regions {
+            let p = self.arg(Arg::Text(format!("{}%", r.prefix())));
+            any.push(format!("a.region_code LIKE {p}"));
+        }
+        for u in &scope.units {
+            let p = self.arg(Arg::Int(*u));
+            any.push(format!("a.handler_unit_id = {p}"));
+        }
+        if any.is_empty() {
+            self.clauses.push("1 = 0".into());
+        } else {
+            self.clauses.push(format!("({})", any.join(" OR ")));
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "a.id, a.no, a.title, a.category, a.channel, a.kind, a.track, a.status, \
+    a.region_code, a.handler_unit_id, a.received_at, a.due_at, a.clock_started_at, a.supervision_due, \
+    a.backlog, a.hard, a.name_mask, a.phone_mask, a.headcount";
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: i64,
+    no: String,
+    title: String,
+    category: String,
+    channel: String,
+    kind: String,
+    track: String,
+    status: String,
+    region_code: String,
+    handler_unit_id: Option<i64>,
+    received_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+    clock_started_at: Option<DateTime<Utc>>,
+    supervision_due: Option<DateTime<Utc>>,
+    backlog: bool,
+    hard: bool,
+    name_mask: Option<String>,
+    phone_mask: Option<String>,
+    headcount: i64,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::msg(format!("stored {what} {value:?} is not valid"))
+}
+
+impl TryFrom<SummaryRow> for AppealSummary {
+    type Error = StoreError;
+    fn try_from(r: SummaryRow) -> Result<AppealSummary> {
+        Ok(AppealSummary {
+            id: r.id,
+            no: AppealNo::parse(&r.no).map_err(|_| corrupt("appeal number", &r.no))?,
+            channel: Channel::from_code(&r.channel)
+                .ok_or_else(|| corrupt("channel", &r.channel))?,
+            kind: AppealKind::from_code(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
+            track: Track::from_code(&r.track).ok_or_else(|| corrupt("track", &r.track))?,
+            status: State::from_code(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            region_code: RegionCode::parse(&r.region_code)
+                .map_err(|_| corrupt("region", &r.region_code))?,
+            title: r.title,
+            category: r.category,
+            handler_unit_id: r.handler_unit_id,
+            received_at: r.received_at,
+            due_at: r.due_at,
+            clock_started_at: r.clock_started_at,
+            supervision_due: r.supervision_due,
+            backlog: r.backlog,
+            hard: r.hard,
+            name_mask: r.name_mask,
+            phone_mask: r.phone_mask,
+            headcount: r.headcount,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct PiiRow {
+    tracking_code: String,
+    body: String,
+    address: Option<String>,
+    pii_key_id: Option<String>,
+    name_enc: Option<String>,
+    phone_enc: Option<String>,
+    id_number_enc: Option<String>,
+    home_address_enc: Option<String>,
+    representatives_enc: Option<String>,
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    at: DateTime<Utc>,
+    kind: String,
+    actor_id: Option<i64>,
+    actor: Option<String>,
+    unit_id: Option<i64>,
+    unit: Option<String>,
+    note: Option<String>,
+    data: Option<String>,
+    public: bool,
+}
+
+impl EventRow {
+    fn step(&self) -> Result<Step> {
+        match &self.data {
+            None if self.kind == "registered" => Ok(Step::Registered),
+            None => Err(corrupt("event without data", &self.kind)),
+            Some(d) => serde_json::from_str::<Command>(d)
+                .map(Step::Act)
+                .map_err(|_| corrupt("event data", &self.kind)),
+        }
+    }
+
+    fn event(&self) -> Result<Event> {
+        Ok(Event {
+            at: self.at,
+            step: self.step()?,
+            actor: self.actor.clone(),
+            unit: self.unit.clone(),
+            note: self.note.clone(),
+            public: self.public,
+        })
+    }
+}
+
+/// The timeline, the decided steps and the unit routed to at registration.
+fn history(rows: &[EventRow]) -> Result<(Vec<Event>, Vec<Happened>, Option<i64>)> {
+    let mut events = Vec::with_capacity(rows.len());
+    let mut steps = Vec::with_capacity(rows.len());
+    let mut routed = None;
+    for r in rows {
+        let e = r.event()?;
+        match &e.step {
+            Step::Registered => routed = r.unit_id,
+            Step::Act(c) => steps.push(Happened {
+                at: r.at,
+                actor: r.actor_id,
+                command: c.clone(),
+            }),
+        }
+        events.push(e);
+    }
+    Ok((events, steps, routed))
+}
+
+const EVENT_QUERY: &str = "SELECT e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
+     u.name AS unit, e.note, e.data, e.public \
+     FROM appeal_events e LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
+     WHERE e.appeal_id = $1 ORDER BY e.id";
+
+#[derive(FromRow)]
+struct EventWithAppeal {
+    appeal_id: i64,
+    #[sqlx(flatten)]
+    row: EventRow,
+}
+
+#[derive(FromRow)]
+struct OpenRow {
+    id: i64,
+    kind: String,
+    category: String,
+    region_code: String,
+    received_at: DateTime<Utc>,
+    status: String,
+    handler_unit_id: Option<i64>,
+    due_at: Option<DateTime<Utc>>,
+    clock_started_at: Option<DateTime<Utc>>,
+    supervision_due: Option<DateTime<Utc>>,
+    backlog: bool,
+    hard: bool,
+    leader_id: Option<i64>,
+    version: i64,
+}
+
+impl OpenRow {
+    fn into_open_case(self, history: Vec<Happened>, routed_unit: Option<i64>) -> Result<OpenCase> {
+        Ok(OpenCase {
+            facts: CaseFacts {
+                id: self.id,
+                kind: AppealKind::from_code(&self.kind)
+                    .ok_or_else(|| corrupt("kind", &self.kind))?,
+                category: self.category,
+                region: RegionCode::parse(&self.region_code)
+                    .map_err(|_| corrupt("region", &self.region_code))?,
+                received_at: self.received_at,
+                routed_unit,
+            },
+            history,
+            version: self.version,
+            stored: Outcome {
+                state: State::from_code(&self.status)
+                    .ok_or_else(|| corrupt("status", &self.status))?,
+                lead: self.handler_unit_id,
+                due_at: self.due_at,
+                clock_started_at: self.clock_started_at,
+                supervision_due: self.supervision_due,
+                backlog: self.backlog,
+                hard: self.hard,
+                leader: self.leader_id,
+            },
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct StaffRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    unit_id: i64,
+}
+
+#[derive(FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    action: String,
+    appeal_id: Option<i64>,
+    data: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// The year an appeal number counts in: the calendar year in China (UTC+8).
+fn local_year(at: DateTime<Utc>) -> i32 {
+    minsheng_core::clock::local_day(at).year()
+}
+
+const ROLES_QUERY: &str = "SELECT role FROM staff_roles WHERE staff_id = $1 ORDER BY role";
+
+fn sha256_hex(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+fn region_from(code: String, name: String) -> Result<Region> {
+    Ok(Region {
+        code: RegionCode::parse(&code).map_err(|_| corrupt("region", &code))?,
+        name,
+    })
+}
+
+/// Roles as stored; unknown codes (from a newer version) are skipped.
+fn roles(rows: Vec<(String,)>) -> Vec<Role> {
+    rows.into_iter()
+        .filter_map(|(r,)| Role::from_code(&r))
+        .collect()
+}
+
+mod appeals;
+mod cases;
+mod directory;
+mod sessions;
+mod verify;
+
+/// Opens the store named by `url`.
+pub(crate) async fn open(url: &str, keys: Keyring) -> Result<std::sync::Arc<dyn Store>> {
+    let db = if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            // A 64 MiB page cache per connection keeps large write transactions (a demo
+            // batch, a sweep) from spilling pages to the WAL again and again.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(StoreError::other)?;
+        Db::Sqlite(pool)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        // Never asynchronous commit: a receipt number is a promise.
+        let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(StoreError::other)?;
+        Db::Postgres(pool)
+    } else {
+        return Err(StoreError::msg(format!(
+            "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
+        )));
+    };
+    Ok(std::sync::Arc::new(SqlStore { db, keys }))
+}
