@@ -169,19 +169,7 @@ impl App {
 
     /// Submits a portal appeal and returns (appeal number, tracking code).
     async fn submit(&self, extra: &[(&str, &str)]) -> (String, String) {
-        let mut form = vec![
-            ("category", "gongre"),
-            ("township", T1),
-            ("village", V11),
-            ("text", "暖气不热，屋里只有13度"),
-            ("name", "张三丰"),
-            ("phone", "13800138000"),
-        ];
-        for (k, v) in extra {
-            form.retain(|(f, _)| f != k);
-            form.push((k, v));
-        }
-        let r = self.post("/submit", "", &form).await;
+        let r = self.post("/submit", "", &portal_form(extra)).await;
         assert_eq!(
             r.status(),
             StatusCode::SEE_OTHER,
@@ -232,6 +220,23 @@ impl App {
             .await;
         (r.status(), r.text().await.expect("body"))
     }
+}
+
+/// A valid portal form with `extra` fields replacing or added to the defaults.
+fn portal_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("category", "gongre"),
+        ("township", T1),
+        ("village", V11),
+        ("text", "暖气不热，屋里只有13度"),
+        ("name", "张三丰"),
+        ("phone", "13800138000"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(f, _)| f != k);
+        form.push((k, v));
+    }
+    form
 }
 
 /// Form fields to change, as (name, value).
@@ -329,20 +334,9 @@ async fn bad_input_is_refused_beside_the_field_and_nothing_is_stored() {
         ),
     ];
     for (fields, marker, message) in cases {
-        let mut form = vec![
-            ("category", "gongre"),
-            ("township", T1),
-            ("village", V11),
-            ("text", "路灯坏了"),
-            ("name", "李四"),
-            ("phone", "13800138000"),
-            ("address", "建设路9号"),
-        ];
-        for (k, v) in &fields {
-            form.retain(|(f, _)| f != k);
-            form.push((k, v));
-        }
-        let r = app.post("/submit", "", &form).await;
+        let mut typed = vec![("name", "李四"), ("address", "建设路9号")];
+        typed.extend_from_slice(&fields);
+        let r = app.post("/submit", "", &portal_form(&typed)).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
         let body = r.text().await.expect("body");
         assert!(
@@ -875,6 +869,22 @@ async fn every_other_action_works_over_http() {
         .into_iter()
         .find(|u| u.key == "slj")
         .expect("slj");
+    // A unit that does not exist is refused with a reason, and nothing is recorded.
+    let (status, body) = app
+        .act(
+            &dispatcher,
+            &no2,
+            &[
+                ("action", "dispatch"),
+                ("lead", "99999"),
+                ("urgency", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不存在编号为 99999 的单位"), "{body}");
+    let (page, _, _) = app.case_page(&dispatcher, &no2).await;
+    assert!(page.contains("已退单"));
     let lead = slj.id.to_string();
     let dispatch = [
         ("action", "dispatch"),
@@ -1031,19 +1041,7 @@ async fn a_reused_form_key_never_hands_out_another_persons_receipt() {
         vec![key, ("name", "李四")],
         vec![key, ("text", "另一件事：路灯坏了")],
     ] {
-        let mut form = vec![
-            ("category", "gongre"),
-            ("township", T1),
-            ("village", V11),
-            ("text", "暖气不热，屋里只有13度"),
-            ("name", "张三丰"),
-            ("phone", "13800138000"),
-        ];
-        for (k, v) in &other {
-            form.retain(|(f, _)| f != k);
-            form.push((k, v));
-        }
-        let r = app.post("/submit", "", &form).await;
+        let r = app.post("/submit", "", &portal_form(&other)).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
         let body = r.text().await.expect("body");
         assert!(body.contains("data-test=\"error-submission-key\""));
@@ -1227,33 +1225,4 @@ async fn internal_notes_never_reach_the_public() {
     }
     let (_, track) = app.get(&format!("/track/{code}"), "").await;
     assert!(track.contains("公开答复一") && track.contains("公开答复二"));
-}
-
-#[tokio::test]
-async fn a_dispatch_to_a_unit_that_does_not_exist_is_refused_with_a_reason() {
-    let app = app("nounit").await;
-    let (no, _) = app.submit(&[]).await;
-    let handler = app.login("zjj.handler").await;
-    let ret = [
-        ("action", "return"),
-        ("reason", "wrong_place"),
-        ("text", "不在本辖区"),
-    ];
-    assert_eq!(app.act(&handler, &no, &ret).await.0, StatusCode::SEE_OTHER);
-    let dispatcher = app.login("dispatcher1").await;
-    let (status, body) = app
-        .act(
-            &dispatcher,
-            &no,
-            &[
-                ("action", "dispatch"),
-                ("lead", "99999"),
-                ("urgency", "normal"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("不存在编号为 99999 的单位"), "{body}");
-    let (page, _, _) = app.case_page(&dispatcher, &no).await;
-    assert!(page.contains("已退单"), "nothing was recorded");
 }
