@@ -15,7 +15,9 @@
 //! reason, stale) and wraps the store's failures without losing them.
 
 pub mod cases;
+pub mod directory;
 pub mod error;
+pub mod files;
 pub mod passwords;
 pub mod sessions;
 pub mod setup;

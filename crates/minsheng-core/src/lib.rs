@@ -13,7 +13,9 @@ pub mod i18n;
 pub mod intake;
 pub mod mask;
 pub mod region;
+pub mod region_import;
 pub mod staff;
+pub mod table;
 pub mod unit;
 pub mod workflow;
 

@@ -75,6 +75,26 @@ pub struct Unit {
     pub jurisdiction: Vec<RegionCode>,
 }
 
+impl NewUnit {
+    /// The government of a township (乡镇人民政府, or 街道办事处 for a subdistrict), which
+    /// answers for the whole township and is where appeals fall when no rule places
+    /// them (兜底).
+    pub fn township_government(township: &crate::region::Region) -> NewUnit {
+        let name = if township.name.ends_with("街道") {
+            format!("{}办事处", township.name)
+        } else {
+            format!("{}人民政府", township.name)
+        };
+        NewUnit {
+            key: format!("gov-{}", township.code),
+            name,
+            kind: UnitKind::TownshipGovernment,
+            parent_key: None,
+            jurisdiction: vec![township.code.clone()],
+        }
+    }
+}
+
 /// A unit to be created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUnit {

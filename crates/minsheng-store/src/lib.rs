@@ -22,6 +22,7 @@ use minsheng_core::appellant::Appellant;
 use minsheng_core::category::Category;
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::region_import::{KnownRegion, RegionPlan};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit};
 use minsheng_core::workflow::{CaseFacts, Effect, Happened, Opening, Outcome, State, Track};
@@ -356,11 +357,16 @@ pub trait Directory: Send + Sync {
     async fn counts(&self) -> Result<Counts>;
     /// Adds regions; parents must come before children.
     async fn insert_regions(&self, regions: &[Region]) -> Result<()>;
+    /// Every region, retired or not, with its centroid.
+    async fn regions(&self) -> Result<Vec<KnownRegion>>;
+    /// Carries out a region import (new regions, renames, coordinates) and creates the
+    /// units given (the new townships' governments), in one transaction, audited.
+    async fn apply_regions(&self, plan: &RegionPlan, units: &[NewUnit]) -> Result<()>;
     /// The county (root region), if set up.
     async fn county(&self) -> Result<Option<Region>>;
-    /// Direct children of a region, by code.
+    /// Direct children of a region that are not retired, by code.
     async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>>;
-    /// All villages and communities, by code.
+    /// All villages and communities that are not retired, by code.
     async fn villages(&self) -> Result<Vec<Region>>;
     /// Adds units; parents must come before children.
     async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>>;

@@ -102,6 +102,24 @@ enum Command {
     /// Answer calendar questions: due dates, and whether a calendar file is valid.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Administer regions (the official division codes).
+    #[command(subcommand)]
+    Regions(RegionsCommand),
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    /// Import townships and villages from a CSV or XLSX file (UTF-8 or GBK) with the
+    /// columns code,name (or 代码,名称) and optionally lat,long (纬度,经度). Rows may be
+    /// in any order; importing the same file again changes nothing; each new township
+    /// gets its township government unit. Any bad row writes nothing (exit 1).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Only check the file and say what would change.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -245,6 +263,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
+        Command::Regions(RegionsCommand::Import { file, check }) => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            match app.import_regions(&bytes, check).await {
+                Ok(done) => {
+                    let p = &done.plan;
+                    let verb = if done.applied {
+                        "已导入 / imported"
+                    } else {
+                        "检查通过，未写入 / checked, nothing written"
+                    };
+                    println!(
+                        "{verb}: 新增 {} 个区划 / new regions, 更名 {} / renamed, 坐标 {} / located, \
+                         未变 {} / unchanged, 新建乡镇政府单位 {} / township units",
+                        p.add.len(),
+                        p.rename.len(),
+                        p.locate.len(),
+                        p.unchanged,
+                        done.units.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    use minsheng_app::directory::RegionImportError;
+                    if let RegionImportError::App(e) = e {
+                        return Err(e.into());
+                    }
+                    for (zh, en) in e
+                        .explain_all(minsheng_core::Lang::Zh)
+                        .iter()
+                        .zip(e.explain_all(minsheng_core::Lang::En))
+                    {
+                        println!("{}: {zh} / {en}", file.display());
+                    }
+                    println!("未写入任何内容 / nothing was written");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Sweep => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;

@@ -238,3 +238,62 @@ fn calendar_due_dates_and_file_checks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_new_county_imports_its_regions_from_a_gbk_csv_once() {
+    let dir = temp("regions");
+    let out = minsheng(&dir, &["init", "--county-name", "测试县"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // As Excel in China saves it: GBK, villages before their townships.
+    let csv = "代码,名称,纬度,经度\n\
+               370999001001,幸福社区,36.51,117.12\n\
+               370999001000,城关街道,,\n\
+               370999002001,李官屯村,,\n\
+               370999002000,柳林镇,,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let file = dir.join("regions.csv");
+    std::fs::write(&file, &gbk).expect("write");
+    let path = file.to_str().expect("utf8");
+    let check = minsheng(&dir, &["regions", "import", path, "--check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("新增 4 个区划"), "{}", text(&check));
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    let count = |sql: &'static str| {
+        let url = url.clone();
+        async move {
+            let mut db = sqlx::SqliteConnection::connect(&url).await.expect("db");
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut db).await.expect("q");
+            n
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM regions").await, 1, "a check writes nothing");
+    let out = minsheng(&dir, &["regions", "import", path]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("新建乡镇政府单位 2"), "{}", text(&out));
+    assert_eq!(count("SELECT COUNT(*) FROM regions").await, 5);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM units WHERE kind = 'township_government'").await,
+        2
+    );
+    // The same file again changes nothing.
+    let again = minsheng(&dir, &["regions", "import", path]);
+    assert!(text(&again).contains("新增 0 个区划"), "{}", text(&again));
+    assert!(text(&again).contains("未变 4"), "{}", text(&again));
+    assert_eq!(count("SELECT COUNT(*) FROM units").await, 21);
+    // Bad rows are named by line and nothing is written.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name\n370999003000,新区街道\n370999009001,无主村\n12345,短\n",
+    )
+    .expect("write");
+    let out = minsheng(&dir, &["regions", "import", bad.to_str().expect("utf8")]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("第 3 行") && said.contains("第 4 行"), "{said}");
+    assert!(!said.contains("第 2 行"), "{said}");
+    assert_eq!(count("SELECT COUNT(*) FROM regions").await, 5);
+    let out = minsheng(&dir, &["verify-audit"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,58 @@
 use super::*;
 use crate::Directory;
 
+/// Inserts units (parents before children, a parent may already be stored) with their
+/// jurisdictions and one audit record each, inside the open transaction `$tx`; yields
+/// the units created.
+macro_rules! insert_unit_rows {
+    ($tx:ident, $chain:ident, $at:expr, $units:expr) => {{
+        let at = $at;
+        let units: &[NewUnit] = $units;
+            let existing: Vec<(String, i64)> =
+                sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *$tx).await?;
+            let mut ids: HashMap<String, i64> = existing.into_iter().collect();
+            let mut created = Vec::with_capacity(units.len());
+            for u in units {
+                let parent_id = match &u.parent_key {
+                    None => None,
+                    Some(k) => Some(*ids.get(k).ok_or_else(|| {
+                        StoreError::msg(format!("unit {} names unknown parent {k}", u.key))
+                    })?),
+                };
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO units (key, name, kind, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&u.key)
+                .bind(&u.name)
+                .bind(u.kind.code())
+                .bind(parent_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+                for r in &u.jurisdiction {
+                    sqlx::query("INSERT INTO unit_regions (unit_id, region_code) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(r.as_str())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                append_audit!($tx, $chain, at, None, "unit.create", None, json!({
+                    "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
+                    "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
+                }));
+                ids.insert(u.key.clone(), id);
+                created.push(Unit {
+                    id,
+                    key: u.key.clone(),
+                    name: u.name.clone(),
+                    kind: u.kind,
+                    parent_id,
+                    jurisdiction: u.jurisdiction.clone(),
+                });
+            }
+        created
+    }};
+}
+
 #[async_trait]
 impl Directory for SqlStore {
     async fn ping(&self) -> Result<()> {
@@ -25,28 +77,82 @@ impl Directory for SqlStore {
     }
 
     async fn insert_regions(&self, regions: &[Region]) -> Result<()> {
-        let (Some(first), Some(last)) = (regions.first(), regions.last()) else {
-            return Ok(());
+        let plan = RegionPlan {
+            add: regions.iter().map(|r| (r.clone(), None)).collect(),
+            ..RegionPlan::default()
         };
+        self.apply_regions(&plan, &[]).await
+    }
+
+    async fn regions(&self) -> Result<Vec<KnownRegion>> {
+        with_db!(self, p => {
+            let rows: Vec<(String, String, Option<f64>, Option<f64>, Option<DateTime<Utc>>)> =
+                sqlx::query_as("SELECT code, name, lat, lng, retired_at FROM regions ORDER BY code")
+                    .fetch_all(p)
+                    .await?;
+            rows.into_iter()
+                .map(|(c, n, lat, lng, retired)| {
+                    Ok(KnownRegion {
+                        region: region_from(c, n)?,
+                        centroid: lat.zip(lng),
+                        retired: retired.is_some(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn apply_regions(&self, plan: &RegionPlan, units: &[NewUnit]) -> Result<()> {
+        if plan.is_empty() && units.is_empty() {
+            return Ok(());
+        }
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            for r in regions {
-                sqlx::query("INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)")
-                    .bind(r.code.as_str())
+            for (r, centroid) in &plan.add {
+                sqlx::query(
+                    "INSERT INTO regions (code, name, level, parent_code, lat, lng) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(r.code.as_str())
+                .bind(&r.name)
+                .bind(format!("{:?}", r.level()).to_lowercase())
+                .bind(r.code.parent().map(String::from))
+                .bind(centroid.map(|c| c.0))
+                .bind(centroid.map(|c| c.1))
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let (Some(first), Some(last)) = (plan.add.first(), plan.add.last()) {
+                append_audit!(tx, chain, at, None, "region.insert", None, json!({
+                    "count": plan.add.len(), "first": first.0.code.as_str(), "last": last.0.code.as_str(),
+                    "regions_sha256": sha256_hex(
+                        &plan.add.iter().flat_map(|(r, _)| [r.code.as_str(), r.name.as_str()]).collect::<Vec<_>>()
+                    ),
+                }));
+            }
+            for (r, old) in &plan.rename {
+                sqlx::query("UPDATE regions SET name = $1 WHERE code = $2")
                     .bind(&r.name)
-                    .bind(format!("{:?}", r.level()).to_lowercase())
-                    .bind(r.code.parent().map(String::from))
+                    .bind(r.code.as_str())
                     .execute(&mut *tx)
                     .await?;
+                append_audit!(tx, chain, at, None, "region.rename", None, json!({
+                    "code": r.code.as_str(), "from": old, "to": r.name,
+                }));
             }
-            append_audit!(tx, chain, at, None, "region.insert", None, json!({
-                "count": regions.len(), "first": first.code.as_str(), "last": last.code.as_str(),
-                "regions_sha256": sha256_hex(
-                    &regions.iter().flat_map(|r| [r.code.as_str(), r.name.as_str()]).collect::<Vec<_>>()
-                ),
-            }));
+            for (code, (lat, lng)) in &plan.locate {
+                sqlx::query("UPDATE regions SET lat = $1, lng = $2 WHERE code = $3")
+                    .bind(lat)
+                    .bind(lng)
+                    .bind(code.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                append_audit!(tx, chain, at, None, "region.locate", None, json!({
+                    "code": code.as_str(), "lat": lat, "lng": lng,
+                }));
+            }
+            insert_unit_rows!(tx, chain, at, units);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -66,7 +172,7 @@ impl Directory for SqlStore {
     async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>> {
         with_db!(self, p => {
             let rows: Vec<(String, String)> =
-                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 ORDER BY code")
+                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND retired_at IS NULL ORDER BY code")
                     .bind(parent.as_str())
                     .fetch_all(p)
                     .await?;
@@ -77,7 +183,7 @@ impl Directory for SqlStore {
     async fn villages(&self) -> Result<Vec<Region>> {
         with_db!(self, p => {
             let rows: Vec<(String, String)> =
-                sqlx::query_as("SELECT code, name FROM regions WHERE level = 'village' ORDER BY code")
+                sqlx::query_as("SELECT code, name FROM regions WHERE level = 'village' AND retired_at IS NULL ORDER BY code")
                     .fetch_all(p)
                     .await?;
             rows.into_iter().map(|(c, n)| region_from(c, n)).collect()
@@ -89,47 +195,7 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let existing: Vec<(String, i64)> =
-                sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *tx).await?;
-            let mut ids: HashMap<String, i64> = existing.into_iter().collect();
-            let mut created = Vec::with_capacity(units.len());
-            for u in units {
-                let parent_id = match &u.parent_key {
-                    None => None,
-                    Some(k) => Some(*ids.get(k).ok_or_else(|| {
-                        StoreError::msg(format!("unit {} names unknown parent {k}", u.key))
-                    })?),
-                };
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO units (key, name, kind, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(&u.key)
-                .bind(&u.name)
-                .bind(u.kind.code())
-                .bind(parent_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                for r in &u.jurisdiction {
-                    sqlx::query("INSERT INTO unit_regions (unit_id, region_code) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(r.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                append_audit!(tx, chain, at, None, "unit.create", None, json!({
-                    "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
-                    "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
-                }));
-                ids.insert(u.key.clone(), id);
-                created.push(Unit {
-                    id,
-                    key: u.key.clone(),
-                    name: u.name.clone(),
-                    kind: u.kind,
-                    parent_id,
-                    jurisdiction: u.jurisdiction.clone(),
-                });
-            }
+            let created = insert_unit_rows!(tx, chain, at, units);
             commit_chain!(tx, chain);
             Ok(created)
         })

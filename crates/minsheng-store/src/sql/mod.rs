@@ -20,6 +20,7 @@ use minsheng_core::category::Category;
 use minsheng_core::intake::SubmissionKey;
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::region_import::{KnownRegion, RegionPlan};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit, UnitKind};
 use minsheng_core::workflow::{CaseFacts, Command, Effect, Happened, Outcome, State, Track};

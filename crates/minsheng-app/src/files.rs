@@ -1,0 +1,181 @@
+//! Reading tables from the files people have: CSV in UTF-8 (with or without a BOM) or
+//! in GBK as Excel in China saves it, and XLSX workbooks (first sheet). The type is
+//! told by the file's first bytes, not its name.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use minsheng_core::i18n::{Explain, Lang};
+use minsheng_core::table::{Row, Table};
+use thiserror::Error;
+
+/// Why a file could not be read as a table.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FileError {
+    /// No rows at all.
+    #[error("the file is empty")]
+    Empty,
+    /// Text that is neither UTF-8 nor GBK.
+    #[error("the file is neither UTF-8 nor GBK text; save it as CSV (UTF-8) or XLSX")]
+    Encoding,
+    /// A CSV syntax problem.
+    #[error("line {line}: {message}")]
+    Csv {
+        /// Line number.
+        line: usize,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// An XLSX file that cannot be read.
+    #[error("the spreadsheet cannot be read: {0}")]
+    Xlsx(String),
+}
+
+impl Explain for FileError {
+    fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (e, Lang::En) => e.to_string(),
+            (FileError::Empty, Lang::Zh) => "文件是空的".into(),
+            (FileError::Encoding, Lang::Zh) => {
+                "文件既不是 UTF-8 也不是 GBK 编码；请另存为 CSV（UTF-8）或 XLSX".into()
+            }
+            (FileError::Csv { line, message }, Lang::Zh) => {
+                format!("第 {line} 行：CSV 格式有误（{message}）")
+            }
+            (FileError::Xlsx(m), Lang::Zh) => format!("无法读取 Excel 文件：{m}"),
+        }
+    }
+}
+
+/// Reads a table from a file's bytes: XLSX (a zip) or CSV text. Blank rows are skipped;
+/// the first non-blank row is the header.
+pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
+    let rows = if bytes.starts_with(b"PK\x03\x04") {
+        xlsx_rows(bytes)?
+    } else {
+        csv_rows(&text(bytes)?)?
+    };
+    let mut rows = rows
+        .into_iter()
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
+    let header = rows.next().ok_or(FileError::Empty)?;
+    Ok(Table {
+        header: header.cells,
+        rows: rows.collect(),
+    })
+}
+
+/// The file as text: UTF-8 (a BOM is dropped), else GBK (read as GB18030, its superset).
+pub fn text(bytes: &[u8]) -> Result<String, FileError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_owned());
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| s.into_owned())
+        .ok_or(FileError::Encoding)
+}
+
+fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    // The reader's own line count skips blank lines; count newlines before the
+    // record's first byte instead, so the number is the one an editor shows.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut end = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+        // A record after blank lines is reported where the blank lines begin.
+        while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| FileError::Csv {
+            line: e.position().map_or(0, |p| line_at(p.byte())),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| line_at(p.byte()));
+        rows.push(Row {
+            line,
+            cells: record.iter().map(str::to_owned).collect(),
+        });
+    }
+    Ok(rows)
+}
+
+fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Row>, FileError> {
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx(e.to_string()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or(FileError::Empty)?
+        .map_err(|e| FileError::Xlsx(e.to_string()))?;
+    // Spreadsheet row numbers: the range may start below row 1.
+    let first = range.start().map_or(0, |(r, _)| r as usize);
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| Row {
+            line: first + i + 1,
+            cells: cells.iter().map(cell_text).collect(),
+        })
+        .collect())
+}
+
+/// A cell as text; whole numbers (codes typed as numbers) without a decimal point.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        other => other.to_string().trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_a_bom_and_gbk_csv_read_alike() {
+        let utf8 = "\u{feff}代码,名称\n370999001000,城关街道\n\n370999001001,幸福社区\n";
+        let (gbk, _, bad) = encoding_rs::GBK.encode(utf8.trim_start_matches('\u{feff}'));
+        assert!(!bad);
+        let a = read_table(utf8.as_bytes()).expect("utf8");
+        let b = read_table(&gbk).expect("gbk");
+        assert_eq!(a, b);
+        assert_eq!(a.header, ["代码", "名称"]);
+        assert_eq!(a.rows.len(), 2);
+        assert_eq!(a.rows[1].line, 4, "line numbers as in the file");
+        assert_eq!(a.rows[1].cells, ["370999001001", "幸福社区"]);
+    }
+
+    #[test]
+    fn garbage_and_empty_files_say_so() {
+        assert_eq!(read_table(b""), Err(FileError::Empty));
+        assert_eq!(read_table(b"\n\n ,\n"), Err(FileError::Empty));
+        assert_eq!(read_table(&[0xff, 0xfe, 0x00, 0x81]), Err(FileError::Encoding));
+        assert!(matches!(read_table(b"PK\x03\x04junk"), Err(FileError::Xlsx(_))));
+    }
+
+    #[test]
+    fn an_xlsx_sheet_reads_with_codes_as_digits() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "代码").expect("w");
+        sheet.write_string(0, 1, "名称").expect("w");
+        sheet.write_number(1, 0, 370_999_001_000.0).expect("w");
+        sheet.write_string(1, 1, "城关街道").expect("w");
+        sheet.write_string(3, 0, "370999001001").expect("w");
+        sheet.write_string(3, 1, "幸福社区").expect("w");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        let t = read_table(&bytes).expect("xlsx");
+        assert_eq!(t.header, ["代码", "名称"]);
+        assert_eq!(t.rows[0].cells, ["370999001000", "城关街道"]);
+        assert_eq!(t.rows[1].line, 4);
+    }
+}
