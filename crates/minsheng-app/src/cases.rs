@@ -1,11 +1,12 @@
 //! Registering appeals (every channel) and acting on cases.
 
+use chrono::{DateTime, Utc};
 use minsheng_core::category::route;
 use minsheng_core::intake::{AppealForm, Catalog, FieldError, FieldErrors, Origin};
 use minsheng_core::staff::Scope;
 use minsheng_core::workflow::{self as wf, Actor, CaseFacts, Command, Decision, open_case};
-use minsheng_core::{AppealNo, RegionCode};
-use minsheng_store::{Receipt, Registered, Registration, StoreError};
+use minsheng_core::{AppealNo, RegionCode, TrackingCode};
+use minsheng_store::{PublicView, Receipt, Registered, Registration, StoreError};
 
 use crate::{App, Error, Result};
 
@@ -68,9 +69,22 @@ impl App {
         Ok(self.store.register_appeals(registrations).await?)
     }
 
-    /// The database id of an appeal the actor may see (to name a merge target).
-    pub async fn case_id(&self, no: &AppealNo, scope: &Scope) -> Result<i64> {
-        Ok(self.store.appeal(no, scope).await?.summary.id)
+    /// What anyone holding a tracking code may see, with the deadline the public is
+    /// told (the stage's, not an internal supervision order's).
+    pub async fn track(&self, code: &TrackingCode) -> Result<(PublicView, Option<DateTime<Utc>>)> {
+        let view = self.store.public_view(code).await?;
+        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let due = wf::Case::replay(&view.facts, &view.history, policy, calendar)
+            .public_due(policy, calendar);
+        Ok((view, due))
+    }
+
+    /// The database id of the case to merge another into: one the actor may see and
+    /// that is still open (else the workflow's refusal).
+    pub async fn merge_target(&self, no: &AppealNo, scope: &Scope) -> Result<i64> {
+        let target = self.store.appeal(no, scope).await?.summary;
+        wf::check_merge_target(target.status)?;
+        Ok(target.id)
     }
 
     /// Acts on a case: replays it from its events, checks the units the command names,

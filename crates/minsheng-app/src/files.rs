@@ -87,7 +87,9 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
     // record's first byte instead, so the number is the one an editor shows.
     let line_at = |byte: u64| {
         let bytes = text.as_bytes();
-        let mut end = usize::try_from(byte).unwrap_or(bytes.len()).min(bytes.len());
+        let mut end = usize::try_from(byte)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
         // A record after blank lines is reported where the blank lines begin.
         while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
             end += 1;
@@ -158,8 +160,14 @@ mod tests {
     fn garbage_and_empty_files_say_so() {
         assert_eq!(read_table(b""), Err(FileError::Empty));
         assert_eq!(read_table(b"\n\n ,\n"), Err(FileError::Empty));
-        assert_eq!(read_table(&[0xff, 0xfe, 0x00, 0x81]), Err(FileError::Encoding));
-        assert!(matches!(read_table(b"PK\x03\x04junk"), Err(FileError::Xlsx(_))));
+        assert_eq!(
+            read_table(&[0xff, 0xfe, 0x00, 0x81]),
+            Err(FileError::Encoding)
+        );
+        assert!(matches!(
+            read_table(b"PK\x03\x04junk"),
+            Err(FileError::Xlsx(_))
+        ));
     }
 
     #[test]

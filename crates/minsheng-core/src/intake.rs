@@ -257,9 +257,26 @@ pub enum Origin {
     Staff,
 }
 
+/// Text as people meant it: line breaks made `\n`, control characters (NUL and the
+/// like) and invisible direction overrides (which can make a text display other than
+/// it reads) removed, surrounding blanks trimmed. Tabs and line breaks are kept.
+pub fn clean_text(s: &str) -> String {
+    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .chars()
+        .filter(|c| {
+            let control = c.is_control() && !matches!(c, '\n' | '\t');
+            let direction = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            !control && !direction
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 fn trimmed(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
+    let t = clean_text(s);
+    (!t.is_empty()).then_some(t)
 }
 
 fn at_most(
@@ -342,14 +359,13 @@ impl AppealForm {
         let text = at_most(&mut errors, "text", text, MAX_TEXT_CHARS);
         let title = at_most(&mut errors, "title", trimmed(&self.title), MAX_TITLE_CHARS);
         let appellant = self.check_appellant(&mut errors);
-        let submission_key = match trimmed(&self.submission_key) {
-            None => None,
-            Some(k) => SubmissionKey::parse(&k)
-                .map_err(|e| errors.0.push(("submission_key", e)))
-                .ok(),
-        };
-        match (channel, kind, region, text, appellant) {
-            (Some(channel), Some(kind), Some(region), Some(text), Some(appellant))
+        // Every form page carries a key; a post without one did not come from a page
+        // (or lost it) and could land twice, so it is refused like a bad key.
+        let submission_key = SubmissionKey::parse(&self.submission_key)
+            .map_err(|e| errors.0.push(("submission_key", e)))
+            .ok();
+        match (channel, kind, region, text, appellant, submission_key) {
+            (Some(channel), Some(kind), Some(region), Some(text), Some(appellant), Some(key))
                 if errors.is_empty() =>
             {
                 let title = title.unwrap_or_else(|| title_from(&text));
@@ -365,7 +381,7 @@ impl AppealForm {
                     appellant,
                     received_at,
                     attachments: Vec::new(),
-                    submission_key,
+                    submission_key: Some(key),
                 })
             }
             _ => Err(errors),
@@ -485,6 +501,7 @@ mod tests {
             text: "暖气不热，室内只有12度".into(),
             name: "张三丰".into(),
             phone: "13800138000".into(),
+            submission_key: "0123456789abcdef".into(),
             ..AppealForm::default()
         }
     }
@@ -518,6 +535,16 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_and_direction_overrides_are_removed() {
+        assert_eq!(clean_text(" a\u{0}b\r\nc\u{202e}d\te\u{7} "), "ab\ncd\te");
+        let form = AppealForm {
+            text: "暖气\u{0}不热\u{202e}".into(),
+            ..good_form()
+        };
+        assert_eq!(check(&form).expect("valid").text, "暖气不热");
+    }
+
+    #[test]
     fn a_good_portal_form_becomes_a_web_appeal_with_a_title() {
         let a = check(&good_form()).expect("valid");
         assert_eq!(a.channel, Channel::Web);
@@ -539,6 +566,8 @@ mod tests {
     #[case::unknown_category(AppealForm { category: "xx".into(), ..good_form() }, "category", FieldError::UnknownChoice)]
     #[case::no_name(AppealForm { name: "".into(), ..good_form() }, "name", FieldError::Required)]
     #[case::bad_headcount(AppealForm { headcount: "0".into(), ..good_form() }, "headcount", FieldError::Headcount)]
+    #[case::no_key(AppealForm { submission_key: " ".into(), ..good_form() }, "submission_key", FieldError::SubmissionKey)]
+    #[case::short_key(AppealForm { submission_key: "k-1".into(), ..good_form() }, "submission_key", FieldError::SubmissionKey)]
     fn bad_input_names_the_field(
         #[case] form: AppealForm,
         #[case] field: &str,

@@ -300,7 +300,8 @@ pub fn plan(
     }
     // Codes sort parents first (a parent's code is its children's prefix padded with
     // zeros, and zeros sort first), but make it explicit by level.
-    plan.add.sort_by(|a, b| (a.0.level(), &a.0.code).cmp(&(b.0.level(), &b.0.code)));
+    plan.add
+        .sort_by(|a, b| (a.0.level(), &a.0.code).cmp(&(b.0.level(), &b.0.code)));
     Ok(plan)
 }
 
@@ -315,7 +316,11 @@ mod tests {
     }
 
     fn table(lines: &[&str]) -> Table {
-        let split = |l: &str| l.split(',').map(|c| c.trim().to_owned()).collect::<Vec<_>>();
+        let split = |l: &str| {
+            l.split(',')
+                .map(|c| c.trim().to_owned())
+                .collect::<Vec<_>>()
+        };
         Table {
             header: split(lines[0]),
             rows: lines[1..]
@@ -354,7 +359,12 @@ mod tests {
         let codes: Vec<&str> = plan.add.iter().map(|(r, _)| r.code.as_str()).collect();
         assert_eq!(
             codes,
-            ["370999001000", "370999002000", "370999001001", "370999002001"]
+            [
+                "370999001000",
+                "370999002000",
+                "370999001001",
+                "370999002001"
+            ]
         );
         assert_eq!(plan.add[2].1, Some((36.5, 117.1)));
         assert_eq!(plan.new_township_units.len(), 2);
@@ -386,7 +396,10 @@ mod tests {
         assert!(again.is_empty(), "{again:?}");
         assert_eq!(again.unchanged, 4);
         // A renamed village and new coordinates are changes.
-        let renamed = table(&["代码,名称,纬度,经度", "370999001001,幸福社区居委会,36.6,117.1"]);
+        let renamed = table(&[
+            "代码,名称,纬度,经度",
+            "370999001001,幸福社区居委会,36.6,117.1",
+        ]);
         let p = plan(&renamed, &county(), &known, &towns).expect("valid");
         assert_eq!(p.rename.len(), 1);
         assert_eq!(p.rename[0].1, "幸福社区");
@@ -410,13 +423,19 @@ mod tests {
         let errors = plan(&bad, &county(), &known_county(), &[]).expect_err("bad");
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4, 5, 7, 8, 9, 10]);
-        assert!(matches!(errors[2].problem, RowProblem::ParentMissing { .. }));
+        assert!(matches!(
+            errors[2].problem,
+            RowProblem::ParentMissing { .. }
+        ));
         assert!(matches!(
             errors[4].problem,
             RowProblem::Duplicate { first_line: 6, .. }
         ));
         for e in &errors {
-            assert!(e.explain(Lang::Zh).starts_with(&format!("第 {} 行", e.line)));
+            assert!(
+                e.explain(Lang::Zh)
+                    .starts_with(&format!("第 {} 行", e.line))
+            );
         }
         let no_header = table(&["区县,名字", "370999001000,城关街道"]);
         let errors = plan(&no_header, &county(), &known_county(), &[]).expect_err("bad");

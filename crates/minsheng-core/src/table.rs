@@ -42,8 +42,7 @@ impl Table {
 impl Row {
     /// The cell in column `i`, or "" when the row is shorter.
     pub fn cell(&self, i: Option<usize>) -> &str {
-        i.and_then(|i| self.cells.get(i))
-            .map_or("", |s| s.as_str())
+        i.and_then(|i| self.cells.get(i)).map_or("", |s| s.as_str())
     }
 }
 

@@ -524,6 +524,12 @@ pub enum WorkflowError {
     /// The command names a unit that does not exist.
     #[error("there is no unit with id {0}")]
     UnknownUnit(i64),
+    /// A text longer than allowed.
+    #[error("the text is longer than {0} characters")]
+    TextTooLong(usize),
+    /// A case can be merged only into a case still open.
+    #[error("a case can be merged only into an open case; that one is {0:?}")]
+    MergeTargetEnded(State),
 }
 
 impl Explain for WorkflowError {
@@ -550,6 +556,11 @@ impl Explain for WorkflowError {
             ) => format!("{what_zh}应在 {min} 到 {max} 之间"),
             (WorkflowError::BeyondCalendar(e), Lang::Zh) => e.explain(Lang::Zh),
             (WorkflowError::UnknownUnit(id), Lang::Zh) => format!("不存在编号为 {id} 的单位"),
+            (WorkflowError::TextTooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
+            (WorkflowError::MergeTargetEnded(s), Lang::Zh) => format!(
+                "只能合并到仍在办理的诉求，目标诉求当前为“{}”",
+                s.label(Lang::Zh)
+            ),
         }
     }
 }
@@ -624,6 +635,15 @@ impl State {
             State::LegalAdvised => pick(lang, "已导入法律途径", "advised to legal channel"),
             State::Closed => pick(lang, "已办结", "closed"),
             State::Merged => pick(lang, "已合并", "merged"),
+        }
+    }
+
+    /// The label the public sees: a return to the dispatch centre is internal, so a
+    /// returned order reads as being assigned.
+    pub fn public_label(self, lang: Lang) -> &'static str {
+        match self {
+            State::Returned => pick(lang, "派单中", "being assigned"),
+            other => other.label(lang),
         }
     }
 
@@ -1130,6 +1150,16 @@ impl Case {
             })
     }
 
+    /// The deadline the appellant and the public are told: the current stage's clock
+    /// (acceptance, handling, reply, review…), never an internal supervision order's.
+    pub fn public_due(&self, policy: &Policy, calendar: &Calendar) -> Option<DateTime<Utc>> {
+        self.clocks(policy, calendar)
+            .into_iter()
+            .filter(|c| c.what.binds_unit() && c.what != ClockKind::Supervision)
+            .map(|c| c.due)
+            .min()
+    }
+
     /// What the case comes to at `now`.
     pub fn outcome(&self, policy: &Policy, calendar: &Calendar, now: DateTime<Utc>) -> Outcome {
         let next = self.next_due(policy, calendar, now).map(|(c, _)| c);
@@ -1239,6 +1269,17 @@ pub fn check_references(cmd: &Command, units: &[i64]) -> Result<(), WorkflowErro
     }
 }
 
+/// Checks the case another is to be merged into: it must still be open, so merged
+/// cases always lead to one that someone handles (no chains into ended cases, no
+/// cycles: a merged case is ended).
+pub fn check_merge_target(target: State) -> Result<(), WorkflowError> {
+    if target.is_terminal() {
+        Err(WorkflowError::MergeTargetEnded(target))
+    } else {
+        Ok(())
+    }
+}
+
 /// The steps the system itself takes when an appeal is registered: a work order goes
 /// straight to the routed unit; petitions and litigation-related matters wait there for
 /// the acceptance decision or the legal advice.
@@ -1325,6 +1366,10 @@ pub fn decide(
     use State as S;
     use Track as T;
     let wrong = || WorkflowError::WrongState(case.state);
+    let max = crate::intake::MAX_TEXT_CHARS;
+    if cmd.note().is_some_and(|n| n.chars().count() > max) {
+        return Err(WorkflowError::TextTooLong(max));
+    }
     let mut effects = Vec::new();
     match (&cmd, case.track, case.state) {
         (Command::Accept, T::Petition, S::Registered) => {}

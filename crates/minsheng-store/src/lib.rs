@@ -266,8 +266,11 @@ pub struct PublicView {
     pub status: State,
     /// Received.
     pub received_at: DateTime<Utc>,
-    /// Due.
-    pub due_at: Option<DateTime<Utc>>,
+    /// The case's facts and decided steps, from which the deadline the public may see
+    /// is derived; never shown as such (they include internal steps).
+    pub facts: CaseFacts,
+    /// The decided steps (see `facts`).
+    pub history: Vec<Happened>,
     /// Public timeline entries only, built by [`Event::public_entry`].
     pub events: Vec<minsheng_core::appeal::PublicEntry>,
 }

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::Form;
 use crate::i18n::{Texts, UiLang, texts};
 
 const SESSION_COOKIE: &str = "ms_session";

@@ -3,8 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
@@ -19,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
+use crate::extract::{Form, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 
@@ -414,16 +414,27 @@ pub struct ActionForm {
     into: String,
 }
 
+/// Why an action form does not make a command.
+enum FormProblem {
+    /// No such action: the request did not come from the page.
+    UnknownAction,
+    /// A field is wrong: said on the page, in Chinese and English.
+    Field(&'static str, &'static str),
+}
+
 impl ActionForm {
     /// The command the form asks for; `into` is the merged-into case's id, looked up.
-    fn command(&self, me: &CurrentStaff, into: Option<i64>) -> Result<Command, AppError> {
-        let bad = AppError::BadRequest("表单内容不完整或有误", "The form is incomplete or wrong.");
-        let text = self.text.trim().to_owned();
+    fn command(&self, me: &CurrentStaff, into: Option<i64>) -> Result<Command, FormProblem> {
+        let bad = FormProblem::Field("表单内容不完整或有误", "The form is incomplete or wrong.");
+        let text = minsheng_core::intake::clean_text(&self.text);
+        // A whole number too large for the core's type is still a whole number: it is
+        // passed on (saturated) so the core names the allowed range.
         let days = || {
             self.days
                 .trim()
-                .parse::<u32>()
-                .map_err(|_| AppError::BadRequest("天数应为正整数", "Days must be a whole number."))
+                .parse::<u64>()
+                .map(|d| u32::try_from(d).unwrap_or(u32::MAX))
+                .map_err(|_| FormProblem::Field("天数应为正整数", "Days must be a whole number."))
         };
         Ok(match self.action.as_str() {
             "accept" => Command::Accept,
@@ -442,12 +453,13 @@ impl ActionForm {
                 lead: self
                     .lead
                     .parse()
-                    .map_err(|_| AppError::BadRequest("请选择承办单位", "Choose a unit."))?,
+                    .map_err(|_| FormProblem::Field("请选择承办单位", "Choose a unit."))?,
                 co: Vec::new(),
                 urgency: match self.urgency.as_str() {
                     "urgent" => Urgency::Urgent,
                     "complex" => Urgency::Complex,
-                    _ => Urgency::Normal,
+                    "normal" | "" => Urgency::Normal,
+                    _ => return Err(bad),
                 },
             },
             "sign_for" => Command::SignFor,
@@ -468,7 +480,16 @@ impl ActionForm {
                 reason: text,
             },
             "return_visit" => Command::ReturnVisit {
-                satisfied: self.satisfied == "yes",
+                satisfied: match self.satisfied.as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => {
+                        return Err(FormProblem::Field(
+                            "请选择群众是否满意",
+                            "Choose whether the appellant was satisfied.",
+                        ));
+                    }
+                },
                 note: text,
             },
             "request_review" => Command::RequestReview,
@@ -487,7 +508,7 @@ impl ActionForm {
             },
             "reopen" => Command::Reopen { reason: text },
             "close" => Command::Close,
-            _ => return Err(bad),
+            _ => return Err(FormProblem::UnknownAction),
         })
     }
 }
@@ -501,17 +522,29 @@ pub async fn act_on_appeal(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, AppError> {
     let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
-    let into = match form.action.as_str() {
-        "merge" => match AppealNo::parse(&form.into) {
-            Ok(n) => Some(state.case_id(&n, &me.scope).await?),
-            Err(_) => None,
-        },
-        _ => None,
-    };
-    let command = form.command(&me, into)?;
     let refused = |message: String| async {
         let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let into = match (form.action.as_str(), AppealNo::parse(&form.into)) {
+        ("merge", Ok(n)) => match state.merge_target(&n, &me.scope).await {
+            Ok(id) => Some(id),
+            Err(minsheng_app::Error::Refused(e)) => return refused(e.explain(lang)).await,
+            Err(minsheng_app::Error::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        _ => None,
+    };
+    // A field that cannot be read comes back on the page, like a refusal; an unknown
+    // action is a plain bad request.
+    let command = match form.command(&me, into) {
+        Ok(c) => c,
+        Err(FormProblem::Field(zh, en)) => {
+            return refused(minsheng_core::i18n::pick(lang, zh, en).to_owned()).await;
+        }
+        Err(FormProblem::UnknownAction) => {
+            return Err(AppError::BadRequest("未知的操作", "Unknown action."));
+        }
     };
     match state.act(&me.actor(), &no, form.version, command).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response()),

@@ -20,6 +20,8 @@ pub enum AppError {
     BadRequest(&'static str, &'static str),
     /// Not logged in: go to the login page.
     LoginRequired,
+    /// The request's body or query could not be read (its status: 400, 413, 415, 422).
+    Rejected(StatusCode),
     /// Something broke.
     Internal(String),
 }
@@ -66,6 +68,22 @@ impl IntoResponse for AppError {
             ),
             AppError::BadRequest(zh, en) => page(StatusCode::BAD_REQUEST, zh, en, ""),
             AppError::LoginRequired => Redirect::to("/staff/login").into_response(),
+            AppError::Rejected(status) => {
+                let (zh, en) = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => {
+                        ("提交的内容太大", "What was sent is too large.")
+                    }
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                        "不支持的提交格式，请使用网页表单",
+                        "Unsupported content type: send the page's form.",
+                    ),
+                    _ => (
+                        "提交的内容无法识别，请返回重新填写",
+                        "What was sent could not be read; go back and fill in the form again.",
+                    ),
+                };
+                page(status, zh, en, "")
+            }
             AppError::Internal(e) => {
                 let id = format!("{:016x}", rand::random::<u64>());
                 tracing::error!(error_id = %id, error = %e, "request failed");

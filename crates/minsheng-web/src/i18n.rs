@@ -1,11 +1,13 @@
 //! Interface texts in Simplified Chinese (default) and English, and the language switch.
 
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_core::Lang;
 use serde::Deserialize;
+
+use crate::extract::Query;
 
 /// Declares every interface text once, with its Chinese and English wording.
 macro_rules! texts {

@@ -8,6 +8,7 @@
 mod auth;
 mod console;
 mod error;
+mod extract;
 mod i18n;
 mod portal;
 mod view;

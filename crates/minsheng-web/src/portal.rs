@@ -3,10 +3,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use minsheng_core::TrackingCode;
 use minsheng_core::intake::{AppealForm, Origin};
 use minsheng_store::PublicView;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{Form, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 
@@ -91,10 +92,13 @@ struct ReceiptPage {
 }
 
 /// The public view behind a tracking code; a malformed code is simply not found.
-async fn lookup(state: &AppState, code: &str) -> Result<(TrackingCode, PublicView), AppError> {
+async fn lookup(
+    state: &AppState,
+    code: &str,
+) -> Result<(TrackingCode, PublicView, Option<DateTime<Utc>>), AppError> {
     let code = TrackingCode::parse(code).map_err(|_| AppError::NotFound)?;
-    let view = state.store.public_view(&code).await?;
-    Ok((code, view))
+    let (view, due) = state.track(&code).await?;
+    Ok((code, view, due))
 }
 
 pub async fn receipt(
@@ -102,7 +106,7 @@ pub async fn receipt(
     UiLang(lang): UiLang,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (code, view) = lookup(&state, &code).await?;
+    let (code, view, _) = lookup(&state, &code).await?;
     Ok(ReceiptPage {
         t: texts(lang),
         here: format!("/receipt/{code}"),
@@ -151,17 +155,17 @@ pub async fn track(
     UiLang(lang): UiLang,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (code, view) = lookup(&state, &code).await?;
+    let (code, view, due) = lookup(&state, &code).await?;
     let categories = state.store.categories().await?;
     let category = view::category_label(&categories, &view.category, lang);
     Ok(TrackPage {
         t: texts(lang),
         here: format!("/track/{code}"),
         no: view.no.to_string(),
-        status: view.status.label(lang),
+        status: view.status.public_label(lang),
         category,
         received_at: local(view.received_at),
-        due_at: view.due_at.map(local).unwrap_or_default(),
+        due_at: due.map(local).unwrap_or_default(),
         items: view::public_timeline(&view.events, lang),
     })
 }

@@ -140,11 +140,20 @@ impl App {
         (r.status(), r.text().await.expect("body"))
     }
 
+    /// Posts a form. Appeal forms get a fresh one-time key unless they carry one, as
+    /// the pages always give them.
     async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let key = format!("{:032x}", rand::random::<u128>());
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        if matches!(path, "/submit" | "/staff/intake")
+            && !form.iter().any(|(k, _)| *k == "submission_key")
+        {
+            fields.push(("submission_key", &key));
+        }
         self.client
             .post(format!("{}{path}", self.base))
             .header("cookie", cookie)
-            .form(form)
+            .form(&fields)
             .send()
             .await
             .expect("post")
@@ -1100,8 +1109,13 @@ async fn numbers_out_of_range_are_refused_at_once() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "督办期限天数应在 1 到 30 之间",
         ),
-        ("99999999999999", StatusCode::BAD_REQUEST, "天数应为正整数"),
-        ("-3", StatusCode::BAD_REQUEST, "天数应为正整数"),
+        (
+            "99999999999999",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "督办期限天数应在 1 到 30 之间",
+        ),
+        ("-3", StatusCode::UNPROCESSABLE_ENTITY, "天数应为正整数"),
+        ("五", StatusCode::UNPROCESSABLE_ENTITY, "天数应为正整数"),
     ] {
         let (got, body) = app
             .act(
@@ -1225,4 +1239,141 @@ async fn internal_notes_never_reach_the_public() {
     }
     let (_, track) = app.get(&format!("/track/{code}"), "").await;
     assert!(track.contains("公开答复一") && track.contains("公开答复二"));
+}
+
+#[tokio::test]
+async fn outsider_findings_stay_fixed() {
+    let app = app("probe").await;
+    let handler = app.login("zjj.handler").await;
+    let dispatcher = app.login("dispatcher1").await;
+    let caller = app.login("callcenter1").await;
+    let sup = app.login("supervisor1").await;
+    let ok = StatusCode::SEE_OTHER;
+    let (a, code_a) = app.submit(&[]).await;
+    let (b, _) = app.submit(&[("phone", "13900000011")]).await;
+    let (c, _) = app.submit(&[("phone", "13900000012")]).await;
+
+    // Merging: only into an open case, so no cycles and no live complaint buried in a
+    // closed one.
+    fn merge(into: &str) -> Vec<(&'static str, &str)> {
+        vec![("action", "merge"), ("into", into)]
+    }
+    assert_eq!(app.act(&dispatcher, &b, &merge(&a)).await.0, ok);
+    let (status, body) = app.act(&dispatcher, &a, &merge(&b)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("只能合并到仍在办理的诉求"), "{body}");
+    let (status, _) = app.act(&dispatcher, &c, &merge(&b)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not into a merged case"
+    );
+
+    // The public deadline is the stage's, not an internal supervision order's.
+    let (_, before) = app.get(&format!("/track/{code_a}"), "").await;
+    let due = |page: &str| between(page, "data-test=\"due-at\">", "<");
+    let (status, _) = app
+        .act(
+            &sup,
+            &a,
+            &[("action", "supervise"), ("text", "内部督办"), ("days", "1")],
+        )
+        .await;
+    assert_eq!(status, ok);
+    let (_, after) = app.get(&format!("/track/{code_a}"), "").await;
+    assert_eq!(due(&before), due(&after));
+
+    // A return reads as "being assigned" to the public.
+    assert_eq!(
+        app.act(
+            &handler,
+            &c,
+            &[("action", "return"), ("reason", "other"), ("text", "x")]
+        )
+        .await
+        .0,
+        ok
+    );
+    let (_, _, actions) = app.case_page(&dispatcher, &c).await;
+    assert!(actions.contains(&"dispatch".to_owned()));
+
+    // Strict values: an unknown urgency or a missing verdict is said on the page.
+    let zjj = app
+        .store
+        .units()
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| u.key == "zjj")
+        .expect("zjj")
+        .id
+        .to_string();
+    let (status, body) = app
+        .act(
+            &dispatcher,
+            &c,
+            &[("action", "dispatch"), ("lead", &zjj), ("urgency", "super")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("表单内容不完整或有误"));
+    assert_eq!(app.act(&handler, &a, &[("action", "sign_for")]).await.0, ok);
+    assert_eq!(
+        app.act(&handler, &a, &[("action", "reply"), ("text", "已处理")])
+            .await
+            .0,
+        ok
+    );
+    let (status, body) = app
+        .act(
+            &caller,
+            &a,
+            &[("action", "return_visit"), ("text", "电话回访")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请选择群众是否满意"));
+
+    // Texts: control characters removed, and a length limit.
+    let long = "长".repeat(5001);
+    let (status, body) = app
+        .act(
+            &caller,
+            &a,
+            &[
+                ("action", "return_visit"),
+                ("satisfied", "yes"),
+                ("text", &long),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("内容过长"));
+
+    // Bodies that cannot be read get the bilingual page, not plain English text.
+    let r = app
+        .post(
+            &format!("/staff/appeals/{a}/act"),
+            &caller,
+            &[("action", "close"), ("version", "1"), ("version", "2")],
+        )
+        .await;
+    assert!(r.status().is_client_error());
+    let body = r.text().await.expect("body");
+    assert!(body.contains("提交的内容无法识别"), "{body}");
+    let (status, body) = app.get("/staff?page=1&page=2", &caller).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("提交的内容无法识别"), "{body}");
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let r = app.post("/submit", "", &[("text", huge.as_str())]).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.expect("body").contains("提交的内容太大"));
+    // A form without its one-time key is refused, not stored twice.
+    let before = app.store.counts().await.expect("counts").appeals;
+    let form = portal_form(&[("submission_key", "")]);
+    assert_eq!(
+        app.post("/submit", "", &form).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(app.store.counts().await.expect("counts").appeals, before);
 }

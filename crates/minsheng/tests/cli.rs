@@ -266,7 +266,11 @@ async fn a_new_county_imports_its_regions_from_a_gbk_csv_once() {
             n
         }
     };
-    assert_eq!(count("SELECT COUNT(*) FROM regions").await, 1, "a check writes nothing");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM regions").await,
+        1,
+        "a check writes nothing"
+    );
     let out = minsheng(&dir, &["regions", "import", path]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("新建乡镇政府单位 2"), "{}", text(&out));
@@ -290,7 +294,10 @@ async fn a_new_county_imports_its_regions_from_a_gbk_csv_once() {
     let out = minsheng(&dir, &["regions", "import", bad.to_str().expect("utf8")]);
     assert!(!out.status.success());
     let said = text(&out);
-    assert!(said.contains("第 3 行") && said.contains("第 4 行"), "{said}");
+    assert!(
+        said.contains("第 3 行") && said.contains("第 4 行"),
+        "{said}"
+    );
     assert!(!said.contains("第 2 行"), "{said}");
     assert_eq!(count("SELECT COUNT(*) FROM regions").await, 5);
     let out = minsheng(&dir, &["verify-audit"]);

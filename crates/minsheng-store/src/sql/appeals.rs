@@ -393,29 +393,32 @@ impl Appeals for SqlStore {
 
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView> {
         with_db!(self, p => {
-            let (id, no, category, status, received_at, due_at): (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>) =
+            let (id, no, kind, category, region, status, received_at): (i64, String, String, String, String, String, DateTime<Utc>) =
                 sqlx::query_as(
-                    "SELECT id, no, category, status, received_at, due_at FROM appeals WHERE tracking_code = $1",
+                    "SELECT id, no, kind, category, region_code, status, received_at FROM appeals WHERE tracking_code = $1",
                 )
                 .bind(code.as_str())
                 .fetch_one(p)
                 .await?;
-            let events: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(id).fetch_all(p).await?;
+            let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(id).fetch_all(p).await?;
+            let (events, history, routed_unit) = history(&rows)?;
             Ok(PublicView {
                 no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
                 status: State::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+                facts: CaseFacts {
+                    id,
+                    kind: AppealKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+                    category: category.clone(),
+                    region: RegionCode::parse(&region).map_err(|_| corrupt("region", &region))?,
+                    received_at,
+                    routed_unit,
+                },
+                history,
                 category,
                 received_at,
-                due_at,
                 // The public sees which unit acted and what it said, never who: each
                 // entry is rebuilt from the decided step's allow-list, not the stored note.
-                events: events
-                    .iter()
-                    .map(EventRow::event)
-                    .collect::<Result<Vec<_>>>()?
-                    .iter()
-                    .filter_map(Event::public_entry)
-                    .collect(),
+                events: events.iter().filter_map(Event::public_entry).collect(),
             })
         })
     }
