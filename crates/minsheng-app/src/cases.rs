@@ -1,8 +1,8 @@
 //! Registering appeals (every channel) and acting on cases.
 
 use chrono::{DateTime, Utc};
-use minsheng_core::category::route;
 use minsheng_core::intake::{AppealForm, Catalog, FieldError, FieldErrors, Origin};
+use minsheng_core::routing::route;
 use minsheng_core::staff::Scope;
 use minsheng_core::workflow::{self as wf, Actor, CaseFacts, Command, Decision, open_case};
 use minsheng_core::{AppealNo, RegionCode, TrackingCode};
@@ -37,13 +37,18 @@ impl App {
             .validate(origin, &checks, minsheng_store::now())
             .map_err(Error::Invalid)?;
         let units = self.store.units().await?;
-        let routed_unit = route(&appeal, &categories)
-            .and_then(|key| units.iter().find(|u| u.key == key))
-            .map(|u| u.id);
-        let facts = CaseFacts::of(&appeal, routed_unit);
+        let rules = self.store.routing_rules().await?;
+        let routing = route(
+            &appeal.category,
+            &appeal.region,
+            &rules,
+            &categories,
+            &units,
+        );
+        let facts = CaseFacts::of(&appeal, &routing);
         let registration = Registration {
             opening: open_case(&facts, &self.policy, &self.calendar),
-            routed_unit,
+            routing,
             appeal,
             actor_id,
             tags: Vec::new(),

@@ -12,6 +12,9 @@ pub enum Error {
     /// nobody learns what exists outside their scope).
     #[error("not found")]
     NotFound,
+    /// The person may not do this (an administration task outside their role or area).
+    #[error("not allowed")]
+    Forbidden,
     /// The input is wrong, field by field.
     #[error("invalid input")]
     Invalid(FieldErrors),

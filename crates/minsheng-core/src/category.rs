@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::intake::NewAppeal;
 use crate::unit::UnitKind;
 
 /// A category of appeal and the unit that handles it by default.
@@ -62,15 +61,6 @@ pub struct CountyTemplate {
 
 /// The template shipped with Minsheng.
 pub const DEFAULT_TEMPLATE_JSON: &str = include_str!("../data/county-template.json");
-
-/// The unit a new appeal goes to: its category's default unit. (Explicit routing rules
-/// and a classifier refine this later.)
-pub fn route<'a>(appeal: &NewAppeal, categories: &'a [Category]) -> Option<&'a str> {
-    categories
-        .iter()
-        .find(|c| c.code == appeal.category)
-        .map(|c| c.unit.as_str())
-}
 
 #[cfg(test)]
 mod tests {

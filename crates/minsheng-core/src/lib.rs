@@ -14,6 +14,7 @@ pub mod intake;
 pub mod mask;
 pub mod region;
 pub mod region_import;
+pub mod routing;
 pub mod staff;
 pub mod table;
 pub mod unit;

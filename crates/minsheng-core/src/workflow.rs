@@ -161,18 +161,23 @@ pub struct CaseFacts {
     pub received_at: DateTime<Utc>,
     /// The unit it was routed to at registration.
     pub routed_unit: Option<i64>,
+    /// The co-handlers routing named (used when the case opens; a work order keeps them
+    /// in its dispatch step).
+    #[serde(default)]
+    pub routed_co: Vec<i64>,
 }
 
 impl CaseFacts {
     /// The facts of an appeal about to be registered (its id is not known yet).
-    pub fn of(appeal: &crate::intake::NewAppeal, routed_unit: Option<i64>) -> CaseFacts {
+    pub fn of(appeal: &crate::intake::NewAppeal, routing: &crate::routing::Routing) -> CaseFacts {
         CaseFacts {
             id: 0,
             kind: appeal.kind,
             category: appeal.category.clone(),
             region: appeal.region.clone(),
             received_at: appeal.received_at,
-            routed_unit,
+            routed_unit: routing.lead,
+            routed_co: routing.co.clone(),
         }
     }
 }
@@ -892,7 +897,7 @@ pub struct Opening {
 /// Opens the case of an appeal just registered.
 pub fn open_case(facts: &CaseFacts, policy: &Policy, calendar: &Calendar) -> Opening {
     let mut case = Case::new(facts, policy);
-    let steps: Vec<Happened> = on_registration(case.track, facts.routed_unit, facts.kind)
+    let steps: Vec<Happened> = on_registration(case.track, facts)
         .into_iter()
         .map(|command| Happened {
             at: facts.received_at,
@@ -1283,12 +1288,12 @@ pub fn check_merge_target(target: State) -> Result<(), WorkflowError> {
 /// The steps the system itself takes when an appeal is registered: a work order goes
 /// straight to the routed unit; petitions and litigation-related matters wait there for
 /// the acceptance decision or the legal advice.
-pub fn on_registration(track: Track, routed_unit: Option<i64>, kind: AppealKind) -> Vec<Command> {
-    match (track, routed_unit) {
+pub fn on_registration(track: Track, facts: &CaseFacts) -> Vec<Command> {
+    match (track, facts.routed_unit) {
         (Track::WorkOrder, Some(lead)) => vec![Command::Dispatch {
             lead,
-            co: Vec::new(),
-            urgency: Urgency::for_kind(kind),
+            co: facts.routed_co.clone(),
+            urgency: Urgency::for_kind(facts.kind),
         }],
         _ => Vec::new(),
     }

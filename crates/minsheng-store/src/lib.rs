@@ -23,6 +23,7 @@ use minsheng_core::category::Category;
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::region_import::{KnownRegion, RegionPlan};
+use minsheng_core::routing::{Routing, RoutingRule};
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit};
 use minsheng_core::workflow::{CaseFacts, Effect, Happened, Opening, Outcome, State, Track};
@@ -121,8 +122,8 @@ impl std::fmt::Debug for NewStaff {
 pub struct Registration {
     /// The checked appeal.
     pub appeal: NewAppeal,
-    /// The unit it was routed to.
-    pub routed_unit: Option<i64>,
+    /// Where routing sent it, and why.
+    pub routing: Routing,
     /// Its track, the steps taken at once and where they leave it.
     pub opening: Opening,
     /// The staff member who registered it, if not the appellant.
@@ -381,6 +382,12 @@ pub trait Directory: Send + Sync {
     async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
     /// All categories in display order.
     async fn categories(&self) -> Result<Vec<Category>>;
+    /// Every routing rule, oldest first.
+    async fn routing_rules(&self) -> Result<Vec<RoutingRule>>;
+    /// Stores a routing rule (its `id` is ignored) made by `actor`; returns its id.
+    async fn add_routing_rule(&self, rule: &RoutingRule, actor: Option<i64>) -> Result<i64>;
+    /// Removes a routing rule (appeals already routed keep their reason).
+    async fn remove_routing_rule(&self, id: i64, actor: Option<i64>) -> Result<()>;
     /// Adds a staff member; a taken login name is a `Conflict`.
     async fn create_staff(&self, staff: &NewStaff) -> Result<i64>;
     /// A staff member and their password hash, by login name.

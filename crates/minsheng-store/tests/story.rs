@@ -9,6 +9,7 @@ use minsheng_core::appellant::{Appellant, IdNumber};
 use minsheng_core::clock::Calendar;
 use minsheng_core::intake::{NewAppeal, SubmissionKey};
 use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::routing::{Routing, RoutingReason, RoutingRule};
 use minsheng_core::staff::{Role, Scope};
 use minsheng_core::unit::{NewUnit, UnitKind};
 use minsheng_core::workflow::{CaseFacts, Command, Happened, Policy, State, open_case};
@@ -92,11 +93,16 @@ fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&st
 
 /// A registration routed to the unit `(key, id)`, its case opened by the core.
 fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
-    let facts = CaseFacts::of(&a, Some(id));
+    let routing = Routing {
+        lead: Some(id),
+        co: Vec::new(),
+        reason: RoutingReason::CategoryDefault,
+    };
+    let facts = CaseFacts::of(&a, &routing);
     let opening = open_case(&facts, &Policy::default(), &Calendar::shipped());
     Registration {
         appeal: a,
-        routed_unit: Some(id),
+        routing,
         opening,
         actor_id: None,
         tags: vec![format!("unit:{key}")],
@@ -765,6 +771,51 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             .expect("history")
             .is_empty()
     );
+
+    // Routing rules: added with their co-handlers, listed, removed, all audited.
+    let before = store.verify_audit().await.expect("verify").records;
+    let rule = RoutingRule {
+        id: 0,
+        category: "gongre".into(),
+        region: t1.clone(),
+        lead: slj.id,
+        co: vec![zjj.id],
+    };
+    let id = store.add_routing_rule(&rule, None).await.expect("rule");
+    assert_eq!(
+        store.routing_rules().await.expect("rules"),
+        vec![RoutingRule { id, ..rule }]
+    );
+    store.remove_routing_rule(id, None).await.expect("remove");
+    assert!(store.routing_rules().await.expect("rules").is_empty());
+    assert!(matches!(
+        store.remove_routing_rule(id, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.verify_audit().await.expect("verify").records,
+        before + 2
+    );
+    // Regions: every region with its centroid; an import plan renames and locates.
+    let known = store.regions().await.expect("regions");
+    let v11_known = known.iter().find(|k| k.region.code == v11).expect("v11");
+    assert_eq!(v11_known.centroid, None);
+    let plan = minsheng_core::region_import::RegionPlan {
+        rename: vec![(
+            minsheng_core::region::Region {
+                code: v11.clone(),
+                name: "新名字社区".into(),
+            },
+            v11_known.region.name.clone(),
+        )],
+        locate: vec![(v11.clone(), (36.5, 117.25))],
+        ..Default::default()
+    };
+    store.apply_regions(&plan, &[]).await.expect("apply");
+    let known = store.regions().await.expect("regions");
+    let v11_known = known.iter().find(|k| k.region.code == v11).expect("v11");
+    assert_eq!(v11_known.region.name, "新名字社区");
+    assert_eq!(v11_known.centroid, Some((36.5, 117.25)));
 
     // The audit chain holds, and any hand edit or deletion breaks it.
     let report = store.verify_audit().await.expect("verify");

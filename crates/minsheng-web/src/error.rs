@@ -31,6 +31,7 @@ impl From<minsheng_app::Error> for AppError {
     fn from(e: minsheng_app::Error) -> AppError {
         match e {
             minsheng_app::Error::NotFound => AppError::NotFound,
+            minsheng_app::Error::Forbidden => AppError::Forbidden,
             e => AppError::Internal(e.to_string()),
         }
     }

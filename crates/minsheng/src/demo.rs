@@ -15,11 +15,11 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use minsheng_app::App;
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
-use minsheng_core::category::route;
 use minsheng_core::clock::china;
 use minsheng_core::clock::{Calendar, end_of_day};
 use minsheng_core::intake::{MAX_TITLE_CHARS, NewAppeal};
 use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::routing::route;
 use minsheng_core::staff::Role;
 use minsheng_core::staff::Scope;
 use minsheng_core::unit::{NewUnit, UnitKind};
@@ -680,7 +680,6 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
         people.by_name.insert(username.clone(), id);
     }
     let units = store.units().await?;
-    let unit_ids: BTreeMap<String, i64> = units.iter().map(|u| (u.key.clone(), u.id)).collect();
     for u in &units {
         if let (Some(h), Some(d)) = (
             people.by_name.get(&format!("{}.handler", u.key)),
@@ -836,10 +835,9 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
                 (a, Vec::new())
             }
         };
-        let routed_unit = route(&appeal, &categories)
-            .and_then(|key| unit_ids.get(key).copied())
-            .context("category without a unit")?;
-        let facts = CaseFacts::of(&appeal, Some(routed_unit));
+        let routing = route(&appeal.category, &appeal.region, &[], &categories, &units);
+        anyhow::ensure!(routing.lead.is_some(), "category without a unit");
+        let facts = CaseFacts::of(&appeal, &routing);
         let opening = if options.all_open {
             open_case(&facts, &policy, &options.calendar)
         } else {
@@ -859,7 +857,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
         )
         .then(|| *pick(&mut g.rng, &call_takers));
         batch.push(Registration {
-            routed_unit: Some(routed_unit),
+            routing,
             opening,
             appeal,
             actor_id: registered_by,

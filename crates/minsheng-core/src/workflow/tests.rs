@@ -50,6 +50,7 @@ fn facts(track: Track) -> CaseFacts {
         region: RegionCode::parse(VILLAGE).expect("code"),
         received_at: at(0, 0),
         routed_unit: None,
+        routed_co: Vec::new(),
     }
 }
 

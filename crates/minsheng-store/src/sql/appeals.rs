@@ -41,6 +41,7 @@ impl SqlStore {
                     }
                 }
                 let outcome = &reg.opening.outcome;
+                let routing_reason = serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
                 let county = a.region.county();
                 let year = local_year(a.received_at);
                 // Each (county, year) counter is read once per batch and written back
@@ -90,9 +91,9 @@ impl SqlStore {
                      title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                      created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
                      home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
-                     backlog, hard, leader_id, version, submission_hash) \
+                     backlog, hard, leader_id, version, submission_hash, routing_reason) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37) RETURNING id",
                 )
                 .bind(county.as_str())
                 .bind(no.as_str())
@@ -130,6 +131,7 @@ impl SqlStore {
                 .bind(outcome.leader)
                 .bind(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0))
                 .bind(submission_hash)
+                .bind(&routing_reason)
                 .fetch_one(&mut *tx)
                 .await?;
                 for att in &a.attachments {
@@ -163,10 +165,11 @@ impl SqlStore {
                     "category": a.category,
                     "region": a.region.as_str(),
                     "track": reg.opening.track.code(),
+                    "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
                 }));
-                insert_step!(tx, chain, id, a.received_at, reg.actor_id, &Step::Registered, reg.routed_unit, outcome);
+                insert_step!(tx, chain, id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome);
                 for step in &reg.opening.steps {
                     insert_step!(tx, chain, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
                 }
@@ -383,6 +386,7 @@ impl Appeals for SqlStore {
                     region: summary.region_code.clone(),
                     received_at: summary.received_at,
                     routed_unit,
+                    routed_co: Vec::new(),
                 },
                 history,
                 version,
@@ -412,6 +416,7 @@ impl Appeals for SqlStore {
                     region: RegionCode::parse(&region).map_err(|_| corrupt("region", &region))?,
                     received_at,
                     routed_unit,
+                    routed_co: Vec::new(),
                 },
                 history,
                 category,

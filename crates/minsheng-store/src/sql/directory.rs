@@ -289,6 +289,73 @@ impl Directory for SqlStore {
         })
     }
 
+    async fn routing_rules(&self) -> Result<Vec<RoutingRule>> {
+        with_db!(self, p => {
+            let rows: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+                "SELECT id, category, region_code, lead_unit_id, co_units FROM routing_rules ORDER BY id",
+            )
+            .fetch_all(p)
+            .await?;
+            rows.into_iter()
+                .map(|(id, category, region, lead, co)| {
+                    Ok(RoutingRule {
+                        id,
+                        category,
+                        region: RegionCode::parse(&region).map_err(|_| corrupt("region", &region))?,
+                        lead,
+                        co: serde_json::from_str(&co).map_err(|_| corrupt("co-handlers", &co))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn add_routing_rule(&self, rule: &RoutingRule, actor: Option<i64>) -> Result<i64> {
+        let at = crate::now();
+        let co = serde_json::to_string(&rule.co).map_err(StoreError::other)?;
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO routing_rules (category, region_code, lead_unit_id, co_units, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&rule.category)
+            .bind(rule.region.as_str())
+            .bind(rule.lead)
+            .bind(&co)
+            .bind(at)
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+            append_audit!(tx, chain, at, actor, "routing_rule.add", None, json!({
+                "id": id, "category": rule.category, "region": rule.region.as_str(),
+                "lead": rule.lead, "co": rule.co,
+            }));
+            commit_chain!(tx, chain);
+            Ok(id)
+        })
+    }
+
+    async fn remove_routing_rule(&self, id: i64, actor: Option<i64>) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let removed = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if removed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, chain, at, actor, "routing_rule.remove", None, json!({ "id": id }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
+    }
+
     async fn create_staff(&self, s: &NewStaff) -> Result<i64> {
         let at = crate::now();
         with_db!(self, p => {

@@ -21,6 +21,7 @@ use minsheng_core::intake::SubmissionKey;
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::region_import::{KnownRegion, RegionPlan};
+use minsheng_core::routing::RoutingRule;
 use minsheng_core::staff::{Role, Scope, Staff};
 use minsheng_core::unit::{NewUnit, Unit, UnitKind};
 use minsheng_core::workflow::{CaseFacts, Command, Effect, Happened, Outcome, State, Track};
@@ -422,6 +423,7 @@ impl OpenRow {
                     .map_err(|_| corrupt("region", &self.region_code))?,
                 received_at: self.received_at,
                 routed_unit,
+                routed_co: Vec::new(),
             },
             history,
             version: self.version,
