@@ -6,7 +6,10 @@ use minsheng_core::region_import::{self, RegionPlan, RowError};
 use minsheng_core::unit::{NewUnit, UnitKind};
 use thiserror::Error;
 
+use minsheng_core::workflow::Actor;
+
 use crate::files::{FileError, read_table};
+use crate::routing::require_admin_over;
 use crate::{App, Error};
 
 /// Why a region file was not imported; nothing was written.
@@ -55,18 +58,25 @@ impl App {
     /// Imports the official division codes from a CSV or XLSX file (UTF-8 or GBK):
     /// plans the changes against what is stored and, unless `check_only`, writes them
     /// in one transaction. A bad file or any bad row writes nothing.
+    ///
+    /// `actor` is the administrator doing it in the console, who must administer the
+    /// whole county; `None` is the operator on the command line.
     pub async fn import_regions(
         &self,
+        actor: Option<&Actor>,
         bytes: &[u8],
         check_only: bool,
     ) -> Result<RegionImport, RegionImportError> {
-        let table = read_table(bytes)?;
         let county = self
             .store
             .county()
             .await
             .map_err(Error::from)?
             .ok_or(RegionImportError::NotSetUp)?;
+        if let Some(actor) = actor {
+            require_admin_over(actor, &county.code)?;
+        }
+        let table = read_table(bytes)?;
         let known = self.store.regions().await.map_err(Error::from)?;
         let units = self.store.units().await.map_err(Error::from)?;
         // A township already answered for by a township government needs no new one.
@@ -84,7 +94,7 @@ impl App {
             .collect();
         if !check_only {
             self.store
-                .apply_regions(&plan, &new_units)
+                .apply_regions(&plan, &new_units, actor.map(|a| a.id))
                 .await
                 .map_err(Error::from)?;
         }

@@ -365,7 +365,12 @@ pub trait Directory: Send + Sync {
     async fn regions(&self) -> Result<Vec<KnownRegion>>;
     /// Carries out a region import (new regions, renames, coordinates) and creates the
     /// units given (the new townships' governments), in one transaction, audited.
-    async fn apply_regions(&self, plan: &RegionPlan, units: &[NewUnit]) -> Result<()>;
+    async fn apply_regions(
+        &self,
+        plan: &RegionPlan,
+        units: &[NewUnit],
+        actor: Option<i64>,
+    ) -> Result<()>;
     /// The county (root region), if set up.
     async fn county(&self) -> Result<Option<Region>>;
     /// Direct children of a region that are not retired, by code.

@@ -811,7 +811,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         locate: vec![(v11.clone(), (36.5, 117.25))],
         ..Default::default()
     };
-    store.apply_regions(&plan, &[]).await.expect("apply");
+    store.apply_regions(&plan, &[], None).await.expect("apply");
     let known = store.regions().await.expect("regions");
     let v11_known = known.iter().find(|k| k.region.code == v11).expect("v11");
     assert_eq!(v11_known.region.name, "新名字社区");

@@ -166,6 +166,37 @@ texts! {
     field_into: "合并到（受理编号）", "Merge into (appeal number)";
     not_again: "同一诉求人就同一事项已复核终结，依法不再受理（可告知其不予受理）：", "The same appellant's same matter was finally decided on re-review and is not accepted again (decline it):";
     changed_meanwhile: "该诉求刚被他人办理过，请查看最新进展后再操作。", "Someone else acted on this appeal just now; please look at the latest timeline and try again.";
+    admin_title: "系统管理", "Administration";
+    admin_regions: "行政区划", "Regions";
+    admin_regions_intro: "上传统计用区划代码表（CSV 或 Excel，UTF-8 或 GBK）。表头为“代码,名称”（或 code,name），可选“纬度,经度”；行的顺序不限，上级由代码推出；重复导入同一文件不会产生变化；新乡镇自动建立乡镇政府单位。",
+        "Upload the official division codes (CSV or Excel, UTF-8 or GBK). Header code,name (or 代码,名称), optionally lat,long; rows in any order, the parent follows from the code; importing the same file again changes nothing; each new township gets its township government unit.";
+    admin_file: "文件", "File";
+    admin_check: "只检查，不写入", "Check only, write nothing";
+    admin_import: "导入", "Import";
+    admin_import_ok: "已导入", "Imported";
+    admin_check_ok: "检查通过（未写入）", "Checked (nothing written)";
+    admin_import_failed: "未导入，请修改文件后重试：", "Nothing was imported; fix the file and try again:";
+    admin_added: "新增区划", "new regions";
+    admin_renamed: "更名", "renamed";
+    admin_located: "更新坐标", "located";
+    admin_unchanged: "未变", "unchanged";
+    admin_new_units: "新建乡镇政府单位", "new township governments";
+    admin_townships: "乡镇（街道）", "Townships";
+    admin_villages: "村（社区）数", "Villages";
+    admin_routing: "分流规则", "Routing rules";
+    admin_routing_intro: "规则按“诉求类别 × 区域”指定承办单位和协办单位：区域越具体越优先（村 > 乡镇 > 全县）；没有规则时用类别的默认承办单位，再没有则由所在乡镇（街道）兜底。",
+        "A rule sends appeals of a category in a region to a lead unit and co-handlers: the most specific region wins (village over township over county); without a rule the category's default unit applies, else the township government of the place.";
+    admin_region: "区域", "Region";
+    admin_lead: "承办单位", "Lead unit";
+    admin_co: "协办单位", "Co-handlers";
+    admin_add_rule: "添加规则", "Add rule";
+    admin_remove: "删除", "Remove";
+    admin_no_rules: "还没有规则：全部按类别默认单位分流。", "No rules yet: every appeal goes to its category's default unit.";
+    admin_test: "试一试：这件诉求会分到哪里？", "Test: where would this appeal go?";
+    admin_test_button: "测试", "Test";
+    admin_reason: "依据", "Because of";
+    admin_nobody: "（无）", "(nobody)";
+    admin_link: "系统管理", "Administration";
 }
 
 /// The texts for a language.

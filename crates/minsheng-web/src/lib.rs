@@ -5,6 +5,7 @@
 //! `minsheng-core`) or writes of its own (every change goes through `minsheng-app`);
 //! it reads the store directly only to render pages.
 
+mod admin;
 mod auth;
 mod console;
 mod error;
@@ -14,6 +15,7 @@ mod portal;
 mod view;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -74,6 +76,16 @@ pub fn router(state: AppState) -> Router {
             get(console::intake_form).post(console::register_appeal),
         )
         .route("/staff/callers", post(console::caller_history))
+        .route("/staff/admin", get(admin::admin_home))
+        .route(
+            "/staff/admin/regions",
+            post(admin::import_regions).layer(DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route(
+            "/staff/admin/routing",
+            get(admin::show_routing).post(admin::add_rule),
+        )
+        .route("/staff/admin/routing/{id}/remove", post(admin::remove_rule))
         .fallback(error::not_found)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

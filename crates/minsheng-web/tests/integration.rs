@@ -1377,3 +1377,153 @@ async fn outsider_findings_stay_fixed() {
     );
     assert_eq!(app.store.counts().await.expect("counts").appeals, before);
 }
+
+impl App {
+    /// Uploads a region file to the admin console; returns the status and the page.
+    async fn upload_regions(&self, cookie: &str, csv: &str, check: bool) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("regions.csv"),
+        );
+        if check {
+            form = form.text("check", "1");
+        }
+        let r = self
+            .client
+            .post(format!("{}/staff/admin/regions", self.base))
+            .header("cookie", cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        (r.status(), r.text().await.expect("body"))
+    }
+}
+
+#[tokio::test]
+async fn administrators_import_regions_and_set_routing_rules() {
+    let app = app("admin").await;
+    let handler = app.login("zjj.handler").await;
+    assert_eq!(
+        app.get("/staff/admin", &handler).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/staff/admin/routing", &handler).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = app.upload_regions(&handler, "code,name\n", false).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let (status, page) = app.get("/staff", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-test=\"nav-admin\""));
+
+    // Regions: a check writes nothing; the import adds a township with its government.
+    let csv = "代码,名称\n370999003001,新村\n370999003000,新区街道\n";
+    let (status, page) = app.upload_regions(&admin, csv, true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("检查通过") && page.contains("新增区划 2"),
+        "{page}"
+    );
+    assert!(!page.contains("新区街道 <small"));
+    let (status, page) = app.upload_regions(&admin, csv, false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("已导入") && page.contains("新建乡镇政府单位 1"),
+        "{page}"
+    );
+    assert!(page.contains("新区街道 <small"));
+    let (_, page) = app.upload_regions(&admin, csv, false).await;
+    assert!(page.contains("新增区划 0"), "{page}");
+    let (status, page) = app
+        .upload_regions(&admin, "代码,名称\n370999009001,无上级村\n", false)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("第 2 行"), "{page}");
+    assert!(
+        app.store
+            .units()
+            .await
+            .expect("units")
+            .iter()
+            .any(|u| u.name == "新区街道办事处")
+    );
+
+    // Routing: heating in 柳林镇 goes to the water bureau with the housing bureau
+    // helping; the preview says why; a new appeal follows the rule.
+    let units = app.store.units().await.expect("units");
+    let id_of = |key: &str| {
+        units
+            .iter()
+            .find(|u| u.key == key)
+            .expect("unit")
+            .id
+            .to_string()
+    };
+    let (slj, zjj) = (id_of("slj"), id_of("zjj"));
+    let co = format!("co_{zjj}");
+    let r = app
+        .post(
+            "/staff/admin/routing",
+            &admin,
+            &[
+                ("category", "gongre"),
+                ("region", T2),
+                ("lead", &slj),
+                (co.as_str(), "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app
+        .get(
+            &format!("/staff/admin/routing?category=gongre&region={V21}"),
+            &admin,
+        )
+        .await;
+    assert!(page.contains("data-test=\"rule-row\""));
+    let lead = between(&page, "data-test=\"preview-lead\">", "<");
+    assert_eq!(lead, "县水利局");
+    assert!(page.contains("分流规则 #"), "{page}");
+    let (no, _) = app
+        .submit(&[("township", T2), ("village", V21), ("phone", "13900000021")])
+        .await;
+    let water = app.login("slj.handler").await;
+    let (status, _) = app.get(&format!("/staff/appeals/{no}"), &water).await;
+    assert_eq!(status, StatusCode::OK, "the rule's lead unit has it");
+    // A rule naming a unit that does not exist is refused beside the field.
+    let r = app
+        .post(
+            "/staff/admin/routing",
+            &admin,
+            &[("category", "gongre"), ("region", T2), ("lead", "99999")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Removing the rule restores the category default.
+    let rule = app.store.routing_rules().await.expect("rules")[0].id;
+    let r = app
+        .post(&format!("/staff/admin/routing/{rule}/remove"), &admin, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app
+        .get(
+            &format!("/staff/admin/routing?category=gongre&region={V21}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        between(&page, "data-test=\"preview-lead\">", "<"),
+        "县住房和城乡建设局"
+    );
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}

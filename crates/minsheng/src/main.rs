@@ -268,7 +268,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            match app.import_regions(&bytes, check).await {
+            match app.import_regions(None, &bytes, check).await {
                 Ok(done) => {
                     let p = &done.plan;
                     let verb = if done.applied {

@@ -7,8 +7,9 @@ use crate::Directory;
 /// jurisdictions and one audit record each, inside the open transaction `$tx`; yields
 /// the units created.
 macro_rules! insert_unit_rows {
-    ($tx:ident, $chain:ident, $at:expr, $units:expr) => {{
+    ($tx:ident, $chain:ident, $at:expr, $actor:expr, $units:expr) => {{
         let at = $at;
+        let actor: Option<i64> = $actor;
         let units: &[NewUnit] = $units;
             let existing: Vec<(String, i64)> =
                 sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *$tx).await?;
@@ -37,7 +38,7 @@ macro_rules! insert_unit_rows {
                         .execute(&mut *$tx)
                         .await?;
                 }
-                append_audit!($tx, $chain, at, None, "unit.create", None, json!({
+                append_audit!($tx, $chain, at, actor, "unit.create", None, json!({
                     "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
                     "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
                 }));
@@ -81,7 +82,7 @@ impl Directory for SqlStore {
             add: regions.iter().map(|r| (r.clone(), None)).collect(),
             ..RegionPlan::default()
         };
-        self.apply_regions(&plan, &[]).await
+        self.apply_regions(&plan, &[], None).await
     }
 
     async fn regions(&self) -> Result<Vec<KnownRegion>> {
@@ -102,7 +103,12 @@ impl Directory for SqlStore {
         })
     }
 
-    async fn apply_regions(&self, plan: &RegionPlan, units: &[NewUnit]) -> Result<()> {
+    async fn apply_regions(
+        &self,
+        plan: &RegionPlan,
+        units: &[NewUnit],
+        actor: Option<i64>,
+    ) -> Result<()> {
         if plan.is_empty() && units.is_empty() {
             return Ok(());
         }
@@ -124,7 +130,7 @@ impl Directory for SqlStore {
                 .await?;
             }
             if let (Some(first), Some(last)) = (plan.add.first(), plan.add.last()) {
-                append_audit!(tx, chain, at, None, "region.insert", None, json!({
+                append_audit!(tx, chain, at, actor, "region.insert", None, json!({
                     "count": plan.add.len(), "first": first.0.code.as_str(), "last": last.0.code.as_str(),
                     "regions_sha256": sha256_hex(
                         &plan.add.iter().flat_map(|(r, _)| [r.code.as_str(), r.name.as_str()]).collect::<Vec<_>>()
@@ -137,7 +143,7 @@ impl Directory for SqlStore {
                     .bind(r.code.as_str())
                     .execute(&mut *tx)
                     .await?;
-                append_audit!(tx, chain, at, None, "region.rename", None, json!({
+                append_audit!(tx, chain, at, actor, "region.rename", None, json!({
                     "code": r.code.as_str(), "from": old, "to": r.name,
                 }));
             }
@@ -148,11 +154,11 @@ impl Directory for SqlStore {
                     .bind(code.as_str())
                     .execute(&mut *tx)
                     .await?;
-                append_audit!(tx, chain, at, None, "region.locate", None, json!({
+                append_audit!(tx, chain, at, actor, "region.locate", None, json!({
                     "code": code.as_str(), "lat": lat, "lng": lng,
                 }));
             }
-            insert_unit_rows!(tx, chain, at, units);
+            insert_unit_rows!(tx, chain, at, actor, units);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -195,7 +201,7 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let created = insert_unit_rows!(tx, chain, at, units);
+            let created = insert_unit_rows!(tx, chain, at, None, units);
             commit_chain!(tx, chain);
             Ok(created)
         })

@@ -1,0 +1,346 @@
+//! The administration console (`/staff/admin`, administrators only): regions from the
+//! official code list, and routing rules with a "test this appeal" box. Every change is
+//! a use case in `minsheng-app`, audited and checked against the administrator's area.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minsheng_app::directory::RegionImport;
+use minsheng_core::region::RegionCode;
+use minsheng_core::routing::RoutingRule;
+use minsheng_core::staff::Role;
+use minsheng_core::{Lang, RegionLevel};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::CurrentStaff;
+use crate::error::AppError;
+use crate::extract::{Form, Query};
+use crate::i18n::{Texts, UiLang, texts};
+use crate::view::{Catalog, Choice, Errors};
+
+fn require_admin(me: &CurrentStaff) -> Result<(), AppError> {
+    if me.staff.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+struct TownshipRow {
+    code: String,
+    name: String,
+    villages: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    townships: Vec<TownshipRow>,
+    /// The import's outcome: whether it went through, and its lines.
+    outcome: Option<(bool, Vec<String>)>,
+}
+
+async fn admin_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    outcome: Option<(bool, Vec<String>)>,
+) -> Result<AdminPage, AppError> {
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let townships = catalog
+        .townships
+        .iter()
+        .map(|t| TownshipRow {
+            code: t.code.to_string(),
+            name: t.name.clone(),
+            villages: catalog
+                .villages
+                .iter()
+                .filter(|v| v.code.is_within(&t.code))
+                .count(),
+        })
+        .collect();
+    Ok(AdminPage {
+        t: texts(lang),
+        here: "/staff/admin",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: true,
+        townships,
+        outcome,
+    })
+}
+
+pub async fn admin_home(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+) -> Result<impl IntoResponse, AppError> {
+    require_admin(&me)?;
+    admin_page(&state, lang, &me, None).await
+}
+
+fn import_summary(done: &RegionImport, t: &Texts) -> Vec<String> {
+    let p = &done.plan;
+    let what = if done.applied {
+        t.admin_import_ok
+    } else {
+        t.admin_check_ok
+    };
+    vec![format!(
+        "{what}：{} {} · {} {} · {} {} · {} {} · {} {}",
+        t.admin_added,
+        p.add.len(),
+        t.admin_renamed,
+        p.rename.len(),
+        t.admin_located,
+        p.locate.len(),
+        t.admin_unchanged,
+        p.unchanged,
+        t.admin_new_units,
+        done.units.len()
+    )]
+}
+
+/// `POST /staff/admin/regions`: a multipart upload with `file` and, to only check,
+/// `check`.
+pub async fn import_regions(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    mut form: Multipart,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let (mut bytes, mut check) = (Vec::new(), false);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::Rejected(e.status()))?
+    {
+        match field.name() {
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::Rejected(e.status()))?
+                    .to_vec()
+            }
+            Some("check") => check = true,
+            _ => {}
+        }
+    }
+    let t = texts(lang);
+    let (status, outcome) = match state.import_regions(Some(&me.actor()), &bytes, check).await {
+        Ok(done) => (StatusCode::OK, (true, import_summary(&done, t))),
+        Err(minsheng_app::directory::RegionImportError::App(e)) => return Err(e.into()),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (false, e.explain_all(lang)),
+        ),
+    };
+    let page = admin_page(&state, lang, &me, Some(outcome)).await?;
+    Ok((status, page).into_response())
+}
+
+struct RuleRow {
+    id: i64,
+    category: String,
+    region: String,
+    lead: String,
+    co: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_routing.html")]
+struct RoutingPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    rules: Vec<RuleRow>,
+    categories: Vec<Choice>,
+    regions: Vec<Choice>,
+    units: Vec<Choice>,
+    errors: Errors,
+    /// The preview: (lead, co-handlers, reason).
+    preview: Option<(String, String, String)>,
+}
+
+/// The preview box's query.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PreviewQuery {
+    category: String,
+    region: String,
+}
+
+async fn routing_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    query: &PreviewQuery,
+    errors: Errors,
+) -> Result<RoutingPage, AppError> {
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let names = catalog.place_names();
+    let unit_name = |id: i64| {
+        catalog
+            .units
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    };
+    let place = |code: &RegionCode| match code.level() {
+        RegionLevel::County => texts(lang).all.to_owned(),
+        _ => catalog.place(&names, code),
+    };
+    let rules = state
+        .store
+        .routing_rules()
+        .await?
+        .into_iter()
+        .map(|r| RuleRow {
+            id: r.id,
+            category: catalog.category_label(&r.category, lang),
+            region: place(&r.region),
+            lead: unit_name(r.lead),
+            co: r
+                .co
+                .iter()
+                .map(|u| unit_name(*u))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+        .collect();
+    let preview = match (query.category.as_str(), RegionCode::parse(&query.region)) {
+        ("", _) | (_, Err(_)) => None,
+        (category, Ok(region)) => {
+            let r = state.routing_preview(category, &region).await?;
+            Some((
+                r.lead
+                    .map_or_else(|| texts(lang).admin_nobody.to_owned(), unit_name),
+                r.co.iter()
+                    .map(|u| unit_name(*u))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                r.reason.explain(lang),
+            ))
+        }
+    };
+    let regions = catalog
+        .townships
+        .iter()
+        .chain(&catalog.villages)
+        .map(|r| Choice {
+            value: r.code.to_string(),
+            label: catalog.place(&names, &r.code),
+            selected: r.code.as_str() == query.region,
+            group: String::new(),
+        })
+        .collect();
+    Ok(RoutingPage {
+        t: texts(lang),
+        here: "/staff/admin/routing",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: true,
+        rules,
+        categories: catalog.category_choices(lang, &query.category),
+        regions,
+        units: catalog
+            .units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: u.name.clone(),
+                selected: false,
+                group: String::new(),
+            })
+            .collect(),
+        errors,
+        preview,
+    })
+}
+
+pub async fn show_routing(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(query): Query<PreviewQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    require_admin(&me)?;
+    routing_page(&state, lang, &me, &query, Errors::default()).await
+}
+
+/// `POST /staff/admin/routing`: `category`, `region`, `lead`, and one `co_<unit id>`
+/// checkbox per co-handler.
+pub async fn add_rule(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+    let bad = |f: &'static str| {
+        minsheng_core::intake::FieldErrors(vec![(
+            f,
+            minsheng_core::intake::FieldError::UnknownChoice,
+        )])
+    };
+    let parsed = (|| {
+        let region = RegionCode::parse(field("region")).map_err(|_| bad("region"))?;
+        let lead = field("lead").parse::<i64>().map_err(|_| bad("lead"))?;
+        let co = form
+            .keys()
+            .filter_map(|k| k.strip_prefix("co_").and_then(|id| id.parse::<i64>().ok()))
+            .collect();
+        Ok::<_, minsheng_core::intake::FieldErrors>(RoutingRule {
+            id: 0,
+            category: field("category").to_owned(),
+            region,
+            lead,
+            co,
+        })
+    })();
+    let result = match parsed {
+        Ok(rule) => state.add_routing_rule(&me.actor(), rule).await.map(|_| ()),
+        Err(errors) => Err(minsheng_app::Error::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/staff/admin/routing").into_response()),
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let page = routing_page(
+                &state,
+                lang,
+                &me,
+                &PreviewQuery::default(),
+                Errors::explain(&errors, lang),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_rule(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    state.remove_routing_rule(&me.actor(), id).await?;
+    Ok(Redirect::to("/staff/admin/routing").into_response())
+}
