@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod routing;
 pub mod sessions;
 pub mod setup;
+pub mod staff;
 pub mod sweep;
 
 use std::sync::Arc;

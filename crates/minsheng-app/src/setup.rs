@@ -64,6 +64,7 @@ impl App {
             unit_key: home.key.clone(),
             roles: vec![Role::Admin],
             password: password.clone(),
+            must_change_password: true,
         })
         .await?;
         Ok(password)
@@ -88,6 +89,7 @@ impl App {
             unit_key: request.unit_key,
             roles: request.roles,
             password_hash,
+            must_change_password: request.must_change_password,
         })
         .await
     }
@@ -95,7 +97,7 @@ impl App {
     /// Creates a staff member whose password is already hashed (many accounts sharing
     /// one demo password are hashed once).
     pub async fn create_staff_hashed(&self, staff: NewStaff) -> Result<i64> {
-        Ok(self.store.create_staff(&staff).await?)
+        Ok(self.store.create_staff(&staff, None).await?)
     }
 }
 
@@ -112,6 +114,8 @@ pub struct NewStaffRequest {
     pub roles: Vec<Role>,
     /// The password.
     pub password: String,
+    /// Whether it is a one-time password to change at the first sign-in.
+    pub must_change_password: bool,
 }
 
 impl std::fmt::Debug for NewStaffRequest {

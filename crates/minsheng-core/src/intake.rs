@@ -192,6 +192,24 @@ pub enum FieldError {
     /// A bad headcount.
     #[error("the number of people is a whole number from 1 to 10000")]
     Headcount,
+    /// Already taken (a login name).
+    #[error("this is already taken")]
+    Taken,
+    /// A login name that is not allowed.
+    #[error(transparent)]
+    Username(#[from] crate::staff::UsernameError),
+    /// A password that is not good enough.
+    #[error(transparent)]
+    Password(#[from] crate::staff::PasswordError),
+    /// The two new passwords differ.
+    #[error("the two passwords differ")]
+    PasswordMismatch,
+    /// The current password is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// A choice outside what this administrator may manage.
+    #[error("outside the area you administer")]
+    OutsideArea,
     /// The form's one-time key is malformed (the page was altered or is broken).
     #[error("this form is no longer valid; please check what you typed and submit again")]
     SubmissionKey,
@@ -207,6 +225,8 @@ impl Explain for FieldError {
     fn explain(&self, lang: Lang) -> String {
         match (self, lang) {
             (FieldError::Phone(e), _) => e.explain(lang),
+            (FieldError::Username(e), _) => e.explain(lang),
+            (FieldError::Password(e), _) => e.explain(lang),
             (FieldError::IdNumber(e), _) => e.explain(lang),
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
@@ -215,6 +235,10 @@ impl Explain for FieldError {
             (FieldError::UnknownVillage, Lang::Zh) => "本县没有这个村（社区）".into(),
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
             (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
+            (FieldError::Taken, Lang::Zh) => "已被占用".into(),
+            (FieldError::PasswordMismatch, Lang::Zh) => "两次输入的新密码不一致".into(),
+            (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确".into(),
+            (FieldError::OutsideArea, Lang::Zh) => "超出您管理的范围".into(),
             (FieldError::SubmissionKey, Lang::Zh) => "表单已失效，请核对内容后重新提交".into(),
             (FieldError::SubmissionKeyReused, Lang::Zh) => {
                 "此表单已提交过另一份不同的诉求，本次内容未保存。请核对后再次提交，将作为新诉求登记"

@@ -148,6 +148,9 @@ pub struct Staff {
     pub unit_id: i64,
     /// Roles held.
     pub roles: Vec<Role>,
+    /// Whether they must set a new password before anything else (after a reset or
+    /// their first one-time password).
+    pub must_change_password: bool,
 }
 
 impl Staff {
@@ -167,6 +170,69 @@ impl Staff {
             regions,
             units: vec![self.unit_id],
         }
+    }
+}
+
+/// A password good enough to set: 10 to 128 characters, of at least two kinds
+/// (letters, digits, other signs), not containing the login name. Its `Debug` prints
+/// nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+/// Why a password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum PasswordError {
+    /// Too short or too long.
+    #[error("a password has 10 to 128 characters")]
+    Length,
+    /// Only one kind of character.
+    #[error("use at least two kinds of characters: letters, digits, other signs")]
+    TooSimple,
+    /// Contains the login name.
+    #[error("a password must not contain the login name")]
+    ContainsUsername,
+}
+
+impl Explain for PasswordError {
+    fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (e, Lang::En) => e.to_string(),
+            (PasswordError::Length, Lang::Zh) => "密码长度应为10至128个字符".into(),
+            (PasswordError::TooSimple, Lang::Zh) => "密码至少包含字母、数字、符号中的两类".into(),
+            (PasswordError::ContainsUsername, Lang::Zh) => "密码不能包含登录名".into(),
+        }
+    }
+}
+
+impl NewPassword {
+    /// Checks a password chosen for `username`.
+    pub fn parse(password: &str, username: &str) -> Result<NewPassword, PasswordError> {
+        let n = password.chars().count();
+        if !(10..=128).contains(&n) {
+            return Err(PasswordError::Length);
+        }
+        let letters = password.chars().any(char::is_alphabetic);
+        let digits = password.chars().any(|c| c.is_ascii_digit());
+        let others = password.chars().any(|c| !c.is_alphanumeric());
+        if [letters, digits, others].iter().filter(|k| **k).count() < 2 {
+            return Err(PasswordError::TooSimple);
+        }
+        let name = username.trim().to_lowercase();
+        if name.len() >= 3 && password.to_lowercase().contains(&name) {
+            return Err(PasswordError::ContainsUsername);
+        }
+        Ok(NewPassword(password.to_owned()))
+    }
+
+    /// The password, to hash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
     }
 }
 
@@ -199,6 +265,7 @@ mod tests {
             display_name: "X".into(),
             unit_id: 7,
             roles,
+            must_change_password: false,
         }
     }
 
@@ -220,6 +287,29 @@ mod tests {
         let scope = staff(vec![Role::Leader]).scope(&[town]);
         assert!(scope.allows(&inside, Some(99)));
         assert!(!scope.allows(&outside, Some(99)));
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_with_the_reason() {
+        assert_eq!(
+            NewPassword::parse("short1", "wang"),
+            Err(PasswordError::Length)
+        );
+        assert_eq!(
+            NewPassword::parse("abcdefghijkl", "wang"),
+            Err(PasswordError::TooSimple)
+        );
+        assert_eq!(
+            NewPassword::parse("1234567890123", "wang"),
+            Err(PasswordError::TooSimple)
+        );
+        assert_eq!(
+            NewPassword::parse("Wang.Handler-2026", "wang.handler"),
+            Err(PasswordError::ContainsUsername)
+        );
+        let ok = NewPassword::parse("春风十里不如你2026", "wang").expect("good");
+        assert_eq!(format!("{ok:?}"), "NewPassword(***)");
+        assert!(PasswordError::TooSimple.explain(Lang::Zh).contains("两类"));
     }
 
     #[test]

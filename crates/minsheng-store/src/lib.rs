@@ -105,6 +105,45 @@ pub struct NewStaff {
     pub roles: Vec<Role>,
     /// argon2id PHC string.
     pub password_hash: String,
+    /// Whether the password is a one-time password to be changed at first login.
+    pub must_change_password: bool,
+}
+
+/// Which staff a list shows; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct StaffFilter {
+    /// Only this unit's.
+    pub unit_id: Option<i64>,
+    /// Only those holding this role.
+    pub role: Option<Role>,
+    /// Only active (or only deactivated) accounts.
+    pub active: Option<bool>,
+    /// Login or display name containing this text.
+    pub text: Option<String>,
+}
+
+/// A staff account as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    /// The staff member.
+    pub staff: Staff,
+    /// Whether the account may sign in.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// New name, unit and roles for a staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffChange {
+    /// Which staff member.
+    pub id: i64,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// Home unit.
+    pub unit_id: i64,
+    /// Roles.
+    pub roles: Vec<Role>,
 }
 
 impl std::fmt::Debug for NewStaff {
@@ -393,10 +432,26 @@ pub trait Directory: Send + Sync {
     async fn add_routing_rule(&self, rule: &RoutingRule, actor: Option<i64>) -> Result<i64>;
     /// Removes a routing rule (appeals already routed keep their reason).
     async fn remove_routing_rule(&self, id: i64, actor: Option<i64>) -> Result<()>;
-    /// Adds a staff member; a taken login name is a `Conflict`.
-    async fn create_staff(&self, staff: &NewStaff) -> Result<i64>;
-    /// A staff member and their password hash, by login name.
+    /// Adds a staff member (created by `actor`); a taken login name is a `Conflict`.
+    async fn create_staff(&self, staff: &NewStaff, actor: Option<i64>) -> Result<i64>;
+    /// An active staff member and their password hash, by login name.
     async fn staff_by_username(&self, username: &str) -> Result<Option<(Staff, String)>>;
+    /// Staff accounts, by login name, at most 1,000.
+    async fn staff_members(&self, filter: &StaffFilter) -> Result<Vec<StaffMember>>;
+    /// Changes a staff member's name, unit and roles, audited.
+    async fn update_staff(&self, change: &StaffChange, actor: Option<i64>) -> Result<()>;
+    /// Activates or deactivates an account; deactivating ends its sessions at once.
+    async fn set_staff_active(&self, id: i64, active: bool, actor: Option<i64>) -> Result<()>;
+    /// Sets a password hash (`must_change` for a one-time password) and ends every
+    /// session of the account but `keep_session` (a token hash), audited.
+    async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+        actor: Option<i64>,
+    ) -> Result<()>;
 }
 
 /// Staff sessions, kept in the database so any node can serve any request.

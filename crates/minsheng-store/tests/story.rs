@@ -16,7 +16,7 @@ use minsheng_core::workflow::{CaseFacts, Command, Happened, Policy, State, open_
 use minsheng_core::{AppealKind, AppealNo, Channel, Phone};
 use minsheng_store::{
     DataKey, InboxFilter, Keyring, ListScope, NewStaff, Receipt, Refresh, Registered, Registration,
-    Store, StoreError,
+    StaffChange, StaffFilter, Store, StoreError,
 };
 use sqlx::Connection;
 
@@ -213,10 +213,11 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         unit_key: "zjj".into(),
         roles: vec![Role::Handler, Role::UnitHead],
         password_hash: "$argon2id$fake".into(),
+        must_change_password: false,
     };
-    let hid = store.create_staff(&handler).await.expect("staff");
+    let hid = store.create_staff(&handler, None).await.expect("staff");
     assert!(matches!(
-        store.create_staff(&handler).await,
+        store.create_staff(&handler, None).await,
         Err(StoreError::Conflict(_))
     ));
     let (staff, hash) = store
@@ -260,6 +261,100 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             .is_none()
     );
     store.delete_session("tok-live").await.expect("delete");
+
+    // Staff administration: list with filters, change, passwords and deactivation end
+    // sessions (but the one kept).
+    let listed = store
+        .staff_members(&StaffFilter {
+            role: Some(Role::UnitHead),
+            text: Some("zjj".into()),
+            ..StaffFilter::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].active && !listed[0].staff.must_change_password);
+    assert!(
+        store
+            .staff_members(&StaffFilter {
+                text: Some("%".into()),
+                ..StaffFilter::default()
+            })
+            .await
+            .expect("list")
+            .is_empty(),
+        "a typed % is literal"
+    );
+    store
+        .update_staff(
+            &StaffChange {
+                id: hid,
+                display_name: "王承办（改）".into(),
+                unit_id: slj.id,
+                roles: vec![Role::Handler],
+            },
+            None,
+        )
+        .await
+        .expect("update");
+    for token in ["tok-a", "tok-b"] {
+        store
+            .create_session(token, hid, now + Duration::hours(8))
+            .await
+            .expect("session");
+    }
+    store
+        .set_password(hid, "$argon2id$new", true, Some("tok-a"), None)
+        .await
+        .expect("password");
+    let me = store
+        .session_staff("tok-a", now)
+        .await
+        .expect("q")
+        .expect("kept");
+    assert_eq!(
+        (me.unit_id, me.roles.clone(), me.must_change_password),
+        (slj.id, vec![Role::Handler], true)
+    );
+    assert!(
+        store
+            .session_staff("tok-b", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    store.set_staff_active(hid, false, None).await.expect("off");
+    assert!(
+        store
+            .session_staff("tok-a", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .staff_by_username("zjj.handler")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    store.set_staff_active(hid, true, None).await.expect("on");
+    store
+        .update_staff(
+            &StaffChange {
+                id: hid,
+                display_name: "王承办".into(),
+                unit_id: zjj.id,
+                roles: vec![Role::Handler, Role::UnitHead],
+            },
+            None,
+        )
+        .await
+        .expect("restore");
+    assert!(matches!(
+        store.set_staff_active(999_999, false, None).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(
         store
             .session_staff("tok-live", now)

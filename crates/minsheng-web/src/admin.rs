@@ -344,3 +344,354 @@ pub async fn remove_rule(
     state.remove_routing_rule(&me.actor(), id).await?;
     Ok(Redirect::to("/staff/admin/routing").into_response())
 }
+
+/// The staff list's filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StaffQuery {
+    q: String,
+    unit: String,
+    role: String,
+    active: String,
+}
+
+struct StaffRowView {
+    id: i64,
+    username: String,
+    name: String,
+    unit: String,
+    roles: String,
+    active: bool,
+    must_change: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_staff.html")]
+struct StaffPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    query: StaffQuery,
+    rows: Vec<StaffRowView>,
+    units: Vec<Choice>,
+    roles: Vec<Choice>,
+    form: StaffForm,
+    errors: Errors,
+    /// A new account's login name and one-time password, shown once.
+    created: Option<(String, String)>,
+}
+
+/// The create and edit form: `username`, `display_name`, `unit` (key) and one
+/// `role_<code>` checkbox per role.
+#[derive(Debug, Default, Clone)]
+pub struct StaffForm {
+    username: String,
+    display_name: String,
+    unit: String,
+    roles: Vec<Role>,
+}
+
+impl StaffForm {
+    fn from_fields(fields: &HashMap<String, String>) -> StaffForm {
+        let get = |k: &str| fields.get(k).map_or("", |v| v.trim()).to_owned();
+        StaffForm {
+            username: get("username"),
+            display_name: get("display_name"),
+            unit: get("unit"),
+            roles: Role::ALL
+                .into_iter()
+                .filter(|r| fields.contains_key(&format!("role_{}", r.code())))
+                .collect(),
+        }
+    }
+
+    fn input(&self) -> minsheng_app::staff::StaffInput {
+        minsheng_app::staff::StaffInput {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            unit_key: self.unit.clone(),
+            roles: self.roles.clone(),
+        }
+    }
+
+    fn has(&self, code: &str) -> bool {
+        self.roles.iter().any(|r| r.code() == code)
+    }
+}
+
+fn role_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().to_owned(),
+            label: r.label(lang).to_owned(),
+            selected: r.code() == current,
+            group: String::new(),
+        })
+        .collect()
+}
+
+fn unit_choices(catalog: &Catalog, current: &str) -> Vec<Choice> {
+    catalog
+        .units
+        .iter()
+        .map(|u| Choice {
+            value: u.key.clone(),
+            label: u.name.clone(),
+            selected: u.key == current,
+            group: String::new(),
+        })
+        .collect()
+}
+
+async fn staff_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    query: StaffQuery,
+    form: StaffForm,
+    errors: Errors,
+    created: Option<(String, String)>,
+) -> Result<StaffPage, AppError> {
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let filter = minsheng_store::StaffFilter {
+        unit_id: catalog
+            .units
+            .iter()
+            .find(|u| u.key == query.unit)
+            .map(|u| u.id),
+        role: Role::from_code(&query.role),
+        active: match query.active.as_str() {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        },
+        text: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
+    };
+    let rows = state
+        .staff_accounts(Some(&me.actor()), &filter)
+        .await?
+        .into_iter()
+        .map(|m| StaffRowView {
+            id: m.staff.id,
+            username: m.staff.username.clone(),
+            name: m.staff.display_name.clone(),
+            unit: catalog
+                .units
+                .iter()
+                .find(|u| u.id == m.staff.unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            roles: m
+                .staff
+                .roles
+                .iter()
+                .map(|r| r.label(lang))
+                .collect::<Vec<_>>()
+                .join("、"),
+            active: m.active,
+            must_change: m.staff.must_change_password,
+        })
+        .collect();
+    Ok(StaffPage {
+        t: texts(lang),
+        here: "/staff/admin/staff",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: true,
+        units: unit_choices(&catalog, &form.unit),
+        roles: role_choices(lang, &query.role),
+        query,
+        rows,
+        form,
+        errors,
+        created,
+    })
+}
+
+pub async fn list_staff(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(query): Query<StaffQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    require_admin(&me)?;
+    staff_page(
+        &state,
+        lang,
+        &me,
+        query,
+        StaffForm::default(),
+        Errors::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn create_staff(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let form = StaffForm::from_fields(&fields);
+    match state
+        .create_staff_account(Some(&me.actor()), &form.input())
+        .await
+    {
+        Ok((_, password)) => {
+            let created = Some((form.username.trim().to_lowercase(), password));
+            let page = staff_page(
+                &state,
+                lang,
+                &me,
+                StaffQuery::default(),
+                StaffForm::default(),
+                Errors::default(),
+                created,
+            )
+            .await?;
+            Ok(page.into_response())
+        }
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let errors = Errors::explain(&errors, lang);
+            let page =
+                staff_page(&state, lang, &me, StaffQuery::default(), form, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_staff_edit.html")]
+struct StaffEditPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    id: i64,
+    username: String,
+    active: bool,
+    form: StaffForm,
+    units: Vec<Choice>,
+    roles: Vec<Choice>,
+    errors: Errors,
+    one_time: Option<String>,
+}
+
+async fn staff_edit_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    id: i64,
+    form: Option<StaffForm>,
+    errors: Errors,
+    one_time: Option<String>,
+) -> Result<StaffEditPage, AppError> {
+    let member = state.staff_account(Some(&me.actor()), id).await?;
+    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let form = form.unwrap_or_else(|| StaffForm {
+        username: member.staff.username.clone(),
+        display_name: member.staff.display_name.clone(),
+        unit: catalog
+            .units
+            .iter()
+            .find(|u| u.id == member.staff.unit_id)
+            .map(|u| u.key.clone())
+            .unwrap_or_default(),
+        roles: member.staff.roles.clone(),
+    });
+    Ok(StaffEditPage {
+        t: texts(lang),
+        here: "/staff/admin/staff",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: true,
+        id,
+        username: member.staff.username,
+        active: member.active,
+        units: unit_choices(&catalog, &form.unit),
+        roles: role_choices(lang, ""),
+        form,
+        errors,
+        one_time,
+    })
+}
+
+pub async fn edit_staff(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, AppError> {
+    require_admin(&me)?;
+    staff_edit_page(&state, lang, &me, id, None, Errors::default(), None).await
+}
+
+pub async fn update_staff(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let form = StaffForm::from_fields(&fields);
+    match state
+        .update_staff_account(Some(&me.actor()), id, &form.input())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/admin/staff/{id}")).into_response()),
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let errors = Errors::explain(&errors, lang);
+            let page = staff_edit_page(&state, lang, &me, id, Some(form), errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /staff/admin/staff/{id}/active` with `active` = `1` or `0`.
+pub async fn set_staff_active(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let active = match fields.get("active").map(String::as_str) {
+        Some("1") => true,
+        Some("0") => false,
+        _ => return Err(AppError::BadRequest("表单内容有误", "The form is wrong.")),
+    };
+    state
+        .set_staff_account_active(Some(&me.actor()), id, active)
+        .await?;
+    Ok(Redirect::to(&format!("/staff/admin/staff/{id}")).into_response())
+}
+
+pub async fn reset_staff_password(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let password = state.reset_staff_password(Some(&me.actor()), id).await?;
+    let page = staff_edit_page(
+        &state,
+        lang,
+        &me,
+        id,
+        None,
+        Errors::default(),
+        Some(password),
+    )
+    .await?;
+    Ok(page.into_response())
+}

@@ -8,12 +8,15 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_app::sessions::{SESSION_HOURS, SignedIn};
+use minsheng_core::Lang;
+use minsheng_core::staff::Role;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::Form;
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Errors;
 
 const SESSION_COOKIE: &str = "ms_session";
 
@@ -46,6 +49,10 @@ impl FromRequestParts<AppState> for CurrentStaff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::LoginRequired)?;
         let me = state.session(token).await?.ok_or(AppError::LoginRequired)?;
+        // With a one-time password, the only page is the one to choose one's own.
+        if me.staff.must_change_password && parts.uri.path() != "/staff/password" {
+            return Err(AppError::PasswordChangeRequired);
+        }
         Ok(CurrentStaff(me))
     }
 }
@@ -97,7 +104,12 @@ pub async fn login(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         SESSION_HOURS * 3600
     );
-    let mut resp = Redirect::to("/staff").into_response();
+    let next = if staff.must_change_password {
+        "/staff/password"
+    } else {
+        "/staff"
+    };
+    let mut resp = Redirect::to(next).into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -118,4 +130,72 @@ pub async fn logout(
         HeaderValue::from_static("ms_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
     Ok(resp)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    must: bool,
+    done: bool,
+    errors: Errors,
+}
+
+impl PasswordPage {
+    fn new(lang: Lang, me: &CurrentStaff, errors: Errors, done: bool) -> PasswordPage {
+        PasswordPage {
+            t: texts(lang),
+            here: "/staff/password",
+            me_name: me.staff.display_name.clone(),
+            me_unit: me.unit.name.clone(),
+            admin: me.staff.has(Role::Admin),
+            must: me.staff.must_change_password && !done,
+            done,
+            errors,
+        }
+    }
+}
+
+pub async fn password_form(UiLang(lang): UiLang, me: CurrentStaff) -> impl IntoResponse {
+    PasswordPage::new(lang, &me, Errors::default(), false)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+/// A staff member chooses a new password; their other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).ok_or(AppError::LoginRequired)?;
+    match state
+        .change_own_password(&me, token, &form.current, &form.new, &form.repeat)
+        .await
+    {
+        Ok(()) => {
+            let mut me = me;
+            me.0.staff.must_change_password = false;
+            Ok(PasswordPage::new(lang, &me, Errors::default(), true).into_response())
+        }
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let page = PasswordPage::new(lang, &me, Errors::explain(&errors, lang), false);
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -20,6 +20,8 @@ pub enum AppError {
     BadRequest(&'static str, &'static str),
     /// Not logged in: go to the login page.
     LoginRequired,
+    /// Signed in with a one-time password: choose one's own first.
+    PasswordChangeRequired,
     /// The request's body or query could not be read (its status: 400, 413, 415, 422).
     Rejected(StatusCode),
     /// Something broke.
@@ -69,6 +71,7 @@ impl IntoResponse for AppError {
             ),
             AppError::BadRequest(zh, en) => page(StatusCode::BAD_REQUEST, zh, en, ""),
             AppError::LoginRequired => Redirect::to("/staff/login").into_response(),
+            AppError::PasswordChangeRequired => Redirect::to("/staff/password").into_response(),
             AppError::Rejected(status) => {
                 let (zh, en) = match status {
                     StatusCode::PAYLOAD_TOO_LARGE => {

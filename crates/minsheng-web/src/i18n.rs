@@ -197,6 +197,29 @@ texts! {
     admin_reason: "依据", "Because of";
     admin_nobody: "（无）", "(nobody)";
     admin_link: "系统管理", "Administration";
+    admin_staff: "工作人员", "Staff";
+    admin_new_staff: "新建账号", "New account";
+    admin_display_name: "姓名", "Name";
+    admin_unit: "所属单位", "Unit";
+    admin_roles: "角色", "Roles";
+    admin_active: "状态", "Status";
+    admin_is_active: "启用", "active";
+    admin_is_inactive: "已停用", "deactivated";
+    admin_must_change: "待改密码", "must change password";
+    admin_create: "创建", "Create";
+    admin_save: "保存", "Save";
+    admin_deactivate: "停用（立即下线）", "Deactivate (signs out at once)";
+    admin_activate: "重新启用", "Activate";
+    admin_reset_password: "重置密码", "Reset password";
+    admin_one_time: "一次性密码（只显示这一次，请当面或电话告知本人；首次登录须修改）：", "One-time password (shown only now; tell the person directly; it must be changed at first sign-in):";
+    admin_search: "搜索登录名或姓名", "Search login or name";
+    password_title: "修改密码", "Change password";
+    password_must: "您正在使用一次性密码，请先设置自己的密码。", "You signed in with a one-time password: choose your own first.";
+    password_current: "当前密码", "Current password";
+    password_new: "新密码（至少10位，含字母、数字、符号中的两类）", "New password (10+ characters, two kinds of letters, digits, signs)";
+    password_repeat: "再次输入新密码", "New password again";
+    password_changed: "密码已修改，其他设备上的登录已退出。", "Password changed; your other sessions were signed out.";
+    nav_password: "修改密码", "Password";
 }
 
 /// The texts for a language.

@@ -86,6 +86,26 @@ pub fn router(state: AppState) -> Router {
             get(admin::show_routing).post(admin::add_rule),
         )
         .route("/staff/admin/routing/{id}/remove", post(admin::remove_rule))
+        .route(
+            "/staff/admin/staff",
+            get(admin::list_staff).post(admin::create_staff),
+        )
+        .route(
+            "/staff/admin/staff/{id}",
+            get(admin::edit_staff).post(admin::update_staff),
+        )
+        .route(
+            "/staff/admin/staff/{id}/active",
+            post(admin::set_staff_active),
+        )
+        .route(
+            "/staff/admin/staff/{id}/reset",
+            post(admin::reset_staff_password),
+        )
+        .route(
+            "/staff/password",
+            get(auth::password_form).post(auth::change_password),
+        )
         .fallback(error::not_found)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

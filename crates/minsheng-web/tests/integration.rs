@@ -100,13 +100,17 @@ async fn app(name: &str) -> App {
         ("zrzyj.head", "zrzyj", vec![Role::UnitHead, Role::Handler]),
     ] {
         store
-            .create_staff(&NewStaff {
-                username: user.into(),
-                display_name: format!("{user}的名字"),
-                unit_key: unit.into(),
-                roles,
-                password_hash: hash.clone(),
-            })
+            .create_staff(
+                &NewStaff {
+                    username: user.into(),
+                    display_name: format!("{user}的名字"),
+                    unit_key: unit.into(),
+                    roles,
+                    password_hash: hash.clone(),
+                    must_change_password: false,
+                },
+                None,
+            )
             .await
             .expect("staff");
     }
@@ -1518,6 +1522,275 @@ async fn administrators_import_regions_and_set_routing_rules() {
         between(&page, "data-test=\"preview-lead\">", "<"),
         "县住房和城乡建设局"
     );
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}
+
+/// Logs in with a given password; returns the status, the redirect and the cookie.
+async fn sign_in(app: &App, user: &str, password: &str) -> (StatusCode, String, String) {
+    let r = app
+        .post(
+            "/staff/login",
+            "",
+            &[("username", user), ("password", password)],
+        )
+        .await;
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .map(|c| {
+            c.to_str()
+                .expect("ascii")
+                .split(';')
+                .next()
+                .expect("cookie")
+                .to_owned()
+        })
+        .unwrap_or_default();
+    (r.status(), location, cookie)
+}
+
+#[tokio::test]
+async fn administrators_manage_staff_and_people_choose_their_passwords() {
+    let app = app("staffadmin").await;
+    let admin = app.login("admin").await;
+    let (status, page) = app.get("/staff/admin/staff?role=handler", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("zjj.handler") && !page.contains(">dispatcher1<"));
+
+    // Bad input, each said beside its field.
+    let bad = app
+        .post(
+            "/staff/admin/staff",
+            &admin,
+            &[
+                ("username", "zjj.handler"),
+                ("display_name", "重名"),
+                ("unit", "zjj"),
+                ("role_handler", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.expect("body").contains("已被占用"));
+    let bad = app
+        .post(
+            "/staff/admin/staff",
+            &admin,
+            &[
+                ("username", "张三"),
+                ("display_name", ""),
+                ("unit", "nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.text().await.expect("body");
+    assert!(body.contains("登录名应为3至32位") && body.contains("此项必填"));
+
+    // A new account gets a one-time password, to be changed at the first sign-in.
+    let r = app
+        .post(
+            "/staff/admin/staff",
+            &admin,
+            &[
+                ("username", "Wang.Handler"),
+                ("display_name", "王新"),
+                ("unit", "zjj"),
+                ("role_handler", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("body");
+    let once = between(&page, "data-test=\"one-time-password\">", "<");
+    assert_eq!(once.len(), 14);
+    let (status, next, cookie) = sign_in(&app, "wang.handler", &once).await;
+    assert_eq!(
+        (status, next.as_str()),
+        (StatusCode::SEE_OTHER, "/staff/password")
+    );
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        r.headers()["location"],
+        "/staff/password",
+        "nothing else first"
+    );
+    for (new, repeat, current, says) in [
+        ("short", "short", once.as_str(), "密码长度应为10至128个字符"),
+        ("onlyletterslong", "onlyletterslong", once.as_str(), "两类"),
+        (
+            "春风十里不如你2026",
+            "春风十里不如你2027",
+            once.as_str(),
+            "不一致",
+        ),
+        (
+            "春风十里不如你2026",
+            "春风十里不如你2026",
+            "wrong-password",
+            "当前密码不正确",
+        ),
+    ] {
+        let r = app
+            .post(
+                "/staff/password",
+                &cookie,
+                &[("current", current), ("new", new), ("repeat", repeat)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{says}");
+        assert!(r.text().await.expect("body").contains(says), "{says}");
+    }
+    let r = app
+        .post(
+            "/staff/password",
+            &cookie,
+            &[
+                ("current", &once),
+                ("new", "春风十里不如你2026"),
+                ("repeat", "春风十里不如你2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.get("/staff", &cookie).await.0, StatusCode::OK);
+    assert_eq!(
+        sign_in(&app, "wang.handler", &once).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the one-time password is spent"
+    );
+
+    // Deactivation signs the person out at once; a reset gives a new one-time password.
+    let id = app
+        .store
+        .staff_by_username("wang.handler")
+        .await
+        .expect("q")
+        .expect("found")
+        .0
+        .id;
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{id}/active"),
+            &admin,
+            &[("active", "0")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.headers()["location"], "/staff/login");
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{id}/active"),
+            &admin,
+            &[("active", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(&format!("/staff/admin/staff/{id}/reset"), &admin, &[])
+        .await;
+    let page = r.text().await.expect("body");
+    let again = between(&page, "data-test=\"one-time-password\">", "<");
+    assert_eq!(
+        sign_in(&app, "wang.handler", "春风十里不如你2026").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(&app, "wang.handler", &again).await.1,
+        "/staff/password"
+    );
+    // Roles and unit can be changed.
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{id}"),
+            &admin,
+            &[
+                ("display_name", "王新"),
+                ("unit", "slj"),
+                ("role_handler", "1"),
+                ("role_unit_head", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&format!("/staff/admin/staff/{id}"), &admin).await;
+    assert!(page.contains("name=\"role_unit_head\" value=\"1\" checked"));
+
+    // A township administrator manages only that township's units and people.
+    let page = app
+        .post(
+            "/staff/admin/staff",
+            &admin,
+            &[
+                ("username", "t02.admin"),
+                ("display_name", "柳林镇管理员"),
+                ("unit", "t02"),
+                ("role_admin", "1"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .expect("body");
+    let pw = between(&page, "data-test=\"one-time-password\">", "<");
+    let (_, _, town) = sign_in(&app, "t02.admin", &pw).await;
+    let r = app
+        .post(
+            "/staff/password",
+            &town,
+            &[
+                ("current", &pw),
+                ("new", "柳林镇管理2026!"),
+                ("repeat", "柳林镇管理2026!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, list) = app.get("/staff/admin/staff", &town).await;
+    assert!(list.contains("t02.head") && !list.contains("zjj.handler"));
+    assert_eq!(
+        app.get(&format!("/staff/admin/staff/{id}"), &town).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(
+            "/staff/admin/staff",
+            &town,
+            &[
+                ("username", "county.leader"),
+                ("display_name", "越权"),
+                ("unit", "qzgzb"),
+                ("role_leader", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("超出您管理的范围"));
     assert!(
         app.store
             .verify_audit()

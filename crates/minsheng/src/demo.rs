@@ -672,6 +672,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
                 unit_key: unit_key.clone(),
                 roles: roles.clone(),
                 password_hash: hash.clone(),
+                must_change_password: false,
             })
             .await?;
         if roles.contains(&Role::CallTaker) {

@@ -105,6 +105,40 @@ enum Command {
     /// Administer regions (the official division codes).
     #[command(subcommand)]
     Regions(RegionsCommand),
+    /// Administer staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create an account and print its one-time password (changed at first sign-in).
+    Create {
+        /// Login name: 3–32 lowercase letters, digits, '.', '_' or '-'.
+        #[arg(long)]
+        username: String,
+        /// Name shown to colleagues.
+        #[arg(long)]
+        name: String,
+        /// Key of the home unit (e.g. zjj).
+        #[arg(long)]
+        unit: String,
+        /// A role (repeat for several): call_taker, dispatcher, handler, unit_head,
+        /// leader, supervisor, grid_worker, auditor, admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// Deactivate an account; its sessions end at once.
+    Deactivate {
+        /// Login name.
+        username: String,
+    },
+    /// Reset a password to a one-time password (printed) that must be changed at the
+    /// next sign-in; every session of the account ends.
+    ResetPassword {
+        /// Login name.
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +297,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
+        Command::Staff(command) => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            staff(&app, command).await
+        }
         Command::Regions(RegionsCommand::Import { file, check }) => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -398,6 +437,81 @@ fn calendar(command: CalendarCommand, extra: Option<&std::path::Path>) -> Result
                     println!("{}: {e}", file.display());
                     Ok(ExitCode::FAILURE)
                 }
+            }
+        }
+    }
+}
+
+/// `minsheng staff …`: the command line's twin of the console's staff page. The
+/// operator at the server manages every account.
+async fn staff(app: &minsheng_app::App, command: StaffCommand) -> Result<ExitCode> {
+    use minsheng_core::i18n::Explain;
+    let refused = |e: minsheng_app::Error| -> Result<ExitCode> {
+        match e {
+            minsheng_app::Error::Invalid(errors) => {
+                for (field, e) in &errors.0 {
+                    println!("{field}: {} / {e}", e.explain(minsheng_core::Lang::Zh));
+                }
+                Ok(ExitCode::FAILURE)
+            }
+            minsheng_app::Error::NotFound => {
+                println!("没有这个账号 / no such account");
+                Ok(ExitCode::FAILURE)
+            }
+            e => Err(e.into()),
+        }
+    };
+    match command {
+        StaffCommand::Create {
+            username,
+            name,
+            unit,
+            roles,
+        } => {
+            let mut parsed = Vec::new();
+            for r in &roles {
+                match minsheng_core::Role::from_code(r.trim()) {
+                    Some(role) => parsed.push(role),
+                    None => {
+                        println!("--role {r}: 未知角色 / unknown role");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+            }
+            let input = minsheng_app::staff::StaffInput {
+                username,
+                display_name: name,
+                unit_key: unit,
+                roles: parsed,
+            };
+            match app.create_staff_account(None, &input).await {
+                Ok((_, password)) => {
+                    println!("已创建 / created: {}", input.username.trim().to_lowercase());
+                    println!("一次性密码 / one-time password: {password}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
+            }
+        }
+        StaffCommand::Deactivate { username } => {
+            match app.staff_account_named(None, &username).await {
+                Ok(m) => {
+                    app.set_staff_account_active(None, m.staff.id, false)
+                        .await?;
+                    println!("已停用 / deactivated: {username}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
+            }
+        }
+        StaffCommand::ResetPassword { username } => {
+            match app.staff_account_named(None, &username).await {
+                Ok(m) => {
+                    let password = app.reset_staff_password(None, m.staff.id).await?;
+                    println!("一次性密码 / one-time password: {password}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(e),
             }
         }
     }

@@ -304,3 +304,43 @@ async fn a_new_county_imports_its_regions_from_a_gbk_csv_once() {
     assert!(out.status.success(), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn staff_accounts_from_the_command_line() {
+    let dir = temp("staff");
+    assert!(minsheng(&dir, &["init"]).status.success());
+    let create = |user: &str, role: &str| {
+        minsheng(
+            &dir,
+            &[
+                "staff",
+                "create",
+                "--username",
+                user,
+                "--name",
+                "李四",
+                "--unit",
+                "zjj",
+                "--role",
+                role,
+            ],
+        )
+    };
+    let out = create("li.si", "handler");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("one-time password"));
+    let again = create("li.si", "handler");
+    assert!(!again.status.success());
+    assert!(text(&again).contains("已被占用"), "{}", text(&again));
+    let bad_role = create("wang.wu", "emperor");
+    assert!(!bad_role.status.success());
+    assert!(text(&bad_role).contains("未知角色"));
+    let out = minsheng(&dir, &["staff", "reset-password", "li.si"]);
+    assert!(out.status.success() && text(&out).contains("one-time password"));
+    let out = minsheng(&dir, &["staff", "deactivate", "li.si"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = minsheng(&dir, &["staff", "deactivate", "nobody"]);
+    assert!(!out.status.success() && text(&out).contains("没有这个账号"));
+    assert!(minsheng(&dir, &["verify-audit"]).status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -362,7 +362,7 @@ impl Directory for SqlStore {
         Ok(())
     }
 
-    async fn create_staff(&self, s: &NewStaff) -> Result<i64> {
+    async fn create_staff(&self, s: &NewStaff, actor: Option<i64>) -> Result<i64> {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -372,8 +372,8 @@ impl Directory for SqlStore {
                 .fetch_one(&mut *tx)
                 .await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO staff (username, display_name, unit_id, password_hash, active, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO staff (username, display_name, unit_id, password_hash, active, created_at, \
+                 must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(&s.username)
             .bind(&s.display_name)
@@ -381,6 +381,7 @@ impl Directory for SqlStore {
             .bind(&s.password_hash)
             .bind(true)
             .bind(at)
+            .bind(s.must_change_password)
             .fetch_one(&mut *tx)
             .await?;
             for r in &s.roles {
@@ -390,7 +391,7 @@ impl Directory for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            append_audit!(tx, chain, at, None, "staff.create", None, json!({
+            append_audit!(tx, chain, at, actor, "staff.create", None, json!({
                 "id": id, "username": s.username, "unit_id": unit_id,
                 "roles": s.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
             }));
@@ -400,23 +401,173 @@ impl Directory for SqlStore {
     }
 
     async fn staff_by_username(&self, username: &str) -> Result<Option<(Staff, String)>> {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS}, s.password_hash FROM staff s WHERE s.username = $1 AND s.active = $2"
+        );
         with_db!(self, p => {
-            let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
-                "SELECT id, username, display_name, unit_id, password_hash FROM staff \
-                 WHERE username = $1 AND active = $2",
-            )
-            .bind(username)
-            .bind(true)
-            .fetch_optional(p)
-            .await?;
-            let Some((id, username, display_name, unit_id, hash)) = row else {
-                return Ok(None);
-            };
-            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
-            Ok(Some((
-                Staff { id, username, display_name, unit_id, roles: super::roles(roles) },
-                hash,
-            )))
+            let row: Option<(StaffRow, String)> = sqlx::query(&sql)
+                .bind(username)
+                .bind(true)
+                .fetch_optional(p)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((StaffRow::from_row(&r)?, r.try_get("password_hash")?)))
+                .transpose()?;
+            let Some((s, hash)) = row else { return Ok(None) };
+            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(s.id).fetch_all(p).await?;
+            Ok(Some((s.staff(roles), hash)))
         })
+    }
+
+    async fn staff_members(&self, filter: &StaffFilter) -> Result<Vec<StaffMember>> {
+        let mut w = Where::default();
+        if let Some(u) = filter.unit_id {
+            let p = w.arg(Arg::Int(u));
+            w.clauses.push(format!("s.unit_id = {p}"));
+        }
+        if let Some(r) = filter.role {
+            let p = w.arg(Arg::Text(r.code().to_owned()));
+            w.clauses.push(format!(
+                "s.id IN (SELECT staff_id FROM staff_roles WHERE role = {p})"
+            ));
+        }
+        if let Some(a) = filter.active {
+            let p = w.arg(Arg::Bool(a));
+            w.clauses.push(format!("s.active = {p}"));
+        }
+        if let Some(q) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            // Literal text: LIKE's wildcards in what was typed match only themselves.
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = w.arg(Arg::Text(format!("%{escaped}%")));
+            w.clauses.push(format!(
+                "(s.username LIKE {p} ESCAPE '\\' OR s.display_name LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS} FROM staff s{} ORDER BY s.username LIMIT 1000",
+            w.sql()
+        );
+        with_db!(self, p => {
+            let rows: Vec<StaffRow> = bind_args!(sqlx::query_as(&sql), &w.args).fetch_all(p).await?;
+            let roles: Vec<(i64, String)> =
+                sqlx::query_as("SELECT staff_id, role FROM staff_roles ORDER BY role").fetch_all(p).await?;
+            let mut by_staff: HashMap<i64, Vec<(String,)>> = HashMap::new();
+            for (id, role) in roles {
+                by_staff.entry(id).or_default().push((role,));
+            }
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let (active, created_at) = (r.active, r.created_at);
+                    let roles = by_staff.remove(&r.id).unwrap_or_default();
+                    StaffMember { staff: r.staff(roles), active, created_at }
+                })
+                .collect())
+        })
+    }
+
+    async fn update_staff(&self, change: &StaffChange, actor: Option<i64>) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = sqlx::query("UPDATE staff SET display_name = $1, unit_id = $2 WHERE id = $3")
+                .bind(&change.display_name)
+                .bind(change.unit_id)
+                .bind(change.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM staff_roles WHERE staff_id = $1")
+                .bind(change.id)
+                .execute(&mut *tx)
+                .await?;
+            for r in &change.roles {
+                sqlx::query("INSERT INTO staff_roles (staff_id, role) VALUES ($1, $2)")
+                    .bind(change.id)
+                    .bind(r.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            append_audit!(tx, chain, at, actor, "staff.update", None, json!({
+                "id": change.id, "display_name": change.display_name, "unit_id": change.unit_id,
+                "roles": change.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
+            }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
+    }
+
+    async fn set_staff_active(&self, id: i64, active: bool, actor: Option<i64>) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+                .bind(active)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // Deactivation ends every session at once, in the same transaction.
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let action = if active { "staff.activate" } else { "staff.deactivate" };
+            append_audit!(tx, chain, at, actor, action, None, json!({ "id": id }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = sqlx::query("UPDATE staff SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(must_change)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // Every other session ends: whoever knew the old password is out.
+            sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2")
+                .bind(id)
+                .bind(keep_session.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?;
+            let action = if must_change { "staff.reset_password" } else { "staff.change_password" };
+            append_audit!(tx, chain, at, actor, action, None, json!({ "id": id }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
     }
 }

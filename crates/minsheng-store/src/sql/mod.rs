@@ -30,13 +30,14 @@ use rand::RngCore;
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, Pool, Postgres, Sqlite, Transaction};
+use sqlx::{FromRow, Pool, Postgres, Row as _, Sqlite, Transaction};
 
 use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
     AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
-    PublicView, Receipt, Refresh, Registered, Registration, Result, Store, StoreError,
+    PublicView, Receipt, Refresh, Registered, Registration, Result, StaffChange, StaffFilter,
+    StaffMember, Store, StoreError,
 };
 
 enum Db {
@@ -448,6 +449,26 @@ struct StaffRow {
     username: String,
     display_name: String,
     unit_id: i64,
+    must_change_password: bool,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// The columns of a [`StaffRow`], for `SELECT … FROM staff s`.
+const STAFF_COLUMNS: &str =
+    "s.id, s.username, s.display_name, s.unit_id, s.must_change_password, s.active, s.created_at";
+
+impl StaffRow {
+    fn staff(self, roles: Vec<(String,)>) -> Staff {
+        Staff {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            unit_id: self.unit_id,
+            roles: roles_of(roles),
+            must_change_password: self.must_change_password,
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -487,7 +508,7 @@ fn region_from(code: String, name: String) -> Result<Region> {
 }
 
 /// Roles as stored; unknown codes (from a newer version) are skipped.
-fn roles(rows: Vec<(String,)>) -> Vec<Role> {
+fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
     rows.into_iter()
         .filter_map(|(r,)| Role::from_code(&r))
         .collect()

@@ -24,26 +24,20 @@ impl Sessions for SqlStore {
     }
 
     async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>> {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS} FROM sessions x JOIN staff s ON s.id = x.staff_id \
+             WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = $3"
+        );
         with_db!(self, p => {
-            let row: Option<StaffRow> = sqlx::query_as(
-                "SELECT s.id, s.username, s.display_name, s.unit_id FROM sessions x \
-                 JOIN staff s ON s.id = x.staff_id \
-                 WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = $3",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .bind(true)
-            .fetch_optional(p)
-            .await?;
+            let row: Option<StaffRow> = sqlx::query_as(&sql)
+                .bind(token_hash)
+                .bind(now)
+                .bind(true)
+                .fetch_optional(p)
+                .await?;
             let Some(s) = row else { return Ok(None) };
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(s.id).fetch_all(p).await?;
-            Ok(Some(Staff {
-                id: s.id,
-                username: s.username,
-                display_name: s.display_name,
-                unit_id: s.unit_id,
-                roles: super::roles(roles),
-            }))
+            Ok(Some(s.staff(roles)))
         })
     }
 
