@@ -52,6 +52,7 @@ impl App {
             appeal,
             actor_id,
             tags: Vec::new(),
+            external_id: None,
         };
         match self.register_prepared(&[registration]).await?.pop() {
             Some(Registered::Stored(r) | Registered::Repeat(r)) => Ok(r),

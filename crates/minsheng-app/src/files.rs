@@ -29,6 +29,14 @@ pub enum FileError {
     /// An XLSX file that cannot be read.
     #[error("the spreadsheet cannot be read: {0}")]
     Xlsx(String),
+    /// A JSON Lines line that is not a flat JSON object.
+    #[error("line {line}: not a JSON object of plain values ({message})")]
+    Json {
+        /// Line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Explain for FileError {
@@ -43,6 +51,9 @@ impl Explain for FileError {
                 format!("第 {line} 行：CSV 格式有误（{message}）")
             }
             (FileError::Xlsx(m), Lang::Zh) => format!("无法读取 Excel 文件：{m}"),
+            (FileError::Json { line, message }, Lang::Zh) => {
+                format!("第 {line} 行：不是由简单值组成的 JSON 对象（{message}）")
+            }
         }
     }
 }
@@ -62,6 +73,51 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
     Ok(Table {
         header: header.cells,
         rows: rows.collect(),
+    })
+}
+
+/// Reads records: JSON Lines (one flat object a line, told by a first `{`), whose
+/// columns are `fields`, or a table as [`read_table`] reads it.
+pub fn read_records(bytes: &[u8], fields: &[&str]) -> Result<Table, FileError> {
+    let text_start = bytes
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(bytes)
+        .iter()
+        .find(|b| !b.is_ascii_whitespace());
+    if text_start != Some(&b'{') {
+        return read_table(bytes);
+    }
+    let text = text(bytes)?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |message: String| FileError::Json {
+            line: i + 1,
+            message,
+        };
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let mut cells = Vec::with_capacity(fields.len());
+        for f in fields {
+            cells.push(match object.get(*f) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                    v.to_string()
+                }
+                Some(_) => return Err(bad(format!("{f} is not a plain value"))),
+            });
+        }
+        rows.push(Row { line: i + 1, cells });
+    }
+    if rows.is_empty() {
+        return Err(FileError::Empty);
+    }
+    Ok(Table {
+        header: fields.iter().map(|f| (*f).to_owned()).collect(),
+        rows,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod cases;
 pub mod directory;
 pub mod error;
 pub mod files;
+pub mod history;
 pub mod passwords;
 pub mod routing;
 pub mod sessions;

@@ -487,7 +487,7 @@ impl AppealForm {
 }
 
 /// A title cut from the first line of the text.
-fn title_from(text: &str) -> String {
+pub(crate) fn title_from(text: &str) -> String {
     let first_line = text.lines().next().unwrap_or(text);
     let mut title: String = first_line.chars().take(MAX_TITLE_CHARS.min(30)).collect();
     if first_line.chars().count() > title.chars().count() {

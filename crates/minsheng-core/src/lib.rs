@@ -9,6 +9,7 @@ pub mod appeal;
 pub mod appellant;
 pub mod category;
 pub mod clock;
+pub mod history;
 pub mod i18n;
 pub mod intake;
 pub mod mask;

@@ -300,6 +300,12 @@ pub enum Command {
     },
     /// Close: after the return visit, or when the review window has passed.
     Close,
+    /// A historical case brought in from an earlier system with the status it ended
+    /// in there. Only the import use case records it; [`decide`] never accepts it.
+    Imported {
+        /// The status it had (an ended one).
+        state: State,
+    },
 }
 
 impl Command {
@@ -326,6 +332,7 @@ impl Command {
             Command::Merge { .. } => "merge",
             Command::Reopen { .. } => "reopen",
             Command::Close => "close",
+            Command::Imported { .. } => "imported",
         }
     }
 
@@ -363,6 +370,11 @@ impl Command {
             Command::Merge { .. } => pick(lang, "合并至其他诉求", "merged"),
             Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
             Command::Close => pick(lang, "办结归档", "closed"),
+            Command::Imported { .. } => pick(
+                lang,
+                "历史件导入（原系统状态）",
+                "imported with its earlier status",
+            ),
         }
     }
 
@@ -379,7 +391,8 @@ impl Command {
             | Command::SignFor
             | Command::ReturnVisit { .. }
             | Command::Reopen { .. }
-            | Command::Close => Public(None),
+            | Command::Close
+            | Command::Imported { .. } => Public(None),
             Command::Decline { reason } | Command::Extend { reason, .. } => Public(Some(reason)),
             Command::Reply { text } | Command::IssueReview { text } => Public(Some(text)),
             Command::Transfer { organ } => Public(Some(organ)),
@@ -428,7 +441,8 @@ impl Command {
             | Command::Resume
             | Command::AssignLeader { .. }
             | Command::Merge { .. }
-            | Command::Close => None,
+            | Command::Close
+            | Command::Imported { .. } => None,
         }
     }
 }
@@ -915,6 +929,29 @@ pub fn open_case(facts: &CaseFacts, policy: &Policy, calendar: &Calendar) -> Ope
     }
 }
 
+/// Opens the case of a historical appeal brought in from an earlier system: opened as a
+/// new one would be, then, if it ended there, an [`Command::Imported`] step puts it in
+/// that state at that time. Its outcome is as of `now`.
+pub fn open_imported(
+    facts: &CaseFacts,
+    ended: Option<(State, DateTime<Utc>)>,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Opening {
+    let mut opening = open_case(facts, policy, calendar);
+    if let Some((state, at)) = ended {
+        opening.steps.push(Happened {
+            at,
+            actor: None,
+            command: Command::Imported { state },
+        });
+    }
+    let case = Case::replay(facts, &opening.steps, policy, calendar);
+    opening.outcome = case.outcome(policy, calendar, now);
+    opening
+}
+
 /// Flags derived from a case by the configurable rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Flags {
@@ -1068,6 +1105,7 @@ impl Case {
                 self.stage(next, at);
             }
             Command::Close => self.stage(State::Closed, at),
+            Command::Imported { state } => self.stage(*state, at),
         }
         if !matches!(e.command, Command::Supervise { .. }) && self.state.is_terminal() {
             self.supervisions.clear();
@@ -1251,6 +1289,7 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::AssignLeader { .. } => actor.has(Role::Leader),
         Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
         Command::Close => centre || actor.has(Role::Supervisor),
+        Command::Imported { .. } => false,
     };
     if ok {
         Ok(())

@@ -169,6 +169,9 @@ pub struct Registration {
     pub actor_id: Option<i64>,
     /// Labels to attach, e.g. `demo:heating`.
     pub tags: Vec<String>,
+    /// Its id in the system it came from; registering it again returns the earlier
+    /// receipt.
+    pub external_id: Option<String>,
 }
 
 /// What the appellant is told after submitting.

@@ -106,6 +106,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         opening,
         actor_id: None,
         tags: vec![format!("unit:{key}")],
+        external_id: None,
     }
 }
 
@@ -867,6 +868,18 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             .is_empty()
     );
 
+    // An external id registers once: the second time is the earlier receipt.
+    let external = || Registration {
+        external_id: Some("GD2025-0001".into()),
+        ..registration(appeal(&v11, "gongre", 40, None), ("zjj", zjj.id))
+    };
+    let first_import = store.register_appeals(&[external()]).await.expect("import");
+    let again = store.register_appeals(&[external()]).await.expect("again");
+    assert!(matches!(first_import[0], Registered::Stored(_)));
+    assert_eq!(
+        again[0],
+        Registered::Repeat(stored(&first_import)[0].clone())
+    );
     // Routing rules: added with their co-handlers, listed, removed, all audited.
     let before = store.verify_audit().await.expect("verify").records;
     let rule = RoutingRule {

@@ -863,6 +863,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             appeal,
             actor_id: registered_by,
             tags,
+            external_id: None,
         });
         if batch.len() == BATCH {
             app.register_prepared(&batch).await?;

@@ -344,3 +344,111 @@ fn staff_accounts_from_the_command_line() {
     assert!(minsheng(&dir, &["verify-audit"]).status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn last_years_cases_come_in_once_with_their_status() {
+    let dir = temp("history");
+    assert!(minsheng(&dir, &["init"]).status.success());
+    let regions = dir.join("regions.csv");
+    std::fs::write(
+        &regions,
+        "代码,名称\n370999001000,城关街道\n370999001001,幸福社区\n370999002000,柳林镇\n370999002001,李官屯村\n",
+    )
+    .expect("write");
+    let out = minsheng(
+        &dir,
+        &["regions", "import", regions.to_str().expect("utf8")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // As a 12345 system exports it, saved by Excel in China: GBK, Chinese headers.
+    let csv = "工单编号,受理时间,来源渠道,诉求类别,所属乡镇,村（社区）,诉求内容,来电人,联系电话,办理状态,办结时间\n\
+               GD-1,2025/12/3 9:15,热线,供热,城关街道,幸福社区,暖气不热,张三,13800138000,已办结,2025-12-05 17:00\n\
+               GD-2,2025-12-04 10:00,12345,供热,柳林镇,李官屯村,锅炉房冒黑烟,,,在办,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let file = dir.join("history.csv");
+    std::fs::write(&file, &gbk).expect("write");
+    let path = file.to_str().expect("utf8");
+    let out = minsheng(&dir, &["import", path, "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 行可导入"), "{}", text(&out));
+    let out = minsheng(&dir, &["import", path]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("新增 2"), "{}", text(&out));
+    let again = minsheng(&dir, &["import", path]);
+    assert!(
+        text(&again).contains("新增 0") && text(&again).contains("已存在跳过 2"),
+        "{}",
+        text(&again)
+    );
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url).await.expect("db");
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT external_id, status, name_mask FROM appeals ORDER BY external_id")
+            .fetch_all(&mut db)
+            .await
+            .expect("q");
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "GD-1".to_owned(),
+                "closed".to_owned(),
+                Some("张*".to_owned())
+            ),
+            ("GD-2".to_owned(), "dispatched".to_owned(), None),
+        ]
+    );
+    let (plain,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM appeals WHERE name_enc LIKE '%张三%'")
+            .fetch_one(&mut db)
+            .await
+            .expect("q");
+    assert_eq!(plain, 0, "personal data encrypted as for new appeals");
+    // Bad rows: every one named, nothing written.
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"external_id\":\"J-1\",\"received_at\":\"2026-01-05T08:00:00+08:00\",\"category\":\"gongre\",\"region\":\"370999001001\",\"text\":\"好的一行\"}\n\
+         {\"external_id\":\"J-2\",\"received_at\":\"明天\",\"category\":\"gongre\",\"region\":\"370999001001\",\"text\":\"x\"}\n\
+         {\"external_id\":\"J-3\",\"received_at\":\"2026-01-05\",\"category\":\"无此类\",\"region\":\"370999009001\",\"text\":\"x\",\"phone\":\"123\"}\n",
+    )
+    .expect("write");
+    let out = minsheng(&dir, &["import", bad.to_str().expect("utf8")]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains("第 2 行") && said.contains("第 3 行") && !said.contains("第 1 行"),
+        "{said}"
+    );
+    assert!(said.contains("nothing was written"));
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appeals")
+        .fetch_one(&mut db)
+        .await
+        .expect("q");
+    assert_eq!(count, 2);
+    // A mapping file names headers of another system.
+    let odd = dir.join("odd.csv");
+    std::fs::write(
+        &odd,
+        "单号,时间,问题,区域代码,分类名\nA-1,2026-03-02 09:00,路灯坏了,370999002001,供热\n",
+    )
+    .expect("write");
+    let mapping = dir.join("mapping.txt");
+    std::fs::write(
+        &mapping,
+        "单号=external_id\n时间=received_at\n问题=text\n区域代码=region\n分类名=category\n",
+    )
+    .expect("write");
+    let out = minsheng(
+        &dir,
+        &[
+            "import",
+            odd.to_str().expect("utf8"),
+            "--mapping",
+            mapping.to_str().expect("utf8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(minsheng(&dir, &["verify-audit"]).status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,23 @@ impl SqlStore {
             let mut receipts = Vec::with_capacity(registrations.len());
             for reg in registrations {
                 let a = &reg.appeal;
+                if let Some(external) = &reg.external_id {
+                    let earlier: Option<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, no, tracking_code FROM appeals WHERE external_id = $1",
+                    )
+                    .bind(external)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((id, no, code)) = earlier {
+                        receipts.push(Registered::Repeat(Receipt {
+                            id,
+                            no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
+                            tracking_code: TrackingCode::parse(&code)
+                                .map_err(|_| corrupt("tracking code", &code))?,
+                        }));
+                        continue;
+                    }
+                }
                 let submission_hash = a
                     .submission_key
                     .as_ref()
@@ -91,9 +108,9 @@ impl SqlStore {
                      title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                      created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
                      home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
-                     backlog, hard, leader_id, version, submission_hash, routing_reason) \
+                     backlog, hard, leader_id, version, submission_hash, routing_reason, external_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37) RETURNING id",
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38) RETURNING id",
                 )
                 .bind(county.as_str())
                 .bind(no.as_str())
@@ -132,6 +149,7 @@ impl SqlStore {
                 .bind(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0))
                 .bind(submission_hash)
                 .bind(&routing_reason)
+                .bind(reg.external_id.as_deref())
                 .fetch_one(&mut *tx)
                 .await?;
                 for att in &a.attachments {
@@ -166,6 +184,7 @@ impl SqlStore {
                     "region": a.region.as_str(),
                     "track": reg.opening.track.code(),
                     "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
+                    "external_id": reg.external_id,
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
                 }));

@@ -1,0 +1,148 @@
+//! Importing historical appeals (CSV, XLSX or JSONL) through the same registration path
+//! as every other channel: routed by the county's rules, personal data encrypted, every
+//! appeal audited, idempotent by external id (re-running a file, or resuming one that
+//! stopped half-way, skips what is already in).
+
+use minsheng_core::history::{self, ColumnMap, Ending, ImportError, Known};
+use minsheng_core::i18n::{Explain, Lang};
+use minsheng_core::region::RegionLevel;
+use minsheng_core::routing::route;
+use minsheng_core::workflow::{CaseFacts, open_imported};
+use minsheng_store::{Registered, Registration};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::files::{FileError, read_records};
+use crate::{App, Error};
+
+/// Rows stored per transaction.
+const BATCH: usize = 1_000;
+
+/// Why a file was not imported; nothing was written.
+#[derive(Debug, Error)]
+pub enum HistoryImportError {
+    /// The file cannot be read.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// Rows (or the header, or the mapping) are wrong, each named by its line.
+    #[error("{} problems in the file", .0.len())]
+    Rows(Vec<ImportError>),
+    /// A use case failed (a batch may have been stored; running again resumes).
+    #[error(transparent)]
+    App(#[from] Error),
+}
+
+impl HistoryImportError {
+    /// Every line of the explanation, in the person's language.
+    pub fn explain_all(&self, lang: Lang) -> Vec<String> {
+        match self {
+            HistoryImportError::File(e) => vec![e.explain(lang)],
+            HistoryImportError::Rows(rows) => rows.iter().map(|e| e.explain(lang)).collect(),
+            HistoryImportError::App(e) => vec![e.to_string()],
+        }
+    }
+}
+
+/// What an import did (or, for a check, would do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HistoryReport {
+    /// Good rows in the file.
+    pub rows: usize,
+    /// Appeals stored now.
+    pub stored: usize,
+    /// Rows already imported earlier (same external id), skipped.
+    pub skipped: usize,
+    /// Whether anything was written (false for a check).
+    pub applied: bool,
+}
+
+impl App {
+    /// Imports historical appeals from `bytes` (CSV or XLSX with a header row, or JSON
+    /// Lines with the standard field names), with an optional mapping of headers to
+    /// fields (`header=field` lines). Every row is checked first: any bad row writes
+    /// nothing. Then rows are stored in batches, each one transaction; `progress` is
+    /// told how many rows are done, of how many.
+    pub async fn import_history(
+        &self,
+        bytes: &[u8],
+        mapping: Option<&str>,
+        check_only: bool,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<HistoryReport, HistoryImportError> {
+        let table = read_records(bytes, &history::FIELDS)?;
+        let map = ColumnMap::new(&table, mapping).map_err(HistoryImportError::Rows)?;
+        let categories = self.store.categories().await.map_err(Error::from)?;
+        let regions: Vec<_> = self
+            .store
+            .regions()
+            .await
+            .map_err(Error::from)?
+            .into_iter()
+            .filter(|r| !r.retired && r.region.level() != RegionLevel::County)
+            .map(|r| r.region)
+            .collect();
+        // Rows without an external id get one from the file's content and their line,
+        // so running the same file again (or resuming it) stores nothing twice.
+        let id_prefix = format!("file-{}", &hex::encode(Sha256::digest(bytes))[..16]);
+        let now = minsheng_store::now();
+        let rows = history::read_all(
+            &table,
+            &map,
+            &Known {
+                categories: &categories,
+                regions: &regions,
+                now,
+                id_prefix: &id_prefix,
+            },
+        )
+        .map_err(HistoryImportError::Rows)?;
+        let mut report = HistoryReport {
+            rows: rows.len(),
+            applied: !check_only,
+            ..HistoryReport::default()
+        };
+        if check_only {
+            return Ok(report);
+        }
+        let units = self.store.units().await.map_err(Error::from)?;
+        let rules = self.store.routing_rules().await.map_err(Error::from)?;
+        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let mut done = 0;
+        for chunk in rows.chunks(BATCH) {
+            let batch: Vec<Registration> = chunk
+                .iter()
+                .map(|h| {
+                    let routing = route(
+                        &h.appeal.category,
+                        &h.appeal.region,
+                        &rules,
+                        &categories,
+                        &units,
+                    );
+                    let facts = CaseFacts::of(&h.appeal, &routing);
+                    let ended = match h.ending {
+                        Ending::Open => None,
+                        Ending::Ended(state, at) => Some((state, at)),
+                    };
+                    Registration {
+                        opening: open_imported(&facts, ended, policy, calendar, now),
+                        routing,
+                        appeal: h.appeal.clone(),
+                        actor_id: None,
+                        tags: vec!["import".to_owned()],
+                        external_id: Some(h.external_id.clone()),
+                    }
+                })
+                .collect();
+            for r in self.register_prepared(&batch).await? {
+                match r {
+                    Registered::Stored(_) => report.stored += 1,
+                    Registered::Repeat(_) | Registered::KeyReused => report.skipped += 1,
+                }
+            }
+            done += chunk.len();
+            progress(done, rows.len());
+        }
+        Ok(report)
+    }
+}
