@@ -140,9 +140,11 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     // The reader's own line count skips blank lines; count newlines before the
-    // record's first byte instead, so the number is the one an editor shows.
+    // record's first byte instead, so the number is the one an editor shows. Records
+    // come in order, so only the bytes since the previous record are counted.
+    let bytes = text.as_bytes();
+    let seen = std::cell::Cell::new((0usize, 1usize));
     let line_at = |byte: u64| {
-        let bytes = text.as_bytes();
         let mut end = usize::try_from(byte)
             .unwrap_or(bytes.len())
             .min(bytes.len());
@@ -150,7 +152,13 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
         while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
             end += 1;
         }
-        bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+        let (from, line) = match seen.get() {
+            (from, line) if from <= end => (from, line),
+            _ => (0, 1),
+        };
+        let line = line + bytes[from..end].iter().filter(|b| **b == b'\n').count();
+        seen.set((end, line));
+        line
     };
     let mut rows = Vec::new();
     for record in reader.records() {

@@ -4,91 +4,150 @@ use super::*;
 use crate::Appeals;
 
 impl SqlStore {
-    /// One attempt at registering a batch, in one transaction.
+    /// One attempt at registering a batch, in one transaction. Rows are written many to
+    /// a statement (appeals, tags, events, audit records), so a batch of a thousand
+    /// costs a few dozen statements, not thousands.
     async fn register_once(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
         let keys = &self.keys;
-
+        // What makes a repeat: the keyed hash of a form key with its content.
+        let submission_hashes: Vec<Option<String>> = registrations
+            .iter()
+            .map(|reg| {
+                reg.appeal.submission_key.as_ref().map(|k| {
+                    keys.blind_index(&format!(
+                        "{}|{:?}|{}",
+                        k.as_str(),
+                        reg.actor_id,
+                        reg.appeal.repeat_fingerprint()
+                    ))
+                })
+            })
+            .collect();
+        let external_ids: Vec<String> = registrations
+            .iter()
+            .filter_map(|r| r.external_id.clone())
+            .collect();
+        let form_keys: Vec<String> = registrations
+            .iter()
+            .filter_map(|r| r.appeal.submission_key.as_ref().map(|k| k.as_str().to_owned()))
+            .collect();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let mut counters: HashMap<(String, i32), i64> = HashMap::new();
-            let mut receipts = Vec::with_capacity(registrations.len());
-            for reg in registrations {
-                let a = &reg.appeal;
-                if let Some(external) = &reg.external_id {
-                    let earlier: Option<(i64, String, String)> = sqlx::query_as(
-                        "SELECT id, no, tracking_code FROM appeals WHERE external_id = $1",
-                    )
-                    .bind(external)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some((id, no, code)) = earlier {
-                        receipts.push(Registered::Repeat(Receipt {
+            // Appeals already stored under these external ids or form keys.
+            let mut by_external: HashMap<String, Receipt> = HashMap::new();
+            let mut by_key: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
+            for (column, wanted) in [("external_id", &external_ids), ("submission_key", &form_keys)] {
+                for chunk in wanted.chunks(500) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "SELECT id, no, tracking_code, {column}, submission_hash FROM appeals WHERE {column} IN ({})",
+                        marks.join(", ")
+                    );
+                    let rows: Vec<(i64, String, String, String, Option<String>)> =
+                        bind_args!(sqlx::query_as(&sql), chunk.iter().map(|k| Arg::Text(k.clone())).collect::<Vec<_>>().iter())
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    for (id, no, code, key, hash) in rows {
+                        let receipt = Receipt {
                             id,
                             no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
                             tracking_code: TrackingCode::parse(&code)
                                 .map_err(|_| corrupt("tracking code", &code))?,
-                        }));
-                        continue;
-                    }
-                }
-                let submission_hash = a
-                    .submission_key
-                    .as_ref()
-                    .map(|k| keys.blind_index(&format!("{}|{:?}|{}", k.as_str(), reg.actor_id, a.repeat_fingerprint())));
-                if let (Some(key), Some(hash)) = (&a.submission_key, &submission_hash) {
-                    let earlier: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
-                        "SELECT id, no, tracking_code, submission_hash FROM appeals WHERE submission_key = $1",
-                    )
-                    .bind(key.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some((id, no, code, earlier_hash)) = earlier {
-                        if earlier_hash.as_deref() != Some(hash.as_str()) {
-                            receipts.push(Registered::KeyReused);
-                            continue;
+                        };
+                        if column == "external_id" {
+                            by_external.insert(key, receipt);
+                        } else {
+                            by_key.insert(key, (receipt, hash));
                         }
-                        receipts.push(Registered::Repeat(Receipt {
-                            id,
-                            no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
-                            tracking_code: TrackingCode::parse(&code)
-                                .map_err(|_| corrupt("tracking code", &code))?,
-                        }));
+                    }
+                }
+            }
+            // What becomes of each registration: an earlier receipt, a refusal, or a
+            // new appeal (or a repeat of one earlier in this batch).
+            enum Fate {
+                Done(Registered),
+                New(usize),
+                SameAs(usize),
+            }
+            let mut fates = Vec::with_capacity(registrations.len());
+            let mut new_rows: Vec<usize> = Vec::new();
+            let mut batch_external: HashMap<&str, usize> = HashMap::new();
+            let mut batch_keys: HashMap<&str, (usize, Option<&String>)> = HashMap::new();
+            for (i, reg) in registrations.iter().enumerate() {
+                let hash = submission_hashes[i].as_ref();
+                if let Some(external) = reg.external_id.as_deref() {
+                    if let Some(r) = by_external.get(external) {
+                        fates.push(Fate::Done(Registered::Repeat(r.clone())));
+                        continue;
+                    }
+                    if let Some(first) = batch_external.get(external) {
+                        fates.push(Fate::SameAs(*first));
                         continue;
                     }
                 }
+                if let Some(key) = reg.appeal.submission_key.as_ref().map(|k| k.as_str()) {
+                    if let Some((r, earlier)) = by_key.get(key) {
+                        fates.push(Fate::Done(if earlier.as_ref() == hash {
+                            Registered::Repeat(r.clone())
+                        } else {
+                            Registered::KeyReused
+                        }));
+                        continue;
+                    }
+                    if let Some((first, earlier)) = batch_keys.get(key) {
+                        fates.push(if *earlier == hash {
+                            Fate::SameAs(*first)
+                        } else {
+                            Fate::Done(Registered::KeyReused)
+                        });
+                        continue;
+                    }
+                }
+                let slot = new_rows.len();
+                new_rows.push(i);
+                if let Some(external) = reg.external_id.as_deref() {
+                    batch_external.insert(external, slot);
+                }
+                if let Some(key) = reg.appeal.submission_key.as_ref().map(|k| k.as_str()) {
+                    batch_keys.insert(key, (slot, hash));
+                }
+                fates.push(Fate::New(slot));
+            }
+            // Numbers: each (county, year) counter read once; gapless because it is
+            // one transaction.
+            let mut counters: HashMap<(String, i32), i64> = HashMap::new();
+            let mut appeal_rows = Vec::with_capacity(new_rows.len());
+            let mut numbered = Vec::with_capacity(new_rows.len());
+            for &i in &new_rows {
+                let reg = &registrations[i];
+                let a = &reg.appeal;
                 let outcome = &reg.opening.outcome;
-                let routing_reason = serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
                 let county = a.region.county();
                 let year = local_year(a.received_at);
-                // Each (county, year) counter is read once per batch and written back
-                // before commit: numbers stay gapless because it is one transaction.
-                let key = (county.to_string(), year);
-                let seq = match counters.get_mut(&key) {
-                    Some(v) => {
-                        *v += 1;
-                        *v
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, 0) \
-                             ON CONFLICT (county_code, year) DO NOTHING",
-                        )
-                        .bind(county.as_str())
-                        .bind(i64::from(year))
-                        .execute(&mut *tx)
-                        .await?;
-                        let (v,): (i64,) = sqlx::query_as(
-                            "SELECT value FROM counters WHERE county_code = $1 AND year = $2",
-                        )
-                        .bind(county.as_str())
-                        .bind(i64::from(year))
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        counters.insert(key, v + 1);
-                        v + 1
-                    }
-                };
+                let counter = (county.to_string(), year);
+                if !counters.contains_key(&counter) {
+                    sqlx::query(
+                        "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, 0) \
+                         ON CONFLICT (county_code, year) DO NOTHING",
+                    )
+                    .bind(county.as_str())
+                    .bind(i64::from(year))
+                    .execute(&mut *tx)
+                    .await?;
+                    let (v,): (i64,) = sqlx::query_as(
+                        "SELECT value FROM counters WHERE county_code = $1 AND year = $2",
+                    )
+                    .bind(county.as_str())
+                    .bind(i64::from(year))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    counters.insert(counter.clone(), v);
+                }
+                let seq = counters.get_mut(&counter).map(|v| {
+                    *v += 1;
+                    *v
+                }).unwrap_or(1);
                 let no = AppealNo::new(year, u64::try_from(seq).unwrap_or_default());
                 let mut random = [0u8; 16];
                 rand::rngs::OsRng.fill_bytes(&mut random);
@@ -103,78 +162,97 @@ impl SqlStore {
                     .then(|| serde_json::to_string(&who.representatives))
                     .transpose()
                     .map_err(StoreError::other)?;
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO appeals (county_code, no, tracking_code, submission_key, channel, kind, category, \
-                     title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
-                     created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
-                     home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
-                     backlog, hard, leader_id, version, submission_hash, routing_reason, external_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38) RETURNING id",
-                )
-                .bind(county.as_str())
-                .bind(no.as_str())
-                .bind(code.as_str())
-                .bind(a.submission_key.as_ref().map(SubmissionKey::as_str))
-                .bind(a.channel.code())
-                .bind(a.kind.code())
-                .bind(&a.category)
-                .bind(&a.title)
-                .bind(&a.text)
-                .bind(a.region.as_str())
-                .bind(a.address.as_deref())
-                .bind(a.location.map(|l| l.0))
-                .bind(a.location.map(|l| l.1))
-                .bind(outcome.state.code())
-                .bind(outcome.lead)
-                .bind(a.received_at)
-                .bind(outcome.due_at)
-                .bind(reg.actor_id)
-                .bind(i64::from(who.headcount))
-                .bind(who.name.as_deref().map(mask::name))
-                .bind(who.phone.as_ref().map(Phone::masked))
-                .bind(has_pii.then(|| keys.current_id().to_owned()))
-                .bind(seal("name", who.name.as_deref()))
-                .bind(seal("phone", who.phone.as_ref().map(Phone::as_str)))
-                .bind(seal("id_number", who.id_number.as_ref().map(IdNumber::as_str)))
-                .bind(seal("home_address", who.address.as_deref()))
-                .bind(seal("representatives", representatives.as_deref()))
-                .bind(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str())))
-                .bind(reg.opening.track.code())
-                .bind(outcome.clock_started_at)
-                .bind(outcome.supervision_due)
-                .bind(outcome.backlog)
-                .bind(outcome.hard)
-                .bind(outcome.leader)
-                .bind(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0))
-                .bind(submission_hash)
-                .bind(&routing_reason)
-                .bind(reg.external_id.as_deref())
-                .fetch_one(&mut *tx)
-                .await?;
-                for att in &a.attachments {
-                    sqlx::query(
-                        "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(id)
-                    .bind(&att.file_name)
-                    .bind(&att.content_type)
-                    .bind(i64::try_from(att.size).unwrap_or(i64::MAX))
-                    .bind(&att.sha256)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for tag in &reg.tags {
-                    sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(tag)
-                        .execute(&mut *tx)
+                let routing_reason = serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
+                appeal_rows.push(vec![
+                    Arg::Text(county.to_string()),
+                    Arg::Text(no.as_str().to_owned()),
+                    Arg::Text(code.as_str().to_owned()),
+                    Arg::OptText(a.submission_key.as_ref().map(|k| k.as_str().to_owned())),
+                    Arg::Text(a.channel.code().to_owned()),
+                    Arg::Text(a.kind.code().to_owned()),
+                    Arg::Text(a.category.clone()),
+                    Arg::Text(a.title.clone()),
+                    Arg::Text(a.text.clone()),
+                    Arg::Text(a.region.as_str().to_owned()),
+                    Arg::OptText(a.address.clone()),
+                    Arg::OptFloat(a.location.map(|l| l.0)),
+                    Arg::OptFloat(a.location.map(|l| l.1)),
+                    Arg::Text(outcome.state.code().to_owned()),
+                    Arg::OptInt(outcome.lead),
+                    Arg::Time(a.received_at),
+                    Arg::OptTime(outcome.due_at),
+                    Arg::OptInt(reg.actor_id),
+                    Arg::Int(i64::from(who.headcount)),
+                    Arg::OptText(who.name.as_deref().map(mask::name)),
+                    Arg::OptText(who.phone.as_ref().map(Phone::masked)),
+                    Arg::OptText(has_pii.then(|| keys.current_id().to_owned())),
+                    Arg::OptText(seal("name", who.name.as_deref())),
+                    Arg::OptText(seal("phone", who.phone.as_ref().map(Phone::as_str))),
+                    Arg::OptText(seal("id_number", who.id_number.as_ref().map(IdNumber::as_str))),
+                    Arg::OptText(seal("home_address", who.address.as_deref())),
+                    Arg::OptText(seal("representatives", representatives.as_deref())),
+                    Arg::OptText(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str()))),
+                    Arg::Text(reg.opening.track.code().to_owned()),
+                    Arg::OptTime(outcome.clock_started_at),
+                    Arg::OptTime(outcome.supervision_due),
+                    Arg::Bool(outcome.backlog),
+                    Arg::Bool(outcome.hard),
+                    Arg::OptInt(outcome.leader),
+                    Arg::Int(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0)),
+                    Arg::OptText(submission_hashes[i].clone()),
+                    Arg::Text(routing_reason),
+                    Arg::OptText(reg.external_id.clone()),
+                ]);
+                numbered.push((no, code, has_pii));
+            }
+            // The appeals, many to a statement; their ids come back by tracking code.
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(appeal_rows.len());
+            if let Some(first) = appeal_rows.first() {
+                let cols = first.len();
+                for chunk in appeal_rows.chunks(rows_per_statement(cols)) {
+                    let sql = values_sql(
+                        "INSERT INTO appeals (county_code, no, tracking_code, submission_key, channel, kind, category, \
+                         title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
+                         created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
+                         home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
+                         backlog, hard, leader_id, version, submission_hash, routing_reason, external_id)",
+                        cols,
+                        chunk.len(),
+                        " RETURNING id, tracking_code",
+                    );
+                    let rows: Vec<(i64, String)> = bind_args!(sqlx::query_as(&sql), chunk.iter().flatten())
+                        .fetch_all(&mut *tx)
                         .await?;
+                    ids.extend(rows.into_iter().map(|(id, code)| (code, id)));
+                }
+            }
+            // Then, appeal by appeal in order, what hangs off each: labels, files, the
+            // registration's audit record, the timeline and one record per step.
+            let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut stored = Vec::with_capacity(new_rows.len());
+            for (slot, &i) in new_rows.iter().enumerate() {
+                let reg = &registrations[i];
+                let a = &reg.appeal;
+                let (no, code, has_pii) = &numbered[slot];
+                let id = *ids
+                    .get(code.as_str())
+                    .ok_or_else(|| StoreError::msg("an inserted appeal did not come back"))?;
+                for tag in &reg.tags {
+                    tag_rows.push(vec![Arg::Int(id), Arg::Text(tag.clone())]);
+                }
+                for att in &a.attachments {
+                    file_rows.push(vec![
+                        Arg::Int(id),
+                        Arg::Text(att.file_name.clone()),
+                        Arg::Text(att.content_type.clone()),
+                        Arg::Int(i64::try_from(att.size).unwrap_or(i64::MAX)),
+                        Arg::Text(att.sha256.clone()),
+                    ]);
                 }
                 // The registration's own record carries what the appeal is, without
-                // personal data; then one record per step the system took.
-                append_audit!(tx, chain, crate::now(), reg.actor_id, "appeal.receive", Some(id), json!({
+                // personal data.
+                audit_rows.push(chain.record(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), json!({
                     "received_at": a.received_at.to_rfc3339(),
                     "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
                     "no": no.as_str(),
@@ -187,13 +265,22 @@ impl SqlStore {
                     "external_id": reg.external_id,
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
-                }));
-                insert_step!(tx, chain, id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome);
+                })).args());
+                let outcome = &reg.opening.outcome;
+                let registered = NewEvent::new(id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome)?;
+                audit_rows.push(registered.audit(&mut chain).args());
+                event_rows.push(registered.args());
                 for step in &reg.opening.steps {
-                    insert_step!(tx, chain, id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome);
+                    let event = NewEvent::new(id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome)?;
+                    audit_rows.push(event.audit(&mut chain).args());
+                    event_rows.push(event.args());
                 }
-                receipts.push(Registered::Stored(Receipt { id, no, tracking_code: code }));
+                stored.push(Receipt { id, no: no.clone(), tracking_code: code.clone() });
             }
+            insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", &tag_rows);
+            insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", &file_rows);
+            insert_rows!(tx, EVENT_INSERT, &event_rows);
+            insert_rows!(tx, AUDIT_INSERT, &audit_rows);
             for ((county, year), value) in &counters {
                 sqlx::query("UPDATE counters SET value = $1 WHERE county_code = $2 AND year = $3")
                     .bind(value)
@@ -203,7 +290,14 @@ impl SqlStore {
                     .await?;
             }
             commit_chain!(tx, chain);
-            Ok(receipts)
+            Ok(fates
+                .into_iter()
+                .map(|f| match f {
+                    Fate::Done(r) => r,
+                    Fate::New(slot) => Registered::Stored(stored[slot].clone()),
+                    Fate::SameAs(slot) => Registered::Repeat(stored[slot].clone()),
+                })
+                .collect())
         })
     }
 

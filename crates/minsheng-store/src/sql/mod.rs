@@ -17,7 +17,6 @@ use chrono::{DateTime, Datelike, Utc};
 use minsheng_core::appeal::{Event, Step};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::Category;
-use minsheng_core::intake::SubmissionKey;
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::region_import::{KnownRegion, RegionPlan};
@@ -90,33 +89,8 @@ impl BeginWrite for Pool<Postgres> {
 /// Appends one record to the audit chain inside the open transaction `$tx`.
 macro_rules! append_audit {
     ($tx:ident, $chain:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
-        let entry = AuditEntry {
-            seq: $chain.seq + 1,
-            at: $at,
-            actor_id: $actor,
-            action: String::from($action),
-            appeal_id: $appeal,
-            data: $data,
-        };
-        let hash = entry.hash(&$chain.hash);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, action, appeal_id, data, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(entry.actor_id)
-        .bind(&entry.action)
-        .bind(entry.appeal_id)
-        .bind(entry.data.to_string())
-        .bind(&$chain.hash)
-        .bind(&hash)
-        .execute(&mut *$tx)
-        .await?;
-        $chain = Chain {
-            seq: entry.seq,
-            hash,
-        };
+        let audit = $chain.record($at, $actor, String::from($action), $appeal, $data);
+        insert_rows!($tx, AUDIT_INSERT, &[audit.args()]);
     }};
 }
 
@@ -125,6 +99,185 @@ macro_rules! append_audit {
 struct Chain {
     seq: i64,
     hash: String,
+}
+
+/// An audit record computed ahead of a multi-row insert.
+struct AuditRowOut {
+    entry: AuditEntry,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Chain {
+    /// The next record of the chain, hashed; the chain's head moves to it.
+    fn record(
+        &mut self,
+        at: DateTime<Utc>,
+        actor_id: Option<i64>,
+        action: String,
+        appeal_id: Option<i64>,
+        data: serde_json::Value,
+    ) -> AuditRowOut {
+        let entry = AuditEntry {
+            seq: self.seq + 1,
+            at,
+            actor_id,
+            action,
+            appeal_id,
+            data,
+        };
+        let hash = entry.hash(&self.hash);
+        let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
+        self.seq = entry.seq;
+        AuditRowOut {
+            entry,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
+impl AuditRowOut {
+    fn args(&self) -> Vec<Arg> {
+        let e = &self.entry;
+        vec![
+            Arg::Int(e.seq),
+            Arg::Time(e.at),
+            Arg::OptInt(e.actor_id),
+            Arg::Text(e.action.clone()),
+            Arg::OptInt(e.appeal_id),
+            Arg::Text(e.data.to_string()),
+            Arg::Text(self.prev_hash.clone()),
+            Arg::Text(self.hash.clone()),
+        ]
+    }
+}
+
+const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (seq, at, actor_id, action, appeal_id, data, prev_hash, hash)";
+
+/// A timeline entry to store, and the data of its audit record.
+struct NewEvent {
+    appeal_id: i64,
+    at: DateTime<Utc>,
+    kind: &'static str,
+    actor: Option<i64>,
+    unit: Option<i64>,
+    note: Option<String>,
+    data: Option<String>,
+    public: bool,
+    audit: serde_json::Value,
+}
+
+const EVENT_INSERT: &str =
+    "INSERT INTO appeal_events (appeal_id, at, kind, actor_id, unit_id, note, data, public)";
+
+impl NewEvent {
+    /// The entry for `step` of appeal `appeal_id`, which leaves the case at `outcome`.
+    fn new(
+        appeal_id: i64,
+        at: DateTime<Utc>,
+        actor: Option<i64>,
+        step: &Step,
+        unit: Option<i64>,
+        outcome: &Outcome,
+    ) -> Result<NewEvent> {
+        let (data, note) = match step {
+            Step::Registered => (None, None),
+            Step::Act(c) => (
+                Some(serde_json::to_string(c).map_err(StoreError::other)?),
+                c.note().map(str::to_owned),
+            ),
+        };
+        let audit = json!({
+            "at": at.to_rfc3339(),
+            "step": data.as_deref().map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap_or_default()),
+            "unit_id": unit,
+            "state": outcome.state.code(),
+            "lead": outcome.lead,
+            "due_at": outcome.due_at.map(|d| d.to_rfc3339()),
+        });
+        Ok(NewEvent {
+            appeal_id,
+            at,
+            kind: step.code(),
+            actor,
+            unit,
+            note,
+            data,
+            public: step.is_public(),
+            audit,
+        })
+    }
+
+    fn args(&self) -> Vec<Arg> {
+        vec![
+            Arg::Int(self.appeal_id),
+            Arg::Time(self.at),
+            Arg::Text(self.kind.to_owned()),
+            Arg::OptInt(self.actor),
+            Arg::OptInt(self.unit),
+            Arg::OptText(self.note.clone()),
+            Arg::OptText(self.data.clone()),
+            Arg::Bool(self.public),
+        ]
+    }
+
+    /// Its audit record, next in `chain`.
+    fn audit(&self, chain: &mut Chain) -> AuditRowOut {
+        chain.record(
+            crate::now(),
+            self.actor,
+            format!("appeal.{}", self.kind),
+            Some(self.appeal_id),
+            self.audit.clone(),
+        )
+    }
+}
+
+/// `INSERT … VALUES ($1, …), (…), …` for `rows` rows of `cols` values, then `tail`.
+fn values_sql(head: &str, cols: usize, rows: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * cols * 6 + tail.len() + 16);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    sql
+}
+
+/// Rows per multi-row statement: under both engines' limits on bound values.
+fn rows_per_statement(cols: usize) -> usize {
+    (30_000 / cols.max(1)).clamp(1, 500)
+}
+
+/// Inserts `$rows` (each a `Vec<Arg>` of the same length) many to a statement in the
+/// open transaction `$tx`; `$head` is `INSERT INTO t (a, b, …)`.
+macro_rules! insert_rows {
+    ($tx:ident, $head:expr, $rows:expr) => {{
+        let rows: &[Vec<Arg>] = $rows;
+        if let Some(first) = rows.first() {
+            let cols = first.len();
+            for chunk in rows.chunks(rows_per_statement(cols)) {
+                let sql = values_sql($head, cols, chunk.len(), "");
+                bind_args!(sqlx::query(&sql), chunk.iter().flatten())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
 }
 
 /// Reads the chain's head inside the open transaction `$tx`.
@@ -154,37 +307,10 @@ macro_rules! commit_chain {
 /// registration itself, or a decided workflow command.
 macro_rules! insert_step {
     ($tx:ident, $chain:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
-        let step: &Step = $step;
-        let (data, note) = match step {
-            Step::Registered => (None, None),
-            Step::Act(c) => (
-                Some(serde_json::to_string(c).map_err(StoreError::other)?),
-                c.note().map(str::to_owned),
-            ),
-        };
-        sqlx::query(
-            "INSERT INTO appeal_events (appeal_id, at, kind, actor_id, unit_id, note, data, public) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind($appeal)
-        .bind($at)
-        .bind(step.code())
-        .bind($actor)
-        .bind($unit)
-        .bind(note)
-        .bind(&data)
-        .bind(step.is_public())
-        .execute(&mut *$tx)
-        .await?;
-        let outcome: &Outcome = $outcome;
-        append_audit!($tx, $chain, crate::now(), $actor, format!("appeal.{}", step.code()), Some($appeal), json!({
-            "at": $at.to_rfc3339(),
-            "step": data.map(|d| serde_json::from_str::<serde_json::Value>(&d).unwrap_or_default()),
-            "unit_id": $unit,
-            "state": outcome.state.code(),
-            "lead": outcome.lead,
-            "due_at": outcome.due_at.map(|d| d.to_rfc3339()),
-        }));
+        let event = NewEvent::new($appeal, $at, $actor, $step, $unit, $outcome)?;
+        let audit = event.audit(&mut $chain);
+        insert_rows!($tx, EVENT_INSERT, &[event.args()]);
+        insert_rows!($tx, AUDIT_INSERT, &[audit.args()]);
     }};
 }
 
@@ -194,6 +320,11 @@ enum Arg {
     Int(i64),
     Time(DateTime<Utc>),
     Bool(bool),
+    // Typed NULLs: PostgreSQL refuses a NULL bound with another column's type.
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+    OptTime(Option<DateTime<Utc>>),
+    OptFloat(Option<f64>),
 }
 
 /// Binds every `Arg` in order.
@@ -206,6 +337,10 @@ macro_rules! bind_args {
                 Arg::Int(i) => q.bind(*i),
                 Arg::Time(t) => q.bind(*t),
                 Arg::Bool(b) => q.bind(*b),
+                Arg::OptText(s) => q.bind(s.clone()),
+                Arg::OptInt(i) => q.bind(*i),
+                Arg::OptTime(t) => q.bind(*t),
+                Arg::OptFloat(f) => q.bind(*f),
             };
         }
         q
