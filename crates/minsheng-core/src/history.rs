@@ -364,11 +364,43 @@ fn channel_of(s: &str) -> Option<Channel> {
     })
 }
 
+/// The county's places, indexed by code and by name, built once per file.
+struct Places<'a> {
+    codes: std::collections::HashSet<&'a RegionCode>,
+    townships: HashMap<&'a str, &'a RegionCode>,
+    villages: HashMap<&'a str, Vec<&'a RegionCode>>,
+}
+
+impl<'a> Places<'a> {
+    fn new(regions: &'a [Region]) -> Places<'a> {
+        let mut places = Places {
+            codes: regions.iter().map(|r| &r.code).collect(),
+            townships: HashMap::new(),
+            villages: HashMap::new(),
+        };
+        for r in regions {
+            match r.level() {
+                RegionLevel::Township => {
+                    places.townships.insert(r.name.as_str(), &r.code);
+                }
+                RegionLevel::Village => places
+                    .villages
+                    .entry(r.name.as_str())
+                    .or_default()
+                    .push(&r.code),
+                _ => {}
+            }
+        }
+        places
+    }
+}
+
 /// Reads one row into a historical appeal; every problem of the row is reported.
-pub fn read_row(
+fn read_row(
     row: &Row,
     map: &ColumnMap,
     known: &Known<'_>,
+    places: &Places<'_>,
 ) -> Result<Historic, Vec<ImportError>> {
     let mut problems = Vec::new();
     let get = |f: &str| map.get(row, f);
@@ -424,14 +456,9 @@ pub fn read_row(
             }
         }
     };
-    let region = place(
-        get("region"),
-        get("township"),
-        get("village"),
-        known.regions,
-    )
-    .map_err(|p| problems.push(p))
-    .ok();
+    let region = place(get("region"), get("township"), get("village"), places)
+        .map_err(|p| problems.push(p))
+        .ok();
     let channel = channel_of(get("channel"))
         .ok_or_else(|| {
             problems.push(ImportProblem::Unknown {
@@ -592,28 +619,30 @@ fn place(
     code: &str,
     township: &str,
     village: &str,
-    regions: &[Region],
+    places: &Places<'_>,
 ) -> Result<RegionCode, ImportProblem> {
     if !code.is_empty() {
         return RegionCode::parse(code)
             .ok()
-            .filter(|c| regions.iter().any(|r| &r.code == c))
+            .filter(|c| places.codes.contains(c))
             .ok_or_else(|| ImportProblem::UnknownPlace(code.to_owned()));
     }
     let unknown = || ImportProblem::UnknownPlace(format!("{township} {village}").trim().to_owned());
     if village.is_empty() {
         return Err(ImportProblem::Empty("village"));
     }
-    let town = regions
-        .iter()
-        .find(|r| r.level() == RegionLevel::Township && !township.is_empty() && r.name == township);
-    let mut candidates = regions.iter().filter(|r| {
-        r.level() == RegionLevel::Village
-            && r.name == village
-            && town.is_none_or(|t| r.code.is_within(&t.code))
-    });
+    let town = match township {
+        "" => None,
+        t => Some(*places.townships.get(t).ok_or_else(unknown)?),
+    };
+    let mut candidates = places
+        .villages
+        .get(village)
+        .into_iter()
+        .flatten()
+        .filter(|v| town.is_none_or(|t| v.is_within(t)));
     match (candidates.next(), candidates.next()) {
-        (Some(v), None) if township.is_empty() || town.is_some() => Ok(v.code.clone()),
+        (Some(v), None) => Ok((*v).clone()),
         _ => Err(unknown()),
     }
 }
@@ -628,8 +657,9 @@ pub fn read_all(
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(table.rows.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let places = Places::new(known.regions);
     for row in &table.rows {
-        match read_row(row, map, known) {
+        match read_row(row, map, known, &places) {
             Ok(h) => {
                 if let Some(first_line) = seen.get(&h.external_id) {
                     errors.push(ImportError {

@@ -29,7 +29,12 @@ impl SqlStore {
             .collect();
         let form_keys: Vec<String> = registrations
             .iter()
-            .filter_map(|r| r.appeal.submission_key.as_ref().map(|k| k.as_str().to_owned()))
+            .filter_map(|r| {
+                r.appeal
+                    .submission_key
+                    .as_ref()
+                    .map(|k| k.as_str().to_owned())
+            })
             .collect();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -44,8 +49,9 @@ impl SqlStore {
                         "SELECT id, no, tracking_code, {column}, submission_hash FROM appeals WHERE {column} IN ({})",
                         marks.join(", ")
                     );
+                    let args: Vec<Arg> = chunk.iter().map(|k| Arg::Text(k.clone())).collect();
                     let rows: Vec<(i64, String, String, String, Option<String>)> =
-                        bind_args!(sqlx::query_as(&sql), chunk.iter().map(|k| Arg::Text(k.clone())).collect::<Vec<_>>().iter())
+                        bind_args!(sqlx::query_as(&sql), &args)
                             .fetch_all(&mut *tx)
                             .await?;
                     for (id, no, code, key, hash) in rows {
@@ -118,7 +124,7 @@ impl SqlStore {
             // one transaction.
             let mut counters: HashMap<(String, i32), i64> = HashMap::new();
             let mut appeal_rows = Vec::with_capacity(new_rows.len());
-            let mut numbered = Vec::with_capacity(new_rows.len());
+            let mut issued = Vec::with_capacity(new_rows.len());
             for &i in &new_rows {
                 let reg = &registrations[i];
                 let a = &reg.appeal;
@@ -203,7 +209,7 @@ impl SqlStore {
                     Arg::Text(routing_reason),
                     Arg::OptText(reg.external_id.clone()),
                 ]);
-                numbered.push((no, code, has_pii));
+                issued.push((no, code, has_pii));
             }
             // The appeals, many to a statement; their ids come back by tracking code.
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(appeal_rows.len());
@@ -211,6 +217,7 @@ impl SqlStore {
                 let cols = first.len();
                 for chunk in appeal_rows.chunks(rows_per_statement(cols)) {
                     let sql = values_sql(
+                        numbered(&tx),
                         "INSERT INTO appeals (county_code, no, tracking_code, submission_key, channel, kind, category, \
                          title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                          created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
@@ -234,7 +241,7 @@ impl SqlStore {
             for (slot, &i) in new_rows.iter().enumerate() {
                 let reg = &registrations[i];
                 let a = &reg.appeal;
-                let (no, code, has_pii) = &numbered[slot];
+                let (no, code, has_pii) = &issued[slot];
                 let id = *ids
                     .get(code.as_str())
                     .ok_or_else(|| StoreError::msg("an inserted appeal did not come back"))?;
