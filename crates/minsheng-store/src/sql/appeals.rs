@@ -257,9 +257,13 @@ impl SqlStore {
                         Arg::Text(att.sha256.clone()),
                     ]);
                 }
-                // The registration's own record carries what the appeal is, without
-                // personal data.
+                // One record for the registration: what the appeal is, without personal
+                // data, and where its first timeline entry left it; then one record per
+                // step the system took.
+                let outcome = &reg.opening.outcome;
+                let registered = NewEvent::new(id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome)?;
                 audit_rows.push(chain.record(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), json!({
+                    "registered": registered.audit,
                     "received_at": a.received_at.to_rfc3339(),
                     "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
                     "no": no.as_str(),
@@ -273,9 +277,6 @@ impl SqlStore {
                     "pii_key_id": has_pii.then(|| keys.current_id()),
                     "tags": reg.tags,
                 })).args());
-                let outcome = &reg.opening.outcome;
-                let registered = NewEvent::new(id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome)?;
-                audit_rows.push(registered.audit(&mut chain).args());
                 event_rows.push(registered.args());
                 for step in &reg.opening.steps {
                     let event = NewEvent::new(id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome)?;
