@@ -22,6 +22,8 @@ pub enum AppError {
     LoginRequired,
     /// Signed in with a one-time password: choose one's own first.
     PasswordChangeRequired,
+    /// A write that came from another site.
+    CrossSite,
     /// The request's body or query could not be read (its status: 400, 413, 415, 422).
     Rejected(StatusCode),
     /// Something broke.
@@ -72,6 +74,12 @@ impl IntoResponse for AppError {
             AppError::BadRequest(zh, en) => page(StatusCode::BAD_REQUEST, zh, en, ""),
             AppError::LoginRequired => Redirect::to("/staff/login").into_response(),
             AppError::PasswordChangeRequired => Redirect::to("/staff/password").into_response(),
+            AppError::CrossSite => page(
+                StatusCode::FORBIDDEN,
+                "请求来自其他网站，已拒绝",
+                "This request came from another site and was refused. Open the page here and send it again.",
+                "",
+            ),
             AppError::Rejected(status) => {
                 let (zh, en) = match status {
                     StatusCode::PAYLOAD_TOO_LARGE => {

@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod i18n;
 mod portal;
+mod security;
 mod view;
 
 use axum::Router;
@@ -107,6 +108,9 @@ pub fn router(state: AppState) -> Router {
             get(auth::password_form).post(auth::change_password),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(
+            security::refuse_cross_site_writes,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

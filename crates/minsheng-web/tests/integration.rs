@@ -1800,3 +1800,62 @@ async fn administrators_manage_staff_and_people_choose_their_passwords() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn writes_from_other_sites_are_refused() {
+    let app = app("csrf").await;
+    let (no, _) = app.submit(&[]).await;
+    let handler = app.login("zjj.handler").await;
+    let (_, version, _) = app.case_page(&handler, &no).await;
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let send =
+        |path: &str, headers: Vec<(&'static str, String)>, form: Vec<(&'static str, String)>| {
+            let mut r = app
+                .client
+                .post(format!("{}{path}", app.base))
+                .header("cookie", &handler)
+                .form(&form);
+            for (k, v) in headers {
+                r = r.header(k, v);
+            }
+            r.send()
+        };
+    let act = vec![
+        ("action", "sign_for".to_owned()),
+        ("version", version.clone()),
+    ];
+    for headers in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+    ] {
+        let r = send(
+            &format!("/staff/appeals/{no}/act"),
+            headers.clone(),
+            act.clone(),
+        )
+        .await
+        .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(r.text().await.expect("body").contains("请求来自其他网站"));
+        for path in ["/submit", "/staff/login"] {
+            let r = send(path, headers.clone(), vec![("text", "x".to_owned())])
+                .await
+                .expect("post");
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+    }
+    let (page, _, _) = app.case_page(&handler, &no).await;
+    assert!(page.contains("待签收"), "nothing was recorded");
+    // The same form from this site goes through.
+    let r = send(
+        &format!("/staff/appeals/{no}/act"),
+        vec![
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "same-origin".to_owned()),
+        ],
+        act,
+    )
+    .await
+    .expect("post");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
