@@ -61,8 +61,11 @@ process.on('exit', () => {
 /**
  * Starts `minsheng serve --demo` on a free port with a fresh SQLite database
  * and key file in a new temp dir, and waits until GET /healthz answers 200.
+ * With `init: true` the database is instead set up as a new county would be
+ * (`minsheng init`, no demo data); the administrator's one-time password is
+ * returned as `adminPassword`.
  */
-export async function startServer({ label = 'server', demoAppeals = 300 } = {}) {
+export async function startServer({ label = 'server', demoAppeals = 300, init = false } = {}) {
   if (process.env.MINSHENG_E2E_BASE_URL) {
     const base = process.env.MINSHENG_E2E_BASE_URL.replace(/\/+$/, '');
     return {
@@ -86,13 +89,27 @@ export async function startServer({ label = 'server', demoAppeals = 300 } = {}) 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'minsheng-e2e-'));
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
+  const database = ['--database-url', `sqlite://${path.join(dir, 'e2e.db')}`];
+  let adminPassword = null;
+  if (init) {
+    const out = await new Promise((resolve, reject) => {
+      const p = spawn(bin, [...database, 'init', '--county-name', '新建县'], {
+        cwd: dir,
+        env: { ...process.env, MINSHENG_KEY_FILE: path.join(dir, 'minsheng.key') },
+      });
+      let text = '';
+      p.stdout.on('data', (c) => (text += c));
+      p.stderr.on('data', (c) => (text += c));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`init failed:\n${text}`))));
+    });
+    adminPassword = /one-time password: (\S+)/.exec(out)?.[1];
+    if (!adminPassword) throw new Error(`no one-time password in:\n${out}`);
+  }
   const args = [
-    '--database-url',
-    `sqlite://${path.join(dir, 'e2e.db')}`,
+    ...database,
     'serve',
-    '--demo',
-    '--demo-appeals',
-    String(demoAppeals),
+    ...(init ? [] : ['--demo', '--demo-appeals', String(demoAppeals)]),
     '--bind',
     `127.0.0.1:${port}`,
   ];
@@ -180,6 +197,7 @@ export async function startServer({ label = 'server', demoAppeals = 300 } = {}) 
     baseURL,
     port,
     dir,
+    adminPassword,
     url: (p = '/') => baseURL + p,
     output: () => log,
     stop,
