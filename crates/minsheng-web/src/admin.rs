@@ -202,7 +202,7 @@ async fn routing_page(
             .map_or_else(|| id.to_string(), |u| u.name.clone())
     };
     let place = |code: &RegionCode| match code.level() {
-        RegionLevel::County => texts(lang).all.to_owned(),
+        RegionLevel::County => texts(lang).admin_whole_county.to_owned(),
         _ => catalog.place(&names, code),
     };
     let rules = state
@@ -238,13 +238,15 @@ async fn routing_page(
             ))
         }
     };
-    let regions = catalog
-        .townships
+    // The whole county first, then townships and villages.
+    let county = state.store.county().await?;
+    let regions = county
         .iter()
+        .chain(&catalog.townships)
         .chain(&catalog.villages)
         .map(|r| Choice {
             value: r.code.to_string(),
-            label: catalog.place(&names, &r.code),
+            label: place(&r.code),
             selected: r.code.as_str() == query.region,
             group: String::new(),
         })

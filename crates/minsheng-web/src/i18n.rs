@@ -187,6 +187,7 @@ texts! {
     admin_routing_intro: "规则按“诉求类别 × 区域”指定承办单位和协办单位：区域越具体越优先（村 > 乡镇 > 全县）；没有规则时用类别的默认承办单位，再没有则由所在乡镇（街道）兜底。",
         "A rule sends appeals of a category in a region to a lead unit and co-handlers: the most specific region wins (village over township over county); without a rule the category's default unit applies, else the township government of the place.";
     admin_region: "区域", "Region";
+    admin_whole_county: "全县", "the whole county";
     admin_lead: "承办单位", "Lead unit";
     admin_co: "协办单位", "Co-handlers";
     admin_add_rule: "添加规则", "Add rule";
