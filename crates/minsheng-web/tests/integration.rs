@@ -202,6 +202,19 @@ impl App {
 }
 
 impl App {
+    /// The database id of the unit with `key`, as a form sends it.
+    async fn unit_id(&self, key: &str) -> String {
+        self.store
+            .units()
+            .await
+            .expect("units")
+            .into_iter()
+            .find(|u| u.key == key)
+            .unwrap_or_else(|| panic!("no unit {key}"))
+            .id
+            .to_string()
+    }
+
     /// The appeal page, its version, and the actions it offers.
     async fn case_page(&self, cookie: &str, no: &str) -> (String, String, Vec<String>) {
         let (status, page) = self.get(&format!("/staff/appeals/{no}"), cookie).await;
@@ -874,14 +887,7 @@ async fn every_other_action_works_over_http() {
     // Return → dispatch to another unit, which then sees it.
     let (no2, _) = app.submit(&[("phone", "13900000001")]).await;
     assert_eq!(app.act(&handler, &no2, &ret).await.0, ok);
-    let slj = app
-        .store
-        .units()
-        .await
-        .expect("units")
-        .into_iter()
-        .find(|u| u.key == "slj")
-        .expect("slj");
+    let lead = app.unit_id("slj").await;
     // A unit that does not exist is refused with a reason, and nothing is recorded.
     let (status, body) = app
         .act(
@@ -898,7 +904,6 @@ async fn every_other_action_works_over_http() {
     assert!(body.contains("不存在编号为 99999 的单位"), "{body}");
     let (page, _, _) = app.case_page(&dispatcher, &no2).await;
     assert!(page.contains("已退单"));
-    let lead = slj.id.to_string();
     let dispatch = [
         ("action", "dispatch"),
         ("lead", lead.as_str()),
@@ -1155,16 +1160,7 @@ async fn internal_notes_never_reach_the_public() {
     let sup = app.login("supervisor1").await;
     let ok = StatusCode::SEE_OTHER;
     let (no, code) = app.submit(&[]).await;
-    let zjj = app
-        .store
-        .units()
-        .await
-        .expect("units")
-        .into_iter()
-        .find(|u| u.key == "zjj")
-        .expect("zjj")
-        .id
-        .to_string();
+    let zjj = app.unit_id("zjj").await;
     // Every command that carries a staff-only note, each with a marker.
     let steps: Vec<(&String, Fields<'_>)> = vec![
         (
@@ -1302,16 +1298,7 @@ async fn outsider_findings_stay_fixed() {
     assert!(actions.contains(&"dispatch".to_owned()));
 
     // Strict values: an unknown urgency or a missing verdict is said on the page.
-    let zjj = app
-        .store
-        .units()
-        .await
-        .expect("units")
-        .into_iter()
-        .find(|u| u.key == "zjj")
-        .expect("zjj")
-        .id
-        .to_string();
+    let zjj = app.unit_id("zjj").await;
     let (status, body) = app
         .act(
             &dispatcher,
@@ -1457,16 +1444,7 @@ async fn administrators_import_regions_and_set_routing_rules() {
 
     // Routing: heating in 柳林镇 goes to the water bureau with the housing bureau
     // helping; the preview says why; a new appeal follows the rule.
-    let units = app.store.units().await.expect("units");
-    let id_of = |key: &str| {
-        units
-            .iter()
-            .find(|u| u.key == key)
-            .expect("unit")
-            .id
-            .to_string()
-    };
-    let (slj, zjj) = (id_of("slj"), id_of("zjj"));
+    let (slj, zjj) = (app.unit_id("slj").await, app.unit_id("zjj").await);
     let co = format!("co_{zjj}");
     let r = app
         .post(

@@ -348,14 +348,13 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let removed = sqlx::query("DELETE FROM routing_rules WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if removed == 0 {
-                return Err(StoreError::NotFound);
-            }
+            found(
+                sqlx::query("DELETE FROM routing_rules WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            )?;
             append_audit!(tx, chain, at, actor, "routing_rule.remove", None, json!({ "id": id }));
             commit_chain!(tx, chain);
         });
@@ -478,16 +477,15 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let changed = sqlx::query("UPDATE staff SET display_name = $1, unit_id = $2 WHERE id = $3")
+            found(
+                sqlx::query("UPDATE staff SET display_name = $1, unit_id = $2 WHERE id = $3")
                 .bind(&change.display_name)
                 .bind(change.unit_id)
                 .bind(change.id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            )?;
             sqlx::query("DELETE FROM staff_roles WHERE staff_id = $1")
                 .bind(change.id)
                 .execute(&mut *tx)
@@ -513,15 +511,14 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let changed = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+            found(
+                sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
                 .bind(active)
                 .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            )?;
             // Deactivation ends every session at once, in the same transaction.
             if !active {
                 sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
@@ -548,16 +545,15 @@ impl Directory for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let changed = sqlx::query("UPDATE staff SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            found(
+                sqlx::query("UPDATE staff SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(password_hash)
                 .bind(must_change)
                 .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+            )?;
             // Every other session ends: whoever knew the old password is out.
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2")
                 .bind(id)

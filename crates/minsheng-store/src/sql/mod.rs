@@ -673,6 +673,15 @@ fn region_from(code: String, name: String) -> Result<Region> {
     })
 }
 
+/// A write that must have touched a row: none is `NotFound`.
+fn found(rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// Roles as stored; unknown codes (from a newer version) are skipped.
 fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
     rows.into_iter()
