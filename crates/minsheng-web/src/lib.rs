@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_writes,
         ))
+        .layer(axum::middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1837,3 +1837,35 @@ async fn writes_from_other_sites_are_refused() {
     .expect("post");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = app("headers").await;
+    let (_, code) = app.submit(&[]).await;
+    let cookie = app.login("zjj.handler").await;
+    for (path, cookie, cached) in [
+        ("/".to_owned(), "", false),
+        (format!("/receipt/{code}"), "", false),
+        ("/staff".to_owned(), cookie.as_str(), false),
+        ("/nowhere".to_owned(), "", false),
+        ("/static/app.css".to_owned(), "", true),
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("get");
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().expect("ascii");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        let cache = h["cache-control"].to_str().expect("ascii");
+        assert_eq!(cache == "no-store", !cached, "{path}: {cache}");
+    }
+}
