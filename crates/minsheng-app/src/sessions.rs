@@ -9,10 +9,23 @@ use minsheng_core::workflow::Actor;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use minsheng_core::throttle;
+
 use crate::{App, Result, passwords};
 
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
+
+/// What a sign-in came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: the staff member and the session token for the cookie.
+    Ok(Staff, String),
+    /// Wrong login name or password.
+    Refused,
+    /// Too many failures: try again after this many seconds.
+    Throttled(i64),
+}
 
 /// A signed-in staff member, their unit and what they may see.
 #[derive(Debug, Clone)]
@@ -47,20 +60,49 @@ pub(crate) fn token_hash(token: &str) -> String {
 }
 
 impl App {
-    /// Checks a login name and password (on the blocking pool) and opens a session;
-    /// returns the staff member and the session token for the cookie, or `None`.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Option<(Staff, String)>> {
+    /// Checks a login name and password (on the blocking pool) and opens a session.
+    /// Failures are counted per account and per client address (`client`, when known)
+    /// with a growing back-off ([`minsheng_core::throttle`]); while one applies, the
+    /// password is not even checked.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<SignIn> {
+        let name = username.trim().to_lowercase();
+        let mut keys = vec![format!("user:{name}")];
+        if let Some(ip) = client {
+            keys.push(format!("ip:{ip}"));
+        }
+        let now = minsheng_store::now();
+        let failures = self.store.login_failures(&keys).await?;
+        if let Some(wait) = failures
+            .iter()
+            .filter_map(|(_, n, last)| throttle::wait(*n, *last, now))
+            .max()
+        {
+            tracing::warn!(username = %name, client = ?client, "sign-in throttled");
+            return Ok(SignIn::Throttled(wait.num_seconds().max(1)));
+        }
         let found = match Username::parse(username) {
             Ok(u) => self.store.staff_by_username(u.as_str()).await?,
             Err(_) => None,
         };
         let stored = found.as_ref().map(|(_, hash)| hash.clone());
-        if !passwords::verify(password.to_owned(), stored).await? {
-            return Ok(None);
-        }
-        let Some((staff, _)) = found else {
-            return Ok(None);
+        let ok = passwords::verify(password.to_owned(), stored).await?;
+        let Some((staff, _)) = found.filter(|_| ok) else {
+            // Failures an hour old are forgotten: such a count starts again.
+            for (key, _, last) in &failures {
+                if (now - *last).num_seconds() > throttle::FORGET_AFTER_SECONDS {
+                    self.store.clear_login_failures(key).await?;
+                }
+            }
+            self.store.record_login_failure(&keys, now).await?;
+            tracing::warn!(username = %name, client = ?client, "failed staff sign-in");
+            return Ok(SignIn::Refused);
         };
+        self.store.clear_login_failures(&keys[0]).await?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -71,7 +113,7 @@ impl App {
                 minsheng_store::now() + Duration::hours(SESSION_HOURS),
             )
             .await?;
-        Ok(Some((staff, token)))
+        Ok(SignIn::Ok(staff, token))
     }
 
     /// The staff member behind a session token, if the session is live.

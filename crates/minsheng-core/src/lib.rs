@@ -18,6 +18,7 @@ pub mod region_import;
 pub mod routing;
 pub mod staff;
 pub mod table;
+pub mod throttle;
 pub mod unit;
 pub mod workflow;
 

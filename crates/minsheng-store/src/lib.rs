@@ -471,6 +471,12 @@ pub trait Sessions: Send + Sync {
     async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Failed sign-ins so far under each key: (key, failures, last failure).
+    async fn login_failures(&self, keys: &[String]) -> Result<Vec<(String, i64, DateTime<Utc>)>>;
+    /// Counts one more failed sign-in under each key.
+    async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<()>;
+    /// Forgets the failures under a key (after a successful sign-in).
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
 }
 
 /// Appeals: registering (numbering, encrypting, auditing), lists and reading.

@@ -263,6 +263,24 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     store.delete_session("tok-live").await.expect("delete");
 
+    // Failed sign-ins are counted per key and forgotten on request.
+    let keys = vec!["user:zjj.handler".to_owned(), "ip:127.0.0.1".to_owned()];
+    store.record_login_failure(&keys, now).await.expect("fail");
+    store
+        .record_login_failure(&keys[..1], now)
+        .await
+        .expect("fail");
+    let mut seen = store.login_failures(&keys).await.expect("read");
+    seen.sort();
+    assert_eq!(
+        seen.iter()
+            .map(|(k, n, _)| (k.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("ip:127.0.0.1", 1), ("user:zjj.handler", 2)]
+    );
+    store.clear_login_failures(&keys[0]).await.expect("clear");
+    assert_eq!(store.login_failures(&keys).await.expect("read").len(), 1);
+
     // Staff administration: list with filters, change, passwords and deactivation end
     // sessions (but the one kept).
     let listed = store

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use minsheng_app::sessions::{SESSION_HOURS, SignedIn};
+use minsheng_app::sessions::{SESSION_HOURS, SignIn, SignedIn};
 use minsheng_core::Lang;
 use minsheng_core::staff::Role;
 use serde::Deserialize;
@@ -64,6 +64,8 @@ struct LoginPage {
     here: &'static str,
     username: String,
     failed: bool,
+    /// Seconds to wait before the next try, when sign-ins are throttled.
+    wait: Option<i64>,
 }
 
 pub async fn login_form(UiLang(lang): UiLang) -> impl IntoResponse {
@@ -72,6 +74,7 @@ pub async fn login_form(UiLang(lang): UiLang) -> impl IntoResponse {
         here: "/staff/login",
         username: String::new(),
         failed: false,
+        wait: None,
     }
 }
 
@@ -83,20 +86,42 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Signs in. The client's address (for throttling) is the connection's peer when the
+/// server knows it.
 pub async fn login(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let Some((staff, token)) = state.sign_in(&form.username, &form.password).await? else {
-        tracing::info!("failed staff login");
-        let page = LoginPage {
-            t: texts(lang),
-            here: "/staff/login",
-            username: form.username,
-            failed: true,
-        };
-        return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
+    let client = peer.map(|p| p.0.0.ip());
+    let refused = |failed: bool, wait: Option<i64>| LoginPage {
+        t: texts(lang),
+        here: "/staff/login",
+        username: form.username.clone(),
+        failed,
+        wait,
+    };
+    let (staff, token) = match state
+        .sign_in(&form.username, &form.password, client)
+        .await?
+    {
+        SignIn::Ok(staff, token) => (staff, token),
+        SignIn::Refused => {
+            let page = refused(true, None);
+            return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
+        }
+        SignIn::Throttled(seconds) => {
+            let mut response = (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                refused(false, Some(seconds)),
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return Ok(response);
+        }
     };
     tracing::info!(staff_id = staff.id, "staff logged in");
     let secure = if state.secure_cookies { "; Secure" } else { "" };

@@ -198,6 +198,8 @@ texts! {
     admin_reason: "依据", "Because of";
     admin_nobody: "（无）", "(nobody)";
     admin_link: "系统管理", "Administration";
+    login_throttled: "失败次数过多，为保护账号，请稍候再试。需等待", "Too many failed attempts; to protect the account, wait";
+    seconds: "秒", "seconds";
     admin_staff: "工作人员", "Staff";
     admin_new_staff: "新建账号", "New account";
     admin_display_name: "姓名", "Name";

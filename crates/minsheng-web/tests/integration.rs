@@ -1869,3 +1869,37 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(cache == "no-store", !cached, "{path}: {cache}");
     }
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_slow_down_further_tries() {
+    let app = app("throttle").await;
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&app, "zjj.handler", "wrong-password").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Now even the right password waits: the back-off is checked first.
+    let r = app
+        .post(
+            "/staff/login",
+            "",
+            &[("username", "zjj.handler"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .expect("ascii")
+            .parse::<i64>()
+            .expect("n")
+            >= 1
+    );
+    assert!(r.text().await.expect("body").contains("失败次数过多"));
+    // Other accounts are not held up.
+    assert_eq!(
+        sign_in(&app, "slj.handler", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+}

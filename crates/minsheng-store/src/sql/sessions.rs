@@ -50,4 +50,46 @@ impl Sessions for SqlStore {
         });
         Ok(())
     }
+
+    async fn login_failures(&self, keys: &[String]) -> Result<Vec<(String, i64, DateTime<Utc>)>> {
+        let mut out = Vec::new();
+        with_db!(self, p => {
+            for key in keys {
+                let row: Option<(String, i64, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT key, CAST(failures AS BIGINT), last_failure_at FROM login_throttle WHERE key = $1",
+                )
+                .bind(key)
+                .fetch_optional(p)
+                .await?;
+                out.extend(row);
+            }
+        });
+        Ok(out)
+    }
+
+    async fn record_login_failure(&self, keys: &[String], at: DateTime<Utc>) -> Result<()> {
+        with_db!(self, p => {
+            for key in keys {
+                sqlx::query(
+                    "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = $2",
+                )
+                .bind(key)
+                .bind(at.trunc_subsecs(6))
+                .execute(p)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        with_db!(self, p => {
+            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
 }
