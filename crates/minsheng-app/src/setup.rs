@@ -6,9 +6,9 @@ use minsheng_core::region::{Region, RegionCode, RegionLevel};
 use minsheng_core::staff::Role;
 use minsheng_core::unit::{NewUnit, Unit, UnitKind};
 use minsheng_store::NewStaff;
-use rand::Rng;
 
-use crate::{App, Error, Result, passwords};
+use crate::staff::StaffInput;
+use crate::{App, Error, Result};
 
 /// Why a county cannot be set up.
 #[derive(Debug, thiserror::Error)]
@@ -48,25 +48,24 @@ impl App {
             name: name.to_owned(),
         };
         let template = self.set_up_county(&county).await?;
-        let password: String = rand::rngs::OsRng
-            .sample_iter(rand::distributions::Alphanumeric)
-            .take(16)
-            .map(char::from)
-            .collect();
         let home = template
             .units
             .iter()
             .find(|u| u.kind() == UnitKind::CountyMassWork)
             .ok_or(SetupError::Template)?;
-        self.create_staff(NewStaffRequest {
-            username: "admin".into(),
-            display_name: "系统管理员".into(),
-            unit_key: home.key.clone(),
-            roles: vec![Role::Admin],
-            password: password.clone(),
-            must_change_password: true,
-        })
-        .await?;
+        // The same path as every new account: a one-time password, changed at the
+        // first sign-in.
+        let (_, password) = self
+            .create_staff_account(
+                None,
+                &StaffInput {
+                    username: "admin".into(),
+                    display_name: "系统管理员".into(),
+                    unit_key: home.key.clone(),
+                    roles: vec![Role::Admin],
+                },
+            )
+            .await?;
         Ok(password)
     }
 
@@ -80,50 +79,9 @@ impl App {
         Ok(self.store.insert_units(units).await?)
     }
 
-    /// Creates a staff member; the password is hashed on the blocking pool.
-    pub async fn create_staff(&self, request: NewStaffRequest) -> Result<i64> {
-        let password_hash = passwords::hash(request.password).await?;
-        self.create_staff_hashed(NewStaff {
-            username: request.username,
-            display_name: request.display_name,
-            unit_key: request.unit_key,
-            roles: request.roles,
-            password_hash,
-            must_change_password: request.must_change_password,
-        })
-        .await
-    }
-
     /// Creates a staff member whose password is already hashed (many accounts sharing
     /// one demo password are hashed once).
     pub async fn create_staff_hashed(&self, staff: NewStaff) -> Result<i64> {
         Ok(self.store.create_staff(&staff, None).await?)
-    }
-}
-
-/// A staff member to create, with the password as typed. Its `Debug` leaves the
-/// password out.
-pub struct NewStaffRequest {
-    /// Login name.
-    pub username: String,
-    /// Name shown to colleagues.
-    pub display_name: String,
-    /// Key of the home unit.
-    pub unit_key: String,
-    /// Roles.
-    pub roles: Vec<Role>,
-    /// The password.
-    pub password: String,
-    /// Whether it is a one-time password to change at the first sign-in.
-    pub must_change_password: bool,
-}
-
-impl std::fmt::Debug for NewStaffRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewStaffRequest")
-            .field("username", &self.username)
-            .field("unit_key", &self.unit_key)
-            .field("roles", &self.roles)
-            .finish_non_exhaustive()
     }
 }

@@ -308,7 +308,6 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::Row;
     use proptest::prelude::*;
 
     fn county() -> RegionCode {
@@ -316,22 +315,7 @@ mod tests {
     }
 
     fn table(lines: &[&str]) -> Table {
-        let split = |l: &str| {
-            l.split(',')
-                .map(|c| c.trim().to_owned())
-                .collect::<Vec<_>>()
-        };
-        Table {
-            header: split(lines[0]),
-            rows: lines[1..]
-                .iter()
-                .enumerate()
-                .map(|(i, l)| Row {
-                    line: i + 2,
-                    cells: split(l),
-                })
-                .collect(),
-        }
+        Table::from_lines(lines, ',')
     }
 
     fn known_county() -> Vec<KnownRegion> {

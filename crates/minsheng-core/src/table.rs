@@ -47,6 +47,26 @@ impl Row {
 }
 
 #[cfg(test)]
+impl Table {
+    /// A table written inline for a test: the first line is the header, cells are
+    /// separated by `sep`, rows numbered from line 2.
+    pub(crate) fn from_lines(lines: &[&str], sep: char) -> Table {
+        let split = |l: &str| l.split(sep).map(|c| c.trim().to_owned()).collect();
+        Table {
+            header: split(lines[0]),
+            rows: lines[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, l)| Row {
+                    line: i + 2,
+                    cells: split(l),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -34,22 +34,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn table(lines: &[&str]) -> Table {
-    let split = |l: &str| {
-        l.split('|')
-            .map(|c| c.trim().to_owned())
-            .collect::<Vec<_>>()
-    };
-    Table {
-        header: split(lines[0]),
-        rows: lines[1..]
-            .iter()
-            .enumerate()
-            .map(|(i, l)| Row {
-                line: i + 2,
-                cells: split(l),
-            })
-            .collect(),
-    }
+    Table::from_lines(lines, '|')
 }
 
 fn read(lines: &[&str], mapping: Option<&str>) -> Result<Vec<Historic>, Vec<ImportError>> {
