@@ -47,7 +47,7 @@ impl App {
         );
         let facts = CaseFacts::of(&appeal, &routing);
         let registration = Registration {
-            opening: open_case(&facts, &self.policy, &self.calendar),
+            opening: open_case(&facts, &self.policy, &self.calendar()),
             routing,
             appeal,
             actor_id,
@@ -79,7 +79,8 @@ impl App {
     /// told (the stage's, not an internal supervision order's).
     pub async fn track(&self, code: &TrackingCode) -> Result<(PublicView, Option<DateTime<Utc>>)> {
         let view = self.store.public_view(code).await?;
-        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let calendar = self.calendar();
+        let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
         let due = wf::Case::replay(&view.facts, &view.history, policy, calendar)
             .public_due(policy, calendar);
         Ok((view, due))
@@ -107,7 +108,8 @@ impl App {
         let appeal = self.store.appeal(no, &actor.scope).await?;
         let units: Vec<i64> = self.store.units().await?.iter().map(|u| u.id).collect();
         wf::check_references(&command, &units)?;
-        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let calendar = self.calendar();
+        let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
         let case = wf::Case::replay(&appeal.facts, &appeal.history, policy, calendar);
         let now = minsheng_store::now();
         let decision = wf::decide(&case, command, actor, policy, calendar, now)?;

@@ -1,47 +1,30 @@
-//! Administering the county's organisation: regions from the official code list.
+//! Administering the county's organisation: regions from the official code list (or
+//! one at a time), units (a file or a form), the category tree, and the holiday
+//! calendar. Every change is audited by the store and takes effect at once.
+//!
+//! The administrator's area decides what they may touch: a township administrator
+//! adds villages and units within that township; categories, the calendar and region
+//! files are for administrators of the whole county. `actor` `None` is the operator on
+//! the command line, who manages all.
 
-use minsheng_core::i18n::{Explain, Lang};
-use minsheng_core::region::RegionCode;
-use minsheng_core::region_import::{self, RegionPlan, RowError};
-use minsheng_core::unit::{NewUnit, UnitKind};
-use thiserror::Error;
-
+use minsheng_core::category::{Category, CategoryFields, check_category};
+use minsheng_core::clock::{Calendar, CalendarProblem};
+use minsheng_core::intake::{FieldError, FieldErrors};
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_core::region_import::{self, RegionPlan, RowProblem};
+use minsheng_core::table::{CellError, LineError, Row, Table};
+use minsheng_core::unit::{NewUnit, Unit, UnitFields, UnitKind, UnitPlan, plan_units};
 use minsheng_core::workflow::Actor;
 
-use crate::files::{FileError, read_table};
-use crate::routing::require_admin_over;
-use crate::{App, Error};
+use crate::files::{FileImportError, read_table};
+use crate::routing::{manages, require_admin_over};
+use crate::{App, Error, Result};
 
 /// Why a region file was not imported; nothing was written.
-#[derive(Debug, Error)]
-pub enum RegionImportError {
-    /// The file cannot be read as a table.
-    #[error(transparent)]
-    File(#[from] FileError),
-    /// Rows are wrong, each named by its line.
-    #[error("{} rows are wrong", .0.len())]
-    Rows(Vec<RowError>),
-    /// `minsheng init` has not been run.
-    #[error("the county is not set up yet: run `minsheng init` first")]
-    NotSetUp,
-    /// A use case failed.
-    #[error(transparent)]
-    App(#[from] Error),
-}
+pub type RegionImportError = FileImportError<RowProblem>;
 
-impl RegionImportError {
-    /// Every line of the explanation, in the person's language.
-    pub fn explain_all(&self, lang: Lang) -> Vec<String> {
-        match (self, lang) {
-            (RegionImportError::File(e), _) => vec![e.explain(lang)],
-            (RegionImportError::Rows(rows), _) => rows.iter().map(|e| e.explain(lang)).collect(),
-            (RegionImportError::NotSetUp, Lang::Zh) => {
-                vec!["尚未初始化本县：请先运行 minsheng init".into()]
-            }
-            (e, _) => vec![e.to_string()],
-        }
-    }
-}
+/// Why a unit file was not imported; nothing was written.
+pub type UnitImportError = FileImportError<CellError>;
 
 /// What a region import did (or, for a check, would do).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,29 +37,120 @@ pub struct RegionImport {
     pub applied: bool,
 }
 
+/// What a unit import did (or, for a check, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitImport {
+    /// The changes.
+    pub plan: UnitPlan,
+    /// Whether they were written (false for a check).
+    pub applied: bool,
+}
+
+/// What a calendar upload declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarUpload {
+    /// The years the file declares (they replace those years of the calendar in use).
+    pub years: Vec<i32>,
+    /// Days off and make-up working days it lists.
+    pub holidays: usize,
+    /// Make-up working days.
+    pub workdays: usize,
+    /// Whether it is now in use (false for a check).
+    pub applied: bool,
+}
+
+/// The columns of a unit file, each with the headers it may have.
+const UNIT_COLUMNS: [(&str, &[&str], bool); 6] = [
+    ("key", &["key", "编码", "单位编码", "代码", "code"], true),
+    ("name", &["name", "名称", "单位名称"], true),
+    ("kind", &["kind", "类型", "单位类型"], true),
+    ("parent", &["parent", "上级", "上级单位", "上级编码"], false),
+    (
+        "jurisdiction",
+        &["jurisdiction", "辖区", "管辖区域", "管辖范围"],
+        true,
+    ),
+    ("phone", &["phone", "电话", "联系电话"], false),
+];
+
+fn unit_rows(table: &Table) -> Result<Vec<(usize, UnitFields)>, Vec<LineError<CellError>>> {
+    let columns: Vec<Option<usize>> = UNIT_COLUMNS
+        .iter()
+        .map(|(_, names, _)| table.column(names))
+        .collect();
+    let missing: Vec<LineError<CellError>> = UNIT_COLUMNS
+        .iter()
+        .zip(&columns)
+        .filter(|((_, _, required), at)| *required && at.is_none())
+        .map(|((column, _, _), _)| LineError {
+            line: 1,
+            problem: CellError {
+                column,
+                error: FieldError::NoColumn,
+            },
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let cell = |row: &Row, i: usize| row.cell(columns[i]).to_owned();
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                row.line,
+                UnitFields {
+                    key: cell(row, 0),
+                    name: cell(row, 1),
+                    kind: cell(row, 2),
+                    parent: cell(row, 3),
+                    jurisdiction: cell(row, 4),
+                    phone: cell(row, 5),
+                },
+            )
+        })
+        .collect())
+}
+
+/// The units of a plan the actor may not save, as row errors: a unit must answer only
+/// for regions in the actor's area, before and after the change.
+fn outside_area(
+    actor: Option<&Actor>,
+    rows: &[(usize, UnitFields)],
+    plan: &UnitPlan,
+    units: &[Unit],
+) -> Vec<LineError<CellError>> {
+    plan.save
+        .iter()
+        .filter(|u| {
+            let stored = units.iter().find(|s| s.key == u.key);
+            !manages(actor, &u.jurisdiction)
+                || stored.is_some_and(|s| !manages(actor, &s.jurisdiction))
+        })
+        .filter_map(|u| rows.iter().find(|(_, f)| f.key.trim() == u.key))
+        .flat_map(|(line, _)| {
+            CellError::of_row(
+                *line,
+                FieldErrors(vec![("jurisdiction", FieldError::OutsideArea)]),
+            )
+        })
+        .collect()
+}
+
 impl App {
-    /// Imports the official division codes from a CSV or XLSX file (UTF-8 or GBK):
-    /// plans the changes against what is stored and, unless `check_only`, writes them
-    /// in one transaction. A bad file or any bad row writes nothing.
-    ///
-    /// `actor` is the administrator doing it in the console, who must administer the
-    /// whole county; `None` is the operator on the command line.
-    pub async fn import_regions(
+    async fn county_region(&self) -> Result<Option<Region>> {
+        Ok(self.store.county().await?)
+    }
+
+    /// Plans a region table against what is stored and, unless `check_only`, writes it.
+    async fn apply_region_table(
         &self,
         actor: Option<&Actor>,
-        bytes: &[u8],
+        county: &RegionCode,
+        table: &Table,
         check_only: bool,
     ) -> Result<RegionImport, RegionImportError> {
-        let county = self
-            .store
-            .county()
-            .await
-            .map_err(Error::from)?
-            .ok_or(RegionImportError::NotSetUp)?;
-        if let Some(actor) = actor {
-            require_admin_over(actor, &county.code)?;
-        }
-        let table = read_table(bytes)?;
         let known = self.store.regions().await.map_err(Error::from)?;
         let units = self.store.units().await.map_err(Error::from)?;
         // A township already answered for by a township government needs no new one.
@@ -85,7 +159,7 @@ impl App {
             .filter(|u| u.kind == UnitKind::TownshipGovernment)
             .flat_map(|u| u.jurisdiction.iter().cloned())
             .collect();
-        let plan = region_import::plan(&table, &county.code, &known, &governed)
+        let plan = region_import::plan(table, county, &known, &governed)
             .map_err(RegionImportError::Rows)?;
         let new_units: Vec<NewUnit> = plan
             .new_township_units
@@ -101,6 +175,250 @@ impl App {
         Ok(RegionImport {
             plan,
             units: new_units,
+            applied: !check_only,
+        })
+    }
+
+    /// Imports the official division codes from a CSV or XLSX file (UTF-8 or GBK):
+    /// plans the changes against what is stored and, unless `check_only`, writes them
+    /// in one transaction. A bad file or any bad row writes nothing.
+    ///
+    /// `actor` is the administrator doing it in the console, who must administer the
+    /// whole county.
+    pub async fn import_regions(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        check_only: bool,
+    ) -> Result<RegionImport, RegionImportError> {
+        let county = self
+            .county_region()
+            .await?
+            .ok_or(RegionImportError::NotSetUp)?;
+        if let Some(actor) = actor {
+            require_admin_over(actor, &county.code)?;
+        }
+        let table = read_table(bytes)?;
+        self.apply_region_table(actor, &county.code, &table, check_only)
+            .await
+    }
+
+    /// Adds one region or renames it, with an optional centroid (`lat`, `long` as
+    /// typed): the same checks as a file of one row. The actor must administer the
+    /// region's parent (a township administrator adds villages of that township).
+    pub async fn save_region(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name: &str,
+        lat: &str,
+        long: &str,
+    ) -> Result<RegionImport, RegionImportError> {
+        let county = self
+            .county_region()
+            .await?
+            .ok_or(RegionImportError::NotSetUp)?;
+        let parsed = RegionCode::parse(code.trim()).ok();
+        let area = parsed
+            .as_ref()
+            .map(|c| c.parent().unwrap_or_else(|| c.clone()))
+            .unwrap_or_else(|| county.code.clone());
+        require_admin_over(actor, &area)?;
+        let table = Table {
+            header: ["code", "name", "lat", "long"].map(String::from).to_vec(),
+            rows: vec![Row {
+                line: 2,
+                cells: [code, name, lat, long]
+                    .map(|c| c.trim().to_owned())
+                    .to_vec(),
+            }],
+        };
+        self.apply_region_table(Some(actor), &county.code, &table, false)
+            .await
+    }
+
+    /// Retires a region and everything under it (it keeps its history and its open
+    /// appeals go on, but it takes no new ones), or brings it back. Returns how many
+    /// appeals are still open in it. The county itself cannot be retired.
+    pub async fn set_region_retired(
+        &self,
+        actor: Option<&Actor>,
+        code: &RegionCode,
+        retired: bool,
+    ) -> Result<i64> {
+        if let Some(actor) = actor {
+            require_admin_over(actor, code)?;
+        }
+        let known = self.store.regions().await?;
+        let region = known
+            .iter()
+            .find(|r| &r.region.code == code)
+            .ok_or(Error::NotFound)?;
+        if region.region.code.parent().is_none() {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "code",
+                FieldError::UnknownChoice,
+            )])));
+        }
+        Ok(self
+            .store
+            .set_region_retired(code, retired, actor.map(|a| a.id))
+            .await?)
+    }
+
+    /// Creates or changes units from a CSV or XLSX file (columns `key`, `name`, `kind`,
+    /// `parent`, `jurisdiction`, `phone`, or 编码, 名称, 类型, 上级, 辖区, 电话): a stored
+    /// key is changed, a row equal to what is stored changes nothing. Any bad row
+    /// writes nothing; every unit must lie in the actor's area.
+    pub async fn import_units(
+        &self,
+        actor: Option<&Actor>,
+        bytes: &[u8],
+        check_only: bool,
+    ) -> Result<UnitImport, UnitImportError> {
+        if self.county_region().await?.is_none() {
+            return Err(UnitImportError::NotSetUp);
+        }
+        if actor.is_some_and(|a| !a.roles.contains(&minsheng_core::Role::Admin)) {
+            return Err(Error::Forbidden.into());
+        }
+        let table = read_table(bytes)?;
+        let rows = unit_rows(&table).map_err(UnitImportError::Rows)?;
+        let plan = self
+            .plan_units(actor, &rows)
+            .await?
+            .map_err(UnitImportError::Rows)?;
+        if !check_only {
+            self.store
+                .save_units(&plan.save, actor.map(|a| a.id))
+                .await
+                .map_err(Error::from)?;
+        }
+        Ok(UnitImport {
+            plan,
+            applied: !check_only,
+        })
+    }
+
+    async fn plan_units(
+        &self,
+        actor: Option<&Actor>,
+        rows: &[(usize, UnitFields)],
+    ) -> Result<Result<UnitPlan, Vec<LineError<CellError>>>> {
+        let regions = self.store.regions().await?;
+        let units = self.store.units().await?;
+        Ok(plan_units(rows, &regions, &units).and_then(|plan| {
+            let outside = outside_area(actor, rows, &plan, &units);
+            if outside.is_empty() {
+                Ok(plan)
+            } else {
+                Err(outside)
+            }
+        }))
+    }
+
+    /// Creates (`creating`) or changes one unit from the console's form; the fields'
+    /// errors come back as a form's.
+    pub async fn save_unit(
+        &self,
+        actor: &Actor,
+        fields: &UnitFields,
+        creating: bool,
+    ) -> Result<Unit> {
+        if !actor.roles.contains(&minsheng_core::Role::Admin) {
+            return Err(Error::Forbidden);
+        }
+        let units = self.store.units().await?;
+        let stored = units.iter().find(|u| u.key == fields.key.trim());
+        if creating && stored.is_some() {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "key",
+                FieldError::Taken,
+            )])));
+        }
+        if !creating && stored.is_none() {
+            return Err(Error::NotFound);
+        }
+        let plan = self
+            .plan_units(Some(actor), &[(1, fields.clone())])
+            .await?
+            .map_err(|errors| {
+                Error::Invalid(FieldErrors(
+                    errors
+                        .into_iter()
+                        .map(|e| (e.problem.column, e.problem.error))
+                        .collect(),
+                ))
+            })?;
+        let saved = self.store.save_units(&plan.save, Some(actor.id)).await?;
+        match saved.into_iter().next() {
+            Some(unit) => Ok(unit),
+            // Nothing changed: the stored unit is the answer.
+            None => stored.cloned().ok_or(Error::NotFound),
+        }
+    }
+
+    /// Creates (`creating`) or changes a category; for administrators of the whole
+    /// county.
+    pub async fn save_category(
+        &self,
+        actor: &Actor,
+        fields: &CategoryFields,
+        creating: bool,
+    ) -> Result<Category> {
+        let county = self.county_region().await?.ok_or(Error::NotFound)?;
+        require_admin_over(actor, &county.code)?;
+        let categories = self.store.categories().await?;
+        let exists = categories.iter().any(|c| c.code == fields.code.trim());
+        if creating && exists {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "code",
+                FieldError::Taken,
+            )])));
+        }
+        if !creating && !exists {
+            return Err(Error::NotFound);
+        }
+        let units = self.store.units().await?;
+        let category = check_category(fields, &categories, &units).map_err(Error::Invalid)?;
+        self.store
+            .save_categories(std::slice::from_ref(&category), Some(actor.id))
+            .await?;
+        Ok(category)
+    }
+
+    /// Checks a holiday calendar file (the format `minsheng calendar check` reads) and,
+    /// unless `check_only`, stores it and puts it in use at once: the years it declares
+    /// replace those years. For administrators of the whole county.
+    pub async fn upload_calendar(
+        &self,
+        actor: Option<&Actor>,
+        text: &str,
+        check_only: bool,
+    ) -> Result<CalendarUpload, FileImportError<CalendarProblem>> {
+        let county = self
+            .county_region()
+            .await?
+            .ok_or(FileImportError::NotSetUp)?;
+        if let Some(actor) = actor {
+            require_admin_over(actor, &county.code)?;
+        }
+        let calendar = Calendar::parse(text).map_err(|e| FileImportError::Rows(vec![e]))?;
+        if calendar.years().next().is_none() {
+            return Err(crate::files::FileError::Empty.into());
+        }
+        let (holidays, workdays) = calendar.counts();
+        if !check_only {
+            self.store
+                .add_calendar_file(text, actor.map(|a| a.id))
+                .await
+                .map_err(Error::from)?;
+            self.load_calendars().await?;
+        }
+        Ok(CalendarUpload {
+            years: calendar.years().collect(),
+            holidays,
+            workdays,
             applied: !check_only,
         })
     }

@@ -6,8 +6,40 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use minsheng_core::i18n::{Explain, Lang};
-use minsheng_core::table::{Row, Table};
+use minsheng_core::table::{LineError, Row, Table};
 use thiserror::Error;
+
+/// Why a file was not imported; nothing was written (a history import may have stored
+/// whole batches before a use case failed; running it again resumes).
+#[derive(Debug, Error)]
+pub enum FileImportError<P> {
+    /// The file cannot be read as a table.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// Rows (or the header) are wrong, each named by its line.
+    #[error("{} problems in the file", .0.len())]
+    Rows(Vec<LineError<P>>),
+    /// `minsheng init` has not been run.
+    #[error("the county is not set up yet: run `minsheng init` first")]
+    NotSetUp,
+    /// A use case failed.
+    #[error(transparent)]
+    App(#[from] crate::Error),
+}
+
+impl<P: Explain + std::fmt::Display> FileImportError<P> {
+    /// Every line of the explanation, in the person's language.
+    pub fn explain_all(&self, lang: Lang) -> Vec<String> {
+        match (self, lang) {
+            (FileImportError::File(e), _) => vec![e.explain(lang)],
+            (FileImportError::Rows(rows), _) => rows.iter().map(|e| e.explain(lang)).collect(),
+            (FileImportError::NotSetUp, Lang::Zh) => {
+                vec!["尚未初始化本县：请先运行 minsheng init".into()]
+            }
+            (e, _) => vec![e.to_string()],
+        }
+    }
+}
 
 /// Why a file could not be read as a table.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

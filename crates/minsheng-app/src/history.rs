@@ -3,45 +3,21 @@
 //! appeal audited, idempotent by external id (re-running a file, or resuming one that
 //! stopped half-way, skips what is already in).
 
-use minsheng_core::history::{self, ColumnMap, Ending, ImportError, Known};
-use minsheng_core::i18n::{Explain, Lang};
+use minsheng_core::history::{self, ColumnMap, Ending, ImportProblem, Known};
 use minsheng_core::region::RegionLevel;
 use minsheng_core::routing::route;
 use minsheng_core::workflow::{CaseFacts, open_imported};
 use minsheng_store::{Registered, Registration};
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
-use crate::files::{FileError, read_records};
+use crate::files::{FileImportError, read_records};
 use crate::{App, Error};
 
 /// Rows stored per transaction.
 const BATCH: usize = 2_000;
 
-/// Why a file was not imported; nothing was written.
-#[derive(Debug, Error)]
-pub enum HistoryImportError {
-    /// The file cannot be read.
-    #[error(transparent)]
-    File(#[from] FileError),
-    /// Rows (or the header, or the mapping) are wrong, each named by its line.
-    #[error("{} problems in the file", .0.len())]
-    Rows(Vec<ImportError>),
-    /// A use case failed (a batch may have been stored; running again resumes).
-    #[error(transparent)]
-    App(#[from] Error),
-}
-
-impl HistoryImportError {
-    /// Every line of the explanation, in the person's language.
-    pub fn explain_all(&self, lang: Lang) -> Vec<String> {
-        match self {
-            HistoryImportError::File(e) => vec![e.explain(lang)],
-            HistoryImportError::Rows(rows) => rows.iter().map(|e| e.explain(lang)).collect(),
-            HistoryImportError::App(e) => vec![e.to_string()],
-        }
-    }
-}
+/// Why a history file was not imported.
+pub type HistoryImportError = FileImportError<ImportProblem>;
 
 /// What an import did (or, for a check, would do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,7 +97,8 @@ impl App {
         }
         let units = self.store.units().await.map_err(Error::from)?;
         let rules = self.store.routing_rules().await.map_err(Error::from)?;
-        let (policy, calendar) = (self.policy.as_ref(), self.calendar.as_ref());
+        let calendar = self.calendar();
+        let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
         // Each batch is prepared (routed, its case opened) while the one before is
         // being written, so the two cores share the work; batches are still stored in
         // file order, so numbers follow the file.

@@ -26,7 +26,7 @@ pub mod setup;
 pub mod staff;
 pub mod sweep;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use minsheng_core::clock::Calendar;
 use minsheng_core::workflow::Policy;
@@ -44,8 +44,23 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// The workflow's rules and limits.
     pub policy: Arc<Policy>,
-    /// Public holidays and make-up working days.
-    pub calendar: Arc<Calendar>,
+    calendars: Arc<Calendars>,
+}
+
+/// The calendar the process starts with (shipped, plus a file given at start) and the
+/// one in use: that one with the files uploaded in the console laid over it.
+struct Calendars {
+    base: Calendar,
+    current: RwLock<Arc<Calendar>>,
+}
+
+impl Calendars {
+    fn new(base: Calendar) -> Calendars {
+        Calendars {
+            current: RwLock::new(Arc::new(base.clone())),
+            base,
+        }
+    }
 }
 
 impl App {
@@ -54,15 +69,46 @@ impl App {
         App {
             store,
             policy: Arc::new(Policy::default()),
-            calendar: Arc::new(Calendar::shipped()),
+            calendars: Arc::new(Calendars::new(Calendar::shipped())),
         }
     }
 
-    /// The same application on another calendar.
+    /// The same application on another base calendar (uploads are laid over it by
+    /// [`App::load_calendars`]).
     pub fn with_calendar(self, calendar: Calendar) -> App {
         App {
-            calendar: Arc::new(calendar),
+            calendars: Arc::new(Calendars::new(calendar)),
             ..self
         }
+    }
+
+    /// Public holidays and make-up working days in use now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendars
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Lays the calendar files uploaded in the console over the base calendar, oldest
+    /// first, and puts the result in use. Run at start, after an upload and by the
+    /// sweep (so every node picks up another node's upload).
+    pub async fn load_calendars(&self) -> Result<()> {
+        let mut calendar = self.calendars.base.clone();
+        for (i, text) in self.store.calendar_files().await?.iter().enumerate() {
+            // Files are checked before they are stored; one that no longer reads (a
+            // stricter parser) is left out loudly rather than stopping the service.
+            match Calendar::parse(text) {
+                Ok(uploaded) => calendar = calendar.merge(uploaded),
+                Err(e) => tracing::error!(file = i + 1, error = %e, "uploaded calendar left out"),
+            }
+        }
+        *self
+            .calendars
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(calendar);
+        Ok(())
     }
 }

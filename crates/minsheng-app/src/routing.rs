@@ -21,6 +21,18 @@ pub(crate) fn require_admin_over(actor: &Actor, region: &RegionCode) -> Result<(
     }
 }
 
+/// Whether `actor` (or the operator on the command line, for `None`) administers all of
+/// `area`: a unit's jurisdiction, or the regions it is about to answer for.
+pub(crate) fn manages(actor: Option<&Actor>, area: &[RegionCode]) -> bool {
+    actor.is_none_or(|a| {
+        a.roles.contains(&Role::Admin)
+            && !area.is_empty()
+            && area
+                .iter()
+                .all(|j| a.scope.regions.iter().any(|r| j.is_within(r)))
+    })
+}
+
 impl App {
     /// Where an appeal of `category` placed at `place` would go now, and why.
     pub async fn routing_preview(&self, category: &str, place: &RegionCode) -> Result<Routing> {
@@ -31,9 +43,11 @@ impl App {
     }
 
     /// Adds a rule after checking that its category, region and units exist; the
-    /// actor must administer the rule's region.
-    pub async fn add_routing_rule(&self, actor: &Actor, rule: RoutingRule) -> Result<i64> {
-        require_admin_over(actor, &rule.region)?;
+    /// actor must administer the rule's region (`None`: the operator).
+    pub async fn add_routing_rule(&self, actor: Option<&Actor>, rule: RoutingRule) -> Result<i64> {
+        if let Some(actor) = actor {
+            require_admin_over(actor, &rule.region)?;
+        }
         let mut errors = FieldErrors::default();
         if !self
             .store
@@ -71,12 +85,12 @@ impl App {
             .collect();
         Ok(self
             .store
-            .add_routing_rule(&RoutingRule { co, ..rule }, Some(actor.id))
+            .add_routing_rule(&RoutingRule { co, ..rule }, actor.map(|a| a.id))
             .await?)
     }
 
     /// Removes a rule; the actor must administer its region.
-    pub async fn remove_routing_rule(&self, actor: &Actor, id: i64) -> Result<()> {
+    pub async fn remove_routing_rule(&self, actor: Option<&Actor>, id: i64) -> Result<()> {
         let rule = self
             .store
             .routing_rules()
@@ -84,7 +98,12 @@ impl App {
             .into_iter()
             .find(|r| r.id == id)
             .ok_or(Error::NotFound)?;
-        require_admin_over(actor, &rule.region)?;
-        Ok(self.store.remove_routing_rule(id, Some(actor.id)).await?)
+        if let Some(actor) = actor {
+            require_admin_over(actor, &rule.region)?;
+        }
+        Ok(self
+            .store
+            .remove_routing_rule(id, actor.map(|a| a.id))
+            .await?)
     }
 }

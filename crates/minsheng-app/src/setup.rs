@@ -76,7 +76,7 @@ impl App {
 
     /// Adds units; parents must come before children.
     pub async fn add_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>> {
-        Ok(self.store.insert_units(units).await?)
+        Ok(self.store.save_units(units, None).await?)
     }
 
     /// Creates a staff member whose password is already hashed (many accounts sharing

@@ -13,6 +13,7 @@ use minsheng_core::workflow::Actor;
 use minsheng_store::{NewStaff, StaffChange, StaffFilter, StaffMember, StoreError};
 use rand::Rng;
 
+use crate::routing::manages;
 use crate::sessions::SignedIn;
 use crate::{App, Error, Result, passwords};
 
@@ -45,18 +46,6 @@ fn one_time_password() -> String {
     }
 }
 
-/// Whether `actor` (or the operator, for `None`) may manage accounts of `unit`.
-fn manages(actor: Option<&Actor>, unit: &Unit) -> bool {
-    actor.is_none_or(|a| {
-        a.roles.contains(&Role::Admin)
-            && !unit.jurisdiction.is_empty()
-            && unit
-                .jurisdiction
-                .iter()
-                .all(|j| a.scope.regions.iter().any(|r| j.is_within(r)))
-    })
-}
-
 impl App {
     /// Checks an account's name, unit and roles; returns the unit.
     async fn check_staff_input(
@@ -84,7 +73,9 @@ impl App {
             .find(|u| u.key == input.unit_key.trim());
         match &unit {
             None => errors.0.push(("unit", FieldError::UnknownChoice)),
-            Some(u) if !manages(actor, u) => errors.0.push(("unit", FieldError::OutsideArea)),
+            Some(u) if !manages(actor, &u.jurisdiction) => {
+                errors.0.push(("unit", FieldError::OutsideArea))
+            }
             Some(_) => {}
         }
         Ok(unit)
@@ -147,7 +138,7 @@ impl App {
             .find(|m| m.staff.id == id)
             .ok_or(Error::NotFound)?;
         let unit = self.store.unit(member.staff.unit_id).await?;
-        if manages(actor, &unit) {
+        if manages(actor, &unit.jurisdiction) {
             Ok(member)
         } else {
             Err(Error::NotFound)
@@ -192,7 +183,7 @@ impl App {
                 units
                     .iter()
                     .find(|u| u.id == m.staff.unit_id)
-                    .is_some_and(|u| manages(actor, u))
+                    .is_some_and(|u| manages(actor, &u.jurisdiction))
             })
             .collect())
     }

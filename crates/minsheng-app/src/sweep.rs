@@ -1,6 +1,6 @@
 //! The sweep: recomputes every open case's clocks and flags from its events, so lists
 //! sorted by deadline and the backlog/hard flags stay true as time passes and when the
-//! calendar or the policy changes. It changes no case; it refreshes the store's derived
+//! calendar (it reloads uploaded calendars first) or the policy changes. It changes no case; it refreshes the store's derived
 //! columns, each only against the version it read, so it never overwrites a step that
 //! landed meanwhile.
 
@@ -35,6 +35,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(u64, u64)> {
         let (mut cases, mut changed) = (0u64, 0u64);
+        let calendar = self.calendar();
         loop {
             let batch = self.store.open_cases(after, up_to, BATCH).await?;
             let Some(last) = batch.last() else { break };
@@ -43,8 +44,8 @@ impl App {
             let updates: Vec<Refresh> = batch
                 .iter()
                 .filter_map(|c| {
-                    let outcome = Case::replay(&c.facts, &c.history, &self.policy, &self.calendar)
-                        .outcome(&self.policy, &self.calendar, now);
+                    let outcome = Case::replay(&c.facts, &c.history, &self.policy, &calendar)
+                        .outcome(&self.policy, &calendar, now);
                     (outcome != c.stored).then_some(Refresh {
                         id: c.facts.id,
                         version: c.version,
@@ -63,6 +64,8 @@ impl App {
     /// swept on two tasks (and two connections) at once, as the machine has two cores.
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<Report> {
         let started = Instant::now();
+        // Another node may have taken a calendar upload.
+        self.load_calendars().await?;
         let max = self.store.max_appeal_id().await?;
         let half = max / 2;
         let spawn = |after, up_to| {

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::unit::UnitKind;
+use crate::intake::{FieldError, FieldErrors, check_code, clean_text};
+use crate::unit::{Unit, UnitKind};
 
 /// A category of appeal and the unit that handles it by default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,297 @@ pub struct Category {
     pub name_en: String,
     /// Key of the unit that handles it unless a rule says otherwise.
     pub unit: String,
+    /// The top-level category it belongs to (categories have two levels).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Words that suggest it when they appear in an appeal's text.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Whether citizens see it (on the portal, and Open311 clients as a service).
+    #[serde(default = "yes")]
+    pub public: bool,
+    /// Extra fields asked for appeals of it, exposed to Open311 as service attributes.
+    #[serde(default)]
+    pub fields: Vec<ExtraField>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The kind of value an extra field takes (Open311's attribute datatypes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Datatype {
+    /// A short line of text.
+    String,
+    /// Longer text.
+    Text,
+    /// A number.
+    Number,
+    /// A date and time.
+    Datetime,
+    /// One of `choices`.
+    Singlevaluelist,
+    /// Any of `choices`.
+    Multivaluelist,
+}
+
+impl Datatype {
+    const ALL: [Datatype; 6] = [
+        Datatype::String,
+        Datatype::Text,
+        Datatype::Number,
+        Datatype::Datetime,
+        Datatype::Singlevaluelist,
+        Datatype::Multivaluelist,
+    ];
+
+    /// The Open311 name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Datatype::String => "string",
+            Datatype::Text => "text",
+            Datatype::Number => "number",
+            Datatype::Datetime => "datetime",
+            Datatype::Singlevaluelist => "singlevaluelist",
+            Datatype::Multivaluelist => "multivaluelist",
+        }
+    }
+
+    /// Reads the Open311 name or a Chinese one (文本, 长文本, 数字, 日期, 单选, 多选).
+    pub fn parse(s: &str) -> Option<Datatype> {
+        let s = s.trim();
+        Datatype::ALL
+            .into_iter()
+            .find(|d| d.code().eq_ignore_ascii_case(s))
+            .or(match s {
+                "" | "文本" => Some(Datatype::String),
+                "长文本" => Some(Datatype::Text),
+                "数字" => Some(Datatype::Number),
+                "日期" | "时间" | "日期时间" => Some(Datatype::Datetime),
+                "单选" => Some(Datatype::Singlevaluelist),
+                "多选" => Some(Datatype::Multivaluelist),
+                _ => None,
+            })
+    }
+
+    /// Whether values come from a list of choices.
+    pub fn is_list(self) -> bool {
+        matches!(self, Datatype::Singlevaluelist | Datatype::Multivaluelist)
+    }
+}
+
+/// An extra field of a category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraField {
+    /// Stable code, e.g. `meter_no`.
+    pub code: String,
+    /// What the appellant is asked, e.g. 表号.
+    pub label: String,
+    /// The kind of value.
+    pub datatype: Datatype,
+    /// Whether an answer is needed.
+    pub required: bool,
+    /// The choices of a list.
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+impl ExtraField {
+    /// The line that describes it: `code | label | type | required | a/b/c`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} | {} | {} | {} | {}",
+            self.code,
+            self.label,
+            self.datatype.code(),
+            if self.required { "yes" } else { "no" },
+            self.choices.join("/")
+        )
+    }
+
+    /// Reads lines of `code | label | type | required | a/b/c` (type, required and the
+    /// choices may be left out; `｜` works too); blank lines are skipped. The error
+    /// names the first bad line.
+    pub fn parse_lines(text: &str) -> Result<Vec<ExtraField>, FieldError> {
+        let mut fields: Vec<ExtraField> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let bad = || FieldError::ExtraField(i + 1);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
+            if parts.len() < 2 || parts.len() > 5 {
+                return Err(bad());
+            }
+            let part = |n: usize| parts.get(n).copied().unwrap_or("");
+            let code = check_code(part(0)).map_err(|_| bad())?;
+            let label = clean_text(part(1));
+            let datatype = Datatype::parse(part(2)).ok_or_else(bad)?;
+            let required = match part(3).to_lowercase().as_str() {
+                "" | "no" | "false" | "否" | "选填" => false,
+                "yes" | "true" | "是" | "必填" => true,
+                _ => return Err(bad()),
+            };
+            let choices: Vec<String> = part(4)
+                .split(['/', '、', ','])
+                .map(clean_text)
+                .filter(|c| !c.is_empty())
+                .collect();
+            if label.is_empty()
+                || label.chars().count() > 40
+                || datatype.is_list() == choices.is_empty()
+                || fields.iter().any(|f| f.code == code)
+            {
+                return Err(bad());
+            }
+            fields.push(ExtraField {
+                code,
+                label,
+                datatype,
+                required,
+                choices,
+            });
+        }
+        Ok(fields)
+    }
+}
+
+/// A category as an administrator writes it in the console: the text as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CategoryFields {
+    /// Stable code.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+    /// English name; the Chinese one when empty.
+    pub name_en: String,
+    /// The top-level category's code; empty for a top-level one.
+    pub parent: String,
+    /// Default unit's key.
+    pub unit: String,
+    /// Keywords separated by spaces, commas or 、.
+    pub keywords: String,
+    /// Whether citizens see it.
+    pub public: bool,
+    /// Extra fields, one a line (see [`ExtraField::parse_lines`]).
+    pub fields: String,
+}
+
+impl CategoryFields {
+    /// The fields of a stored category, as its edit form shows them.
+    pub fn of(c: &Category) -> CategoryFields {
+        CategoryFields {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            parent: c.parent.clone().unwrap_or_default(),
+            unit: c.unit.clone(),
+            keywords: c.keywords.join(" "),
+            public: c.public,
+            fields: c
+                .fields
+                .iter()
+                .map(ExtraField::line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+const MAX_CATEGORY_NAME: usize = 40;
+const MAX_KEYWORDS: usize = 100;
+const MAX_KEYWORD_CHARS: usize = 20;
+
+/// Checks a category against the stored ones and the units: a code, names, a default
+/// unit that exists, and two levels at most (the parent must be top-level, and a
+/// category that has sub-categories cannot be put under another).
+pub fn check_category(
+    f: &CategoryFields,
+    categories: &[Category],
+    units: &[Unit],
+) -> Result<Category, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let code = check_code(&f.code)
+        .map_err(|e| errors.0.push(("code", e)))
+        .ok();
+    let mut name = |field: &'static str, text: &str, required: bool| {
+        let text = clean_text(text);
+        if text.is_empty() && required {
+            errors.0.push((field, FieldError::Required));
+        } else if text.chars().count() > MAX_CATEGORY_NAME {
+            errors
+                .0
+                .push((field, FieldError::TooLong(MAX_CATEGORY_NAME)));
+        }
+        text
+    };
+    let zh = name("name", &f.name, true);
+    let en = name("name_en", &f.name_en, false);
+    let parent = match f.parent.trim() {
+        "" => None,
+        p => {
+            let top = categories
+                .iter()
+                .find(|c| c.code == p)
+                .map(|c| c.parent.is_none());
+            let has_children = code
+                .as_ref()
+                .is_some_and(|me| categories.iter().any(|c| c.parent.as_ref() == Some(me)));
+            match top {
+                None => errors.0.push(("parent", FieldError::UnknownChoice)),
+                Some(_) if code.as_deref() == Some(p) => {
+                    errors.0.push(("parent", FieldError::ParentLoop))
+                }
+                Some(false) => errors.0.push(("parent", FieldError::TwoLevels)),
+                Some(true) if has_children => errors.0.push(("parent", FieldError::TwoLevels)),
+                Some(true) => {}
+            }
+            Some(p.to_owned())
+        }
+    };
+    if !units.iter().any(|u| u.key == f.unit.trim()) {
+        errors.0.push(("unit", FieldError::UnknownChoice));
+    }
+    let mut keywords: Vec<String> = Vec::new();
+    for k in f
+        .keywords
+        .split(|c: char| c.is_whitespace() || ",，、;；".contains(c))
+        .map(clean_text)
+        .filter(|k| !k.is_empty())
+    {
+        if k.chars().count() > MAX_KEYWORD_CHARS {
+            errors
+                .0
+                .push(("keywords", FieldError::TooLong(MAX_KEYWORD_CHARS)));
+            break;
+        }
+        if !keywords.contains(&k) {
+            keywords.push(k);
+        }
+    }
+    if keywords.len() > MAX_KEYWORDS {
+        errors
+            .0
+            .push(("keywords", FieldError::TooLong(MAX_KEYWORDS)));
+    }
+    let fields = ExtraField::parse_lines(&f.fields)
+        .map_err(|e| errors.0.push(("fields", e)))
+        .unwrap_or_default();
+    match code {
+        Some(code) if errors.is_empty() => Ok(Category {
+            code,
+            name_en: if en.is_empty() { zh.clone() } else { en },
+            name: zh,
+            unit: f.unit.trim().to_owned(),
+            parent,
+            keywords,
+            public: f.public,
+            fields,
+        }),
+        _ => Err(errors),
+    }
 }
 
 impl Category {
@@ -65,6 +357,99 @@ pub const DEFAULT_TEMPLATE_JSON: &str = include_str!("../data/county-template.js
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::intake::FieldError;
+
+    fn template() -> CountyTemplate {
+        serde_json::from_str(DEFAULT_TEMPLATE_JSON).expect("template parses")
+    }
+
+    fn units() -> Vec<Unit> {
+        template()
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| Unit {
+                id: i as i64 + 1,
+                key: u.key.clone(),
+                name: u.name.clone(),
+                kind: u.kind(),
+                parent_id: None,
+                jurisdiction: vec![],
+                contact_phone: None,
+            })
+            .collect()
+    }
+
+    fn fields(code: &str, parent: &str) -> CategoryFields {
+        CategoryFields {
+            code: code.into(),
+            name: "物业管理".into(),
+            parent: parent.into(),
+            unit: template().categories[0].unit.clone(),
+            keywords: "物业费、电梯 停车位,电梯".into(),
+            public: true,
+            fields: "building | 楼栋号\n\nkind | 问题类型 | 单选 | 是 | 收费/服务/维修".into(),
+            ..CategoryFields::default()
+        }
+    }
+
+    #[test]
+    fn a_sub_category_with_keywords_and_extra_fields() {
+        let t = template();
+        let top = &t.categories[0];
+        let c = check_category(&fields("wuye", &top.code), &t.categories, &units()).expect("good");
+        assert_eq!(c.parent.as_deref(), Some(top.code.as_str()));
+        assert_eq!(c.keywords, ["物业费", "电梯", "停车位"]);
+        assert_eq!(c.name_en, "物业管理");
+        assert_eq!(c.fields.len(), 2);
+        assert_eq!(c.fields[0].datatype, Datatype::String);
+        assert!(!c.fields[0].required);
+        assert_eq!(c.fields[1].datatype, Datatype::Singlevaluelist);
+        assert!(c.fields[1].required);
+        assert_eq!(c.fields[1].choices, ["收费", "服务", "维修"]);
+        // What the edit form shows reads back the same.
+        let again = check_category(&CategoryFields::of(&c), &t.categories, &units()).expect("same");
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn categories_have_two_levels_and_real_units() {
+        let mut t = template();
+        let top = t.categories[0].code.clone();
+        let sub = check_category(&fields("wuye", &top), &t.categories, &units()).expect("good");
+        t.categories.push(sub);
+        let errs =
+            |f: &CategoryFields| check_category(f, &t.categories, &units()).expect_err("bad");
+        assert_eq!(
+            errs(&fields("x", "wuye")).get("parent"),
+            Some(&FieldError::TwoLevels)
+        );
+        let second = t.categories[1].code.clone();
+        assert_eq!(
+            errs(&fields(&top, &second)).get("parent"),
+            Some(&FieldError::TwoLevels)
+        );
+        assert_eq!(
+            errs(&fields("x", "nope")).get("parent"),
+            Some(&FieldError::UnknownChoice)
+        );
+        assert_eq!(
+            errs(&fields(&top, &top)).get("parent"),
+            Some(&FieldError::ParentLoop)
+        );
+        let bad = CategoryFields {
+            code: "Bad Code".into(),
+            name: String::new(),
+            unit: "nobody".into(),
+            fields: "a | b | 单选".into(),
+            ..CategoryFields::default()
+        };
+        let e = errs(&bad);
+        assert_eq!(e.get("code"), Some(&FieldError::Code));
+        assert_eq!(e.get("name"), Some(&FieldError::Required));
+        assert_eq!(e.get("unit"), Some(&FieldError::UnknownChoice));
+        assert_eq!(e.get("fields"), Some(&FieldError::ExtraField(1)));
+    }
 
     #[test]
     fn the_default_template_routes_every_category_to_one_of_its_units() {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::i18n::{Explain, Lang};
+use crate::table::LineError;
 
 /// The calendar shipped with Minsheng (2025 and 2026).
 pub const DEFAULT_CALENDAR: &str = include_str!("../data/cn-workdays.txt");
@@ -55,14 +56,7 @@ pub struct Calendar {
 }
 
 /// A problem in a calendar file, with its line number (from 1).
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("line {line}: {problem}")]
-pub struct CalendarError {
-    /// Line number, from 1.
-    pub line: usize,
-    /// What is wrong.
-    pub problem: CalendarProblem,
-}
+pub type CalendarError = LineError<CalendarProblem>;
 
 /// What can be wrong in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -93,29 +87,26 @@ pub enum CalendarProblem {
     MissingName,
 }
 
-impl Explain for CalendarError {
+impl Explain for CalendarProblem {
     fn explain(&self, lang: Lang) -> String {
         match lang {
             Lang::En => self.to_string(),
-            Lang::Zh => {
-                let what = match &self.problem {
-                    CalendarProblem::UnknownEntry(w) => {
-                        format!("无法识别的条目“{w}”，应为 year、holiday 或 workday")
-                    }
-                    CalendarProblem::BadDate(d) => format!("“{d}”不是日期（应为 YYYY-MM-DD）"),
-                    CalendarProblem::BadYear(y) => format!("“{y}”不是年份"),
-                    CalendarProblem::BadRange(r) => format!("日期范围 {r} 应从前往后且不超过15天"),
-                    CalendarProblem::UndeclaredYear(d) => {
-                        format!("{d} 所在年份未在上方用 year 声明")
-                    }
-                    CalendarProblem::WorkdayOnWeekday(d) => {
-                        format!("{d} 是工作日：调休上班日应为周六或周日")
-                    }
-                    CalendarProblem::Duplicate(d) => format!("{d} 重复出现"),
-                    CalendarProblem::MissingName => "日期后面需要写明节日名称".into(),
-                };
-                format!("第 {} 行：{what}", self.line)
-            }
+            Lang::Zh => match self {
+                CalendarProblem::UnknownEntry(w) => {
+                    format!("无法识别的条目“{w}”，应为 year、holiday 或 workday")
+                }
+                CalendarProblem::BadDate(d) => format!("“{d}”不是日期（应为 YYYY-MM-DD）"),
+                CalendarProblem::BadYear(y) => format!("“{y}”不是年份"),
+                CalendarProblem::BadRange(r) => format!("日期范围 {r} 应从前往后且不超过15天"),
+                CalendarProblem::UndeclaredYear(d) => {
+                    format!("{d} 所在年份未在上方用 year 声明")
+                }
+                CalendarProblem::WorkdayOnWeekday(d) => {
+                    format!("{d} 是工作日：调休上班日应为周六或周日")
+                }
+                CalendarProblem::Duplicate(d) => format!("{d} 重复出现"),
+                CalendarProblem::MissingName => "日期后面需要写明节日名称".into(),
+            },
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::clock::china;
 use crate::i18n::{Explain, Lang};
 use crate::intake::{MAX_TEXT_CHARS, MAX_TITLE_CHARS, NewAppeal, clean_text, title_from};
 use crate::region::{Region, RegionCode, RegionLevel};
-use crate::table::{Row, Table};
+use crate::table::{LineError, Row, Table};
 use crate::workflow::State;
 
 /// The fields an import row may carry, by their standard names (the JSON API uses the
@@ -87,14 +87,7 @@ const ALIASES: [(&str, &[&str]); 20] = [
 pub struct ColumnMap(HashMap<&'static str, usize>);
 
 /// A problem with one line of the file (line 1 is the header).
-#[derive(Debug, Clone, PartialEq, Error)]
-#[error("line {line}: {problem}")]
-pub struct ImportError {
-    /// Line number.
-    pub line: usize,
-    /// What is wrong.
-    pub problem: ImportProblem,
-}
+pub type ImportError = LineError<ImportProblem>;
 
 /// What can be wrong in an import file.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -153,12 +146,12 @@ pub enum ImportProblem {
     },
 }
 
-impl Explain for ImportError {
+impl Explain for ImportProblem {
     fn explain(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }
-        let what = match &self.problem {
+        match self {
             ImportProblem::MissingColumn(f) => format!("缺少“{f}”列"),
             ImportProblem::UnknownField(f) => format!("映射文件中的字段“{f}”不存在"),
             ImportProblem::BadMapping(l) => format!("映射应写成“表头=字段”，而不是“{l}”"),
@@ -177,8 +170,7 @@ impl Explain for ImportError {
             ImportProblem::DuplicateId { id, first_line } => {
                 format!("编号“{id}”重复（首次出现在第 {first_line} 行）")
             }
-        };
-        format!("第 {} 行：{what}", self.line)
+        }
     }
 }
 

@@ -210,6 +210,33 @@ pub enum FieldError {
     /// A choice outside what this administrator may manage.
     #[error("outside the area you administer")]
     OutsideArea,
+    /// A key or code that is not 1 to 40 lowercase letters, digits, `-` or `_`.
+    #[error("use 1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit")]
+    Code,
+    /// A parent that would put something under itself.
+    #[error("it cannot be placed under itself or under one of its own sub-units")]
+    ParentLoop,
+    /// Categories have two levels.
+    #[error(
+        "categories have two levels: the parent must be a top-level category, and a category \
+         with sub-categories cannot be put under another"
+    )]
+    TwoLevels,
+    /// A region named in a list that does not exist (or is retired).
+    #[error("no such region in this county: {0}")]
+    UnknownRegion(String),
+    /// A name that fits several regions.
+    #[error("{0} names several regions; use the 12-digit code")]
+    AmbiguousRegion(String),
+    /// The file's header has no column for a needed field.
+    #[error("the header has no column for this")]
+    NoColumn,
+    /// A contact phone that is not a phone number.
+    #[error("a phone number has 3 to 20 digits (with '-', spaces, '+' or brackets)")]
+    ContactPhone,
+    /// A line of the extra fields that does not read `code | label | type | required | choices`.
+    #[error("extra field line {0} should read: code | label | type | required | choices (a/b/c)")]
+    ExtraField(usize),
     /// The form's one-time key is malformed (the page was altered or is broken).
     #[error("this form is no longer valid; please check what you typed and submit again")]
     SubmissionKey,
@@ -239,12 +266,45 @@ impl Explain for FieldError {
             (FieldError::PasswordMismatch, Lang::Zh) => "两次输入的新密码不一致".into(),
             (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确".into(),
             (FieldError::OutsideArea, Lang::Zh) => "超出您管理的范围".into(),
+            (FieldError::Code, Lang::Zh) => {
+                "请用1至40个小写字母、数字、“-”或“_”，以字母或数字开头".into()
+            }
+            (FieldError::ParentLoop, Lang::Zh) => "不能把它放在自身或其下级之下".into(),
+            (FieldError::TwoLevels, Lang::Zh) => {
+                "类别只有两级：上级须是一级类别，已有子类别的类别不能再挂到其他类别下".into()
+            }
+            (FieldError::UnknownRegion(r), Lang::Zh) => format!("本县没有地区“{r}”"),
+            (FieldError::AmbiguousRegion(r), Lang::Zh) => {
+                format!("“{r}”对应多个地区，请填写12位代码")
+            }
+            (FieldError::NoColumn, Lang::Zh) => "表头缺少这一列".into(),
+            (FieldError::ContactPhone, Lang::Zh) => {
+                "电话应为3至20位数字（可含“-”、空格、“+”或括号）".into()
+            }
+            (FieldError::ExtraField(n), Lang::Zh) => {
+                format!("附加字段第 {n} 行应写成：编码 | 名称 | 类型 | 是否必填 | 选项（以/分隔）")
+            }
             (FieldError::SubmissionKey, Lang::Zh) => "表单已失效，请核对内容后重新提交".into(),
             (FieldError::SubmissionKeyReused, Lang::Zh) => {
                 "此表单已提交过另一份不同的诉求，本次内容未保存。请核对后再次提交，将作为新诉求登记"
                     .into()
             }
         }
+    }
+}
+
+/// Checks a key or code (a unit's key, a category's code): 1 to 40 lowercase ASCII
+/// letters, digits, `-` or `_`, starting with a letter or digit.
+pub fn check_code(s: &str) -> Result<String, FieldError> {
+    let s = s.trim();
+    let ok = (1..=40).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(FieldError::Code)
     }
 }
 
@@ -366,7 +426,11 @@ impl AppealForm {
         let category = self.category.trim();
         if category.is_empty() {
             errors.0.push(("category", FieldError::Required));
-        } else if !catalog.categories.iter().any(|c| c.code == category) {
+        } else if !catalog
+            .categories
+            .iter()
+            .any(|c| c.code == category && (c.public || origin == Origin::Staff))
+        {
             errors.0.push(("category", FieldError::UnknownChoice));
         }
         let region = self.check_village(catalog, &mut errors);
@@ -509,6 +573,10 @@ mod tests {
             name: "供热".into(),
             name_en: "Heating".into(),
             unit: "zjj".into(),
+            parent: None,
+            keywords: vec![],
+            public: true,
+            fields: vec![],
         }];
         let villages = vec![
             RegionCode::parse("370999001001").expect("valid"),

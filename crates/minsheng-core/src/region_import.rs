@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use crate::i18n::{Explain, Lang};
 use crate::region::{Region, RegionCode, RegionCodeError, RegionLevel};
-use crate::table::Table;
+use crate::table::{LineError, Table};
 
 /// A point (latitude, longitude) in degrees, WGS-84.
 pub type Centroid = (f64, f64);
@@ -51,14 +51,7 @@ impl RegionPlan {
 }
 
 /// A problem with one line of the file (line 1 is the header).
-#[derive(Debug, Clone, PartialEq, Error)]
-#[error("line {line}: {problem}")]
-pub struct RowError {
-    /// Line number.
-    pub line: usize,
-    /// What is wrong.
-    pub problem: RowProblem,
-}
+pub type RowError = LineError<RowProblem>;
 
 /// What can be wrong in a region file.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -110,12 +103,12 @@ pub enum RowProblem {
     CountyMismatch(RegionCode),
 }
 
-impl Explain for RowError {
+impl Explain for RowProblem {
     fn explain(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }
-        let what = match &self.problem {
+        match self {
             RowProblem::MissingColumn(c) => format!("表头缺少“{c}”列"),
             RowProblem::BadCode { code, error } => {
                 format!("代码“{code}”有误：{}", error.explain(Lang::Zh))
@@ -134,8 +127,7 @@ impl Explain for RowError {
                 format!("坐标“{v}”有误：纬度 −90～90、经度 −180～180，须同时填写或同时留空")
             }
             RowProblem::CountyMismatch(c) => format!("本县已设为 {c}，县级行须与之一致"),
-        };
-        format!("第 {} 行：{what}", self.line)
+        }
     }
 }
 

@@ -181,6 +181,7 @@ mod tests {
             kind,
             parent_id: None,
             jurisdiction: jurisdiction.iter().map(|c| code(c)).collect(),
+            contact_phone: None,
         }
     }
 
@@ -205,6 +206,10 @@ mod tests {
             name: "供热".into(),
             name_en: "Heating".into(),
             unit: "zjj".into(),
+            parent: None,
+            keywords: vec![],
+            public: true,
+            fields: vec![],
         }]
     }
 

@@ -3,6 +3,29 @@
 //! application's; what the rows mean is decided here, purely.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::i18n::{Explain, Lang};
+use crate::intake::{FieldError, FieldErrors};
+
+/// A problem with one line of a file (line 1 is the header); `P` says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("line {line}: {problem}")]
+pub struct LineError<P> {
+    /// Line number.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: P,
+}
+
+impl<P: Explain + std::fmt::Display> Explain for LineError<P> {
+    fn explain(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => format!("第 {} 行：{}", self.line, self.problem.explain(lang)),
+        }
+    }
+}
 
 /// One row with the line number it had in the file (the header is line 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +59,33 @@ impl Table {
         self.header
             .iter()
             .position(|h| names.iter().any(|n| norm(h) == norm(n)))
+    }
+}
+
+/// What is wrong with one cell of a row: its column and the same error a form field
+/// would show.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{column}: {error}")]
+pub struct CellError {
+    /// The column, by its English header.
+    pub column: &'static str,
+    /// What is wrong.
+    pub error: FieldError,
+}
+
+impl Explain for CellError {
+    fn explain(&self, lang: Lang) -> String {
+        format!("{}：{}", self.column, self.error.explain(lang))
+    }
+}
+
+impl CellError {
+    /// The errors of a row checked as a form, each named by its line.
+    pub fn of_row(line: usize, errors: FieldErrors) -> impl Iterator<Item = LineError<CellError>> {
+        errors.0.into_iter().map(move |(column, error)| LineError {
+            line,
+            problem: CellError { column, error },
+        })
     }
 }
 

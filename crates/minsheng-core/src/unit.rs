@@ -1,9 +1,14 @@
 //! Units (单位): the offices that receive and solve appeals.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, pick};
+use crate::intake::{FieldError, FieldErrors, check_code, clean_text};
 use crate::region::RegionCode;
+use crate::region_import::KnownRegion;
+use crate::table::{CellError, LineError};
 
 /// What kind of office a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +51,30 @@ impl UnitKind {
         UnitKind::ALL.into_iter().find(|k| k.code() == code)
     }
 
+    /// Parses a kind as people write it in a file: the identifier, the name in either
+    /// language, or a common short form (部门, 乡镇, 街道, 村委会, 社区, 群众工作室, 调度中心…).
+    pub fn parse(s: &str) -> Option<UnitKind> {
+        let s = s.trim();
+        if let Some(k) = UnitKind::ALL.into_iter().find(|k| {
+            k.code() == s || k.label(Lang::Zh) == s || k.label(Lang::En).eq_ignore_ascii_case(s)
+        }) {
+            return Some(k);
+        }
+        Some(match s {
+            "部门" | "县直单位" | "职能部门" | "department" => UnitKind::Department,
+            "乡镇" | "乡" | "镇" | "街道" | "乡镇政府" | "街道办事处" | "乡镇（街道）"
+            | "township" => UnitKind::TownshipGovernment,
+            "村委会" | "居委会" | "村" | "社区" | "村（居）委会" | "village" => {
+                UnitKind::VillageCommittee
+            }
+            "群众工作室" | "工作室" => UnitKind::MassWorkOffice,
+            "调度中心" | "群众工作部" | "县委群众工作部" | "热线" | "12345" | "dispatch" => {
+                UnitKind::CountyMassWork
+            }
+            _ => return None,
+        })
+    }
+
     /// Name of the kind in the interface language.
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
@@ -73,6 +102,9 @@ pub struct Unit {
     pub parent_id: Option<i64>,
     /// The regions it answers for.
     pub jurisdiction: Vec<RegionCode>,
+    /// The phone number people and colleagues call.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
 
 impl NewUnit {
@@ -91,11 +123,12 @@ impl NewUnit {
             kind: UnitKind::TownshipGovernment,
             parent_key: None,
             jurisdiction: vec![township.code.clone()],
+            contact_phone: None,
         }
     }
 }
 
-/// A unit to be created.
+/// A unit to be created or changed (by its key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUnit {
     /// Short stable key.
@@ -108,4 +141,267 @@ pub struct NewUnit {
     pub parent_key: Option<String>,
     /// The regions it answers for.
     pub jurisdiction: Vec<RegionCode>,
+    /// The phone number people and colleagues call.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
 }
+
+/// A unit as an administrator writes it in a form or a file row: the text as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitFields {
+    /// Short stable key.
+    pub key: String,
+    /// Full name.
+    pub name: String,
+    /// Kind, see [`UnitKind::parse`].
+    pub kind: String,
+    /// Key of the unit above it; empty for none.
+    pub parent: String,
+    /// Region codes or names, separated by spaces, commas, semicolons or 、.
+    pub jurisdiction: String,
+    /// Contact phone; may be empty.
+    pub phone: String,
+}
+
+impl UnitFields {
+    /// The fields of a stored unit, as its edit form shows them.
+    pub fn of(unit: &Unit, units: &[Unit]) -> UnitFields {
+        UnitFields {
+            key: unit.key.clone(),
+            name: unit.name.clone(),
+            kind: unit.kind.code().to_owned(),
+            parent: unit
+                .parent_id
+                .and_then(|p| units.iter().find(|u| u.id == p))
+                .map(|p| p.key.clone())
+                .unwrap_or_default(),
+            jurisdiction: unit
+                .jurisdiction
+                .iter()
+                .map(RegionCode::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            phone: unit.contact_phone.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// What saving units will change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitPlan {
+    /// Units to create or change, parents before children.
+    pub save: Vec<NewUnit>,
+    /// How many of them are new.
+    pub created: usize,
+    /// Rows that change nothing.
+    pub unchanged: usize,
+}
+
+/// The longest unit name.
+pub const MAX_UNIT_NAME: usize = 60;
+
+fn check_phone(s: &str) -> Result<Option<String>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let allowed = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')'));
+    if allowed && (3..=20).contains(&digits) {
+        Ok(Some(s.to_owned()))
+    } else {
+        Err(FieldError::ContactPhone)
+    }
+}
+
+/// Finds regions written as codes or names in a list; only regions in service count.
+pub fn parse_regions(text: &str, regions: &[KnownRegion]) -> Result<Vec<RegionCode>, FieldError> {
+    let mut found = Vec::new();
+    for token in text
+        .split(|c: char| c.is_whitespace() || ",;，；、|/".contains(c))
+        .filter(|t| !t.is_empty())
+    {
+        let live = regions.iter().filter(|r| !r.retired);
+        let code = if token.chars().all(|c| c.is_ascii_digit()) {
+            live.map(|r| &r.region.code)
+                .find(|c| c.as_str() == token)
+                .ok_or_else(|| FieldError::UnknownRegion(token.to_owned()))?
+        } else {
+            let mut named = live.filter(|r| r.region.name == token);
+            let first = named
+                .next()
+                .ok_or_else(|| FieldError::UnknownRegion(token.to_owned()))?;
+            if named.next().is_some() {
+                return Err(FieldError::AmbiguousRegion(token.to_owned()));
+            }
+            &first.region.code
+        };
+        if !found.contains(code) {
+            found.push(code.clone());
+        }
+    }
+    if found.is_empty() {
+        return Err(FieldError::Required);
+    }
+    Ok(found)
+}
+
+/// Checks one unit's fields on their own (not against other rows).
+fn check_fields(f: &UnitFields, regions: &[KnownRegion]) -> Result<NewUnit, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let key = check_code(&f.key)
+        .map_err(|e| errors.0.push(("key", e)))
+        .ok();
+    let name = clean_text(&f.name);
+    if name.is_empty() {
+        errors.0.push(("name", FieldError::Required));
+    } else if name.chars().count() > MAX_UNIT_NAME {
+        errors.0.push(("name", FieldError::TooLong(MAX_UNIT_NAME)));
+    }
+    let kind = match f.kind.trim() {
+        "" => Err(FieldError::Required),
+        k => UnitKind::parse(k).ok_or(FieldError::UnknownChoice),
+    }
+    .map_err(|e| errors.0.push(("kind", e)))
+    .ok();
+    let parent_key = match f.parent.trim() {
+        "" => Ok(None),
+        p => check_code(p).map(Some),
+    }
+    .map_err(|e| errors.0.push(("parent", e)))
+    .ok();
+    let jurisdiction = parse_regions(&f.jurisdiction, regions)
+        .map_err(|e| errors.0.push(("jurisdiction", e)))
+        .ok();
+    let contact_phone = check_phone(&f.phone)
+        .map_err(|e| errors.0.push(("phone", e)))
+        .ok();
+    match (key, kind, parent_key, jurisdiction, contact_phone) {
+        (Some(key), Some(kind), Some(parent_key), Some(jurisdiction), Some(contact_phone))
+            if errors.is_empty() =>
+        {
+            Ok(NewUnit {
+                key,
+                name,
+                kind,
+                parent_key,
+                jurisdiction,
+                contact_phone,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Plans saving units (a file, or one form as a single row): checks every row on its
+/// own, then against the others and what is stored (`units`): keys once in the file,
+/// parents that exist (stored or in the file) and no unit under itself. A row whose key
+/// is stored changes that unit; a row equal to the stored unit changes nothing. Every
+/// problem names its line; nothing is planned unless all rows are good.
+pub fn plan_units(
+    rows: &[(usize, UnitFields)],
+    regions: &[KnownRegion],
+    units: &[Unit],
+) -> Result<UnitPlan, Vec<LineError<CellError>>> {
+    let mut errors = Vec::new();
+    let mut checked: Vec<(usize, NewUnit)> = Vec::new();
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    for (line, fields) in rows {
+        match check_fields(fields, regions) {
+            Ok(u) => {
+                if first_line.insert(u.key.clone(), *line).is_some() {
+                    errors.extend(CellError::of_row(
+                        *line,
+                        FieldErrors(vec![("key", FieldError::Taken)]),
+                    ));
+                } else {
+                    checked.push((*line, u));
+                }
+            }
+            Err(e) => errors.extend(CellError::of_row(*line, e)),
+        }
+    }
+    // The parent of every key, as stored and then as the file says.
+    let key_of: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.key.as_str())).collect();
+    let mut parent: HashMap<&str, Option<&str>> = units
+        .iter()
+        .map(|u| {
+            (
+                u.key.as_str(),
+                u.parent_id.and_then(|p| key_of.get(&p).copied()),
+            )
+        })
+        .collect();
+    for (_, u) in &checked {
+        parent.insert(u.key.as_str(), u.parent_key.as_deref());
+    }
+    for (line, u) in &checked {
+        let Some(p) = u.parent_key.as_deref() else {
+            continue;
+        };
+        let problem = if !parent.contains_key(p) {
+            Some(FieldError::UnknownChoice)
+        } else {
+            // Walk up from the parent; meeting the unit itself means a loop.
+            let mut at = Some(p);
+            let mut steps = 0;
+            while let Some(k) = at {
+                if k == u.key || steps > parent.len() {
+                    break;
+                }
+                at = parent.get(k).copied().flatten();
+                steps += 1;
+            }
+            at.map(|_| FieldError::ParentLoop)
+        };
+        if let Some(e) = problem {
+            errors.extend(CellError::of_row(*line, FieldErrors(vec![("parent", e)])));
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(errors);
+    }
+    let mut plan = UnitPlan::default();
+    let mut pending: Vec<NewUnit> = Vec::new();
+    for (_, u) in checked {
+        match units.iter().find(|s| s.key == u.key) {
+            Some(s) if same(s, &u, &key_of) => plan.unchanged += 1,
+            Some(_) => pending.push(u),
+            None => {
+                plan.created += 1;
+                pending.push(u);
+            }
+        }
+    }
+    // Parents before children: a unit waits while its parent is still to be saved.
+    while !pending.is_empty() {
+        let waiting: BTreeSet<String> = pending.iter().map(|u| u.key.clone()).collect();
+        let (ready, rest): (Vec<NewUnit>, Vec<NewUnit>) = pending
+            .into_iter()
+            .partition(|u| u.parent_key.as_ref().is_none_or(|p| !waiting.contains(p)));
+        if ready.is_empty() {
+            // Unreachable after the loop check; keep the rest in file order.
+            plan.save.extend(rest);
+            break;
+        }
+        plan.save.extend(ready);
+        pending = rest;
+    }
+    Ok(plan)
+}
+
+fn same(stored: &Unit, new: &NewUnit, key_of: &HashMap<i64, &str>) -> bool {
+    let parent = stored.parent_id.and_then(|p| key_of.get(&p).copied());
+    let set = |j: &[RegionCode]| j.iter().cloned().collect::<BTreeSet<_>>();
+    stored.name == new.name
+        && stored.kind == new.kind
+        && parent == new.parent_key.as_deref()
+        && set(&stored.jurisdiction) == set(&new.jurisdiction)
+        && stored.contact_phone == new.contact_phone
+}
+
+#[cfg(test)]
+mod tests;

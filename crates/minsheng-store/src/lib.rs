@@ -413,20 +413,35 @@ pub trait Directory: Send + Sync {
         units: &[NewUnit],
         actor: Option<i64>,
     ) -> Result<()>;
+    /// Retires a region and everything under it (it keeps its history but takes no new
+    /// appeals), or brings it back, audited; returns how many appeals there are still
+    /// open in it (they go on as before).
+    async fn set_region_retired(
+        &self,
+        code: &RegionCode,
+        retired: bool,
+        actor: Option<i64>,
+    ) -> Result<i64>;
+    /// Holiday calendar files uploaded in the console, oldest first.
+    async fn calendar_files(&self) -> Result<Vec<String>>;
+    /// Stores an uploaded (already checked) calendar file, audited.
+    async fn add_calendar_file(&self, text: &str, actor: Option<i64>) -> Result<()>;
     /// The county (root region), if set up.
     async fn county(&self) -> Result<Option<Region>>;
     /// Direct children of a region that are not retired, by code.
     async fn children(&self, parent: &RegionCode) -> Result<Vec<Region>>;
     /// All villages and communities that are not retired, by code.
     async fn villages(&self) -> Result<Vec<Region>>;
-    /// Adds units; parents must come before children.
-    async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>>;
+    /// Saves units by key (new keys created, stored ones changed), audited, in one
+    /// transaction; parents must come before children.
+    async fn save_units(&self, units: &[NewUnit], actor: Option<i64>) -> Result<Vec<Unit>>;
     /// All units, by id.
     async fn units(&self) -> Result<Vec<Unit>>;
     /// One unit.
     async fn unit(&self, id: i64) -> Result<Unit>;
-    /// Adds or replaces categories, keeping the given order.
-    async fn upsert_categories(&self, categories: &[Category]) -> Result<()>;
+    /// Saves categories by code, audited: new ones go last in the given order, stored
+    /// ones keep their place.
+    async fn save_categories(&self, categories: &[Category], actor: Option<i64>) -> Result<()>;
     /// All categories in display order.
     async fn categories(&self) -> Result<Vec<Category>>;
     /// Every routing rule, oldest first.
@@ -568,9 +583,10 @@ pub async fn county_with_template(
             kind: u.kind(),
             parent_key: None,
             jurisdiction: vec![county.code.clone()],
+            contact_phone: None,
         })
         .collect();
-    store.insert_units(&units).await?;
-    store.upsert_categories(&template.categories).await?;
+    store.save_units(&units, None).await?;
+    store.save_categories(&template.categories, None).await?;
     Ok(template)
 }

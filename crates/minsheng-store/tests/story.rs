@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use minsheng_core::appellant::{Appellant, IdNumber};
+use minsheng_core::category::Category;
 use minsheng_core::clock::Calendar;
 use minsheng_core::intake::{NewAppeal, SubmissionKey};
 use minsheng_core::region::{Region, RegionCode};
@@ -172,8 +173,9 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         kind: UnitKind::TownshipGovernment,
         parent_key: Some("qzgzb".into()),
         jurisdiction: vec![t1.clone()],
+        contact_phone: None,
     }];
-    let created = store.insert_units(&units).await.expect("units");
+    let created = store.save_units(&units, None).await.expect("units");
     assert_eq!(created.len(), 1);
     assert_eq!(
         store.units().await.expect("units").len(),
@@ -196,16 +198,61 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(store.unit(zjj.id).await.expect("unit").name, zjj.name);
     assert!(matches!(store.unit(-1).await, Err(StoreError::NotFound)));
     store
-        .upsert_categories(&template.categories)
+        .save_categories(&template.categories, None)
         .await
         .expect("categories");
     store
-        .upsert_categories(&template.categories)
+        .save_categories(&template.categories, None)
         .await
-        .expect("upsert is idempotent");
+        .expect("saving again is idempotent");
     let cats = store.categories().await.expect("categories");
     assert_eq!(cats.len(), template.categories.len());
     assert_eq!(cats[1].code, "gongre", "display order kept");
+
+    // A unit saved again under its key is changed, not duplicated.
+    let changed = NewUnit {
+        contact_phone: Some("0539-1234567".into()),
+        jurisdiction: vec![t1.clone(), t2.clone()],
+        parent_key: None,
+        ..units[0].clone()
+    };
+    let saved = store.save_units(&[changed], None).await.expect("change");
+    assert_eq!(saved[0].id, created[0].id);
+    let again = store.unit(created[0].id).await.expect("unit");
+    assert_eq!(again.contact_phone.as_deref(), Some("0539-1234567"));
+    assert_eq!(again.jurisdiction, vec![t1.clone(), t2.clone()]);
+    assert_eq!(again.parent_id, None);
+    store.save_units(&units, None).await.expect("change back");
+
+    // A sub-category with keywords, extra fields and hidden from the public: it keeps
+    // them all, goes last, and a changed top-level category keeps its place.
+    let sub = Category {
+        code: "wuye".into(),
+        name: "物业管理".into(),
+        name_en: "Property management".into(),
+        unit: "zjj".into(),
+        parent: Some(cats[0].code.clone()),
+        keywords: vec!["物业费".into(), "电梯".into()],
+        public: false,
+        fields: vec![minsheng_core::category::ExtraField {
+            code: "building".into(),
+            label: "楼栋号".into(),
+            datatype: minsheng_core::category::Datatype::String,
+            required: true,
+            choices: vec![],
+        }],
+    };
+    let renamed = Category {
+        name: "城乡建设管理".into(),
+        ..cats[0].clone()
+    };
+    store
+        .save_categories(&[sub.clone(), renamed.clone()], None)
+        .await
+        .expect("save");
+    let cats = store.categories().await.expect("categories");
+    assert_eq!(cats.last(), Some(&sub));
+    assert_eq!(cats[0], renamed);
 
     // Staff: roles round-trip, a taken name is a conflict.
     let handler = NewStaff {
@@ -942,6 +989,52 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let v11_known = known.iter().find(|k| k.region.code == v11).expect("v11");
     assert_eq!(v11_known.region.name, "新名字社区");
     assert_eq!(v11_known.centroid, Some((36.5, 117.25)));
+
+    // Retiring a township retires its villages too and counts the appeals still open
+    // there; they stay open. Bringing it back restores the villages.
+    let villages = store.villages().await.expect("villages").len();
+    let open = store
+        .set_region_retired(&t1, true, None)
+        .await
+        .expect("retire");
+    assert!(open > 0, "township 1 has open appeals");
+    let known = store.regions().await.expect("regions");
+    assert!(
+        known
+            .iter()
+            .filter(|k| k.region.code.is_within(&t1))
+            .all(|k| k.retired)
+    );
+    assert!(store.villages().await.expect("villages").len() < villages);
+    assert!(
+        store
+            .children(&t1.county())
+            .await
+            .expect("children")
+            .iter()
+            .all(|r| r.code != t1)
+    );
+    let again = store
+        .set_region_retired(&t1, false, None)
+        .await
+        .expect("restore");
+    assert_eq!(again, open);
+    assert_eq!(store.villages().await.expect("villages").len(), villages);
+
+    // Uploaded calendars are kept whole, oldest first.
+    assert!(store.calendar_files().await.expect("calendars").is_empty());
+    store
+        .add_calendar_file("year 2031\n", None)
+        .await
+        .expect("upload");
+    store
+        .add_calendar_file("year 2032\n", None)
+        .await
+        .expect("upload");
+    assert_eq!(
+        store.calendar_files().await.expect("calendars"),
+        ["year 2031\n", "year 2032\n"]
+    );
 
     // The audit chain holds, and any hand edit or deletion breaks it.
     let report = store.verify_audit().await.expect("verify");

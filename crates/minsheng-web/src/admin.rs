@@ -23,7 +23,7 @@ use crate::extract::{Form, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{Catalog, Choice, Errors};
 
-fn require_admin(me: &CurrentStaff) -> Result<(), AppError> {
+pub(crate) fn require_admin(me: &CurrentStaff) -> Result<(), AppError> {
     if me.staff.has(Role::Admin) {
         Ok(())
     } else {
@@ -39,7 +39,7 @@ struct TownshipRow {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin.html")]
-struct AdminPage {
+pub(crate) struct AdminPage {
     t: &'static Texts,
     here: &'static str,
     me_name: String,
@@ -50,7 +50,7 @@ struct AdminPage {
     outcome: Option<(bool, Vec<String>)>,
 }
 
-async fn admin_page(
+pub(crate) async fn admin_page(
     state: &AppState,
     lang: Lang,
     me: &CurrentStaff,
@@ -118,31 +118,14 @@ pub async fn import_regions(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, AppError> {
     require_admin(&me)?;
-    let (mut bytes, mut check) = (Vec::new(), false);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::Rejected(e.status()))?
-    {
-        match field.name() {
-            Some("file") => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::Rejected(e.status()))?
-                    .to_vec()
-            }
-            Some("check") => check = true,
-            _ => {}
-        }
-    }
+    let (bytes, check) = crate::admin_org::upload(form).await?;
     let t = texts(lang);
     let (status, outcome) = match state.import_regions(Some(&me.actor()), &bytes, check).await {
         Ok(done) => (StatusCode::OK, (true, import_summary(&done, t))),
-        Err(minsheng_app::directory::RegionImportError::App(e)) => return Err(e.into()),
+        Err(minsheng_app::files::FileImportError::App(e)) => return Err(e.into()),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             (false, e.explain_all(lang)),
@@ -317,7 +300,10 @@ pub async fn add_rule(
         })
     })();
     let result = match parsed {
-        Ok(rule) => state.add_routing_rule(&me.actor(), rule).await.map(|_| ()),
+        Ok(rule) => state
+            .add_routing_rule(Some(&me.actor()), rule)
+            .await
+            .map(|_| ()),
         Err(errors) => Err(minsheng_app::Error::Invalid(errors)),
     };
     match result {
@@ -343,7 +329,7 @@ pub async fn remove_rule(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     require_admin(&me)?;
-    state.remove_routing_rule(&me.actor(), id).await?;
+    state.remove_routing_rule(Some(&me.actor()), id).await?;
     Ok(Redirect::to("/staff/admin/routing").into_response())
 }
 

@@ -310,15 +310,16 @@ async fn appeal_page(
             .unwrap_or_default()
     };
     let now = Utc::now();
-    let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &state.calendar);
-    let actions = wf::available(&case, &me.actor(), &state.policy, &state.calendar, now)
+    let calendar = state.calendar();
+    let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &calendar);
+    let actions = wf::available(&case, &me.actor(), &state.policy, &calendar, now)
         .into_iter()
         .map(|code| ActionView {
             code,
             title: action_title(code, t),
         })
         .collect();
-    let next = case.next_due(&state.policy, &state.calendar, now);
+    let next = case.next_due(&state.policy, &calendar, now);
     let s = &a.summary;
     let who = &a.appellant;
     Ok(AppealPage {
@@ -625,7 +626,7 @@ pub async fn intake_form(
     Ok(IntakePage::new(
         lang,
         &me,
-        catalog.form_view(lang, blank_intake_form(), Errors::default()),
+        catalog.form_view(lang, false, blank_intake_form(), Errors::default()),
     ))
 }
 
@@ -644,7 +645,7 @@ pub async fn register_appeal(
         Err(minsheng_app::Error::Invalid(errors)) => {
             let catalog = Catalog::load(state.store.as_ref()).await?;
             let (status, form) = view::refused_form(form, &errors);
-            let v = catalog.form_view(lang, form, Errors::explain(&errors, lang));
+            let v = catalog.form_view(lang, false, form, Errors::explain(&errors, lang));
             let page = IntakePage::new(lang, &me, v);
             return Ok((status, page).into_response());
         }
@@ -692,7 +693,7 @@ pub async fn caller_history(
     let mut page = IntakePage::new(
         lang,
         &me,
-        catalog.form_view(lang, intake, Errors::default()),
+        catalog.form_view(lang, false, intake, Errors::default()),
     );
     page.lookup_phone = form.phone;
     page.looked_up = lookup_error.is_none();

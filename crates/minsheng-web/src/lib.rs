@@ -6,6 +6,7 @@
 //! it reads the store directly only to render pages.
 
 mod admin;
+mod admin_org;
 mod auth;
 mod console;
 mod error;
@@ -87,6 +88,37 @@ pub fn router(state: AppState) -> Router {
             get(admin::show_routing).post(admin::add_rule),
         )
         .route("/staff/admin/routing/{id}/remove", post(admin::remove_rule))
+        .route("/staff/admin/regions/save", post(admin_org::save_region))
+        .route(
+            "/staff/admin/regions/retire",
+            post(admin_org::retire_region),
+        )
+        .route(
+            "/staff/admin/units",
+            get(admin_org::list_units).post(admin_org::create_unit),
+        )
+        .route(
+            "/staff/admin/units/import",
+            post(admin_org::import_units).layer(DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route(
+            "/staff/admin/units/{key}",
+            get(admin_org::edit_unit).post(admin_org::update_unit),
+        )
+        .route(
+            "/staff/admin/categories",
+            get(admin_org::list_categories).post(admin_org::create_category),
+        )
+        .route(
+            "/staff/admin/categories/{code}",
+            get(admin_org::edit_category).post(admin_org::update_category),
+        )
+        .route(
+            "/staff/admin/calendar",
+            get(admin_org::show_calendar)
+                .post(admin_org::upload_calendar)
+                .layer(DefaultBodyLimit::max(1024 * 1024)),
+        )
         .route(
             "/staff/admin/staff",
             get(admin::list_staff).post(admin::create_staff),

@@ -56,7 +56,7 @@ pub async fn submit_form(
     Ok(SubmitPage {
         t: texts(lang),
         here: "/submit",
-        v: catalog.form_view(lang, form, Errors::default()),
+        v: catalog.form_view(lang, true, form, Errors::default()),
     })
 }
 
@@ -73,7 +73,7 @@ pub async fn submit_appeal(
             let page = SubmitPage {
                 t: texts(lang),
                 here: "/submit",
-                v: catalog.form_view(lang, form, Errors::explain(&errors, lang)),
+                v: catalog.form_view(lang, true, form, Errors::explain(&errors, lang)),
             };
             return Ok((status, page).into_response());
         }

@@ -145,10 +145,25 @@ impl Catalog {
         category_label(&self.categories, code, lang)
     }
 
+    /// Every category, sub-categories (indented) under their top-level one.
     pub fn category_choices(&self, lang: Lang, current: &str) -> Vec<Choice> {
         self.categories
             .iter()
-            .map(|c| Choice::new(&c.code, c.label(lang), current))
+            .filter(|c| c.parent.is_none())
+            .flat_map(|top| {
+                std::iter::once(top).chain(
+                    self.categories
+                        .iter()
+                        .filter(move |c| c.parent.as_deref() == Some(top.code.as_str())),
+                )
+            })
+            .map(|c| {
+                let label = match c.parent {
+                    Some(_) => format!("　{}", c.label(lang)),
+                    None => c.label(lang).to_owned(),
+                };
+                Choice::new(&c.code, &label, current)
+            })
             .collect()
     }
 
@@ -159,7 +174,14 @@ impl Catalog {
             .collect()
     }
 
-    pub fn form_view(&self, lang: Lang, form: AppealForm, errors: Errors) -> FormView {
+    /// The appeal form; citizens (`public`) are offered only the public categories.
+    pub fn form_view(
+        &self,
+        lang: Lang,
+        public: bool,
+        form: AppealForm,
+        errors: Errors,
+    ) -> FormView {
         let villages = self
             .villages
             .iter()
@@ -169,7 +191,17 @@ impl Catalog {
             })
             .collect();
         FormView {
-            categories: self.category_choices(lang, &form.category),
+            categories: self
+                .category_choices(lang, &form.category)
+                .into_iter()
+                .filter(|c| {
+                    !public
+                        || self
+                            .categories
+                            .iter()
+                            .any(|k| k.code == c.value && k.public)
+                })
+                .collect(),
             townships: self.township_choices(&form.township),
             villages,
             channels: channel_choices(lang, &form.channel),

@@ -77,13 +77,17 @@ async fn app(name: &str) -> App {
         .await
         .expect("regions");
     store
-        .insert_units(&[NewUnit {
-            key: "t02".into(),
-            name: "柳林镇人民政府".into(),
-            kind: UnitKind::TownshipGovernment,
-            parent_key: None,
-            jurisdiction: vec![code(T2)],
-        }])
+        .save_units(
+            &[NewUnit {
+                key: "t02".into(),
+                name: "柳林镇人民政府".into(),
+                kind: UnitKind::TownshipGovernment,
+                parent_key: None,
+                jurisdiction: vec![code(T2)],
+                contact_phone: None,
+            }],
+            None,
+        )
         .await
         .expect("units");
     let hash = hash_password(PASSWORD);

@@ -607,6 +607,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             kind: UnitKind::TownshipGovernment,
             parent_key: None,
             jurisdiction: vec![tcode.clone()],
+            contact_phone: None,
         });
         units.push(NewUnit {
             key: format!("{key}.qzgzs"),
@@ -614,6 +615,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             kind: UnitKind::MassWorkOffice,
             parent_key: Some(key),
             jurisdiction: vec![tcode],
+            contact_phone: None,
         });
     }
     app.add_units(&units).await?;

@@ -3,6 +3,7 @@
 //! Error rule: this binary uses `anyhow` with `.context(..)` wherever an error crosses
 //! into the library crates; libraries keep their own typed errors.
 
+mod admin;
 mod demo;
 mod setup;
 
@@ -104,7 +105,13 @@ enum Command {
     Calendar(CalendarCommand),
     /// Administer regions (the official division codes).
     #[command(subcommand)]
-    Regions(RegionsCommand),
+    Regions(admin::RegionsCommand),
+    /// Administer units (departments, townships, village committees…).
+    #[command(subcommand)]
+    Units(admin::UnitsCommand),
+    /// Administer routing rules (category × region → lead unit and co-handlers).
+    #[command(subcommand)]
+    Routing(admin::RoutingCommand),
     /// Administer staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -159,21 +166,6 @@ enum StaffCommand {
 }
 
 #[derive(Subcommand)]
-enum RegionsCommand {
-    /// Import townships and villages from a CSV or XLSX file (UTF-8 or GBK) with the
-    /// columns code,name (or 代码,名称) and optionally lat,long (纬度,经度). Rows may be
-    /// in any order; importing the same file again changes nothing; each new township
-    /// gets its township government unit. Any bad row writes nothing (exit 1).
-    Import {
-        /// The file.
-        file: PathBuf,
-        /// Only check the file and say what would change.
-        #[arg(long)]
-        check: bool,
-    },
-}
-
-#[derive(Subcommand)]
 enum CalendarCommand {
     /// Print the due date (YYYY-MM-DD) of a limit started on a day. N working days
     /// after a day is the N-th working day after it; the start day is not counted.
@@ -196,6 +188,15 @@ enum CalendarCommand {
     Check {
         /// The file to check.
         file: PathBuf,
+    },
+    /// Put a calendar file in use in the database (as the console's upload does): the
+    /// years it declares replace those years. Checked first; a bad file changes nothing.
+    Upload {
+        /// The file.
+        file: PathBuf,
+        /// Only check it.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -232,7 +233,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         seed: 2026,
                         appeals: demo_appeals,
                         until: None,
-                        calendar: app.calendar.as_ref().clone(),
+                        calendar: app.calendar().as_ref().clone(),
                         all_open: false,
                     };
                     demo::fill(&app, &options).await?;
@@ -305,7 +306,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     seed,
                     appeals,
                     until,
-                    calendar: app.calendar.as_ref().clone(),
+                    calendar: app.calendar().as_ref().clone(),
                     all_open,
                 },
             )
@@ -313,7 +314,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo::print_logins();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calendar(c) => calendar(c, cli.calendar.as_deref()),
         Command::Staff(command) => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -328,46 +328,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             import(&app, &file, check, mapping.as_deref()).await
         }
-        Command::Regions(RegionsCommand::Import { file, check }) => {
+        Command::Regions(command) => {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            match app.import_regions(None, &bytes, check).await {
-                Ok(done) => {
-                    let p = &done.plan;
-                    let verb = if done.applied {
-                        "已导入 / imported"
-                    } else {
-                        "检查通过，未写入 / checked, nothing written"
-                    };
-                    println!(
-                        "{verb}: 新增 {} 个区划 / new regions, 更名 {} / renamed, 坐标 {} / located, \
-                         未变 {} / unchanged, 新建乡镇政府单位 {} / township units",
-                        p.add.len(),
-                        p.rename.len(),
-                        p.locate.len(),
-                        p.unchanged,
-                        done.units.len()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(e) => {
-                    use minsheng_app::directory::RegionImportError;
-                    if let RegionImportError::App(e) = e {
-                        return Err(e.into());
-                    }
-                    for (zh, en) in e
-                        .explain_all(minsheng_core::Lang::Zh)
-                        .iter()
-                        .zip(e.explain_all(minsheng_core::Lang::En))
-                    {
-                        println!("{}: {zh} / {en}", file.display());
-                    }
-                    println!("未写入任何内容 / nothing was written");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+            admin::regions(&app, command).await
+        }
+        Command::Units(command) => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            admin::units(&app, command).await
+        }
+        Command::Routing(command) => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            admin::routing(&app, command).await
+        }
+        Command::Calendar(c) => {
+            calendar(c, &cli.database_url, &cli.key_file, cli.calendar.as_deref()).await
         }
         Command::Sweep => {
             let keys = setup::keyring(&cli.key_file, false)?;
@@ -406,7 +383,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn calendar(command: CalendarCommand, extra: Option<&std::path::Path>) -> Result<ExitCode> {
+/// The calendar commands; only `upload` opens the database.
+async fn calendar(
+    command: CalendarCommand,
+    database_url: &str,
+    key_file: &std::path::Path,
+    extra: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     use minsheng_core::clock::{Calendar, Limit};
     use minsheng_core::i18n::Explain;
     match command {
@@ -464,6 +447,10 @@ fn calendar(command: CalendarCommand, extra: Option<&std::path::Path>) -> Result
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        CalendarCommand::Upload { file, check } => {
+            let app = setup::app(database_url, setup::keyring(key_file, false)?, extra).await?;
+            admin::upload_calendar(&app, &file, check).await
         }
     }
 }
@@ -594,18 +581,6 @@ async fn import(
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(minsheng_app::history::HistoryImportError::App(e)) => Err(e.into()),
-        Err(e) => {
-            let zh = e.explain_all(minsheng_core::Lang::Zh);
-            let en = e.explain_all(minsheng_core::Lang::En);
-            for (zh, en) in zh.iter().zip(&en) {
-                println!("{}: {zh} / {en}", file.display());
-            }
-            println!(
-                "未写入任何内容 / nothing was written ({} 处问题 / problems)",
-                zh.len()
-            );
-            Ok(ExitCode::FAILURE)
-        }
+        Err(e) => admin::refused(file, e),
     }
 }

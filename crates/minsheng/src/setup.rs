@@ -78,5 +78,9 @@ pub async fn app(database_url: &str, keys: Keyring, extra: Option<&Path>) -> Res
     let store = minsheng_store::open(database_url, keys)
         .await
         .with_context(|| format!("opening {database_url}"))?;
-    Ok(App::new(store).with_calendar(calendar(extra)?))
+    let app = App::new(store).with_calendar(calendar(extra)?);
+    app.load_calendars()
+        .await
+        .context("loading the uploaded calendars")?;
+    Ok(app)
 }

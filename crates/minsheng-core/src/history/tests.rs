@@ -24,6 +24,10 @@ fn categories() -> Vec<Category> {
         name: "供热".into(),
         name_en: "Heating".into(),
         unit: "zjj".into(),
+        parent: None,
+        keywords: vec![],
+        public: true,
+        fields: vec![],
     }]
 }
 

@@ -75,15 +75,7 @@ impl Cases for SqlStore {
     }
 
     async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>> {
-        let terminal: Vec<String> = State::ALL
-            .iter()
-            .filter(|s| s.is_terminal())
-            .map(|s| format!("'{}'", s.code()))
-            .collect();
-        let open = format!(
-            "a.status NOT IN ({}) AND a.id > $1 AND a.id <= $2",
-            terminal.join(", ")
-        );
+        let open = format!("{} AND a.id > $1 AND a.id <= $2", open_status_sql());
         let cases_sql = format!(
             "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
              a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id, a.version \
@@ -157,4 +149,14 @@ impl Cases for SqlStore {
         });
         Ok(changed)
     }
+}
+
+/// The SQL condition that appeal `a` is still open (not in a terminal state).
+pub(super) fn open_status_sql() -> String {
+    let terminal: Vec<String> = State::ALL
+        .iter()
+        .filter(|s| s.is_terminal())
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    format!("a.status NOT IN ({})", terminal.join(", "))
 }

@@ -3,56 +3,81 @@
 use super::*;
 use crate::Directory;
 
-/// Inserts units (parents before children, a parent may already be stored) with their
-/// jurisdictions and one audit record each, inside the open transaction `$tx`; yields
-/// the units created.
-macro_rules! insert_unit_rows {
+/// Saves units by key (parents before children, a parent may already be stored): a new
+/// key is created, a stored one changed (name, kind, parent, jurisdiction, phone), each
+/// with one audit record, inside the open transaction `$tx`; yields the units saved.
+macro_rules! save_unit_rows {
     ($tx:ident, $chain:ident, $at:expr, $actor:expr, $units:expr) => {{
         let at = $at;
         let actor: Option<i64> = $actor;
         let units: &[NewUnit] = $units;
-            let existing: Vec<(String, i64)> =
-                sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *$tx).await?;
-            let mut ids: HashMap<String, i64> = existing.into_iter().collect();
-            let mut created = Vec::with_capacity(units.len());
-            for u in units {
-                let parent_id = match &u.parent_key {
-                    None => None,
-                    Some(k) => Some(*ids.get(k).ok_or_else(|| {
-                        StoreError::msg(format!("unit {} names unknown parent {k}", u.key))
-                    })?),
-                };
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO units (key, name, kind, parent_id) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
-                .bind(&u.key)
-                .bind(&u.name)
-                .bind(u.kind.code())
-                .bind(parent_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-                for r in &u.jurisdiction {
-                    sqlx::query("INSERT INTO unit_regions (unit_id, region_code) VALUES ($1, $2)")
+        let existing: Vec<(String, i64)> =
+            sqlx::query_as("SELECT key, id FROM units").fetch_all(&mut *$tx).await?;
+        let mut ids: HashMap<String, i64> = existing.into_iter().collect();
+        let mut saved = Vec::with_capacity(units.len());
+        for u in units {
+            let parent_id = match &u.parent_key {
+                None => None,
+                Some(k) => Some(*ids.get(k).ok_or_else(|| {
+                    StoreError::msg(format!("unit {} names unknown parent {k}", u.key))
+                })?),
+            };
+            let (id, action) = match ids.get(&u.key) {
+                Some(&id) => {
+                    sqlx::query(
+                        "UPDATE units SET name = $1, kind = $2, parent_id = $3, contact_phone = $4 WHERE id = $5",
+                    )
+                    .bind(&u.name)
+                    .bind(u.kind.code())
+                    .bind(parent_id)
+                    .bind(&u.contact_phone)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                    sqlx::query("DELETE FROM unit_regions WHERE unit_id = $1")
                         .bind(id)
-                        .bind(r.as_str())
                         .execute(&mut *$tx)
                         .await?;
+                    (id, "unit.update")
                 }
-                append_audit!($tx, $chain, at, actor, "unit.create", None, json!({
-                    "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
-                    "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
-                }));
-                ids.insert(u.key.clone(), id);
-                created.push(Unit {
-                    id,
-                    key: u.key.clone(),
-                    name: u.name.clone(),
-                    kind: u.kind,
-                    parent_id,
-                    jurisdiction: u.jurisdiction.clone(),
-                });
+                None => {
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO units (key, name, kind, parent_id, contact_phone) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(&u.key)
+                    .bind(&u.name)
+                    .bind(u.kind.code())
+                    .bind(parent_id)
+                    .bind(&u.contact_phone)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                    (id, "unit.create")
+                }
+            };
+            for r in &u.jurisdiction {
+                sqlx::query("INSERT INTO unit_regions (unit_id, region_code) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(r.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
             }
-        created
+            append_audit!($tx, $chain, at, actor, action, None, json!({
+                "id": id, "key": u.key, "name": u.name, "kind": u.kind.code(), "parent_id": parent_id,
+                "jurisdiction": u.jurisdiction.iter().map(RegionCode::as_str).collect::<Vec<_>>(),
+                "contact_phone": u.contact_phone,
+            }));
+            ids.insert(u.key.clone(), id);
+            saved.push(Unit {
+                id,
+                key: u.key.clone(),
+                name: u.name.clone(),
+                kind: u.kind,
+                parent_id,
+                jurisdiction: u.jurisdiction.clone(),
+                contact_phone: u.contact_phone.clone(),
+            });
+        }
+        saved
     }};
 }
 
@@ -158,7 +183,7 @@ impl Directory for SqlStore {
                     "code": code.as_str(), "lat": lat, "lng": lng,
                 }));
             }
-            insert_unit_rows!(tx, chain, at, actor, units);
+            save_unit_rows!(tx, chain, at, actor, units);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -196,23 +221,24 @@ impl Directory for SqlStore {
         })
     }
 
-    async fn insert_units(&self, units: &[NewUnit]) -> Result<Vec<Unit>> {
+    async fn save_units(&self, units: &[NewUnit], actor: Option<i64>) -> Result<Vec<Unit>> {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let created = insert_unit_rows!(tx, chain, at, None, units);
+            let saved = save_unit_rows!(tx, chain, at, actor, units);
             commit_chain!(tx, chain);
-            Ok(created)
+            Ok(saved)
         })
     }
 
     async fn units(&self) -> Result<Vec<Unit>> {
         with_db!(self, p => {
-            let rows: Vec<(i64, String, String, String, Option<i64>)> =
-                sqlx::query_as("SELECT id, key, name, kind, parent_id FROM units ORDER BY id")
-                    .fetch_all(p)
-                    .await?;
+            let rows: Vec<(i64, String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+                "SELECT id, key, name, kind, parent_id, contact_phone FROM units ORDER BY id",
+            )
+            .fetch_all(p)
+            .await?;
             let regions: Vec<(i64, String)> =
                 sqlx::query_as("SELECT unit_id, region_code FROM unit_regions ORDER BY region_code")
                     .fetch_all(p)
@@ -225,7 +251,7 @@ impl Directory for SqlStore {
                     .push(RegionCode::parse(&code).map_err(|_| corrupt("region", &code))?);
             }
             rows.into_iter()
-                .map(|(id, key, name, kind, parent_id)| {
+                .map(|(id, key, name, kind, parent_id, contact_phone)| {
                     Ok(Unit {
                         id,
                         kind: UnitKind::from_code(&kind).ok_or_else(|| corrupt("unit kind", &kind))?,
@@ -233,6 +259,7 @@ impl Directory for SqlStore {
                         name,
                         parent_id,
                         jurisdiction: by_unit.remove(&id).unwrap_or_default(),
+                        contact_phone,
                     })
                 })
                 .collect()
@@ -247,28 +274,40 @@ impl Directory for SqlStore {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn upsert_categories(&self, categories: &[Category]) -> Result<()> {
+    async fn save_categories(&self, categories: &[Category], actor: Option<i64>) -> Result<()> {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            for (i, c) in categories.iter().enumerate() {
+            let (mut last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(position), -1) FROM categories")
+                .fetch_one(&mut *tx)
+                .await?;
+            for c in categories {
+                let keywords = serde_json::to_string(&c.keywords).map_err(StoreError::other)?;
+                let fields = serde_json::to_string(&c.fields).map_err(StoreError::other)?;
+                // A new category goes last; a stored one keeps its place.
+                last += 1;
                 sqlx::query(
-                    "INSERT INTO categories (code, name, name_en, unit_key, position) \
-                     VALUES ($1, $2, $3, $4, $5) \
+                    "INSERT INTO categories (code, name, name_en, unit_key, position, parent_code, keywords, public, fields) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
-                     unit_key = excluded.unit_key, position = excluded.position",
+                     unit_key = excluded.unit_key, parent_code = excluded.parent_code, \
+                     keywords = excluded.keywords, public = excluded.public, fields = excluded.fields",
                 )
                 .bind(&c.code)
                 .bind(&c.name)
                 .bind(&c.name_en)
                 .bind(&c.unit)
-                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .bind(last)
+                .bind(&c.parent)
+                .bind(&keywords)
+                .bind(c.public)
+                .bind(&fields)
                 .execute(&mut *tx)
                 .await?;
-                append_audit!(tx, chain, at, None, "category.upsert", None, json!({
+                append_audit!(tx, chain, at, actor, "category.save", None, json!({
                     "code": c.code, "name": c.name, "name_en": c.name_en, "unit": c.unit,
-                    "position": i,
+                    "parent": c.parent, "keywords": c.keywords, "public": c.public, "fields": c.fields,
                 }));
             }
             commit_chain!(tx, chain);
@@ -278,21 +317,92 @@ impl Directory for SqlStore {
 
     async fn categories(&self) -> Result<Vec<Category>> {
         with_db!(self, p => {
-            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-                "SELECT code, name, name_en, unit_key FROM categories ORDER BY position, code",
+            let rows: Vec<(String, String, String, String, Option<String>, String, bool, String)> = sqlx::query_as(
+                "SELECT code, name, name_en, unit_key, parent_code, keywords, public, fields \
+                 FROM categories ORDER BY position, code",
             )
             .fetch_all(p)
             .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(code, name, name_en, unit)| Category {
-                    code,
-                    name,
-                    name_en,
-                    unit,
+            rows.into_iter()
+                .map(|(code, name, name_en, unit, parent, keywords, public, fields)| {
+                    Ok(Category {
+                        keywords: serde_json::from_str(&keywords).map_err(|_| corrupt("keywords", &keywords))?,
+                        fields: serde_json::from_str(&fields).map_err(|_| corrupt("extra fields", &fields))?,
+                        code,
+                        name,
+                        name_en,
+                        unit,
+                        parent,
+                        public,
+                    })
                 })
-                .collect())
+                .collect()
         })
+    }
+
+    async fn set_region_retired(
+        &self,
+        code: &RegionCode,
+        retired: bool,
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        let at = crate::now();
+        let subtree = format!("{}%", code.prefix());
+        let open_sql = format!(
+            "SELECT COUNT(*) FROM appeals a WHERE a.region_code LIKE $1 AND {}",
+            super::cases::open_status_sql()
+        );
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = if retired {
+                sqlx::query("UPDATE regions SET retired_at = $1 WHERE code LIKE $2 AND retired_at IS NULL")
+                    .bind(at)
+                    .bind(&subtree)
+                    .execute(&mut *tx)
+                    .await?
+            } else {
+                sqlx::query("UPDATE regions SET retired_at = NULL WHERE code LIKE $1 AND retired_at IS NOT NULL")
+                    .bind(&subtree)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            .rows_affected();
+            let (open,): (i64,) = sqlx::query_as(&open_sql).bind(&subtree).fetch_one(&mut *tx).await?;
+            append_audit!(tx, chain, at, actor, if retired { "region.retire" } else { "region.restore" }, None, json!({
+                "code": code.as_str(), "regions": changed, "open_appeals": open,
+            }));
+            commit_chain!(tx, chain);
+            Ok(open)
+        })
+    }
+
+    async fn calendar_files(&self) -> Result<Vec<String>> {
+        with_db!(self, p => {
+            let rows: Vec<(String,)> = sqlx::query_as("SELECT text FROM calendar_files ORDER BY id")
+                .fetch_all(p)
+                .await?;
+            Ok(rows.into_iter().map(|(t,)| t).collect())
+        })
+    }
+
+    async fn add_calendar_file(&self, text: &str, actor: Option<i64>) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            sqlx::query("INSERT INTO calendar_files (text, uploaded_at, uploaded_by) VALUES ($1, $2, $3)")
+                .bind(text)
+                .bind(at)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+            append_audit!(tx, chain, at, actor, "calendar.upload", None, json!({
+                "sha256": sha256_hex(&[text]), "bytes": text.len(),
+            }));
+            commit_chain!(tx, chain);
+        });
+        Ok(())
     }
 
     async fn routing_rules(&self) -> Result<Vec<RoutingRule>> {

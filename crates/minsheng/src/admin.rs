@@ -1,0 +1,267 @@
+//! The command-line twins of the administration console, for automation: regions,
+//! units, routing rules and the calendar. Each calls the same use case as the console,
+//! as the operator (no actor: the server's operator manages everything).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use minsheng_app::App;
+use minsheng_app::files::FileImportError;
+use minsheng_core::Lang;
+use minsheng_core::i18n::Explain;
+use minsheng_core::region::RegionCode;
+use minsheng_core::routing::RoutingRule;
+
+#[derive(Subcommand)]
+pub enum RegionsCommand {
+    /// Import townships and villages from a CSV or XLSX file (UTF-8 or GBK) with the
+    /// columns code,name (or 代码,名称) and optionally lat,long (纬度,经度). Rows may be
+    /// in any order; importing the same file again changes nothing; each new township
+    /// gets its township government unit. Any bad row writes nothing (exit 1).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Only check the file and say what would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Retire a region and everything under it: it keeps its history and its open
+    /// appeals go on, but it takes no new appeals.
+    Retire {
+        /// The region's 12-digit code.
+        code: String,
+    },
+    /// Bring a retired region (and everything under it) back into service.
+    Restore {
+        /// The region's 12-digit code.
+        code: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UnitsCommand {
+    /// Create or change units from a CSV or XLSX file with the columns key, name, kind,
+    /// parent, jurisdiction, phone (or 编码, 名称, 类型, 上级, 辖区, 电话). A stored key
+    /// is changed; importing the same file again changes nothing; any bad row writes
+    /// nothing (exit 1).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Only check the file and say what would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// List units: key, kind, name, jurisdiction.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum RoutingCommand {
+    /// Add a rule: appeals of a category in a region (and everything under it) go to a
+    /// lead unit, with co-handlers. The most specific rule wins.
+    Add {
+        /// Category code (e.g. gongre).
+        #[arg(long)]
+        category: String,
+        /// Region code: the rule covers it and everything under it.
+        #[arg(long)]
+        region: String,
+        /// Key of the lead unit.
+        #[arg(long)]
+        lead: String,
+        /// Key of a co-handling unit (repeat for several).
+        #[arg(long = "co")]
+        co: Vec<String>,
+    },
+    /// List the rules.
+    List,
+    /// Remove a rule by its number.
+    Remove {
+        /// The rule's number (see `routing list`).
+        id: i64,
+    },
+}
+
+/// Prints what was wrong with a file, line by line in both languages; exit 1. A failed
+/// use case is an error.
+pub fn refused<P: Explain + std::fmt::Display>(
+    file: &Path,
+    e: FileImportError<P>,
+) -> Result<ExitCode> {
+    if let FileImportError::App(e) = e {
+        return Err(e.into());
+    }
+    let zh = e.explain_all(Lang::Zh);
+    for (zh, en) in zh.iter().zip(e.explain_all(Lang::En)) {
+        println!("{}: {zh} / {en}", file.display());
+    }
+    println!(
+        "未写入任何内容 / nothing was written ({} 处问题 / problems)",
+        zh.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}
+
+fn verb(applied: bool) -> &'static str {
+    if applied {
+        "已导入 / imported"
+    } else {
+        "检查通过，未写入 / checked, nothing written"
+    }
+}
+
+pub async fn regions(app: &App, command: RegionsCommand) -> Result<ExitCode> {
+    let (code, retire) = match command {
+        RegionsCommand::Import { file, check } => {
+            return match app.import_regions(None, &read(&file)?, check).await {
+                Ok(done) => {
+                    let p = &done.plan;
+                    println!(
+                        "{}: 新增 {} 个区划 / new regions, 更名 {} / renamed, 坐标 {} / located, \
+                         未变 {} / unchanged, 新建乡镇政府单位 {} / township units",
+                        verb(done.applied),
+                        p.add.len(),
+                        p.rename.len(),
+                        p.locate.len(),
+                        p.unchanged,
+                        done.units.len()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(&file, e),
+            };
+        }
+        RegionsCommand::Retire { code } => (code, true),
+        RegionsCommand::Restore { code } => (code, false),
+    };
+    let code = RegionCode::parse(code.trim())
+        .map_err(|e| anyhow::anyhow!("{} / {e}", e.explain(Lang::Zh)))?;
+    let open = app.set_region_retired(None, &code, retire).await?;
+    let what = if retire {
+        "已停用 / retired"
+    } else {
+        "已恢复 / restored"
+    };
+    println!("{what} {code}; 其中仍有 {open} 件诉求在办 / {open} appeals there are still open");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn units(app: &App, command: UnitsCommand) -> Result<ExitCode> {
+    match command {
+        UnitsCommand::Import { file, check } => {
+            match app.import_units(None, &read(&file)?, check).await {
+                Ok(done) => {
+                    let p = &done.plan;
+                    println!(
+                        "{}: 新建 {} / created, 修改 {} / changed, 未变 {} / unchanged",
+                        verb(done.applied),
+                        p.created,
+                        p.save.len() - p.created,
+                        p.unchanged
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => refused(&file, e),
+            }
+        }
+        UnitsCommand::List => {
+            for u in app.store.units().await? {
+                let j: Vec<&str> = u.jurisdiction.iter().map(RegionCode::as_str).collect();
+                println!("{}\t{}\t{}\t{}", u.key, u.kind.code(), u.name, j.join(" "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub async fn routing(app: &App, command: RoutingCommand) -> Result<ExitCode> {
+    let units = app.store.units().await?;
+    let id_of = |key: &str| {
+        units
+            .iter()
+            .find(|u| u.key == key.trim())
+            .map(|u| u.id)
+            .with_context(|| format!("没有这个单位 / no unit with key {key}"))
+    };
+    let key_of = |id: i64| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.key.clone())
+    };
+    match command {
+        RoutingCommand::Add {
+            category,
+            region,
+            lead,
+            co,
+        } => {
+            let rule = RoutingRule {
+                id: 0,
+                category: category.trim().to_owned(),
+                region: RegionCode::parse(region.trim())
+                    .map_err(|e| anyhow::anyhow!("{} / {e}", e.explain(Lang::Zh)))?,
+                lead: id_of(&lead)?,
+                co: co.iter().map(|k| id_of(k)).collect::<Result<_>>()?,
+            };
+            match app.add_routing_rule(None, rule).await {
+                Ok(id) => {
+                    println!("已添加规则 / rule added: #{id}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(minsheng_app::Error::Invalid(errors)) => {
+                    for (field, e) in errors.0 {
+                        println!("{field}: {} / {e}", e.explain(Lang::Zh));
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        RoutingCommand::List => {
+            for r in app.store.routing_rules().await? {
+                let co: Vec<String> = r.co.iter().map(|u| key_of(*u)).collect();
+                println!(
+                    "#{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.category,
+                    r.region,
+                    key_of(r.lead),
+                    co.join(" ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RoutingCommand::Remove { id } => {
+            app.remove_routing_rule(None, id).await?;
+            println!("已删除规则 / rule removed: #{id}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `calendar upload`: checks a holiday file and, unless `check`, puts it in use.
+pub async fn upload_calendar(app: &App, file: &Path, check: bool) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    match app.upload_calendar(None, &text, check).await {
+        Ok(done) => {
+            let years: Vec<String> = done.years.iter().map(i32::to_string).collect();
+            println!(
+                "{}: {} 年 / years; {} 天放假 / days off, {} 天调休上班 / make-up working days",
+                verb(done.applied),
+                years.join(", "),
+                done.holidays,
+                done.workdays
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(file, e),
+    }
+}
