@@ -1,7 +1,8 @@
 // A new county goes from `minsheng init` to taking real appeals using only the
 // administration console: the administrator chooses a password, imports the
-// official region codes, creates a handler in the new township government, sets a
-// routing rule, and an appeal from the portal lands in that handler's inbox.
+// official region codes, creates a unit under the new township government and a
+// handler in it, sets a routing rule, and an appeal from the portal lands in that
+// handler's inbox.
 
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -69,21 +70,37 @@ describe('setting up a new county in the console', { timeout: 10 * 60_000 }, () 
       assert.match(outcome, /新增区划 3/);
       assert.match(outcome, /新建乡镇政府单位 1/);
 
-      // A handler in the township government made by the import.
+      // A heating station under the township government made by the import,
+      // answering for the subdistrict (named, not coded).
+      await page.goto('/staff/admin/units');
+      await page.locator('[data-test=unit-key]').fill('cg-heat');
+      await page.locator('[data-test=unit-name-input]').fill('城关街道供热站');
+      await page.locator('[data-test=unit-kind]').selectOption('department');
+      await page.locator('[data-test=unit-parent]').selectOption({ label: '城关街道办事处' });
+      await page.locator('[data-test=unit-jurisdiction]').fill('城关街道');
+      await page.locator('[data-test=unit-phone]').fill('0539-8123456');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/staff/admin/units/cg-heat'),
+        page.locator('[data-test=unit-submit]').click(),
+      ]);
+      await page.goto('/staff/admin/units');
+      assert.match(await textOf(page.locator('[data-test=units]')), /城关街道供热站/);
+
+      // A handler in it.
       await page.goto('/staff/admin/staff');
       await page.locator('[data-test=staff-username]').fill('town.handler');
       await page.locator('[data-test=staff-name]').fill('街道承办人');
-      await page.locator('[data-test=staff-unit]').selectOption({ label: '城关街道办事处' });
+      await page.locator('[data-test=staff-unit]').selectOption({ label: '城关街道供热站' });
       await page.locator('[data-test=role-handler]').check();
       await page.locator('[data-test=staff-submit]').click();
       handlerPassword = await textOf(page.locator('[data-test=one-time-password]'));
       assert.match(handlerPassword, /^[A-Za-z0-9]{14}$/);
 
-      // Heating in the subdistrict goes to the subdistrict office.
+      // Heating in the subdistrict goes to the heating station.
       await page.goto('/staff/admin/routing');
       await page.locator('[data-test=rule-category]').selectOption('gongre');
       await page.locator('[data-test=rule-region]').selectOption('370999001000');
-      await page.locator('[data-test=rule-lead]').selectOption({ label: '城关街道办事处' });
+      await page.locator('[data-test=rule-lead]').selectOption({ label: '城关街道供热站' });
       await Promise.all([
         page.waitForURL((u) => u.pathname === '/staff/admin/routing'),
         page.locator('[data-test=rule-submit]').click(),
@@ -92,7 +109,7 @@ describe('setting up a new county in the console', { timeout: 10 * 60_000 }, () 
       await page.locator('[data-test=preview-category]').selectOption('gongre');
       await page.locator('[data-test=preview-region]').selectOption('370999001002');
       await page.locator('[data-test=preview-form] button').click();
-      assert.equal(await textOf(page.locator('[data-test=preview-lead]')), '城关街道办事处');
+      assert.equal(await textOf(page.locator('[data-test=preview-lead]')), '城关街道供热站');
       assert.match(await textOf(page.locator('[data-test=preview-reason]')), /分流规则/);
     });
 

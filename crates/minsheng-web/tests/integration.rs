@@ -1376,16 +1376,28 @@ async fn outsider_findings_stay_fixed() {
 impl App {
     /// Uploads a region file to the admin console; returns the status and the page.
     async fn upload_regions(&self, cookie: &str, csv: &str, check: bool) -> (StatusCode, String) {
+        self.upload("/staff/admin/regions", cookie, csv, check)
+            .await
+    }
+
+    /// Uploads a file to an administration page, as its form does.
+    async fn upload(
+        &self,
+        path: &str,
+        cookie: &str,
+        text: &str,
+        check: bool,
+    ) -> (StatusCode, String) {
         let mut form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("regions.csv"),
+            reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("upload.csv"),
         );
         if check {
             form = form.text("check", "1");
         }
         let r = self
             .client
-            .post(format!("{}/staff/admin/regions", self.base))
+            .post(format!("{}{path}", self.base))
             .header("cookie", cookie)
             .multipart(form)
             .send()
@@ -1504,6 +1516,250 @@ async fn administrators_import_regions_and_set_routing_rules() {
         between(&page, "data-test=\"preview-lead\">", "<"),
         "县住房和城乡建设局"
     );
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn administrators_shape_units_categories_regions_and_the_calendar() {
+    let app = app("organisation").await;
+    let handler = app.login("zjj.handler").await;
+    for page in [
+        "/staff/admin/units",
+        "/staff/admin/categories",
+        "/staff/admin/calendar",
+    ] {
+        assert_eq!(
+            app.get(page, &handler).await.0,
+            StatusCode::FORBIDDEN,
+            "{page}"
+        );
+    }
+    let r = app
+        .post(
+            "/staff/admin/regions/retire",
+            &handler,
+            &[("code", V21), ("action", "retire")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+
+    // Units: a village committee under the township government, by region name.
+    let unit = [
+        ("key", "t02-v1"),
+        ("name", "柳林镇东村村委会"),
+        ("kind", "village_committee"),
+        ("parent", "t02"),
+        ("jurisdiction", V21),
+        ("phone", "0539-7654321"),
+    ];
+    let r = app.post("/staff/admin/units", &admin, &unit).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get("/staff/admin/units", &admin).await;
+    assert!(
+        page.contains("柳林镇东村村委会") && page.contains("0539-7654321"),
+        "{page}"
+    );
+    // The same key again is taken; a unit under its own child is a loop.
+    let r = app.post("/staff/admin/units", &admin, &unit).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("已被占用"));
+    let r = app
+        .post(
+            "/staff/admin/units/t02",
+            &admin,
+            &[
+                ("name", "柳林镇人民政府"),
+                ("kind", "township_government"),
+                ("parent", "t02-v1"),
+                ("jurisdiction", T2),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("不能把它放在自身或其下级之下"), "{body}");
+    // A file: one new unit, one unchanged, then the same file changes nothing; a bad
+    // row names its line and writes nothing.
+    let csv = "编码,名称,类型,上级,辖区,电话
+t02-v1,柳林镇东村村委会,村委会,t02,370999002001,0539-7654321
+t02-gzs,柳林镇群众工作室,群众工作室,t02,柳林镇,
+";
+    let (status, page) = app
+        .upload("/staff/admin/units/import", &admin, csv, false)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("新建 1 · 修改 0 · 未变 1"), "{page}");
+    let (_, page) = app
+        .upload("/staff/admin/units/import", &admin, csv, false)
+        .await;
+    assert!(page.contains("新建 0 · 修改 0 · 未变 2"), "{page}");
+    let (status, page) = app
+        .upload(
+            "/staff/admin/units/import",
+            &admin,
+            "key,name,kind,jurisdiction
+x1,某单位,公司,火星
+",
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("第 2 行：kind") && page.contains("本县没有地区“火星”"),
+        "{page}"
+    );
+    assert!(
+        !app.store
+            .units()
+            .await
+            .expect("units")
+            .iter()
+            .any(|u| u.key == "x1")
+    );
+
+    // Categories: an internal sub-category is offered to staff but not the public,
+    // and the portal refuses it.
+    let r = app
+        .post(
+            "/staff/admin/categories",
+            &admin,
+            &[
+                ("code", "gongre-fee"),
+                ("name", "供热收费"),
+                ("parent", "gongre"),
+                ("unit", "zjj"),
+                ("keywords", "暖气费 供暖费"),
+                ("fields", "room | 房号 | 文本 | 是"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = app.store.categories().await.expect("categories");
+    let fee = saved
+        .iter()
+        .find(|c| c.code == "gongre-fee")
+        .expect("saved");
+    assert!(!fee.public && fee.keywords == ["暖气费", "供暖费"] && fee.fields.len() == 1);
+    let (_, form) = app.get("/submit", "").await;
+    assert!(!form.contains("value=\"gongre-fee\""));
+    let (_, intake) = app.get("/staff/intake", &admin).await;
+    assert!(intake.contains("value=\"gongre-fee\""));
+    let r = app
+        .post("/submit", "", &portal_form(&[("category", "gongre-fee")]))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Three levels are refused.
+    let r = app
+        .post(
+            "/staff/admin/categories",
+            &admin,
+            &[
+                ("code", "deeper"),
+                ("name", "更细"),
+                ("parent", "gongre-fee"),
+                ("unit", "zjj"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("类别只有两级"));
+
+    // Regions: add a village, rename it, retire it (the portal stops offering it),
+    // restore it.
+    let r = app
+        .post(
+            "/staff/admin/regions/save",
+            &admin,
+            &[
+                ("code", "370999002009"),
+                ("name", "新设村"),
+                ("lat", "36.1"),
+                ("long", "117.2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .post(
+            "/staff/admin/regions/save",
+            &admin,
+            &[("code", "370999002009"), ("name", "新设社区")],
+        )
+        .await;
+    assert!(r.text().await.expect("body").contains("新设村 → 新设社区"));
+    let r = app
+        .post(
+            "/staff/admin/regions/retire",
+            &admin,
+            &[("code", "370999002009"), ("action", "retire")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("body").contains("已停用"));
+    let (_, form) = app.get("/submit", "").await;
+    assert!(!form.contains("370999002009"));
+    let r = app
+        .post(
+            "/submit",
+            "",
+            &portal_form(&[("township", T2), ("village", "370999002009")]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(
+        "/staff/admin/regions/retire",
+        &admin,
+        &[("code", "370999002009"), ("action", "restore")],
+    )
+    .await;
+    let (_, form) = app.get("/submit", "").await;
+    assert!(form.contains("370999002009"));
+
+    // Calendar: a bad file names its line and changes nothing; a good one is in use
+    // at once.
+    let (status, page) = app
+        .upload(
+            "/staff/admin/calendar",
+            &admin,
+            "year 2030\nholiday 2030-02-30 春节\n",
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("第 2 行"), "{page}");
+    assert!(
+        !page.contains("2030、")
+            && !app
+                .store
+                .calendar_files()
+                .await
+                .expect("files")
+                .iter()
+                .any(|f| f.contains("2030"))
+    );
+    let (status, page) = app
+        .upload(
+            "/staff/admin/calendar",
+            &admin,
+            "year 2030\nholiday 2030-01-01 元旦\n",
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(between(&page, "data-test=\"calendar-years\">", "<").contains("2030"));
+    assert_eq!(
+        between(&page, "data-test=\"calendar-horizon\">", "<"),
+        "2031-12-31"
+    );
+
     assert!(
         app.store
             .verify_audit()

@@ -452,3 +452,122 @@ async fn last_years_cases_come_in_once_with_their_status() {
     assert!(minsheng(&dir, &["verify-audit"]).status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_new_county_is_set_up_from_the_command_line_alone() {
+    let dir = temp("journey");
+    let run = |args: &[&str]| {
+        let out = minsheng(&dir, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        text(&out)
+    };
+    let write = |name: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).expect("write");
+        path.to_str().expect("utf8").to_owned()
+    };
+    run(&["init", "--county-name", "测试县"]);
+    let regions = write(
+        "regions.csv",
+        "代码,名称\n370999001000,城关街道\n370999001001,幸福社区\n370999002000,柳林镇\n370999002001,李官屯村\n",
+    );
+    run(&["regions", "import", &regions]);
+    let units = write(
+        "units.csv",
+        "编码,名称,类型,上级,辖区,电话\n\
+         ll-heat,柳林镇供热服务站,部门,gov-370999002000,柳林镇,0539-8888888\n\
+         lgt,李官屯村村委会,村委会,gov-370999002000,李官屯村,\n",
+    );
+    let checked = run(&["units", "import", &units, "--check"]);
+    assert!(checked.contains("新建 2"), "{checked}");
+    let done = run(&["units", "import", &units]);
+    assert!(done.contains("新建 2"), "{done}");
+    assert!(run(&["units", "import", &units]).contains("未变 2"));
+    let bad = write(
+        "bad-units.csv",
+        "key,name,kind,jurisdiction\nBad,某,部门,火星\n",
+    );
+    let out = minsheng(&dir, &["units", "import", &bad]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("第 2 行"), "{}", text(&out));
+    assert!(
+        run(&["units", "list"]).contains("ll-heat\tdepartment\t柳林镇供热服务站\t370999002000")
+    );
+    let created = run(&[
+        "staff",
+        "create",
+        "--username",
+        "heat.handler",
+        "--name",
+        "赵六",
+        "--unit",
+        "ll-heat",
+        "--role",
+        "handler",
+    ]);
+    assert!(created.contains("one-time password"), "{created}");
+    run(&[
+        "routing",
+        "add",
+        "--category",
+        "gongre",
+        "--region",
+        "370999002000",
+        "--lead",
+        "ll-heat",
+        "--co",
+        "lgt",
+    ]);
+    let rules = run(&["routing", "list"]);
+    assert!(
+        rules.contains("gongre\t370999002000\tll-heat\tlgt"),
+        "{rules}"
+    );
+    let out = minsheng(
+        &dir,
+        &[
+            "routing",
+            "add",
+            "--category",
+            "nope",
+            "--region",
+            "370999002000",
+            "--lead",
+            "ll-heat",
+        ],
+    );
+    assert!(!out.status.success() && text(&out).contains("category"));
+    // Next year's holidays, checked line by line; a bad file changes nothing.
+    let bad_cal = write("bad.txt", "year 2030\nholiday 2030-13-01 元旦\n");
+    let out = minsheng(&dir, &["calendar", "upload", &bad_cal]);
+    assert!(
+        !out.status.success() && text(&out).contains("第 2 行"),
+        "{}",
+        text(&out)
+    );
+    let cal = write("2030.txt", "year 2030\nholiday 2030-01-01 元旦\n");
+    assert!(run(&["calendar", "upload", &cal]).contains("2030"));
+    // A retired region takes no appeals; restored, it does again.
+    assert!(run(&["regions", "retire", "370999001001"]).contains("0 件诉求在办"));
+    run(&["regions", "restore", "370999001001"]);
+
+    // The county now takes appeals: a heating complaint from 李官屯村 lands with the
+    // heating station by the rule.
+    let appeal = write(
+        "appeal.jsonl",
+        "{\"external_id\":\"h-1\",\"received_at\":\"2026-11-20T09:00:00+08:00\",\"channel\":\"hotline\",\"category\":\"gongre\",\"region\":\"370999002001\",\"text\":\"家里暖气一直不热，屋里只有十二度。\",\"phone\":\"13800001111\"}\n",
+    );
+    run(&["import", &appeal]);
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url).await.expect("db");
+    let (unit, reason): (String, String) = sqlx::query_as(
+        "SELECT u.key, a.routing_reason FROM appeals a JOIN units u ON u.id = a.handler_unit_id",
+    )
+    .fetch_one(&mut db)
+    .await
+    .expect("the appeal");
+    assert_eq!(unit, "ll-heat");
+    assert!(reason.contains("\"Rule\""), "{reason}");
+    run(&["verify-audit"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
