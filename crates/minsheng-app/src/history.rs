@@ -14,7 +14,7 @@ use crate::files::{FileImportError, read_records};
 use crate::{App, Error};
 
 /// Rows stored per transaction.
-const BATCH: usize = 2_000;
+const BATCH: usize = 5_000;
 
 /// Why a history file was not imported.
 pub type HistoryImportError = FileImportError<ImportProblem>;
@@ -99,9 +99,9 @@ impl App {
         let rules = self.store.routing_rules().await.map_err(Error::from)?;
         let calendar = self.calendar();
         let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
-        // Each batch is prepared (routed, its case opened) while the one before is
-        // being written, so the two cores share the work; batches are still stored in
-        // file order, so numbers follow the file.
+        // Each batch is prepared (routed, its case opened, its rows built and personal
+        // data sealed) while the one before is being written, so the two cores share
+        // the work; batches are still stored in file order, so numbers follow the file.
         let mut writing: Option<(
             usize,
             tokio::task::JoinHandle<crate::Result<Vec<Registered>>>,
@@ -133,15 +133,16 @@ impl App {
                     }
                 })
                 .collect();
+            let sealed = self.store.seal_registrations(batch).map_err(Error::from)?;
             if let Some((n, task)) = writing.take() {
                 tally(&mut report, joined(task.await)?);
                 done += n;
                 progress(done, rows.len());
             }
-            let app = self.clone();
+            let store = self.store.clone();
             writing = Some((
                 chunk.len(),
-                tokio::spawn(async move { app.register_prepared(&batch).await }),
+                tokio::spawn(async move { Ok(store.write_registrations(sealed).await?) }),
             ));
         }
         if let Some((n, task)) = writing.take() {

@@ -494,6 +494,11 @@ pub trait Sessions: Send + Sync {
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
 }
 
+/// A batch of registrations whose rows are built (personal data sealed, masks, blind
+/// indexes and hashes computed) but not yet numbered or written; see
+/// [`Appeals::seal_registrations`].
+pub struct SealedBatch(sql::Sealed);
+
 /// Appeals: registering (numbering, encrypting, auditing), lists and reading.
 #[async_trait]
 pub trait Appeals: Send + Sync {
@@ -501,6 +506,13 @@ pub trait Appeals: Send + Sync {
     /// all in one transaction. A repeated submission key with the same content returns
     /// the earlier receipt; with other content nothing is stored for that row.
     async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>>;
+    /// The first half of [`Appeals::register_appeals`] for bulk work: builds a batch's
+    /// rows outside any transaction (CPU only), so the next batch can be built while the
+    /// store writes this one with [`Appeals::write_registrations`].
+    fn seal_registrations(&self, registrations: Vec<Registration>) -> Result<SealedBatch>;
+    /// The second half: numbers and writes a sealed batch in one transaction, as
+    /// [`Appeals::register_appeals`] does.
+    async fn write_registrations(&self, batch: SealedBatch) -> Result<Vec<Registered>>;
     /// A list page, sorted by due time then received time.
     async fn list_appeals(
         &self,

@@ -1,13 +1,35 @@
 //! Registering, listing and reading appeals.
 
 use super::*;
-use crate::Appeals;
+use crate::{Appeals, SealedBatch};
+
+/// A batch of registrations with everything about each row that needs no number or id
+/// computed: personal data sealed, masks, blind indexes, hashes and the encoded routing
+/// reason. Made outside any transaction.
+pub(crate) struct Sealed {
+    regs: Vec<Registration>,
+    rows: Vec<SealedRow>,
+    submission_hashes: Vec<Option<String>>,
+    external_ids: Vec<String>,
+    form_keys: Vec<String>,
+}
+
+/// One registration's row of `appeals` but its county, number and tracking code.
+struct SealedRow {
+    county: RegionCode,
+    /// The columns from `submission_key` on, in the insert's order.
+    tail: Vec<Arg>,
+    /// Its timeline's first entries (appeal id still to be set): the registration,
+    /// then each step taken at once.
+    events: Vec<NewEvent>,
+    /// The registration's audit data but its number.
+    receive: serde_json::Map<String, serde_json::Value>,
+}
 
 impl SqlStore {
-    /// One attempt at registering a batch, in one transaction. Rows are written many to
-    /// a statement (appeals, tags, events, audit records), so a batch of a thousand
-    /// costs a few dozen statements, not thousands.
-    async fn register_once(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
+    /// Builds a batch's rows; CPU work only, so a caller may do it for the next batch
+    /// while the store writes this one.
+    pub(crate) fn seal(&self, registrations: Vec<Registration>) -> Result<Sealed> {
         let keys = &self.keys;
         // What makes a repeat: the keyed hash of a form key with its content.
         let submission_hashes: Vec<Option<String>> = registrations
@@ -36,6 +58,131 @@ impl SqlStore {
                     .map(|k| k.as_str().to_owned())
             })
             .collect();
+        let mut rows = Vec::with_capacity(registrations.len());
+        for (i, reg) in registrations.iter().enumerate() {
+            let a = &reg.appeal;
+            let outcome = &reg.opening.outcome;
+            let who = &a.appellant;
+            let has_pii = !who.is_anonymous()
+                || who.id_number.is_some()
+                || who.address.is_some()
+                || !who.representatives.is_empty();
+            let seal = |field: &str, v: Option<&str>| v.map(|v| keys.seal(field, v));
+            let representatives = (!who.representatives.is_empty())
+                .then(|| serde_json::to_string(&who.representatives))
+                .transpose()
+                .map_err(StoreError::other)?;
+            let routing_reason =
+                serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
+            // One audit record for the registration: what the appeal is, without
+            // personal data, where its first timeline entry left it, and each step the
+            // system took at once (they are one state change, in one transaction).
+            let mut events = Vec::with_capacity(1 + reg.opening.steps.len());
+            events.push(NewEvent::new(
+                0,
+                a.received_at,
+                reg.actor_id,
+                &Step::Registered,
+                reg.routing.lead,
+                outcome,
+            )?);
+            for step in &reg.opening.steps {
+                events.push(NewEvent::new(
+                    0,
+                    step.at,
+                    step.actor,
+                    &Step::Act(step.command.clone()),
+                    step.command.unit(),
+                    outcome,
+                )?);
+            }
+            let steps: Vec<serde_json::Value> = events[1..]
+                .iter_mut()
+                .map(|e| std::mem::take(&mut e.audit))
+                .collect();
+            let serde_json::Value::Object(receive) = json!({
+                "registered": std::mem::take(&mut events[0].audit),
+                "steps": steps,
+                "received_at": a.received_at.to_rfc3339(),
+                "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
+                "channel": a.channel.code(),
+                "kind": a.kind.code(),
+                "category": a.category,
+                "region": a.region.as_str(),
+                "track": reg.opening.track.code(),
+                "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
+                "external_id": reg.external_id,
+                "pii_key_id": has_pii.then(|| keys.current_id()),
+                "tags": reg.tags,
+            }) else {
+                unreachable!("json! of an object literal is an object")
+            };
+            rows.push(SealedRow {
+                county: a.region.county(),
+                tail: vec![
+                    Arg::OptText(a.submission_key.as_ref().map(|k| k.as_str().to_owned())),
+                    Arg::Text(a.channel.code().to_owned()),
+                    Arg::Text(a.kind.code().to_owned()),
+                    Arg::Text(a.category.clone()),
+                    Arg::Text(a.title.clone()),
+                    Arg::Text(a.text.clone()),
+                    Arg::Text(a.region.as_str().to_owned()),
+                    Arg::OptText(a.address.clone()),
+                    Arg::OptFloat(a.location.map(|l| l.0)),
+                    Arg::OptFloat(a.location.map(|l| l.1)),
+                    Arg::Text(outcome.state.code().to_owned()),
+                    Arg::OptInt(outcome.lead),
+                    Arg::Time(a.received_at),
+                    Arg::OptTime(outcome.due_at),
+                    Arg::OptInt(reg.actor_id),
+                    Arg::Int(i64::from(who.headcount)),
+                    Arg::OptText(who.name.as_deref().map(mask::name)),
+                    Arg::OptText(who.phone.as_ref().map(Phone::masked)),
+                    Arg::OptText(has_pii.then(|| keys.current_id().to_owned())),
+                    Arg::OptText(seal("name", who.name.as_deref())),
+                    Arg::OptText(seal("phone", who.phone.as_ref().map(Phone::as_str))),
+                    Arg::OptText(seal(
+                        "id_number",
+                        who.id_number.as_ref().map(IdNumber::as_str),
+                    )),
+                    Arg::OptText(seal("home_address", who.address.as_deref())),
+                    Arg::OptText(seal("representatives", representatives.as_deref())),
+                    Arg::OptText(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str()))),
+                    Arg::Text(reg.opening.track.code().to_owned()),
+                    Arg::OptTime(outcome.clock_started_at),
+                    Arg::OptTime(outcome.supervision_due),
+                    Arg::Bool(outcome.backlog),
+                    Arg::Bool(outcome.hard),
+                    Arg::OptInt(outcome.leader),
+                    Arg::Int(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0)),
+                    Arg::OptText(submission_hashes[i].clone()),
+                    Arg::Text(routing_reason),
+                    Arg::OptText(reg.external_id.clone()),
+                ],
+                events,
+                receive,
+            });
+        }
+        Ok(Sealed {
+            regs: registrations,
+            rows,
+            submission_hashes,
+            external_ids,
+            form_keys,
+        })
+    }
+
+    /// One attempt at writing a sealed batch, in one transaction. Rows are written many
+    /// to a statement (appeals, tags, events, audit records), so a batch of a thousand
+    /// costs a few dozen statements, not thousands.
+    async fn write_sealed(&self, sealed: Sealed) -> Result<Vec<Registered>> {
+        let Sealed {
+            regs: registrations,
+            mut rows,
+            submission_hashes,
+            external_ids,
+            form_keys,
+        } = sealed;
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
@@ -127,10 +274,9 @@ impl SqlStore {
             let mut issued = Vec::with_capacity(new_rows.len());
             for &i in &new_rows {
                 let reg = &registrations[i];
-                let a = &reg.appeal;
-                let outcome = &reg.opening.outcome;
-                let county = a.region.county();
-                let year = local_year(a.received_at);
+                let row = &mut rows[i];
+                let county = row.county.clone();
+                let year = local_year(reg.appeal.received_at);
                 let counter = (county.to_string(), year);
                 if !counters.contains_key(&counter) {
                     sqlx::query(
@@ -156,60 +302,15 @@ impl SqlStore {
                 }).unwrap_or(1);
                 let no = AppealNo::new(year, u64::try_from(seq).unwrap_or_default());
                 let mut random = [0u8; 16];
-                rand::rngs::OsRng.fill_bytes(&mut random);
+                rand::thread_rng().fill_bytes(&mut random);
                 let code = TrackingCode::from_random(random);
-                let who = &a.appellant;
-                let has_pii = !who.is_anonymous()
-                    || who.id_number.is_some()
-                    || who.address.is_some()
-                    || !who.representatives.is_empty();
-                let seal = |field: &str, v: Option<&str>| v.map(|v| keys.seal(field, v));
-                let representatives = (!who.representatives.is_empty())
-                    .then(|| serde_json::to_string(&who.representatives))
-                    .transpose()
-                    .map_err(StoreError::other)?;
-                let routing_reason = serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
-                appeal_rows.push(vec![
-                    Arg::Text(county.to_string()),
-                    Arg::Text(no.as_str().to_owned()),
-                    Arg::Text(code.as_str().to_owned()),
-                    Arg::OptText(a.submission_key.as_ref().map(|k| k.as_str().to_owned())),
-                    Arg::Text(a.channel.code().to_owned()),
-                    Arg::Text(a.kind.code().to_owned()),
-                    Arg::Text(a.category.clone()),
-                    Arg::Text(a.title.clone()),
-                    Arg::Text(a.text.clone()),
-                    Arg::Text(a.region.as_str().to_owned()),
-                    Arg::OptText(a.address.clone()),
-                    Arg::OptFloat(a.location.map(|l| l.0)),
-                    Arg::OptFloat(a.location.map(|l| l.1)),
-                    Arg::Text(outcome.state.code().to_owned()),
-                    Arg::OptInt(outcome.lead),
-                    Arg::Time(a.received_at),
-                    Arg::OptTime(outcome.due_at),
-                    Arg::OptInt(reg.actor_id),
-                    Arg::Int(i64::from(who.headcount)),
-                    Arg::OptText(who.name.as_deref().map(mask::name)),
-                    Arg::OptText(who.phone.as_ref().map(Phone::masked)),
-                    Arg::OptText(has_pii.then(|| keys.current_id().to_owned())),
-                    Arg::OptText(seal("name", who.name.as_deref())),
-                    Arg::OptText(seal("phone", who.phone.as_ref().map(Phone::as_str))),
-                    Arg::OptText(seal("id_number", who.id_number.as_ref().map(IdNumber::as_str))),
-                    Arg::OptText(seal("home_address", who.address.as_deref())),
-                    Arg::OptText(seal("representatives", representatives.as_deref())),
-                    Arg::OptText(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str()))),
-                    Arg::Text(reg.opening.track.code().to_owned()),
-                    Arg::OptTime(outcome.clock_started_at),
-                    Arg::OptTime(outcome.supervision_due),
-                    Arg::Bool(outcome.backlog),
-                    Arg::Bool(outcome.hard),
-                    Arg::OptInt(outcome.leader),
-                    Arg::Int(1 + i64::try_from(reg.opening.steps.len()).unwrap_or(0)),
-                    Arg::OptText(submission_hashes[i].clone()),
-                    Arg::Text(routing_reason),
-                    Arg::OptText(reg.external_id.clone()),
-                ]);
-                issued.push((no, code, has_pii));
+                let mut args = Vec::with_capacity(3 + row.tail.len());
+                args.push(Arg::Text(county.to_string()));
+                args.push(Arg::Text(no.as_str().to_owned()));
+                args.push(Arg::Text(code.as_str().to_owned()));
+                args.append(&mut row.tail);
+                appeal_rows.push(args);
+                issued.push((no, code));
             }
             // The appeals, many to a statement; their ids come back by tracking code.
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(appeal_rows.len());
@@ -234,14 +335,14 @@ impl SqlStore {
                 }
             }
             // Then, appeal by appeal in order, what hangs off each: labels, files, the
-            // registration's audit record, the timeline and one record per step.
+            // timeline and the registration's audit record.
             let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut stored = Vec::with_capacity(new_rows.len());
             for (slot, &i) in new_rows.iter().enumerate() {
                 let reg = &registrations[i];
                 let a = &reg.appeal;
-                let (no, code, has_pii) = &issued[slot];
+                let (no, code) = &issued[slot];
                 let id = *ids
                     .get(code.as_str())
                     .ok_or_else(|| StoreError::msg("an inserted appeal did not come back"))?;
@@ -257,32 +358,14 @@ impl SqlStore {
                         Arg::Text(att.sha256.clone()),
                     ]);
                 }
-                // One record for the registration: what the appeal is, without personal
-                // data, and where its first timeline entry left it; then one record per
-                // step the system took.
-                let outcome = &reg.opening.outcome;
-                let registered = NewEvent::new(id, a.received_at, reg.actor_id, &Step::Registered, reg.routing.lead, outcome)?;
-                audit_rows.push(chain.record(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), json!({
-                    "registered": registered.audit,
-                    "received_at": a.received_at.to_rfc3339(),
-                    "content_sha256": sha256_hex(&[&a.title, &a.text, a.address.as_deref().unwrap_or("")]),
-                    "no": no.as_str(),
-                    "channel": a.channel.code(),
-                    "kind": a.kind.code(),
-                    "category": a.category,
-                    "region": a.region.as_str(),
-                    "track": reg.opening.track.code(),
-                    "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
-                    "external_id": reg.external_id,
-                    "pii_key_id": has_pii.then(|| keys.current_id()),
-                    "tags": reg.tags,
-                })).args());
-                event_rows.push(registered.args());
-                for step in &reg.opening.steps {
-                    let event = NewEvent::new(id, step.at, step.actor, &Step::Act(step.command.clone()), step.command.unit(), outcome)?;
-                    audit_rows.push(event.audit(&mut chain).args());
+                let row = &mut rows[i];
+                for mut event in row.events.drain(..) {
+                    event.appeal_id = id;
                     event_rows.push(event.args());
                 }
+                let mut receive = std::mem::take(&mut row.receive);
+                receive.insert("no".into(), no.as_str().into());
+                audit_rows.push(chain.record(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), serde_json::Value::Object(receive)).args());
                 stored.push(Receipt { id, no: no.clone(), tracking_code: code.clone() });
             }
             insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", &tag_rows);
@@ -345,16 +428,23 @@ impl SqlStore {
 
 #[async_trait]
 impl Appeals for SqlStore {
+    fn seal_registrations(&self, registrations: Vec<Registration>) -> Result<SealedBatch> {
+        Ok(SealedBatch(self.seal(registrations)?))
+    }
+
+    async fn write_registrations(&self, batch: SealedBatch) -> Result<Vec<Registered>> {
+        self.write_sealed(batch.0).await
+    }
+
     async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
-        match self.register_once(registrations).await {
+        let keyed = registrations
+            .iter()
+            .any(|r| r.appeal.submission_key.is_some());
+        match self.write_sealed(self.seal(registrations.to_vec())?).await {
             // Two posts of one form raced (PostgreSQL lets both look before either
             // writes): the loser's retry finds the winner's receipt.
-            Err(StoreError::Conflict(_))
-                if registrations
-                    .iter()
-                    .any(|r| r.appeal.submission_key.is_some()) =>
-            {
-                self.register_once(registrations).await
+            Err(StoreError::Conflict(_)) if keyed => {
+                self.write_sealed(self.seal(registrations.to_vec())?).await
             }
             other => other,
         }

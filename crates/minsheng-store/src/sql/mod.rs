@@ -690,6 +690,7 @@ fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
 }
 
 mod appeals;
+pub(crate) use appeals::Sealed;
 mod cases;
 mod directory;
 mod sessions;
