@@ -114,28 +114,53 @@ fn unit_rows(table: &Table) -> Result<Vec<(usize, UnitFields)>, Vec<LineError<Ce
 }
 
 /// The units of a plan the actor may not save, as row errors: a unit must answer only
-/// for regions in the actor's area, before and after the change.
+/// for regions in the actor's area, before and after the change; its parent must be a
+/// unit the actor manages; only an administrator of the whole county makes a
+/// county-level mass-work department.
 fn outside_area(
     actor: Option<&Actor>,
+    county: &RegionCode,
     rows: &[(usize, UnitFields)],
     plan: &UnitPlan,
     units: &[Unit],
 ) -> Vec<LineError<CellError>> {
-    plan.save
-        .iter()
-        .filter(|u| {
-            let stored = units.iter().find(|s| s.key == u.key);
-            !manages(actor, &u.jurisdiction)
-                || stored.is_some_and(|s| !manages(actor, &s.jurisdiction))
-        })
-        .filter_map(|u| rows.iter().find(|(_, f)| f.key.trim() == u.key))
-        .flat_map(|(line, _)| {
-            CellError::of_row(
-                *line,
-                FieldErrors(vec![("jurisdiction", FieldError::OutsideArea)]),
-            )
-        })
-        .collect()
+    let area_of = |key: &str| {
+        plan.save
+            .iter()
+            .find(|u| u.key == key)
+            .map(|u| u.jurisdiction.clone())
+            .or_else(|| {
+                units
+                    .iter()
+                    .find(|u| u.key == key)
+                    .map(|u| u.jurisdiction.clone())
+            })
+            .unwrap_or_default()
+    };
+    let mut errors = Vec::new();
+    for u in &plan.save {
+        let Some((line, _)) = rows.iter().find(|(_, f)| f.key.trim() == u.key) else {
+            continue;
+        };
+        let stored = units.iter().find(|s| s.key == u.key);
+        let mut problems = Vec::new();
+        if !manages(actor, &u.jurisdiction)
+            || stored.is_some_and(|s| !manages(actor, &s.jurisdiction))
+        {
+            problems.push(("jurisdiction", FieldError::OutsideArea));
+        }
+        if u.parent_key
+            .as_deref()
+            .is_some_and(|p| !manages(actor, &area_of(p)))
+        {
+            problems.push(("parent", FieldError::OutsideArea));
+        }
+        if u.kind == UnitKind::CountyMassWork && !manages(actor, std::slice::from_ref(county)) {
+            problems.push(("kind", FieldError::OutsideArea));
+        }
+        errors.extend(CellError::of_row(*line, FieldErrors(problems)));
+    }
+    errors
 }
 
 impl App {
@@ -161,10 +186,13 @@ impl App {
             .collect();
         let plan = region_import::plan(table, county, &known, &governed)
             .map_err(RegionImportError::Rows)?;
+        // A unit already holding the key a new township's government would get keeps
+        // it, untouched.
         let new_units: Vec<NewUnit> = plan
             .new_township_units
             .iter()
             .map(NewUnit::township_government)
+            .filter(|n| !units.iter().any(|u| u.key == n.key))
             .collect();
         if !check_only {
             self.store
@@ -218,12 +246,14 @@ impl App {
             .county_region()
             .await?
             .ok_or(RegionImportError::NotSetUp)?;
-        let parsed = RegionCode::parse(code.trim()).ok();
-        let area = parsed
-            .as_ref()
-            .map(|c| c.parent().unwrap_or_else(|| c.clone()))
-            .unwrap_or_else(|| county.code.clone());
-        require_admin_over(actor, &area)?;
+        // A code of this county needs its parent's administrator; anything else is
+        // refused by the plan with its reason (another county, a bad code).
+        match RegionCode::parse(code.trim()) {
+            Ok(c) if c.county() == county.code => {
+                require_admin_over(actor, &c.parent().unwrap_or(c.clone()))?
+            }
+            _ => require_admin_over(actor, &county.code)?,
+        }
         let table = Table {
             header: ["code", "name", "lat", "long"].map(String::from).to_vec(),
             rows: vec![Row {
@@ -257,7 +287,7 @@ impl App {
         if region.region.code.parent().is_none() {
             return Err(Error::Invalid(FieldErrors(vec![(
                 "code",
-                FieldError::UnknownChoice,
+                FieldError::CountyStays,
             )])));
         }
         Ok(self
@@ -305,10 +335,11 @@ impl App {
         actor: Option<&Actor>,
         rows: &[(usize, UnitFields)],
     ) -> Result<Result<UnitPlan, Vec<LineError<CellError>>>> {
+        let county = self.county_region().await?.ok_or(Error::NotFound)?;
         let regions = self.store.regions().await?;
         let units = self.store.units().await?;
         Ok(plan_units(rows, &regions, &units).and_then(|plan| {
-            let outside = outside_area(actor, rows, &plan, &units);
+            let outside = outside_area(actor, &county.code, rows, &plan, &units);
             if outside.is_empty() {
                 Ok(plan)
             } else {
@@ -393,9 +424,10 @@ impl App {
     pub async fn upload_calendar(
         &self,
         actor: Option<&Actor>,
-        text: &str,
+        bytes: &[u8],
         check_only: bool,
     ) -> Result<CalendarUpload, FileImportError<CalendarProblem>> {
+        let text = &crate::files::text(bytes)?;
         let county = self
             .county_region()
             .await?

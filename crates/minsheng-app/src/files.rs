@@ -9,6 +9,9 @@ use minsheng_core::i18n::{Explain, Lang};
 use minsheng_core::table::{LineError, Row, Table};
 use thiserror::Error;
 
+/// The most problems listed for one file; the rest are counted.
+const MAX_LISTED: usize = 200;
+
 /// Why a file was not imported; nothing was written (a history import may have stored
 /// whole batches before a use case failed; running it again resumes).
 #[derive(Debug, Error)]
@@ -32,7 +35,21 @@ impl<P: Explain + std::fmt::Display> FileImportError<P> {
     pub fn explain_all(&self, lang: Lang) -> Vec<String> {
         match (self, lang) {
             (FileImportError::File(e), _) => vec![e.explain(lang)],
-            (FileImportError::Rows(rows), _) => rows.iter().map(|e| e.explain(lang)).collect(),
+            (FileImportError::Rows(rows), _) => {
+                let mut lines: Vec<String> = rows
+                    .iter()
+                    .take(MAX_LISTED)
+                    .map(|e| e.explain(lang))
+                    .collect();
+                if rows.len() > MAX_LISTED {
+                    let more = rows.len() - MAX_LISTED;
+                    lines.push(match lang {
+                        Lang::Zh => format!("……另有 {more} 处问题未列出"),
+                        Lang::En => format!("… and {more} more problems not listed"),
+                    });
+                }
+                lines
+            }
             (FileImportError::NotSetUp, Lang::Zh) => {
                 vec!["尚未初始化本县：请先运行 minsheng init".into()]
             }
@@ -47,8 +64,13 @@ pub enum FileError {
     /// No rows at all.
     #[error("the file is empty")]
     Empty,
+    /// A header and nothing under it.
+    #[error("the file has a header but no rows")]
+    NoRows,
     /// Text that is neither UTF-8 nor GBK.
-    #[error("the file is neither UTF-8 nor GBK text; save it as CSV (UTF-8) or XLSX")]
+    #[error(
+        "the file is neither UTF-8 nor GBK text; save it as UTF-8 (a table as CSV UTF-8 or XLSX)"
+    )]
     Encoding,
     /// A CSV syntax problem.
     #[error("line {line}: {message}")]
@@ -61,6 +83,14 @@ pub enum FileError {
     /// An XLSX file that cannot be read.
     #[error("the spreadsheet cannot be read: {0}")]
     Xlsx(String),
+    /// A cell far to the right of any real table.
+    #[error("line {line}: a cell lies beyond column {max}; the table must be narrower")]
+    TooWide {
+        /// Spreadsheet row.
+        line: usize,
+        /// The widest allowed.
+        max: usize,
+    },
     /// A JSON Lines line that is not a flat JSON object.
     #[error("line {line}: not a JSON object of plain values ({message})")]
     Json {
@@ -76,13 +106,19 @@ impl Explain for FileError {
         match (self, lang) {
             (e, Lang::En) => e.to_string(),
             (FileError::Empty, Lang::Zh) => "文件是空的".into(),
+            (FileError::NoRows, Lang::Zh) => "文件只有表头，没有数据行".into(),
             (FileError::Encoding, Lang::Zh) => {
-                "文件既不是 UTF-8 也不是 GBK 编码；请另存为 CSV（UTF-8）或 XLSX".into()
+                "文件既不是 UTF-8 也不是 GBK 编码；请另存为 UTF-8（表格可另存为 CSV UTF-8 或 XLSX）".into()
             }
             (FileError::Csv { line, message }, Lang::Zh) => {
                 format!("第 {line} 行：CSV 格式有误（{message}）")
             }
-            (FileError::Xlsx(m), Lang::Zh) => format!("无法读取 Excel 文件：{m}"),
+            (FileError::Xlsx(_), Lang::Zh) => {
+                "无法读取 Excel 文件：请确认是 .xlsx 格式（不是 .xls 或改了扩展名的文件），或另存为 CSV".into()
+            }
+            (FileError::TooWide { line, max }, Lang::Zh) => {
+                format!("第 {line} 行：第 {max} 列之后还有内容，表格不能这么宽")
+            }
             (FileError::Json { line, message }, Lang::Zh) => {
                 format!("第 {line} 行：不是由简单值组成的 JSON 对象（{message}）")
             }
@@ -102,10 +138,14 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
         .into_iter()
         .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
     let header = rows.next().ok_or(FileError::Empty)?;
-    Ok(Table {
+    let table = Table {
         header: header.cells,
         rows: rows.collect(),
-    })
+    };
+    if table.rows.is_empty() {
+        return Err(FileError::NoRows);
+    }
+    Ok(table)
 }
 
 /// Reads records: JSON Lines (one flat object a line, told by a first `{`), whose
@@ -207,21 +247,46 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
     Ok(rows)
 }
 
+/// The widest sheet read: no import has more than a few dozen columns.
+const MAX_COLUMNS: u32 = 200;
+
+/// Reads the first sheet cell by cell, keeping only cells with a value: a sheet with
+/// one stray cell in its far corner costs nothing (a dense range would allocate every
+/// cell up to it).
 fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Row>, FileError> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(FileError::Empty)?
-        .map_err(|e| FileError::Xlsx(e.to_string()))?;
-    // Spreadsheet row numbers: the range may start below row 1.
-    let first = range.start().map_or(0, |(r, _)| r as usize);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| Row {
-            line: first + i + 1,
-            cells: cells.iter().map(cell_text).collect(),
+    let xlsx = |e: calamine::XlsxError| FileError::Xlsx(e.to_string());
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx)?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(FileError::Empty)?;
+    let mut reader = book.worksheet_cells_reader(&name).map_err(xlsx)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    while let Some(cell) = reader.next_cell().map_err(xlsx)? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        if column >= MAX_COLUMNS {
+            return Err(FileError::TooWide {
+                line: row as usize + 1,
+                max: MAX_COLUMNS as usize,
+            });
+        }
+        let cells = rows.entry(row).or_default();
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| Row {
+            line: row as usize + 1,
+            cells,
         })
         .collect())
 }
@@ -281,5 +346,30 @@ mod tests {
         assert_eq!(t.header, ["代码", "名称"]);
         assert_eq!(t.rows[0].cells, ["370999001000", "城关街道"]);
         assert_eq!(t.rows[1].line, 4);
+    }
+
+    #[test]
+    fn a_stray_cell_in_the_far_corner_costs_nothing() {
+        // A dense read of this sheet would allocate 16,384 × 1,048,576 cells.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "key").expect("w");
+        sheet.write_string(1_048_575, 0, "far").expect("w");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        let t = read_table(&bytes).expect("sparse rows read");
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].line, 1_048_576);
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "key").expect("w");
+        sheet.write_string(1_048_575, 16_383, "corner").expect("w");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        assert_eq!(
+            read_table(&bytes),
+            Err(FileError::TooWide {
+                line: 1_048_576,
+                max: 200
+            })
+        );
     }
 }

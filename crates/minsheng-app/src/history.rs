@@ -69,7 +69,8 @@ impl App {
             .await
             .map_err(Error::from)?
             .into_iter()
-            .filter(|r| !r.retired && r.region.level() != RegionLevel::County)
+            // History may come from places retired since.
+            .filter(|r| r.region.level() != RegionLevel::County)
             .map(|r| r.region)
             .collect();
         // Rows without an external id get one from the file's content and their line,

@@ -6,7 +6,7 @@
 //! township administrator, that township's units); the command line (`actor` `None`)
 //! is the operator with access to the server and manages all.
 
-use minsheng_core::intake::{FieldError, FieldErrors};
+use minsheng_core::intake::{FieldError, FieldErrors, clean_name};
 use minsheng_core::staff::{NewPassword, Role, Username};
 use minsheng_core::unit::Unit;
 use minsheng_core::workflow::Actor;
@@ -54,7 +54,7 @@ impl App {
         input: &StaffInput,
         errors: &mut FieldErrors,
     ) -> Result<Option<Unit>> {
-        let name = input.display_name.trim();
+        let name = clean_name(&input.display_name);
         if name.is_empty() {
             errors.0.push(("display_name", FieldError::Required));
         } else if name.chars().count() > MAX_DISPLAY_NAME {
@@ -109,7 +109,7 @@ impl App {
             .create_staff(
                 &NewStaff {
                     username: username.as_str().to_owned(),
-                    display_name: input.display_name.trim().to_owned(),
+                    display_name: clean_name(&input.display_name),
                     unit_key: unit.key,
                     roles: input.roles.clone(),
                     password_hash,
@@ -198,6 +198,10 @@ impl App {
         self.staff_account(actor, id).await?;
         let mut errors = FieldErrors::default();
         let unit = self.check_staff_input(actor, input, &mut errors).await?;
+        // Nobody takes away their own administration: they could not give it back.
+        if actor.is_some_and(|a| a.id == id && !input.roles.contains(&Role::Admin)) {
+            errors.0.push(("roles", FieldError::OwnAdminRole));
+        }
         let Some(unit) = unit.filter(|_| errors.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
@@ -206,7 +210,7 @@ impl App {
             .update_staff(
                 &StaffChange {
                     id,
-                    display_name: input.display_name.trim().to_owned(),
+                    display_name: clean_name(&input.display_name),
                     unit_id: unit.id,
                     roles: input.roles.clone(),
                 },

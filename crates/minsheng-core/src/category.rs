@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
-use crate::intake::{FieldError, FieldErrors, check_code, clean_text};
+use crate::intake::{FieldError, FieldErrors, check_code, clean_name};
 use crate::unit::{Unit, UnitKind};
 
 /// A category of appeal and the unit that handles it by default.
@@ -147,7 +147,7 @@ impl ExtraField {
             }
             let part = |n: usize| parts.get(n).copied().unwrap_or("");
             let code = check_code(part(0)).map_err(|_| bad())?;
-            let label = clean_text(part(1));
+            let label = clean_name(part(1));
             let datatype = Datatype::parse(part(2)).ok_or_else(bad)?;
             let required = match part(3).to_lowercase().as_str() {
                 "" | "no" | "false" | "否" | "选填" => false,
@@ -156,7 +156,7 @@ impl ExtraField {
             };
             let choices: Vec<String> = part(4)
                 .split(['/', '、', ','])
-                .map(clean_text)
+                .map(clean_name)
                 .filter(|c| !c.is_empty())
                 .collect();
             if label.is_empty()
@@ -237,7 +237,7 @@ pub fn check_category(
         .map_err(|e| errors.0.push(("code", e)))
         .ok();
     let mut name = |field: &'static str, text: &str, required: bool| {
-        let text = clean_text(text);
+        let text = clean_name(text);
         if text.is_empty() && required {
             errors.0.push((field, FieldError::Required));
         } else if text.chars().count() > MAX_CATEGORY_NAME {
@@ -278,7 +278,7 @@ pub fn check_category(
     for k in f
         .keywords
         .split(|c: char| c.is_whitespace() || ",，、;；".contains(c))
-        .map(clean_text)
+        .map(clean_name)
         .filter(|k| !k.is_empty())
     {
         if k.chars().count() > MAX_KEYWORD_CHARS {
@@ -315,6 +315,15 @@ pub fn check_category(
 }
 
 impl Category {
+    /// Whether citizens are offered it: it is public, and so is its parent.
+    pub fn offered_publicly(&self, all: &[Category]) -> bool {
+        self.public
+            && self
+                .parent
+                .as_ref()
+                .is_none_or(|p| all.iter().any(|c| &c.code == p && c.public))
+    }
+
     /// The name in the interface language.
     pub fn label(&self, lang: Lang) -> &str {
         match lang {

@@ -82,6 +82,13 @@ pub enum CalendarProblem {
     /// A day listed twice.
     #[error("{0} is listed twice")]
     Duplicate(NaiveDate),
+    /// A year declared twice.
+    #[error("the year {0} is declared twice")]
+    DuplicateYear(i32),
+    /// A year declared without a single holiday: it would replace that year's holidays
+    /// with none.
+    #[error("the year {0} lists no holiday; a year's file lists all its holidays")]
+    NoHolidays(i32),
     /// A declaration without any name.
     #[error("a holiday or make-up day needs a name after the date")]
     MissingName,
@@ -106,6 +113,10 @@ impl Explain for CalendarProblem {
                 }
                 CalendarProblem::Duplicate(d) => format!("{d} 重复出现"),
                 CalendarProblem::MissingName => "日期后面需要写明节日名称".into(),
+                CalendarProblem::DuplicateYear(y) => format!("{y} 年重复声明"),
+                CalendarProblem::NoHolidays(y) => {
+                    format!("{y} 年没有列出任何假日：一年的文件应列出该年全部假日")
+                }
             },
         }
     }
@@ -128,6 +139,8 @@ impl Calendar {
     /// Parses a calendar file; every error names its line.
     pub fn parse(text: &str) -> Result<Calendar, CalendarError> {
         let mut cal = Calendar::default();
+        let mut declared: BTreeMap<i32, usize> = BTreeMap::new();
+        let text = text.trim_start_matches('\u{feff}');
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let err = |problem| CalendarError { line, problem };
@@ -146,6 +159,9 @@ impl Calendar {
                         .ok()
                         .filter(|y| (1949..=2200).contains(y))
                         .ok_or_else(|| err(CalendarProblem::BadYear(what.to_owned())))?;
+                    if declared.insert(y, line).is_some() {
+                        return Err(err(CalendarProblem::DuplicateYear(y)));
+                    }
                     cal.years.insert(y);
                 }
                 "holiday" | "workday" => {
@@ -181,6 +197,19 @@ impl Calendar {
                     }
                 }
                 other => return Err(err(CalendarProblem::UnknownEntry(other.to_owned()))),
+            }
+        }
+        for (year, line) in declared {
+            let holidays = cal
+                .days
+                .range(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN)..)
+                .take_while(|(d, _)| d.year() == year)
+                .any(|(_, s)| matches!(s, Special::Holiday(_)));
+            if !holidays {
+                return Err(CalendarError {
+                    line,
+                    problem: CalendarProblem::NoHolidays(year),
+                });
             }
         }
         Ok(cal)
@@ -486,6 +515,25 @@ impl WorkingHours {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_is_declared_once_and_lists_its_holidays() {
+        let dup =
+            Calendar::parse("year 2030\nholiday 2030-01-01 元旦\nyear 2030\n").expect_err("twice");
+        assert_eq!(
+            (dup.line, dup.problem),
+            (3, CalendarProblem::DuplicateYear(2030))
+        );
+        let empty = Calendar::parse("# next year\nyear 2031\nworkday 2031-01-04 调休\n")
+            .expect_err("no holiday");
+        assert_eq!(
+            (empty.line, empty.problem),
+            (2, CalendarProblem::NoHolidays(2031))
+        );
+        // A byte-order mark (Windows Notepad) is not an entry.
+        let c = Calendar::parse("\u{feff}year 2031\nholiday 2031-01-01 元旦\n").expect("BOM");
+        assert_eq!(c.years().collect::<Vec<_>>(), [2031]);
+    }
     use proptest::prelude::*;
     use rstest::rstest;
 

@@ -225,6 +225,15 @@ pub enum FieldError {
     /// A region named in a list that does not exist (or is retired).
     #[error("no such region in this county: {0}")]
     UnknownRegion(String),
+    /// An administrator removing their own administrator role.
+    #[error("you cannot remove your own administrator role; ask another administrator")]
+    OwnAdminRole,
+    /// The county itself cannot be retired.
+    #[error("the county itself cannot be retired")]
+    CountyStays,
+    /// A region that was retired.
+    #[error("{0} has been retired and takes no new work")]
+    RetiredRegion(String),
     /// A name that fits several regions.
     #[error("{0} names several regions; use the 12-digit code")]
     AmbiguousRegion(String),
@@ -274,6 +283,11 @@ impl Explain for FieldError {
                 "类别只有两级：上级须是一级类别，已有子类别的类别不能再挂到其他类别下".into()
             }
             (FieldError::UnknownRegion(r), Lang::Zh) => format!("本县没有地区“{r}”"),
+            (FieldError::RetiredRegion(r), Lang::Zh) => format!("地区“{r}”已停用"),
+            (FieldError::OwnAdminRole, Lang::Zh) => {
+                "不能取消自己的管理员角色，请由其他管理员操作".into()
+            }
+            (FieldError::CountyStays, Lang::Zh) => "不能停用本县".into(),
             (FieldError::AmbiguousRegion(r), Lang::Zh) => {
                 format!("“{r}”对应多个地区，请填写12位代码")
             }
@@ -358,6 +372,15 @@ pub fn clean_text(s: &str) -> String {
         .to_owned()
 }
 
+/// A name or label on one line: [`clean_text`], with every run of blanks (tabs and
+/// line breaks included) made one space.
+pub fn clean_name(s: &str) -> String {
+    clean_text(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn trimmed(s: &str) -> Option<String> {
     let t = clean_text(s);
     (!t.is_empty()).then_some(t)
@@ -426,11 +449,10 @@ impl AppealForm {
         let category = self.category.trim();
         if category.is_empty() {
             errors.0.push(("category", FieldError::Required));
-        } else if !catalog
-            .categories
-            .iter()
-            .any(|c| c.code == category && (c.public || origin == Origin::Staff))
-        {
+        } else if !catalog.categories.iter().any(|c| {
+            c.code == category
+                && (origin == Origin::Staff || c.offered_publicly(catalog.categories))
+        }) {
             errors.0.push(("category", FieldError::UnknownChoice));
         }
         let region = self.check_village(catalog, &mut errors);

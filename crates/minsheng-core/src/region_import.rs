@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 use crate::i18n::{Explain, Lang};
+use crate::intake::clean_name;
 use crate::region::{Region, RegionCode, RegionCodeError, RegionLevel};
 use crate::table::{LineError, Table};
 
@@ -68,7 +69,7 @@ pub enum RowProblem {
         error: RegionCodeError,
     },
     /// Grids are not part of the official codes.
-    #[error("{0} is a grid code; grids are added in the console, not from the official list")]
+    #[error("{0} is a grid code; grids are not part of the official codes and are not imported")]
     Grid(RegionCode),
     /// The code lies in another county.
     #[error("{0} does not belong to this county ({1})")]
@@ -113,7 +114,7 @@ impl Explain for RowProblem {
             RowProblem::BadCode { code, error } => {
                 format!("代码“{code}”有误：{}", error.explain(Lang::Zh))
             }
-            RowProblem::Grid(c) => format!("{c} 是网格代码，网格请在管理台添加"),
+            RowProblem::Grid(c) => format!("{c} 是网格代码，网格不属于统计用区划代码，不能导入"),
             RowProblem::OtherCounty(c, county) => format!("{c} 不属于本县（{county}）"),
             RowProblem::EmptyName => "名称为空".into(),
             RowProblem::NameTooLong(n) => format!("名称超过{n}个字"),
@@ -203,7 +204,7 @@ pub fn plan(
             errors.push(err(RowProblem::OtherCounty(code, county.clone())));
             continue;
         }
-        let name = row.cell(name_col).trim().to_owned();
+        let name = clean_name(row.cell(name_col));
         if name.is_empty() {
             errors.push(err(RowProblem::EmptyName));
             continue;

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, pick};
-use crate::intake::{FieldError, FieldErrors, check_code, clean_text};
+use crate::intake::{FieldError, FieldErrors, check_code, clean_name};
 use crate::region::RegionCode;
 use crate::region_import::KnownRegion;
 use crate::table::{CellError, LineError};
@@ -216,27 +216,41 @@ fn check_phone(s: &str) -> Result<Option<String>, FieldError> {
     }
 }
 
-/// Finds regions written as codes or names in a list; only regions in service count.
-pub fn parse_regions(text: &str, regions: &[KnownRegion]) -> Result<Vec<RegionCode>, FieldError> {
+/// Finds regions written as codes or names in a list. Regions in service count, and a
+/// retired one only if it is in `kept` (a unit's stored jurisdiction may name a region
+/// retired since). A name given beside its own code is the same region, once.
+pub fn parse_regions(
+    text: &str,
+    regions: &[KnownRegion],
+    kept: &[RegionCode],
+) -> Result<Vec<RegionCode>, FieldError> {
     let mut found = Vec::new();
     for token in text
         .split(|c: char| c.is_whitespace() || ",;，；、|/".contains(c))
         .filter(|t| !t.is_empty())
     {
-        let live = regions.iter().filter(|r| !r.retired);
-        let code = if token.chars().all(|c| c.is_ascii_digit()) {
-            live.map(|r| &r.region.code)
-                .find(|c| c.as_str() == token)
-                .ok_or_else(|| FieldError::UnknownRegion(token.to_owned()))?
+        let matching: Vec<&KnownRegion> = if token.chars().all(|c| c.is_ascii_digit()) {
+            regions
+                .iter()
+                .filter(|r| r.region.code.as_str() == token)
+                .collect()
         } else {
-            let mut named = live.filter(|r| r.region.name == token);
-            let first = named
-                .next()
-                .ok_or_else(|| FieldError::UnknownRegion(token.to_owned()))?;
-            if named.next().is_some() {
-                return Err(FieldError::AmbiguousRegion(token.to_owned()));
-            }
-            &first.region.code
+            regions.iter().filter(|r| r.region.name == token).collect()
+        };
+        let usable: Vec<&KnownRegion> = matching
+            .iter()
+            .copied()
+            .filter(|r| !r.retired || kept.contains(&r.region.code))
+            .collect();
+        let code = match (usable.as_slice(), matching.as_slice()) {
+            ([one], _) => &one.region.code,
+            ([], []) => return Err(FieldError::UnknownRegion(token.to_owned())),
+            ([], _) => return Err(FieldError::RetiredRegion(token.to_owned())),
+            // A name shared by several: the one already listed by its code is meant.
+            (many, _) => match many.iter().find(|r| found.contains(&r.region.code)) {
+                Some(r) => &r.region.code,
+                None => return Err(FieldError::AmbiguousRegion(token.to_owned())),
+            },
         };
         if !found.contains(code) {
             found.push(code.clone());
@@ -249,12 +263,16 @@ pub fn parse_regions(text: &str, regions: &[KnownRegion]) -> Result<Vec<RegionCo
 }
 
 /// Checks one unit's fields on their own (not against other rows).
-fn check_fields(f: &UnitFields, regions: &[KnownRegion]) -> Result<NewUnit, FieldErrors> {
+fn check_fields(
+    f: &UnitFields,
+    regions: &[KnownRegion],
+    kept: &[RegionCode],
+) -> Result<NewUnit, FieldErrors> {
     let mut errors = FieldErrors::default();
     let key = check_code(&f.key)
         .map_err(|e| errors.0.push(("key", e)))
         .ok();
-    let name = clean_text(&f.name);
+    let name = clean_name(&f.name);
     if name.is_empty() {
         errors.0.push(("name", FieldError::Required));
     } else if name.chars().count() > MAX_UNIT_NAME {
@@ -272,7 +290,7 @@ fn check_fields(f: &UnitFields, regions: &[KnownRegion]) -> Result<NewUnit, Fiel
     }
     .map_err(|e| errors.0.push(("parent", e)))
     .ok();
-    let jurisdiction = parse_regions(&f.jurisdiction, regions)
+    let jurisdiction = parse_regions(&f.jurisdiction, regions, kept)
         .map_err(|e| errors.0.push(("jurisdiction", e)))
         .ok();
     let contact_phone = check_phone(&f.phone)
@@ -309,7 +327,11 @@ pub fn plan_units(
     let mut checked: Vec<(usize, NewUnit)> = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
     for (line, fields) in rows {
-        match check_fields(fields, regions) {
+        let kept = units
+            .iter()
+            .find(|u| u.key == fields.key.trim())
+            .map_or(&[][..], |u| u.jurisdiction.as_slice());
+        match check_fields(fields, regions, kept) {
             Ok(u) => {
                 if first_line.insert(u.key.clone(), *line).is_some() {
                     errors.extend(CellError::of_row(

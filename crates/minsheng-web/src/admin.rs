@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_app::directory::RegionImport;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::extract::{Form, Query};
+use crate::extract::{Form, Multipart, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{Catalog, Choice, Errors};
 
@@ -46,15 +46,15 @@ pub(crate) struct AdminPage {
     me_unit: String,
     admin: bool,
     townships: Vec<TownshipRow>,
-    /// The import's outcome: whether it went through, and its lines.
-    outcome: Option<(bool, Vec<String>)>,
+    /// What an import or a change came to, see [`crate::admin_org::Outcome`].
+    outcome: crate::admin_org::Outcome,
 }
 
 pub(crate) async fn admin_page(
     state: &AppState,
     lang: Lang,
     me: &CurrentStaff,
-    outcome: Option<(bool, Vec<String>)>,
+    outcome: crate::admin_org::Outcome,
 ) -> Result<AdminPage, AppError> {
     let catalog = Catalog::load(state.store.as_ref()).await?;
     let townships = catalog
@@ -124,11 +124,14 @@ pub async fn import_regions(
     let (bytes, check) = crate::admin_org::upload(form).await?;
     let t = texts(lang);
     let (status, outcome) = match state.import_regions(Some(&me.actor()), &bytes, check).await {
-        Ok(done) => (StatusCode::OK, (true, import_summary(&done, t))),
+        Ok(done) => (
+            StatusCode::OK,
+            (true, String::new(), import_summary(&done, t)),
+        ),
         Err(minsheng_app::files::FileImportError::App(e)) => return Err(e.into()),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            (false, e.explain_all(lang)),
+            (false, t.admin_import_failed.to_owned(), e.explain_all(lang)),
         ),
     };
     let page = admin_page(&state, lang, &me, Some(outcome)).await?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_core::Lang;
@@ -20,12 +20,12 @@ use crate::AppState;
 use crate::admin::{admin_page, require_admin};
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::extract::Form;
+use crate::extract::{Form, Multipart, Path};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{Catalog, Choice, Errors};
 
 /// An uploaded file and whether only to check it.
-pub(crate) async fn upload(mut form: Multipart) -> Result<(Vec<u8>, bool), AppError> {
+pub(crate) async fn upload(Multipart(mut form): Multipart) -> Result<(Vec<u8>, bool), AppError> {
     let (mut bytes, mut check) = (Vec::new(), false);
     while let Some(field) = form
         .next_field()
@@ -51,8 +51,9 @@ fn field<'a>(fields: &'a HashMap<String, String>, key: &str) -> &'a str {
     fields.get(key).map_or("", |v| v.as_str())
 }
 
-/// What an upload or a change came to: whether it went through, and its lines.
-type Outcome = Option<(bool, Vec<String>)>;
+/// What an upload or a change came to: whether it went through, the heading of a
+/// refusal, and its lines.
+pub(crate) type Outcome = Option<(bool, String, Vec<String>)>;
 
 /// Answers a use case's refusal of a form: field errors re-render the page (422),
 /// anything else is the usual error page.
@@ -99,12 +100,21 @@ pub async fn save_region(
             } else {
                 what
             };
-            (StatusCode::OK, (true, lines))
+            (StatusCode::OK, (true, String::new(), lines))
         }
         Err(minsheng_app::files::FileImportError::App(e)) => return Err(e.into()),
+        // One region, not a file: no line numbers.
+        Err(minsheng_app::files::FileImportError::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (
+                false,
+                t.admin_not_saved.to_owned(),
+                rows.iter().map(|r| r.problem.explain(lang)).collect(),
+            ),
+        ),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            (false, e.explain_all(lang)),
+            (false, t.admin_not_saved.to_owned(), e.explain_all(lang)),
         ),
     };
     let page = admin_page(&state, lang, &me, Some(outcome)).await?;
@@ -141,15 +151,24 @@ pub async fn retire_region(
                 },
                 t.admin_open_left
             )),
-            Err(minsheng_app::Error::NotFound | minsheng_app::Error::Invalid(_)) => Err(
+            Err(minsheng_app::Error::NotFound) => Err(
                 minsheng_core::intake::FieldError::UnknownRegion(code.to_string()).explain(lang),
             ),
+            Err(minsheng_app::Error::Invalid(errors)) => Err(errors
+                .0
+                .iter()
+                .map(|(_, e)| e.explain(lang))
+                .collect::<Vec<_>>()
+                .join("；")),
             Err(e) => return Err(e.into()),
         },
     };
     let (status, outcome) = match outcome {
-        Ok(line) => (StatusCode::OK, (true, vec![line])),
-        Err(line) => (StatusCode::UNPROCESSABLE_ENTITY, (false, vec![line])),
+        Ok(line) => (StatusCode::OK, (true, String::new(), vec![line])),
+        Err(line) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (false, t.admin_not_saved.to_owned(), vec![line]),
+        ),
     };
     let page = admin_page(&state, lang, &me, Some(outcome)).await?;
     Ok((status, page).into_response())
@@ -379,12 +398,12 @@ pub async fn import_units(
                 t.admin_unchanged,
                 p.unchanged
             );
-            (StatusCode::OK, (true, vec![line]))
+            (StatusCode::OK, (true, String::new(), vec![line]))
         }
         Err(minsheng_app::files::FileImportError::App(e)) => return Err(e.into()),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            (false, e.explain_all(lang)),
+            (false, t.admin_import_failed.to_owned(), e.explain_all(lang)),
         ),
     };
     let page = units_page(
@@ -640,11 +659,10 @@ pub async fn upload_calendar(
     require_admin(&me)?;
     let (bytes, check) = upload(form).await?;
     let t = texts(lang);
-    let result = match String::from_utf8(bytes) {
-        Ok(text) => state.upload_calendar(Some(&me.actor()), &text, check).await,
-        Err(_) => Err(minsheng_app::files::FileError::Encoding.into()),
-    };
-    let (status, outcome) = match result {
+    let (status, outcome) = match state
+        .upload_calendar(Some(&me.actor()), &bytes, check)
+        .await
+    {
         Ok(done) => {
             let what = if done.applied {
                 t.admin_calendar_ok
@@ -660,12 +678,16 @@ pub async fn upload_calendar(
                 done.workdays,
                 t.admin_workdays
             );
-            (StatusCode::OK, (true, vec![line]))
+            (StatusCode::OK, (true, String::new(), vec![line]))
         }
         Err(minsheng_app::files::FileImportError::App(e)) => return Err(e.into()),
         Err(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            (false, e.explain_all(lang)),
+            (
+                false,
+                t.admin_calendar_failed.to_owned(),
+                e.explain_all(lang),
+            ),
         ),
     };
     Ok((status, calendar_page(&state, lang, &me, Some(outcome))).into_response())

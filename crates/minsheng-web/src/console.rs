@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::extract::{Form, Query};
+use crate::extract::{Form, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 

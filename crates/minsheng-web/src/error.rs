@@ -85,6 +85,10 @@ impl IntoResponse for AppError {
                     StatusCode::PAYLOAD_TOO_LARGE => {
                         ("提交的内容太大", "What was sent is too large.")
                     }
+                    StatusCode::METHOD_NOT_ALLOWED => (
+                        "此页面不接受这种请求",
+                        "This page does not take this kind of request.",
+                    ),
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => (
                         "不支持的提交格式，请使用网页表单",
                         "Unsupported content type: send the page's form.",
@@ -113,4 +117,9 @@ impl IntoResponse for AppError {
 /// The page for an unknown address.
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// A path that exists, asked with a method it does not take.
+pub async fn method_not_allowed() -> AppError {
+    AppError::Rejected(StatusCode::METHOD_NOT_ALLOWED)
 }

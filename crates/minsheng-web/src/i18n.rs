@@ -233,6 +233,8 @@ texts! {
     admin_changed: "修改", "changed";
     admin_edit: "修改", "Edit";
     admin_saved: "已保存", "Saved";
+    admin_not_saved: "未保存：", "Not saved:";
+    admin_calendar_failed: "未启用，请修改文件后重试：", "Not put in use; fix the file and try again:";
     admin_categories: "诉求类别", "Categories";
     admin_categories_intro: "类别分两级。默认承办单位在没有分流规则时承办；关键词用于分流建议；“群众可见”的类别出现在群众门户和 Open311 服务列表中；附加字段作为 Open311 服务属性提供。", "Categories have two levels. The default unit handles appeals no routing rule places; keywords feed routing suggestions; public categories appear on the portal and in the Open311 service list; extra fields are offered as Open311 service attributes.";
     admin_category_code: "编码", "Code";

@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> Router {
             get(auth::password_form).post(auth::change_password),
         )
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(
             security::refuse_cross_site_writes,
         ))

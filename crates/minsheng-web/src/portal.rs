@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{Form, Query};
+use crate::extract::{Form, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 

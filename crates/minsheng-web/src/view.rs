@@ -199,7 +199,7 @@ impl Catalog {
                         || self
                             .categories
                             .iter()
-                            .any(|k| k.code == c.value && k.public)
+                            .any(|k| k.code == c.value && k.offered_publicly(&self.categories))
                 })
                 .collect(),
             townships: self.township_choices(&form.township),

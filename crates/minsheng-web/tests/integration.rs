@@ -1385,12 +1385,12 @@ impl App {
         &self,
         path: &str,
         cookie: &str,
-        text: &str,
+        body: impl AsRef<[u8]>,
         check: bool,
     ) -> (StatusCode, String) {
         let mut form = reqwest::multipart::Form::new().part(
             "file",
-            reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("upload.csv"),
+            reqwest::multipart::Part::bytes(body.as_ref().to_vec()).file_name("upload.csv"),
         );
         if check {
             form = form.text("check", "1");
@@ -1759,6 +1759,128 @@ x1,某单位,公司,火星
         between(&page, "data-test=\"calendar-horizon\">", "<"),
         "2031-12-31"
     );
+
+    // A GBK file reads too; a year without holidays is refused (it would wipe that
+    // year's), even behind a byte-order mark.
+    let (gbk, _, _) = encoding_rs::GBK.encode("year 2031\nholiday 2031-01-01 元旦\n");
+    let (status, page) = app
+        .upload("/staff/admin/calendar", &admin, &gbk, true)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (status, page) = app
+        .upload(
+            "/staff/admin/calendar",
+            &admin,
+            "\u{feff}year 2032\n",
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("2032 年没有列出任何假日"), "{page}");
+
+    // Outsiders' findings: the county stays, an administrator keeps their own role, a
+    // public sub-category of an internal one is not offered, a key a new township's
+    // government would take is left alone, odd paths and methods get the usual pages.
+    let r = app
+        .post(
+            "/staff/admin/regions/retire",
+            &admin,
+            &[("code", "370999000000"), ("action", "retire")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("不能停用本县"), "{body}");
+    let me = app
+        .store
+        .staff_by_username("admin")
+        .await
+        .expect("admin")
+        .expect("exists")
+        .0;
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{}", me.id),
+            &admin,
+            &[
+                ("display_name", "管理员"),
+                ("unit", "qzgzb"),
+                ("role_handler", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("不能取消自己的管理员角色")
+    );
+    app.post(
+        "/staff/admin/categories",
+        &admin,
+        &[
+            ("code", "hidden-top"),
+            ("name", "内部大类"),
+            ("unit", "zjj"),
+        ],
+    )
+    .await;
+    app.post(
+        "/staff/admin/categories",
+        &admin,
+        &[
+            ("code", "open-sub"),
+            ("name", "公开小类"),
+            ("parent", "hidden-top"),
+            ("unit", "zjj"),
+            ("public", "1"),
+        ],
+    )
+    .await;
+    let (_, form) = app.get("/submit", "").await;
+    assert!(!form.contains("open-sub"));
+    let squatter = [
+        ("key", "gov-370999005000"),
+        ("name", "抢注单位"),
+        ("kind", "department"),
+        ("jurisdiction", "370999000000"),
+    ];
+    assert_eq!(
+        app.post("/staff/admin/units", &admin, &squatter)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = app
+        .upload_regions(&admin, "code,name\n370999005000,新建镇\n", false)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let units = app.store.units().await.expect("units");
+    let kept = units
+        .iter()
+        .find(|u| u.key == "gov-370999005000")
+        .expect("kept");
+    assert_eq!(
+        (kept.name.as_str(), kept.kind),
+        ("抢注单位", UnitKind::Department)
+    );
+    let (status, page) = app.get("/staff/admin/staff/abc", &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("未找到"), "{page}");
+    let r = app.post("/staff/admin", &admin, &[]).await;
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("此页面不接受这种请求")
+    );
+    let r = app
+        .post("/staff/admin/units/import", &admin, &[("file", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.expect("body").contains("无法识别"));
 
     assert!(
         app.store

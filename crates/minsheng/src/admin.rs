@@ -104,6 +104,21 @@ pub fn refused<P: Explain + std::fmt::Display>(
     Ok(ExitCode::FAILURE)
 }
 
+/// Says why a use case refused, in both languages (exit 1): each bad field, or
+/// `not_found`; a failure of the store is an error.
+fn refused_use(e: minsheng_app::Error, not_found: &str) -> Result<ExitCode> {
+    match e {
+        minsheng_app::Error::Invalid(errors) => {
+            for (field, e) in errors.0 {
+                println!("--{field}: {} / {e}", e.explain(Lang::Zh));
+            }
+        }
+        minsheng_app::Error::NotFound => println!("{not_found}"),
+        e => return Err(e.into()),
+    }
+    Ok(ExitCode::FAILURE)
+}
+
 fn read(file: &Path) -> Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("reading {}", file.display()))
 }
@@ -142,7 +157,10 @@ pub async fn regions(app: &App, command: RegionsCommand) -> Result<ExitCode> {
     };
     let code = RegionCode::parse(code.trim())
         .map_err(|e| anyhow::anyhow!("{} / {e}", e.explain(Lang::Zh)))?;
-    let open = app.set_region_retired(None, &code, retire).await?;
+    let open = match app.set_region_retired(None, &code, retire).await {
+        Ok(open) => open,
+        Err(e) => return refused_use(e, &format!("没有这个区划 / no such region: {code}")),
+    };
     let what = if retire {
         "已停用 / retired"
     } else {
@@ -215,13 +233,7 @@ pub async fn routing(app: &App, command: RoutingCommand) -> Result<ExitCode> {
                     println!("已添加规则 / rule added: #{id}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(minsheng_app::Error::Invalid(errors)) => {
-                    for (field, e) in errors.0 {
-                        println!("{field}: {} / {e}", e.explain(Lang::Zh));
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-                Err(e) => Err(e.into()),
+                Err(e) => refused_use(e, "没有这个单位 / no such unit"),
             }
         }
         RoutingCommand::List => {
@@ -239,7 +251,9 @@ pub async fn routing(app: &App, command: RoutingCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RoutingCommand::Remove { id } => {
-            app.remove_routing_rule(None, id).await?;
+            if let Err(e) = app.remove_routing_rule(None, id).await {
+                return refused_use(e, &format!("没有第 {id} 号规则 / no rule #{id}"));
+            }
             println!("已删除规则 / rule removed: #{id}");
             Ok(ExitCode::SUCCESS)
         }
@@ -248,9 +262,7 @@ pub async fn routing(app: &App, command: RoutingCommand) -> Result<ExitCode> {
 
 /// `calendar upload`: checks a holiday file and, unless `check`, puts it in use.
 pub async fn upload_calendar(app: &App, file: &Path, check: bool) -> Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    match app.upload_calendar(None, &text, check).await {
+    match app.upload_calendar(None, &read(file)?, check).await {
         Ok(done) => {
             let years: Vec<String> = done.years.iter().map(i32::to_string).collect();
             println!(

@@ -383,7 +383,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The calendar commands; only `upload` opens the database.
+/// The calendar commands; `upload` needs the database, `due` uses it when there is one
+/// (to count with the uploaded calendars), `check` reads only the file.
 async fn calendar(
     command: CalendarCommand,
     database_url: &str,
@@ -398,7 +399,7 @@ async fn calendar(
             working_days,
             calendar_days,
         } => {
-            let calendar = setup::calendar(extra)?;
+            let calendar = setup::calendar_in_use(database_url, key_file, extra).await?;
             let limit = match (working_days, calendar_days) {
                 (Some(n), _) => Limit::WorkingDays(n),
                 (None, Some(n)) => Limit::CalendarDays(n),
@@ -428,8 +429,7 @@ async fn calendar(
             Ok(ExitCode::SUCCESS)
         }
         CalendarCommand::Check { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = setup::read_text(&file)?;
             match Calendar::parse(&text) {
                 Ok(c) => {
                     let (holidays, workdays) = c.counts();

@@ -53,6 +53,19 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
+/// A text file as people save it: UTF-8 (with or without a BOM) or GBK.
+pub fn read_text(path: &Path) -> Result<String> {
+    use minsheng_core::i18n::Explain;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    minsheng_app::files::text(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {} / {e}",
+            path.display(),
+            e.explain(minsheng_core::Lang::Zh)
+        )
+    })
+}
+
 /// The shipped calendar, with the years of `extra` (MINSHENG_CALENDAR) added or replaced.
 pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> {
     use minsheng_core::clock::Calendar;
@@ -61,8 +74,7 @@ pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> 
     let Some(path) = extra else {
         return Ok(shipped);
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading calendar {} (MINSHENG_CALENDAR)", path.display()))?;
+    let text = read_text(path).context("MINSHENG_CALENDAR")?;
     let more = Calendar::parse(&text).map_err(|e| {
         anyhow::anyhow!(
             "{} (MINSHENG_CALENDAR): {} / {e}",
@@ -71,6 +83,27 @@ pub fn calendar(extra: Option<&Path>) -> Result<minsheng_core::clock::Calendar> 
         )
     })?;
     Ok(shipped.merge(more))
+}
+
+/// The calendar in use: with the county's database (a key and, for SQLite, an existing
+/// file), the one the server uses (uploads included); without, the shipped one with
+/// `extra`.
+pub async fn calendar_in_use(
+    database_url: &str,
+    key_file: &Path,
+    extra: Option<&Path>,
+) -> Result<minsheng_core::clock::Calendar> {
+    let sqlite_missing = database_url
+        .strip_prefix("sqlite://")
+        .is_some_and(|p| !Path::new(p.split('?').next().unwrap_or(p)).exists());
+    match keyring(key_file, false) {
+        Ok(keys) if !sqlite_missing => Ok(app(database_url, keys, extra)
+            .await?
+            .calendar()
+            .as_ref()
+            .clone()),
+        _ => calendar(extra),
+    }
 }
 
 /// Opens the database and the application on it, with the calendar of `extra` added.

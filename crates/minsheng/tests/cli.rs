@@ -547,6 +547,16 @@ async fn a_new_county_is_set_up_from_the_command_line_alone() {
     );
     let cal = write("2030.txt", "year 2030\nholiday 2030-01-01 元旦\n");
     assert!(run(&["calendar", "upload", &cal]).contains("2030"));
+    // Due dates on the command line count with it at once.
+    let due = run(&[
+        "calendar",
+        "due",
+        "--from",
+        "2029-12-31",
+        "--working-days",
+        "1",
+    ]);
+    assert!(due.starts_with("2030-01-02"), "{due}");
     // A retired region takes no appeals; restored, it does again.
     assert!(run(&["regions", "retire", "370999001001"]).contains("0 件诉求在办"));
     run(&["regions", "restore", "370999001001"]);

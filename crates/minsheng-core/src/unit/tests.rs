@@ -124,7 +124,7 @@ fn every_bad_row_is_named_by_its_line_and_column() {
         "jurisdiction",
         FieldError::AmbiguousRegion("王庄村".into())
     )));
-    assert!(found.contains(&(5, "jurisdiction", FieldError::UnknownRegion("旧镇".into()))));
+    assert!(found.contains(&(5, "jurisdiction", FieldError::RetiredRegion("旧镇".into()))));
     assert!(found.contains(&(6, "key", FieldError::Taken)));
     assert!(found.contains(&(7, "phone", FieldError::ContactPhone)));
     let zh = errors[0].explain(Lang::Zh);
@@ -183,6 +183,37 @@ fn saving_what_is_stored_changes_nothing() {
     let plan = plan_units(&changed, &regions(), &units).expect("good");
     assert_eq!((plan.save.len(), plan.unchanged, plan.created), (1, 1, 0));
     assert_eq!(plan.save[0].contact_phone.as_deref(), Some("0539-1234567"));
+}
+
+#[test]
+fn a_unit_keeps_a_region_retired_since_and_names_are_one_line() {
+    let units = vec![stored(1, "old", None, "370999004000")];
+    let mut fields = UnitFields::of(&units[0], &units);
+    fields.phone = "0539-1".into();
+    let plan = plan_units(&[(2, fields.clone())], &regions(), &units).expect("kept");
+    assert_eq!(plan.save[0].jurisdiction[0].as_str(), "370999004000");
+    // Another unit cannot newly take the retired township.
+    let other = UnitFields {
+        key: "new".into(),
+        ..fields
+    };
+    let errors = plan_units(&[(2, other)], &regions(), &units).expect_err("retired");
+    assert_eq!(
+        errors[0].problem.error,
+        FieldError::RetiredRegion("370999004000".into())
+    );
+    // A shared name beside the code of one of its regions means that one.
+    let row = row(
+        2,
+        "wz",
+        "王庄\n村委会\u{0}\u{202e}",
+        "村委会",
+        "",
+        "370999002001 王庄村",
+    );
+    let plan = plan_units(&[row], &regions(), &[]).expect("the coded one");
+    assert_eq!(plan.save[0].jurisdiction.len(), 1);
+    assert_eq!(plan.save[0].name, "王庄 村委会");
 }
 
 proptest! {
