@@ -197,8 +197,11 @@ impl SqlStore {
                         marks.join(", ")
                     );
                     let args: Vec<Arg> = chunk.iter().map(|k| Arg::Text(k.clone())).collect();
+                    // Not a cached statement: its plan is made for these values. A plan
+                    // cached while the table was empty (an import's first batch) would
+                    // scan the whole table for every lookup after (PostgreSQL).
                     let rows: Vec<(i64, String, String, String, Option<String>)> =
-                        bind_args!(sqlx::query_as(&sql), &args)
+                        bind_args!(sqlx::query_as(&sql).persistent(false), &args)
                             .fetch_all(&mut *tx)
                             .await?;
                     for (id, no, code, key, hash) in rows {
