@@ -109,8 +109,19 @@ impl App {
         )> = None;
         let mut done = 0;
         for chunk in rows.chunks(BATCH) {
+            // Rows stored by an earlier run are skipped before any work is done on them.
+            let ids: Vec<String> = chunk.iter().map(|h| h.external_id.clone()).collect();
+            let known: std::collections::HashSet<String> = self
+                .store
+                .known_external_ids(&ids)
+                .await
+                .map_err(Error::from)?
+                .into_iter()
+                .collect();
+            report.skipped += known.len();
             let batch: Vec<Registration> = chunk
                 .iter()
+                .filter(|h| !known.contains(&h.external_id))
                 .map(|h| {
                     let routing = route(
                         &h.appeal.category,
@@ -139,6 +150,11 @@ impl App {
                 tally(&mut report, joined(task.await)?);
                 done += n;
                 progress(done, rows.len());
+            }
+            if known.len() == chunk.len() {
+                done += chunk.len();
+                progress(done, rows.len());
+                continue;
             }
             let store = self.store.clone();
             writing = Some((

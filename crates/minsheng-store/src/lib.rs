@@ -513,6 +513,9 @@ pub trait Appeals: Send + Sync {
     /// The second half: numbers and writes a sealed batch in one transaction, as
     /// [`Appeals::register_appeals`] does.
     async fn write_registrations(&self, batch: SealedBatch) -> Result<Vec<Registered>>;
+    /// Which of these external ids are already stored (an import run again or resumed
+    /// skips them before doing any work).
+    async fn known_external_ids(&self, ids: &[String]) -> Result<Vec<String>>;
     /// A list page, sorted by due time then received time.
     async fn list_appeals(
         &self,

@@ -439,6 +439,25 @@ impl Appeals for SqlStore {
         self.write_sealed(batch.0).await
     }
 
+    async fn known_external_ids(&self, ids: &[String]) -> Result<Vec<String>> {
+        let mut known = Vec::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id FROM appeals WHERE external_id IN ({})",
+                marks.join(", ")
+            );
+            let args: Vec<Arg> = chunk.iter().map(|k| Arg::Text(k.clone())).collect();
+            with_db!(self, p => {
+                let rows: Vec<(String,)> = bind_args!(sqlx::query_as(&sql).persistent(false), &args)
+                    .fetch_all(p)
+                    .await?;
+                known.extend(rows.into_iter().map(|(id,)| id));
+            });
+        }
+        Ok(known)
+    }
+
     async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {
         let keyed = registrations
             .iter()
