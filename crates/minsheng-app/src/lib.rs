@@ -44,6 +44,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// The workflow's rules and limits.
     pub policy: Arc<Policy>,
+    /// How long staff sessions last.
+    pub session_rules: sessions::SessionRules,
     calendars: Arc<Calendars>,
 }
 
@@ -69,6 +71,7 @@ impl App {
         App {
             store,
             policy: Arc::new(Policy::default()),
+            session_rules: sessions::SessionRules::default(),
             calendars: Arc::new(Calendars::new(Calendar::shipped())),
         }
     }

@@ -13,8 +13,25 @@ use minsheng_core::throttle;
 
 use crate::{App, Result, passwords};
 
-/// How long a session lasts.
-pub const SESSION_HOURS: i64 = 12;
+/// How long sessions last: ended after `idle` without a request, and `absolute` after
+/// sign-in whatever happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRules {
+    /// Longest time between two requests.
+    pub idle: Duration,
+    /// Longest session.
+    pub absolute: Duration,
+}
+
+impl Default for SessionRules {
+    /// An hour idle, twelve hours in all (a working day with its overtime).
+    fn default() -> SessionRules {
+        SessionRules {
+            idle: Duration::minutes(60),
+            absolute: Duration::hours(12),
+        }
+    }
+}
 
 /// What a sign-in came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +127,7 @@ impl App {
             .create_session(
                 &token_hash(&token),
                 staff.id,
-                minsheng_store::now() + Duration::hours(SESSION_HOURS),
+                minsheng_store::now() + self.session_rules.absolute,
             )
             .await?;
         Ok(SignIn::Ok(staff, token))
@@ -118,9 +135,10 @@ impl App {
 
     /// The staff member behind a session token, if the session is live.
     pub async fn session(&self, token: &str) -> Result<Option<SignedIn>> {
+        let now = minsheng_store::now();
         let Some(staff) = self
             .store
-            .session_staff(&token_hash(token), minsheng_store::now())
+            .session_staff(&token_hash(token), now, now - self.session_rules.idle)
             .await?
         else {
             return Ok(None);
@@ -133,5 +151,24 @@ impl App {
     /// Ends a session.
     pub async fn sign_out(&self, token: &str) -> Result<()> {
         Ok(self.store.delete_session(&token_hash(token)).await?)
+    }
+
+    /// "Log out everywhere else": ends every session of the signed-in staff member but
+    /// this one (`token`); returns how many ended.
+    pub async fn end_other_sessions(&self, me: &SignedIn, token: &str) -> Result<u64> {
+        Ok(self
+            .store
+            .end_sessions(me.staff.id, Some(&token_hash(token)), Some(me.staff.id))
+            .await?)
+    }
+
+    /// An administrator ends every session of an account they manage (a lost phone, a
+    /// shared computer), without deactivating it; returns how many ended.
+    pub async fn end_staff_sessions(&self, actor: Option<&Actor>, id: i64) -> Result<u64> {
+        self.staff_account(actor, id).await?;
+        Ok(self
+            .store
+            .end_sessions(id, None, actor.map(|a| a.id))
+            .await?)
     }
 }

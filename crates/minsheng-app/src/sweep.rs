@@ -66,6 +66,14 @@ impl App {
         let started = Instant::now();
         // Another node may have taken a calendar upload.
         self.load_calendars().await?;
+        // Sessions expired or idle, and sign-in failures long forgotten, go.
+        self.store
+            .purge_sessions(
+                now,
+                now - self.session_rules.idle,
+                now - chrono::Duration::seconds(minsheng_core::throttle::FORGET_AFTER_SECONDS),
+            )
+            .await?;
         let max = self.store.max_appeal_id().await?;
         let half = max / 2;
         let spawn = |after, up_to| {

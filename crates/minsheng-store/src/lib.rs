@@ -482,8 +482,30 @@ pub trait Sessions: Send + Sync {
         staff_id: i64,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The staff member of an unexpired session.
-    async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>>;
+    /// The staff member of a session that has neither expired nor been idle since
+    /// `idle_cutoff`; its last use becomes `now` (written at most once a minute).
+    async fn session_staff(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> Result<Option<Staff>>;
+    /// Ends every session of a staff member but `keep` (a token hash), audited with
+    /// `actor`; returns how many ended.
+    async fn end_sessions(
+        &self,
+        staff_id: i64,
+        keep: Option<&str>,
+        actor: Option<i64>,
+    ) -> Result<u64>;
+    /// Deletes sessions expired at `now` or idle since `idle_cutoff`, and sign-in
+    /// failures older than `failures_before`; returns how many sessions went.
+    async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+        failures_before: DateTime<Utc>,
+    ) -> Result<u64>;
     /// Ends a session.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Failed sign-ins so far under each key: (key, failures, last failure).

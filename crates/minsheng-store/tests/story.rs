@@ -295,7 +295,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .expect("session");
     assert_eq!(
         store
-            .session_staff("tok-live", now)
+            .session_staff("tok-live", now, now - Duration::hours(1))
             .await
             .expect("q")
             .map(|s| s.id),
@@ -303,11 +303,61 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert!(
         store
-            .session_staff("tok-old", now)
+            .session_staff("tok-old", now, now - Duration::hours(1))
             .await
             .expect("q")
             .is_none()
     );
+    // A session unused since before the idle cutoff has ended, though not expired.
+    assert!(
+        store
+            .session_staff("tok-live", now, now + Duration::minutes(1))
+            .await
+            .expect("q")
+            .is_none()
+    );
+    // Ending all but one; purging what expired or idled.
+    store
+        .create_session("tok-other", hid, now + Duration::hours(8))
+        .await
+        .expect("session");
+    assert_eq!(
+        store
+            .end_sessions(hid, Some("tok-live"), None)
+            .await
+            .expect("end"),
+        2
+    );
+    assert!(
+        store
+            .session_staff("tok-other", now, now - Duration::hours(1))
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .session_staff("tok-live", now, now - Duration::hours(1))
+            .await
+            .expect("q")
+            .is_some()
+    );
+    store
+        .create_session("tok-stale", hid, now + Duration::hours(8))
+        .await
+        .expect("session");
+    assert_eq!(
+        store
+            .purge_sessions(now, now + Duration::minutes(1), now - Duration::hours(1))
+            .await
+            .expect("purge"),
+        2,
+        "both live sessions count as idle at a cutoff after their last use"
+    );
+    store
+        .create_session("tok-live", hid, now + Duration::hours(8))
+        .await
+        .expect("session");
     store.delete_session("tok-live").await.expect("delete");
 
     // Failed sign-ins are counted per key and forgotten on request.
@@ -374,7 +424,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .await
         .expect("password");
     let me = store
-        .session_staff("tok-a", now)
+        .session_staff("tok-a", now, now - Duration::hours(1))
         .await
         .expect("q")
         .expect("kept");
@@ -384,7 +434,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert!(
         store
-            .session_staff("tok-b", now)
+            .session_staff("tok-b", now, now - Duration::hours(1))
             .await
             .expect("q")
             .is_none()
@@ -392,7 +442,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     store.set_staff_active(hid, false, None).await.expect("off");
     assert!(
         store
-            .session_staff("tok-a", now)
+            .session_staff("tok-a", now, now - Duration::hours(1))
             .await
             .expect("q")
             .is_none()
@@ -423,7 +473,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     ));
     assert!(
         store
-            .session_staff("tok-live", now)
+            .session_staff("tok-live", now, now - Duration::hours(1))
             .await
             .expect("q")
             .is_none()

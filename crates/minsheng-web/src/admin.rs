@@ -573,6 +573,8 @@ struct StaffEditPage {
     roles: Vec<Choice>,
     errors: Errors,
     one_time: Option<String>,
+    /// How many sessions the kill switch just ended.
+    sessions_ended: Option<u64>,
 }
 
 async fn staff_edit_page(
@@ -611,6 +613,7 @@ async fn staff_edit_page(
         form,
         errors,
         one_time,
+        sessions_ended: None,
     })
 }
 
@@ -664,6 +667,20 @@ pub async fn set_staff_active(
         .set_staff_account_active(Some(&me.actor()), id, active)
         .await?;
     Ok(Redirect::to(&format!("/staff/admin/staff/{id}")).into_response())
+}
+
+/// `POST /staff/admin/staff/{id}/sessions/end`: the account's sessions end at once.
+pub async fn end_staff_sessions(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let ended = state.end_staff_sessions(Some(&me.actor()), id).await?;
+    let mut page = staff_edit_page(&state, lang, &me, id, None, Errors::default(), None).await?;
+    page.sessions_ended = Some(ended);
+    Ok(page.into_response())
 }
 
 pub async fn reset_staff_password(

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use minsheng_app::sessions::{SESSION_HOURS, SignIn, SignedIn};
+use minsheng_app::sessions::{SignIn, SignedIn};
 use minsheng_core::Lang;
 use minsheng_core::staff::Role;
 use serde::Deserialize;
@@ -127,7 +127,7 @@ pub async fn login(
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_HOURS * 3600
+        state.session_rules.absolute.num_seconds()
     );
     let next = if staff.must_change_password {
         "/staff/password"
@@ -168,6 +168,8 @@ struct PasswordPage {
     must: bool,
     done: bool,
     errors: Errors,
+    /// How many other sessions "log out everywhere" just ended.
+    sessions_ended: Option<u64>,
 }
 
 impl PasswordPage {
@@ -181,6 +183,7 @@ impl PasswordPage {
             must: me.staff.must_change_password && !done,
             done,
             errors,
+            sessions_ended: None,
         }
     }
 }
@@ -197,6 +200,20 @@ pub struct PasswordForm {
     new: String,
     #[serde(default)]
     repeat: String,
+}
+
+/// "Log out everywhere else": every other session of this staff member ends.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = cookie(&headers, SESSION_COOKIE).ok_or(AppError::LoginRequired)?;
+    let ended = state.end_other_sessions(&me, token).await?;
+    let mut page = PasswordPage::new(lang, &me, Errors::default(), false);
+    page.sessions_ended = Some(ended);
+    Ok(page.into_response())
 }
 
 /// A staff member chooses a new password; their other sessions end.

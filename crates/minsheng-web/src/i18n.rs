@@ -233,6 +233,12 @@ texts! {
     admin_changed: "修改", "changed";
     admin_edit: "修改", "Edit";
     admin_saved: "已保存", "Saved";
+    sessions_title: "登录会话", "Sessions";
+    sessions_intro: "闲置超过一定时间或登录满一定时长会自动退出。若在别处（如公用电脑）登录后忘记退出，可在此结束其他所有会话。", "A session ends after a while without use and after a fixed time in all. If you signed in elsewhere (a shared computer) and did not sign out, end every other session here.";
+    sessions_end_others: "退出其他所有登录", "Sign out everywhere else";
+    sessions_ended: "已结束的其他会话", "Other sessions ended";
+    admin_sessions_ended: "已结束的会话", "Sessions ended";
+    admin_end_sessions: "结束该账号全部会话（不停用）", "End all this account's sessions (keeps it active)";
     admin_not_saved: "未保存：", "Not saved:";
     admin_calendar_failed: "未启用，请修改文件后重试：", "Not put in use; fix the file and try again:";
     admin_categories: "诉求类别", "Categories";

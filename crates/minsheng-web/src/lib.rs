@@ -136,6 +136,11 @@ pub fn router(state: AppState) -> Router {
             post(admin::reset_staff_password),
         )
         .route(
+            "/staff/admin/staff/{id}/sessions/end",
+            post(admin::end_staff_sessions),
+        )
+        .route("/staff/sessions/end-others", post(auth::end_other_sessions))
+        .route(
             "/staff/password",
             get(auth::password_form).post(auth::change_password),
         )

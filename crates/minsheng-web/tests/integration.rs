@@ -2285,3 +2285,69 @@ async fn repeated_wrong_passwords_slow_down_further_tries() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn sessions_end_everywhere_else_and_by_an_administrator() {
+    let app = app("sessions").await;
+    let (here, elsewhere) = (
+        app.login("zjj.handler").await,
+        app.login("zjj.handler").await,
+    );
+    assert_eq!(app.get("/staff", &elsewhere).await.0, StatusCode::OK);
+    let r = app.post("/staff/sessions/end-others", &here, &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("body");
+    assert!(page.contains("已结束的其他会话：1"), "{page}");
+    assert_eq!(app.get("/staff", &here).await.0, StatusCode::OK);
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .header("cookie", &elsewhere)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the other session ended");
+
+    // The administrator's kill switch ends the account's sessions but keeps it active.
+    let admin = app.login("admin").await;
+    let id = app
+        .store
+        .staff_by_username("zjj.handler")
+        .await
+        .expect("q")
+        .expect("exists")
+        .0
+        .id;
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{id}/sessions/end"),
+            &admin,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("body").contains("已结束的会话：1"));
+    let r = app
+        .client
+        .get(format!("{}/staff", app.base))
+        .header("cookie", &here)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let again = app.login("zjj.handler").await;
+    assert_eq!(
+        app.get("/staff", &again).await.0,
+        StatusCode::OK,
+        "still active"
+    );
+    // Nobody else can pull the switch.
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{id}/sessions/end"),
+            &again,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -68,6 +68,14 @@ enum Command {
             value_parser = clap::builder::FalseyValueParser::new()
         )]
         secure_cookies: bool,
+        /// Sign staff out after this many minutes without a request (5–1440).
+        #[arg(long, env = "MINSHENG_SESSION_IDLE_MINUTES", default_value_t = 60,
+              value_parser = clap::value_parser!(u16).range(5..=1440))]
+        session_idle_minutes: u16,
+        /// Sign staff out this many hours after they signed in, whatever (1–72).
+        #[arg(long, env = "MINSHENG_SESSION_HOURS", default_value_t = 12,
+              value_parser = clap::value_parser!(u16).range(1..=72))]
+        session_hours: u16,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -224,9 +232,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             demo_appeals,
             secure_cookies,
+            session_idle_minutes,
+            session_hours,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
-            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            app.session_rules = minsheng_app::sessions::SessionRules {
+                idle: chrono::Duration::minutes(i64::from(session_idle_minutes)),
+                absolute: chrono::Duration::hours(i64::from(session_hours)),
+            };
             if demo {
                 if app.store.counts().await?.regions == 0 {
                     let options = demo::Options {

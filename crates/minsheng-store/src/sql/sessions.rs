@@ -12,10 +12,11 @@ impl Sessions for SqlStore {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         with_db!(self, p => {
-            sqlx::query("INSERT INTO sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            let now = crate::now();
+            sqlx::query("INSERT INTO sessions (token_hash, staff_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
                 .bind(token_hash)
                 .bind(staff_id)
-                .bind(crate::now())
+                .bind(now)
                 .bind(expires_at.trunc_subsecs(6))
                 .execute(p)
                 .await?;
@@ -23,21 +24,80 @@ impl Sessions for SqlStore {
         Ok(())
     }
 
-    async fn session_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>> {
+    async fn session_staff(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> Result<Option<Staff>> {
         let sql = format!(
             "SELECT {STAFF_COLUMNS} FROM sessions x JOIN staff s ON s.id = x.staff_id \
-             WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = $3"
+             WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = $3 AND x.last_seen_at > $4"
         );
+        let now = now.trunc_subsecs(6);
         with_db!(self, p => {
             let row: Option<StaffRow> = sqlx::query_as(&sql)
                 .bind(token_hash)
                 .bind(now)
                 .bind(true)
+                .bind(idle_cutoff.trunc_subsecs(6))
                 .fetch_optional(p)
                 .await?;
             let Some(s) = row else { return Ok(None) };
+            // Last use, to the minute: not a write on every request.
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
+                .bind(now)
+                .bind(token_hash)
+                .bind(now - chrono::Duration::minutes(1))
+                .execute(p)
+                .await?;
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(s.id).fetch_all(p).await?;
             Ok(Some(s.staff(roles)))
+        })
+    }
+
+    async fn end_sessions(
+        &self,
+        staff_id: i64,
+        keep: Option<&str>,
+        actor: Option<i64>,
+    ) -> Result<u64> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let ended = sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND token_hash <> $2")
+                .bind(staff_id)
+                .bind(keep.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            append_audit!(tx, chain, at, actor, "session.end_all", None, json!({
+                "staff_id": staff_id, "ended": ended, "kept_one": keep.is_some(),
+            }));
+            commit_chain!(tx, chain);
+            Ok(ended)
+        })
+    }
+
+    async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+        failures_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        with_db!(self, p => {
+            let gone = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+                .bind(now.trunc_subsecs(6))
+                .bind(idle_cutoff.trunc_subsecs(6))
+                .execute(p)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+                .bind(failures_before.trunc_subsecs(6))
+                .execute(p)
+                .await?;
+            Ok(gone)
         })
     }
 
