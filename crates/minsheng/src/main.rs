@@ -210,12 +210,17 @@ enum CalendarCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MINSHENG_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    // One JSON object a line for log collectors (MINSHENG_LOG_FORMAT=json), else text.
+    if std::env::var("MINSHENG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {

@@ -581,3 +581,44 @@ async fn a_new_county_is_set_up_from_the_command_line_alone() {
     run(&["verify-audit"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_stops_cleanly_on_sigterm_and_logs_json_when_asked() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp("sigterm");
+    assert!(minsheng(&dir, &["init"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .current_dir(&dir)
+        .env_remove("MINSHENG_DATA_KEY")
+        .env(
+            "MINSHENG_DATABASE_URL",
+            format!("sqlite://{}", dir.join("cli.db").display()),
+        )
+        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+        .env("MINSHENG_LOG_FORMAT", "json")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let started = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("Minsheng is running"));
+    assert!(started.is_some(), "the server started");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "exit status {status}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let shutdown = rest
+        .iter()
+        .find(|l| l.contains("shutting down"))
+        .expect("a shutdown line");
+    let json: serde_json::Value = serde_json::from_str(shutdown).expect("a JSON log line");
+    assert_eq!(json["level"], "INFO");
+    let _ = std::fs::remove_dir_all(&dir);
+}
