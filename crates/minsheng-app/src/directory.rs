@@ -33,6 +33,9 @@ pub struct RegionImport {
     pub plan: RegionPlan,
     /// The township government units made for new townships.
     pub units: Vec<NewUnit>,
+    /// Keys a new township's government would have had but another unit holds: that
+    /// township has no government unit until one is made.
+    pub keys_taken: Vec<String>,
     /// Whether they were written (false for a check).
     pub applied: bool,
 }
@@ -187,13 +190,13 @@ impl App {
         let plan = region_import::plan(table, county, &known, &governed)
             .map_err(RegionImportError::Rows)?;
         // A unit already holding the key a new township's government would get keeps
-        // it, untouched.
-        let new_units: Vec<NewUnit> = plan
+        // it, untouched; the answer says so.
+        let (keys_taken, new_units): (Vec<NewUnit>, Vec<NewUnit>) = plan
             .new_township_units
             .iter()
             .map(NewUnit::township_government)
-            .filter(|n| !units.iter().any(|u| u.key == n.key))
-            .collect();
+            .partition(|n| units.iter().any(|u| u.key == n.key));
+        let keys_taken = keys_taken.into_iter().map(|u| u.key).collect();
         if !check_only {
             self.store
                 .apply_regions(&plan, &new_units, actor.map(|a| a.id))
@@ -203,6 +206,7 @@ impl App {
         Ok(RegionImport {
             plan,
             units: new_units,
+            keys_taken,
             applied: !check_only,
         })
     }
@@ -284,7 +288,7 @@ impl App {
             .iter()
             .find(|r| &r.region.code == code)
             .ok_or(Error::NotFound)?;
-        if region.region.code.parent().is_none() {
+        if retired && region.region.code.parent().is_none() {
             return Err(Error::Invalid(FieldErrors(vec![(
                 "code",
                 FieldError::CountyStays,

@@ -83,6 +83,9 @@ pub enum FileError {
     /// An XLSX file that cannot be read.
     #[error("the spreadsheet cannot be read: {0}")]
     Xlsx(String),
+    /// A workbook that unpacks to far more than any real table.
+    #[error("the spreadsheet unpacks to more than 512 MB; split it or save it as CSV")]
+    TooLarge,
     /// A cell far to the right of any real table.
     #[error("line {line}: a cell lies beyond column {max}; the table must be narrower")]
     TooWide {
@@ -116,6 +119,9 @@ impl Explain for FileError {
             (FileError::Xlsx(_), Lang::Zh) => {
                 "无法读取 Excel 文件：请确认是 .xlsx 格式（不是 .xls 或改了扩展名的文件），或另存为 CSV".into()
             }
+            (FileError::TooLarge, Lang::Zh) => {
+                "表格解压后超过 512 MB，请拆分后导入或另存为 CSV".into()
+            }
             (FileError::TooWide { line, max }, Lang::Zh) => {
                 format!("第 {line} 行：第 {max} 列之后还有内容，表格不能这么宽")
             }
@@ -130,7 +136,7 @@ impl Explain for FileError {
 /// the first non-blank row is the header.
 pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
     let rows = if bytes.starts_with(b"PK\x03\x04") {
-        xlsx_rows(bytes)?
+        xlsx_rows(bytes, LIMITS)?
     } else {
         csv_rows(&text(bytes)?)?
     };
@@ -250,12 +256,46 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, FileError> {
 /// The widest sheet read: no import has more than a few dozen columns.
 const MAX_COLUMNS: u32 = 200;
 
+/// The most a workbook may unpack to, and the most text its first sheet may hold: a
+/// small zip can unpack to gigabytes (a zip bomb), and a million rows of a real export
+/// stay well below.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    unpacked: u64,
+    text: usize,
+}
+
+const LIMITS: Limits = Limits {
+    unpacked: 512 * 1024 * 1024,
+    text: 256 * 1024 * 1024,
+};
+
+/// Refuses a workbook whose parts, as its zip directory declares them, unpack to more
+/// than the limit.
+fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), FileError> {
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx(e.to_string()))?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| FileError::Xlsx(e.to_string()))?;
+        total = total.saturating_add(part.size());
+    }
+    if total > limit {
+        return Err(FileError::TooLarge);
+    }
+    Ok(())
+}
+
 /// Reads the first sheet cell by cell, keeping only cells with a value: a sheet with
 /// one stray cell in its far corner costs nothing (a dense range would allocate every
 /// cell up to it).
-fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Row>, FileError> {
+fn xlsx_rows(bytes: &[u8], limits: Limits) -> Result<Vec<Row>, FileError> {
+    check_unpacked_size(bytes, limits.unpacked)?;
     let xlsx = |e: calamine::XlsxError| FileError::Xlsx(e.to_string());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx)?;
+    let mut text_bytes = 0usize;
     let name = book
         .sheet_names()
         .first()
@@ -267,6 +307,10 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Row>, FileError> {
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if text.is_empty() {
             continue;
+        }
+        text_bytes += text.len();
+        if text_bytes > limits.text {
+            return Err(FileError::TooLarge);
         }
         let (row, column) = cell.get_position();
         if column >= MAX_COLUMNS {
@@ -371,5 +415,22 @@ mod tests {
                 max: 200
             })
         );
+    }
+
+    #[test]
+    fn a_workbook_unpacking_past_the_limits_is_refused() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "key").expect("w");
+        sheet.write_string(1, 0, "x".repeat(100)).expect("w");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        assert!(xlsx_rows(&bytes, LIMITS).is_ok());
+        let declared = Limits {
+            unpacked: 1_000,
+            ..LIMITS
+        };
+        assert_eq!(xlsx_rows(&bytes, declared), Err(FileError::TooLarge));
+        let text = Limits { text: 50, ..LIMITS };
+        assert_eq!(xlsx_rows(&bytes, text), Err(FileError::TooLarge));
     }
 }

@@ -198,9 +198,15 @@ impl App {
         self.staff_account(actor, id).await?;
         let mut errors = FieldErrors::default();
         let unit = self.check_staff_input(actor, input, &mut errors).await?;
-        // Nobody takes away their own administration: they could not give it back.
-        if actor.is_some_and(|a| a.id == id && !input.roles.contains(&Role::Admin)) {
-            errors.0.push(("roles", FieldError::OwnAdminRole));
+        // Nobody takes away their own administration (their role, or the unit that
+        // sets their area): they could not give it back.
+        if let Some(a) = actor.filter(|a| a.id == id) {
+            if !input.roles.contains(&Role::Admin) {
+                errors.0.push(("roles", FieldError::OwnAdminRole));
+            }
+            if unit.as_ref().is_some_and(|u| u.id != a.unit_id) {
+                errors.0.push(("unit", FieldError::OwnAdminRole));
+            }
         }
         let Some(unit) = unit.filter(|_| errors.is_empty()) else {
             return Err(Error::Invalid(errors));
@@ -241,6 +247,10 @@ impl App {
     /// changed at the next sign-in; every session of the account ends.
     pub async fn reset_staff_password(&self, actor: Option<&Actor>, id: i64) -> Result<String> {
         self.staff_account(actor, id).await?;
+        // One's own password is changed with the current one, at /staff/password.
+        if actor.is_some_and(|a| a.id == id) {
+            return Err(Error::Forbidden);
+        }
         let password = one_time_password();
         let hash = passwords::hash(password.clone()).await?;
         self.store

@@ -226,7 +226,9 @@ pub enum FieldError {
     #[error("no such region in this county: {0}")]
     UnknownRegion(String),
     /// An administrator removing their own administrator role.
-    #[error("you cannot remove your own administrator role; ask another administrator")]
+    #[error(
+        "you cannot remove your own administrator role or move yourself to another unit; ask another administrator"
+    )]
     OwnAdminRole,
     /// The county itself cannot be retired.
     #[error("the county itself cannot be retired")]
@@ -285,7 +287,7 @@ impl Explain for FieldError {
             (FieldError::UnknownRegion(r), Lang::Zh) => format!("本县没有地区“{r}”"),
             (FieldError::RetiredRegion(r), Lang::Zh) => format!("地区“{r}”已停用"),
             (FieldError::OwnAdminRole, Lang::Zh) => {
-                "不能取消自己的管理员角色，请由其他管理员操作".into()
+                "不能取消自己的管理员角色或更改自己的所属单位，请由其他管理员操作".into()
             }
             (FieldError::CountyStays, Lang::Zh) => "不能停用本县".into(),
             (FieldError::AmbiguousRegion(r), Lang::Zh) => {

@@ -88,6 +88,9 @@ pub enum RowProblem {
         /// Its missing parent.
         parent: RegionCode,
     },
+    /// The parent was retired: nothing new goes under it.
+    #[error("the parent {0} has been retired; nothing new goes under it")]
+    ParentRetired(RegionCode),
     /// The same code twice with different names.
     #[error("{code} is listed again with another name (first on line {first_line})")]
     Duplicate {
@@ -121,6 +124,7 @@ impl Explain for RowProblem {
             RowProblem::ParentMissing { code, parent } => {
                 format!("{code} 的上级 {parent} 既不在文件中，也不在系统中")
             }
+            RowProblem::ParentRetired(p) => format!("上级 {p} 已停用，不能在其下新增"),
             RowProblem::Duplicate { code, first_line } => {
                 format!("{code} 重复出现且名称不同（首次出现在第 {first_line} 行）")
             }
@@ -262,6 +266,17 @@ pub fn plan(
             code: code.clone(),
             name: name.clone(),
         };
+        // Nothing new goes under a retired region: it takes no new appeals.
+        if let Some(parent) = code.parent()
+            && !known_by_code.contains_key(code)
+            && known_by_code.get(&parent).is_some_and(|k| k.retired)
+        {
+            errors.push(RowError {
+                line: *line,
+                problem: RowProblem::ParentRetired(parent),
+            });
+            continue;
+        }
         match known_by_code.get(code) {
             None => {
                 if code.level() == RegionLevel::Township && !with_units.contains(code) {
@@ -329,6 +344,43 @@ mod tests {
         "370999002000,柳林镇,,",
         "370999002001,李官屯村,,",
     ];
+
+    #[test]
+    fn nothing_new_goes_under_a_retired_region_and_names_are_one_line() {
+        let mut known = known_county();
+        known.push(KnownRegion {
+            region: Region {
+                code: RegionCode::parse("370999003000").expect("code"),
+                name: "旧镇".into(),
+            },
+            centroid: None,
+            retired: true,
+        });
+        let errors = plan(
+            &table(&[
+                "code,name",
+                "370999003002,新村",
+                "370999004000,新\u{0}镇\u{202e}",
+            ]),
+            &county(),
+            &known,
+            &[],
+        )
+        .expect_err("under a retired township");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].problem,
+            RowProblem::ParentRetired(RegionCode::parse("370999003000").expect("code"))
+        );
+        let plan = plan(
+            &table(&["code,name", "370999004000,新\u{0}镇\u{202e}"]),
+            &county(),
+            &known,
+            &[],
+        )
+        .expect("a new township");
+        assert_eq!(plan.add[0].0.name, "新镇");
+    }
 
     #[test]
     fn the_plainest_file_in_any_order_adds_parents_first_with_township_units() {

@@ -110,6 +110,13 @@ fn import_summary(done: &RegionImport, t: &Texts) -> Vec<String> {
         t.admin_new_units,
         done.units.len()
     )]
+    .into_iter()
+    .chain(
+        done.keys_taken
+            .iter()
+            .map(|k| format!("{k}：{}", t.admin_key_taken)),
+    )
+    .collect()
 }
 
 /// `POST /staff/admin/regions`: a multipart upload with `file` and, to only check,

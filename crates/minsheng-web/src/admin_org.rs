@@ -612,6 +612,8 @@ struct CalendarPage {
     me_unit: String,
     admin: bool,
     years: String,
+    /// Years between the first and the last declared that are not declared.
+    gaps: String,
     horizon: String,
     outcome: Outcome,
 }
@@ -634,6 +636,17 @@ fn calendar_page(
             .map(|y| y.to_string())
             .collect::<Vec<_>>()
             .join("、"),
+        gaps: {
+            let years: Vec<i32> = calendar.years().collect();
+            match (years.first(), years.last()) {
+                (Some(&a), Some(&b)) => (a..=b)
+                    .filter(|y| !years.contains(y))
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                _ => String::new(),
+            }
+        },
         horizon: calendar.horizon().to_string(),
         outcome,
     }

@@ -233,6 +233,8 @@ texts! {
     admin_changed: "修改", "changed";
     admin_edit: "修改", "Edit";
     admin_saved: "已保存", "Saved";
+    admin_calendar_gaps: "这些年份没有节假日数据，期限按周一至周五计算，请补传", "These years have no holiday data; deadlines in them count Monday to Friday. Upload them";
+    admin_key_taken: "此编码已被其他单位占用，未为该乡镇新建政府单位，请在“单位”中补建并设为兜底", "another unit holds this key: no township government was made for this township; make one under Units";
     sessions_title: "登录会话", "Sessions";
     sessions_intro: "闲置超过一定时间或登录满一定时长会自动退出。若在别处（如公用电脑）登录后忘记退出，可在此结束其他所有会话。", "A session ends after a while without use and after a fixed time in all. If you signed in elsewhere (a shared computer) and did not sign out, end every other session here.";
     sessions_end_others: "退出其他所有登录", "Sign out everywhere else";

@@ -1759,6 +1759,10 @@ x1,某单位,公司,火星
         between(&page, "data-test=\"calendar-horizon\">", "<"),
         "2031-12-31"
     );
+    assert!(
+        between(&page, "data-test=\"calendar-gaps\">", "<").contains("2027、2028、2029"),
+        "{page}"
+    );
 
     // A GBK file reads too; a year without holidays is refused (it would wipe that
     // year's), even behind a byte-order mark.
@@ -1816,6 +1820,24 @@ x1,某单位,公司,火星
             .expect("body")
             .contains("不能取消自己的管理员角色")
     );
+    // Nor moves to a unit that would shrink their area, nor resets their own password
+    // here (that is /staff/password, with the current one).
+    let r = app
+        .post(
+            &format!("/staff/admin/staff/{}", me.id),
+            &admin,
+            &[
+                ("display_name", "管理员"),
+                ("unit", "t02"),
+                ("role_admin", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(&format!("/staff/admin/staff/{}/reset", me.id), &admin, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     app.post(
         "/staff/admin/categories",
         &admin,

@@ -147,6 +147,11 @@ pub async fn regions(app: &App, command: RegionsCommand) -> Result<ExitCode> {
                         p.unchanged,
                         done.units.len()
                     );
+                    for key in &done.keys_taken {
+                        println!(
+                            "{key}: 此编码已被其他单位占用，未新建乡镇政府单位 / another unit holds this key; no township government was made"
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => refused(&file, e),

@@ -262,6 +262,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     );
                 }
             }
+            // Signals are caught from here on, before the server says it runs.
+            let stop = minsheng_web::shutdown_signal();
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("listening on {bind} (MINSHENG_BIND)"))?;
@@ -279,7 +281,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 secure_cookies,
                 ..minsheng_web::AppState::new(app)
             };
-            minsheng_web::serve(listener, state).await?;
+            minsheng_web::serve(listener, state, stop).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init {
