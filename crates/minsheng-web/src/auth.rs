@@ -87,14 +87,25 @@ pub struct LoginForm {
 }
 
 /// Signs in. The client's address (for throttling) is the connection's peer when the
-/// server knows it.
+/// server knows it, or behind a trusted proxy the address it forwarded; the cookie is
+/// `Secure` when so configured or when a trusted proxy says the browser used HTTPS.
 pub async fn login(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let client = peer.map(|p| p.0.0.ip());
+    let peer = peer.map(|p| p.0.0.ip());
+    let client = peer.map(|p| {
+        crate::security::client_address(
+            p,
+            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+            &state.trusted_proxies,
+        )
+    });
+    let https =
+        peer.is_some_and(|p| crate::security::forwarded_https(p, &headers, &state.trusted_proxies));
     let refused = |failed: bool, wait: Option<i64>| LoginPage {
         t: texts(lang),
         here: "/staff/login",
@@ -124,7 +135,11 @@ pub async fn login(
         }
     };
     tracing::info!(staff_id = staff.id, "staff logged in");
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.secure_cookies || https {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         state.session_rules.absolute.num_seconds()

@@ -33,6 +33,8 @@ pub struct AppState {
     pub app: App,
     /// Whether session cookies carry `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
         AppState {
             app,
             secure_cookies: false,
+            trusted_proxies: std::sync::Arc::new(Vec::new()),
         }
     }
 }

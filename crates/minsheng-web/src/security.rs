@@ -15,6 +15,48 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
 
+/// Who is on the other end: the connection's peer, or — when the peer is one of the
+/// `trusted` proxies — the nearest address in `X-Forwarded-For` that is not a trusted
+/// proxy (the list is read right to left: each proxy appends the address it saw).
+/// Anything a client wrote further left is ignored, and a malformed entry stops the
+/// walk at the last good address.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// Whether the browser's request reached the proxy over HTTPS (`X-Forwarded-Proto`),
+/// believed only from a trusted proxy.
+pub fn forwarded_https(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> bool {
+    trusted.contains(&peer)
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
 /// Paths whose requests carry their own credentials, not cookies.
 const EXEMPT: [&str; 2] = ["/api/", "/open311/"];
 

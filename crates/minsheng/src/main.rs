@@ -68,6 +68,14 @@ enum Command {
             value_parser = clap::builder::FalseyValueParser::new()
         )]
         secure_cookies: bool,
+        /// A reverse proxy (IP address) whose X-Forwarded-For and X-Forwarded-Proto are
+        /// believed; repeat, or comma-separate in the variable.
+        #[arg(
+            long = "trusted-proxy",
+            env = "MINSHENG_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// Sign staff out after this many minutes without a request (5–1440).
         #[arg(long, env = "MINSHENG_SESSION_IDLE_MINUTES", default_value_t = 60,
               value_parser = clap::value_parser!(u16).range(5..=1440))]
@@ -239,6 +247,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
             session_idle_minutes,
             session_hours,
+            trusted_proxies,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -279,6 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             let state = minsheng_web::AppState {
                 secure_cookies,
+                trusted_proxies: std::sync::Arc::new(trusted_proxies),
                 ..minsheng_web::AppState::new(app)
             };
             minsheng_web::serve(listener, state, stop).await?;
