@@ -592,16 +592,7 @@ mod tests {
     use rstest::rstest;
 
     fn catalog_data() -> (Vec<Category>, Vec<RegionCode>) {
-        let cats = vec![Category {
-            code: "gongre".into(),
-            name: "供热".into(),
-            name_en: "Heating".into(),
-            unit: "zjj".into(),
-            parent: None,
-            keywords: vec![],
-            public: true,
-            fields: vec![],
-        }];
+        let cats = vec![Category::heating()];
         let villages = vec![
             RegionCode::parse("370999001001").expect("valid"),
             RegionCode::parse("370999002001").expect("valid"),

@@ -201,16 +201,7 @@ mod tests {
     }
 
     fn categories() -> Vec<Category> {
-        vec![Category {
-            code: "gongre".into(),
-            name: "供热".into(),
-            name_en: "Heating".into(),
-            unit: "zjj".into(),
-            parent: None,
-            keywords: vec![],
-            public: true,
-            fields: vec![],
-        }]
+        vec![Category::heating()]
     }
 
     fn rule(id: i64, category: &str, region: &str, lead: i64, co: &[i64]) -> RoutingRule {

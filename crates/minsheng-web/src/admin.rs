@@ -431,7 +431,8 @@ fn role_choices(lang: Lang, current: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn unit_choices(catalog: &Catalog, current: &str) -> Vec<Choice> {
+/// Every unit as a choice by key.
+pub(crate) fn unit_choices(catalog: &Catalog, current: &str) -> Vec<Choice> {
     catalog
         .units
         .iter()

@@ -17,7 +17,7 @@ use minsheng_core::region::RegionCode;
 use minsheng_core::unit::{UnitFields, UnitKind};
 
 use crate::AppState;
-use crate::admin::{admin_page, require_admin};
+use crate::admin::{admin_page, require_admin, unit_choices};
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Multipart, Path};
@@ -266,16 +266,7 @@ async fn units_page(
                 group: String::new(),
             })
             .collect(),
-        parents: catalog
-            .units
-            .iter()
-            .map(|u| Choice {
-                value: u.key.clone(),
-                label: u.name.clone(),
-                selected: u.key == form.parent.trim(),
-                group: String::new(),
-            })
-            .collect(),
+        parents: unit_choices(&catalog, form.parent.trim()),
         form,
         errors,
         outcome,
@@ -498,16 +489,7 @@ async fn categories_page(
                 group: String::new(),
             })
             .collect(),
-        units: catalog
-            .units
-            .iter()
-            .map(|u| Choice {
-                value: u.key.clone(),
-                label: u.name.clone(),
-                selected: u.key == form.unit,
-                group: String::new(),
-            })
-            .collect(),
+        units: unit_choices(&catalog, &form.unit),
         form,
         errors,
     })

@@ -19,16 +19,7 @@ fn regions() -> Vec<Region> {
 }
 
 fn categories() -> Vec<Category> {
-    vec![Category {
-        code: "gongre".into(),
-        name: "供热".into(),
-        name_en: "Heating".into(),
-        unit: "zjj".into(),
-        parent: None,
-        keywords: vec![],
-        public: true,
-        fields: vec![],
-    }]
+    vec![Category::heating()]
 }
 
 fn now() -> DateTime<Utc> {
