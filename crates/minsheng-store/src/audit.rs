@@ -66,6 +66,51 @@ impl AuditEntry {
     }
 }
 
+/// A record's data written ahead of the transaction but for one key whose value is
+/// known only inside it (a new appeal's number): the compact JSON of the keys that sort
+/// before that key and of those after. Adding the value gives the very text of writing
+/// the whole object, keys sorted, as the canonical encoding wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataBut {
+    key: &'static str,
+    before: String,
+    after: String,
+}
+
+impl DataBut {
+    /// Splits `data` (which must not hold `key`) around `key`.
+    pub fn new(key: &'static str, data: serde_json::Map<String, Value>) -> Self {
+        let (before, after): (serde_json::Map<_, _>, serde_json::Map<_, _>) =
+            data.into_iter().partition(|(k, _)| k.as_str() < key);
+        Self {
+            key,
+            before: Value::Object(before).to_string(),
+            after: Value::Object(after).to_string(),
+        }
+    }
+
+    /// The whole object's compact JSON with `key` set to `value`.
+    pub fn with(&self, value: &str) -> String {
+        let mut out =
+            String::with_capacity(self.before.len() + self.after.len() + value.len() + 16);
+        // `before` and `after` are objects: `{}` or `{…}`.
+        out.push_str(&self.before[..self.before.len() - 1]);
+        if self.before.len() > 2 {
+            out.push(',');
+        }
+        out.push_str(&Value::from(self.key).to_string());
+        out.push(':');
+        out.push_str(&Value::from(value).to_string());
+        if self.after.len() > 2 {
+            out.push(',');
+            out.push_str(&self.after[1..]);
+        } else {
+            out.push('}');
+        }
+        out
+    }
+}
+
 /// A stored record: the entry, its data as stored text, and the hashes as stored.
 #[derive(Debug, Clone)]
 pub struct StoredAudit {
@@ -129,6 +174,21 @@ pub fn check(record: &StoredAudit, expected_seq: i64, prev_hash: &str) -> Option
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    proptest::proptest! {
+        #[test]
+        fn data_written_ahead_is_the_whole_object(
+            keys in proptest::collection::btree_map("[a-z_]{1,8}", "[ -~\\p{Han}]{0,6}", 0..8),
+            value in "[ -~\\p{Han}]{0,12}",
+        ) {
+            let mut data: serde_json::Map<String, Value> =
+                keys.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
+            data.remove("no");
+            let ahead = DataBut::new("no", data.clone()).with(&value);
+            data.insert("no".into(), Value::from(value));
+            proptest::prop_assert_eq!(ahead, Value::Object(data).to_string());
+        }
+    }
 
     fn entry(seq: i64) -> AuditEntry {
         AuditEntry {

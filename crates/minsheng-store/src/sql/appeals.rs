@@ -22,8 +22,8 @@ struct SealedRow {
     /// Its timeline's first entries (appeal id still to be set): the registration,
     /// then each step taken at once.
     events: Vec<NewEvent>,
-    /// The registration's audit data but its number.
-    receive: serde_json::Map<String, serde_json::Value>,
+    /// The registration's audit data but its number, written ahead.
+    receive: DataBut,
 }
 
 impl SqlStore {
@@ -160,7 +160,7 @@ impl SqlStore {
                     Arg::OptText(reg.external_id.clone()),
                 ],
                 events,
-                receive,
+                receive: DataBut::new("no", receive),
             });
         }
         Ok(Sealed {
@@ -190,32 +190,33 @@ impl SqlStore {
             let mut by_external: HashMap<String, Receipt> = HashMap::new();
             let mut by_key: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
             for (column, wanted) in [("external_id", &external_ids), ("submission_key", &form_keys)] {
-                for chunk in wanted.chunks(500) {
-                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                    let sql = format!(
-                        "SELECT id, no, tracking_code, {column}, submission_hash FROM appeals WHERE {column} IN ({})",
-                        marks.join(", ")
-                    );
-                    let args: Vec<Arg> = chunk.iter().map(|k| Arg::Text(k.clone())).collect();
-                    // Not a cached statement: its plan is made for these values. A plan
-                    // cached while the table was empty (an import's first batch) would
-                    // scan the whole table for every lookup after (PostgreSQL).
-                    let rows: Vec<(i64, String, String, String, Option<String>)> =
-                        bind_args!(sqlx::query_as(&sql).persistent(false), &args)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    for (id, no, code, key, hash) in rows {
-                        let receipt = Receipt {
-                            id,
-                            no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
-                            tracking_code: TrackingCode::parse(&code)
-                                .map_err(|_| corrupt("tracking code", &code))?,
-                        };
-                        if column == "external_id" {
-                            by_external.insert(key, receipt);
-                        } else {
-                            by_key.insert(key, (receipt, hash));
-                        }
+                if wanted.is_empty() {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT id, no, tracking_code, {column}, submission_hash FROM appeals WHERE {column} {}",
+                    in_json_list(numbered(&tx))
+                );
+                // Not a cached statement: its plan is made for these values. A plan
+                // cached while the table was empty (an import's first batch) would scan
+                // the whole table for every lookup after (PostgreSQL).
+                let rows: Vec<(i64, String, String, String, Option<String>)> =
+                    sqlx::query_as(&sql)
+                        .persistent(false)
+                        .bind(serde_json::to_string(wanted).map_err(StoreError::other)?)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (id, no, code, key, hash) in rows {
+                    let receipt = Receipt {
+                        id,
+                        no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
+                        tracking_code: TrackingCode::parse(&code)
+                            .map_err(|_| corrupt("tracking code", &code))?,
+                    };
+                    if column == "external_id" {
+                        by_external.insert(key, receipt);
+                    } else {
+                        by_key.insert(key, (receipt, hash));
                     }
                 }
             }
@@ -317,9 +318,11 @@ impl SqlStore {
             }
             // The appeals, many to a statement; their ids come back by tracking code.
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(appeal_rows.len());
-            if let Some(first) = appeal_rows.first() {
-                let cols = first.len();
-                for chunk in appeal_rows.chunks(rows_per_statement(cols)) {
+            if let Some(cols) = appeal_rows.first().map(Vec::len) {
+                let per_statement = rows_per_statement(cols);
+                let mut appeal_rows = appeal_rows.into_iter().peekable();
+                while appeal_rows.peek().is_some() {
+                    let chunk: Vec<Vec<Arg>> = appeal_rows.by_ref().take(per_statement).collect();
                     let sql = values_sql(
                         numbered(&tx),
                         "INSERT INTO appeals (county_code, no, tracking_code, submission_key, channel, kind, category, \
@@ -331,7 +334,7 @@ impl SqlStore {
                         chunk.len(),
                         " RETURNING id, tracking_code",
                     );
-                    let rows: Vec<(i64, String)> = bind_args!(sqlx::query_as(&sql), chunk.iter().flatten())
+                    let rows: Vec<(i64, String)> = bind_args!(sqlx::query_as(&sql), chunk.into_iter().flatten())
                         .fetch_all(&mut *tx)
                         .await?;
                     ids.extend(rows.into_iter().map(|(id, code)| (code, id)));
@@ -364,17 +367,16 @@ impl SqlStore {
                 let row = &mut rows[i];
                 for mut event in row.events.drain(..) {
                     event.appeal_id = id;
-                    event_rows.push(event.args());
+                    event_rows.push(event.into_args());
                 }
-                let mut receive = std::mem::take(&mut row.receive);
-                receive.insert("no".into(), no.as_str().into());
-                audit_rows.push(chain.record(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), serde_json::Value::Object(receive)).args());
+                let receive = row.receive.with(no.as_str());
+                audit_rows.push(chain.record_text(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), receive).into_args());
                 stored.push(Receipt { id, no: no.clone(), tracking_code: code.clone() });
             }
-            insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", &tag_rows);
-            insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", &file_rows);
-            insert_rows!(tx, EVENT_INSERT, &event_rows);
-            insert_rows!(tx, AUDIT_INSERT, &audit_rows);
+            insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", tag_rows);
+            insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
+            insert_rows!(tx, EVENT_INSERT, event_rows);
+            insert_rows!(tx, AUDIT_INSERT, audit_rows);
             for ((county, year), value) in &counters {
                 sqlx::query("UPDATE counters SET value = $1 WHERE county_code = $2 AND year = $3")
                     .bind(value)
@@ -440,22 +442,16 @@ impl Appeals for SqlStore {
     }
 
     async fn known_external_ids(&self, ids: &[String]) -> Result<Vec<String>> {
-        let mut known = Vec::new();
-        for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT external_id FROM appeals WHERE external_id IN ({})",
-                marks.join(", ")
-            );
-            let args: Vec<Arg> = chunk.iter().map(|k| Arg::Text(k.clone())).collect();
-            with_db!(self, p => {
-                let rows: Vec<(String,)> = bind_args!(sqlx::query_as(&sql).persistent(false), &args)
-                    .fetch_all(p)
-                    .await?;
-                known.extend(rows.into_iter().map(|(id,)| id));
-            });
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(known)
+        let wanted = serde_json::to_string(ids).map_err(StoreError::other)?;
+        with_db!(self, p => {
+            let sql = format!("SELECT external_id FROM appeals WHERE external_id {}", in_json_list(numbered_pool(p)));
+            // Not cached, as in `write_sealed`.
+            let rows: Vec<(String,)> = sqlx::query_as(&sql).persistent(false).bind(wanted).fetch_all(p).await?;
+            Ok(rows.into_iter().map(|(id,)| id).collect())
+        })
     }
 
     async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>> {

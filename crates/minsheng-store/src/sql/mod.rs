@@ -31,7 +31,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, Pool, Postgres, Row as _, Sqlite, Transaction};
 
-use crate::audit::{self, AuditEntry, AuditReport, StoredAudit};
+use crate::audit::{self, AuditEntry, AuditReport, DataBut, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
     AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
@@ -90,7 +90,7 @@ impl BeginWrite for Pool<Postgres> {
 macro_rules! append_audit {
     ($tx:ident, $chain:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
         let audit = $chain.record($at, $actor, String::from($action), $appeal, $data);
-        insert_rows!($tx, AUDIT_INSERT, &[audit.args()]);
+        insert_rows!($tx, AUDIT_INSERT, vec![audit.into_args()]);
     }};
 }
 
@@ -103,8 +103,9 @@ struct Chain {
 
 /// An audit record computed ahead of a multi-row insert.
 struct AuditRowOut {
+    /// The record but its data (left `Null`).
     entry: AuditEntry,
-    /// `entry.data` as compact JSON, written once for the hash and the row.
+    /// The record's data as compact JSON, written once for the hash and the row.
     data: String,
     prev_hash: String,
     hash: String,
@@ -120,15 +121,27 @@ impl Chain {
         appeal_id: Option<i64>,
         data: serde_json::Value,
     ) -> AuditRowOut {
+        self.record_text(at, actor_id, action, appeal_id, data.to_string())
+    }
+
+    /// [`Chain::record`] with the data already written as compact JSON, keys sorted.
+    fn record_text(
+        &mut self,
+        at: DateTime<Utc>,
+        actor_id: Option<i64>,
+        action: String,
+        appeal_id: Option<i64>,
+        data: String,
+    ) -> AuditRowOut {
         let entry = AuditEntry {
             seq: self.seq + 1,
             at,
             actor_id,
             action,
             appeal_id,
-            data,
+            // The record carries its data as text (`AuditRowOut::data`) only.
+            data: serde_json::Value::Null,
         };
-        let data = entry.data.to_string();
         let hash = entry.hash_with(&self.hash, &data);
         let prev_hash = std::mem::replace(&mut self.hash, hash.clone());
         self.seq = entry.seq;
@@ -142,17 +155,17 @@ impl Chain {
 }
 
 impl AuditRowOut {
-    fn args(&self) -> Vec<Arg> {
-        let e = &self.entry;
+    fn into_args(self) -> Vec<Arg> {
+        let e = self.entry;
         vec![
             Arg::Int(e.seq),
             Arg::Time(e.at),
             Arg::OptInt(e.actor_id),
-            Arg::Text(e.action.clone()),
+            Arg::Text(e.action),
             Arg::OptInt(e.appeal_id),
-            Arg::Text(self.data.clone()),
-            Arg::Text(self.prev_hash.clone()),
-            Arg::Text(self.hash.clone()),
+            Arg::Text(self.data),
+            Arg::Text(self.prev_hash),
+            Arg::Text(self.hash),
         ]
     }
 }
@@ -215,27 +228,27 @@ impl NewEvent {
         })
     }
 
-    fn args(&self) -> Vec<Arg> {
+    fn into_args(self) -> Vec<Arg> {
         vec![
             Arg::Int(self.appeal_id),
             Arg::Time(self.at),
             Arg::Text(self.kind.to_owned()),
             Arg::OptInt(self.actor),
             Arg::OptInt(self.unit),
-            Arg::OptText(self.note.clone()),
-            Arg::OptText(self.data.clone()),
+            Arg::OptText(self.note),
+            Arg::OptText(self.data),
             Arg::Bool(self.public),
         ]
     }
 
-    /// Its audit record, next in `chain`.
-    fn audit(&self, chain: &mut Chain) -> AuditRowOut {
+    /// Its audit record, next in `chain` (the audit data moves into it).
+    fn audit(&mut self, chain: &mut Chain) -> AuditRowOut {
         chain.record(
             crate::now(),
             self.actor,
             format!("appeal.{}", self.kind),
             Some(self.appeal_id),
-            self.audit.clone(),
+            std::mem::take(&mut self.audit),
         )
     }
 }
@@ -259,6 +272,21 @@ impl Marks for Postgres {
 /// Whether the engine of an open transaction takes numbered (`$n`) placeholders.
 fn numbered<DB: sqlx::Database + Marks>(_: &Transaction<'_, DB>) -> bool {
     DB::NUMBERED
+}
+
+/// Whether the engine of a pool takes numbered (`$n`) placeholders.
+fn numbered_pool<DB: sqlx::Database + Marks>(_: &Pool<DB>) -> bool {
+    DB::NUMBERED
+}
+
+/// `IN (…)` over the one parameter of a statement, bound to a JSON array of strings: a
+/// lookup of thousands of keys is one short statement on either engine.
+fn in_json_list(numbered: bool) -> &'static str {
+    if numbered {
+        "IN (SELECT jsonb_array_elements_text($1::jsonb))"
+    } else {
+        "IN (SELECT value FROM json_each(?))"
+    }
 }
 
 /// `INSERT … VALUES ($1, …), (…), …` (or `(?, …)`) for `rows` rows of `cols` values,
@@ -298,12 +326,14 @@ fn rows_per_statement(cols: usize) -> usize {
 /// open transaction `$tx`; `$head` is `INSERT INTO t (a, b, …)`.
 macro_rules! insert_rows {
     ($tx:ident, $head:expr, $rows:expr) => {{
-        let rows: &[Vec<Arg>] = $rows;
-        if let Some(first) = rows.first() {
-            let cols = first.len();
-            for chunk in rows.chunks(rows_per_statement(cols)) {
+        let rows: Vec<Vec<Arg>> = $rows;
+        if let Some(cols) = rows.first().map(Vec::len) {
+            let per_statement = rows_per_statement(cols);
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
                 let sql = values_sql(numbered(&$tx), $head, cols, chunk.len(), "");
-                bind_args!(sqlx::query(&sql), chunk.iter().flatten())
+                bind_args!(sqlx::query(&sql), chunk.into_iter().flatten())
                     .execute(&mut *$tx)
                     .await?;
             }
@@ -338,10 +368,10 @@ macro_rules! commit_chain {
 /// registration itself, or a decided workflow command.
 macro_rules! insert_step {
     ($tx:ident, $chain:ident, $appeal:expr, $at:expr, $actor:expr, $step:expr, $unit:expr, $outcome:expr) => {{
-        let event = NewEvent::new($appeal, $at, $actor, $step, $unit, $outcome)?;
+        let mut event = NewEvent::new($appeal, $at, $actor, $step, $unit, $outcome)?;
         let audit = event.audit(&mut $chain);
-        insert_rows!($tx, EVENT_INSERT, &[event.args()]);
-        insert_rows!($tx, AUDIT_INSERT, &[audit.args()]);
+        insert_rows!($tx, EVENT_INSERT, vec![event.into_args()]);
+        insert_rows!($tx, AUDIT_INSERT, vec![audit.into_args()]);
     }};
 }
 
@@ -363,15 +393,17 @@ macro_rules! bind_args {
     ($q:expr, $args:expr) => {{
         let mut q = $q;
         for a in $args {
+            // Owned arguments move into the query (a long insert copies no text
+            // on the way); borrowed ones are copied.
             q = match a {
-                Arg::Text(s) => q.bind(s.as_str()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::Time(t) => q.bind(*t),
-                Arg::Bool(b) => q.bind(*b),
-                Arg::OptText(s) => q.bind(s.as_deref()),
-                Arg::OptInt(i) => q.bind(*i),
-                Arg::OptTime(t) => q.bind(*t),
-                Arg::OptFloat(f) => q.bind(*f),
+                Arg::Text(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
+                Arg::Time(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::OptText(v) => q.bind(v),
+                Arg::OptInt(v) => q.bind(v),
+                Arg::OptTime(v) => q.bind(v),
+                Arg::OptFloat(v) => q.bind(v),
             };
         }
         q
