@@ -10,6 +10,32 @@ use minsheng_store::{PublicView, Receipt, Registered, Registration, StoreError};
 
 use crate::{App, Error, Result};
 
+/// The form key of an appeal a system sends with its own id: the same for the same
+/// sender and id, so a repeat is recognised as the same form.
+pub fn api_form_key(staff_id: i64, external_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{staff_id}|{external_id}"));
+    format!("api-{}", &hex::encode(digest)[..32])
+}
+
+/// What a sending system adds to a form (see [`App::register_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    /// When the appeal was received, if before now.
+    pub received_at: Option<DateTime<Utc>>,
+    /// The sender's own id of the appeal.
+    pub external_id: Option<String>,
+}
+
+/// A registration's answer.
+#[derive(Debug, Clone)]
+pub struct Registering {
+    /// The number and tracking code.
+    pub receipt: Receipt,
+    /// Whether it was stored before (the same form key or external id).
+    pub repeat: bool,
+}
+
 impl App {
     /// Registers one appeal from any channel: checks the form against the county's
     /// categories and villages, routes it, opens its case and stores it with its audit
@@ -21,6 +47,49 @@ impl App {
         origin: Origin,
         actor_id: Option<i64>,
     ) -> Result<Receipt> {
+        let intake = Intake {
+            received_at: None,
+            external_id: None,
+        };
+        Ok(self
+            .register_with(form, origin, actor_id, intake)
+            .await?
+            .receipt)
+    }
+
+    /// [`App::register`] for systems that send appeals (the JSON API): the time the
+    /// appeal was received, when earlier than now (a letter entered days later: its
+    /// clock starts at receipt), and the sender's own id, which makes a repeat return
+    /// the first receipt.
+    pub async fn register_with(
+        &self,
+        form: &AppealForm,
+        origin: Origin,
+        actor_id: Option<i64>,
+        intake: Intake,
+    ) -> Result<Registering> {
+        let now = minsheng_store::now();
+        let received_at = match intake.received_at {
+            // A few minutes' difference between two clocks is not the future.
+            Some(at) if at > now + chrono::Duration::minutes(5) => {
+                return Err(Error::Invalid(FieldErrors(vec![(
+                    "received_at",
+                    FieldError::InFuture,
+                )])));
+            }
+            Some(at) => at.min(now),
+            None => now,
+        };
+        let external_id = match intake.external_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) if id.chars().count() > 100 => {
+                return Err(Error::Invalid(FieldErrors(vec![(
+                    "external_id",
+                    FieldError::TooLong(100),
+                )])));
+            }
+            Some(id) => Some(id.to_owned()),
+        };
         let categories = self.store.categories().await?;
         let villages: Vec<RegionCode> = self
             .store
@@ -34,7 +103,7 @@ impl App {
             villages: &villages,
         };
         let appeal = form
-            .validate(origin, &checks, minsheng_store::now())
+            .validate(origin, &checks, received_at)
             .map_err(Error::Invalid)?;
         let units = self.store.units().await?;
         let rules = self.store.routing_rules().await?;
@@ -52,10 +121,17 @@ impl App {
             appeal,
             actor_id,
             tags: Vec::new(),
-            external_id: None,
+            external_id,
         };
         match self.register_prepared(&[registration]).await?.pop() {
-            Some(Registered::Stored(r) | Registered::Repeat(r)) => Ok(r),
+            Some(Registered::Stored(receipt)) => Ok(Registering {
+                receipt,
+                repeat: false,
+            }),
+            Some(Registered::Repeat(receipt)) => Ok(Registering {
+                receipt,
+                repeat: true,
+            }),
             Some(Registered::KeyReused) => Err(Error::Invalid(FieldErrors(vec![(
                 "submission_key",
                 FieldError::SubmissionKeyReused,
@@ -73,6 +149,29 @@ impl App {
         registrations: &[Registration],
     ) -> Result<Vec<Registered>> {
         Ok(self.store.register_appeals(registrations).await?)
+    }
+
+    /// The place a sender names: a region code, or a village's name (with its
+    /// township's name when village names repeat); `None` when nothing matches.
+    pub async fn place_named(
+        &self,
+        code: &str,
+        township: &str,
+        village: &str,
+    ) -> Result<Option<RegionCode>> {
+        let regions: Vec<_> = self
+            .store
+            .regions()
+            .await?
+            .into_iter()
+            .filter(|r| !r.retired)
+            .map(|r| r.region)
+            .collect();
+        let places = minsheng_core::history::Places::new(&regions);
+        Ok(
+            minsheng_core::history::place(code.trim(), township.trim(), village.trim(), &places)
+                .ok(),
+        )
     }
 
     /// What anyone holding a tracking code may see, with the deadline the public is

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod setup;
 pub mod staff;
 pub mod sweep;
+pub mod tokens;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

@@ -356,15 +356,17 @@ fn channel_of(s: &str) -> Option<Channel> {
     })
 }
 
-/// The county's places, indexed by code and by name, built once per file.
-struct Places<'a> {
+/// The county's places, indexed by code and by name, built once per file (or per
+/// request that names a place).
+pub struct Places<'a> {
     codes: std::collections::HashSet<&'a RegionCode>,
     townships: HashMap<&'a str, &'a RegionCode>,
     villages: HashMap<&'a str, Vec<&'a RegionCode>>,
 }
 
 impl<'a> Places<'a> {
-    fn new(regions: &'a [Region]) -> Places<'a> {
+    /// Indexes `regions`.
+    pub fn new(regions: &'a [Region]) -> Places<'a> {
         let mut places = Places {
             codes: regions.iter().map(|r| &r.code).collect(),
             townships: HashMap::new(),
@@ -607,7 +609,7 @@ fn appellant(row: &Row, map: &ColumnMap) -> Result<Appellant, Vec<ImportProblem>
 
 /// The village (or township) an appeal happened in: a region code, or a village name
 /// (with its township's name when village names repeat).
-fn place(
+pub fn place(
     code: &str,
     township: &str,
     village: &str,

@@ -192,6 +192,9 @@ pub enum FieldError {
     /// A bad headcount.
     #[error("the number of people is a whole number from 1 to 10000")]
     Headcount,
+    /// A time later than now (an appeal cannot be received in the future).
+    #[error("this time is in the future")]
+    InFuture,
     /// Already taken (a login name).
     #[error("this is already taken")]
     Taken,
@@ -273,6 +276,7 @@ impl Explain for FieldError {
             (FieldError::UnknownVillage, Lang::Zh) => "本县没有这个村（社区）".into(),
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
             (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
+            (FieldError::InFuture, Lang::Zh) => "时间不能晚于现在".into(),
             (FieldError::Taken, Lang::Zh) => "已被占用".into(),
             (FieldError::PasswordMismatch, Lang::Zh) => "两次输入的新密码不一致".into(),
             (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确".into(),

@@ -390,9 +390,12 @@ pub struct Counts {
 /// Everything Minsheng keeps: one trait per aggregate, and `Store` for all of them. One
 /// implementation per database; the application holds it as `Arc<dyn Store>`, on which
 /// every aggregate's methods can be called.
-pub trait Store: Directory + Sessions + Appeals + Cases + AuditTrail + Send + Sync {}
+pub trait Store:
+    Directory + Sessions + ApiTokens + Appeals + Cases + AuditTrail + Send + Sync
+{
+}
 
-impl<T: Directory + Sessions + Appeals + Cases + AuditTrail + Send + Sync> Store for T {}
+impl<T: Directory + Sessions + ApiTokens + Appeals + Cases + AuditTrail + Send + Sync> Store for T {}
 
 /// Regions, units, categories and staff: the county's organisation.
 #[async_trait]
@@ -560,6 +563,60 @@ pub trait Appeals: Send + Sync {
         phone: &minsheng_core::Phone,
         scope: &Scope,
     ) -> Result<Vec<AppealSummary>>;
+}
+
+/// A staff API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    /// Database id.
+    pub id: i64,
+    /// Whose: the token acts as this staff member.
+    pub staff_id: i64,
+    /// Their login name.
+    pub username: String,
+    /// What it is for, e.g. "12345 热线对接".
+    pub name: String,
+    /// The token's first characters, to tell tokens apart.
+    pub prefix: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A token to store: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    /// Whose.
+    pub staff_id: i64,
+    /// What it is for.
+    pub name: String,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Its first characters.
+    pub prefix: String,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Staff API tokens, kept hashed.
+#[async_trait]
+pub trait ApiTokens: Send + Sync {
+    /// Stores a token, audited with `actor`; returns its id.
+    async fn create_api_token(&self, token: &NewApiToken, actor: Option<i64>) -> Result<i64>;
+    /// The active staff member of a token that is neither revoked nor expired at
+    /// `now`; its last use becomes `now` (written at most once a minute).
+    async fn api_token_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>>;
+    /// Tokens, newest first: of one staff member, or all.
+    async fn api_tokens(&self, staff_id: Option<i64>) -> Result<Vec<ApiToken>>;
+    /// One token by id.
+    async fn api_token(&self, id: i64) -> Result<ApiToken>;
+    /// Revokes a token (once; revoking again changes nothing), audited with `actor`.
+    async fn revoke_api_token(&self, id: i64, actor: Option<i64>) -> Result<()>;
 }
 
 /// The workflow: storing decided steps with their outbox messages, and the sweep.

@@ -420,7 +420,7 @@ pub struct ActionForm {
 }
 
 /// Why an action form does not make a command.
-enum FormProblem {
+pub(crate) enum FormProblem {
     /// No such action: the request did not come from the page.
     UnknownAction,
     /// A field is wrong: said on the page, in Chinese and English.
@@ -428,8 +428,44 @@ enum FormProblem {
 }
 
 impl ActionForm {
+    /// The form of an action sent with typed fields (the JSON API), so that one
+    /// reading of actions serves both.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn typed(
+        action: &str,
+        version: i64,
+        text: &str,
+        days: Option<u64>,
+        satisfied: Option<bool>,
+        lead: Option<i64>,
+        urgency: &str,
+        reason: &str,
+        channel: &str,
+    ) -> ActionForm {
+        ActionForm {
+            action: action.to_owned(),
+            version,
+            text: text.to_owned(),
+            days: days.map(|d| d.to_string()).unwrap_or_default(),
+            satisfied: match satisfied {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
+            lead: lead.map(|l| l.to_string()).unwrap_or_default(),
+            urgency: urgency.to_owned(),
+            reason: reason.to_owned(),
+            channel: channel.to_owned(),
+            into: String::new(),
+        }
+    }
+
     /// The command the form asks for; `into` is the merged-into case's id, looked up.
-    fn command(&self, me: &CurrentStaff, into: Option<i64>) -> Result<Command, FormProblem> {
+    pub(crate) fn command(
+        &self,
+        me: &minsheng_app::sessions::SignedIn,
+        into: Option<i64>,
+    ) -> Result<Command, FormProblem> {
         let bad = FormProblem::Field("表单内容不完整或有误", "The form is incomplete or wrong.");
         let text = minsheng_core::intake::clean_text(&self.text);
         // A whole number too large for the core's type is still a whole number: it is

@@ -7,6 +7,7 @@
 
 mod admin;
 mod admin_org;
+mod api;
 mod auth;
 mod console;
 mod error;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
+        .nest("/api/v1", api::routes())
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))

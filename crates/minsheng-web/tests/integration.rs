@@ -2373,3 +2373,391 @@ async fn sessions_end_everywhere_else_and_by_an_administrator() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+impl App {
+    /// A fresh API token for `user`.
+    async fn token(&self, user: &str) -> String {
+        let app = minsheng_app::App::new(self.store.clone());
+        app.create_api_token(None, user, "test", None)
+            .await
+            .expect("token")
+            .1
+    }
+
+    /// Calls the JSON API; returns the status and the JSON body.
+    async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.expect("api");
+        let status = r.status();
+        let text = r.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+        )
+    }
+}
+
+#[tokio::test]
+async fn systems_send_and_follow_appeals_over_the_json_api() {
+    use reqwest::Method;
+    let app = app("api").await;
+    let call = app.token("callcenter1").await;
+    let handler = app.token("zjj.handler").await;
+
+    // No token, a made-up one, a session cookie instead: 401 in the one error shape.
+    for bad in ["", "mst_0000", "not-a-token"] {
+        let (status, body) = app.api(Method::GET, "/appeals", bad, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        assert!(
+            body["error"]["message"]["zh-CN"]
+                .as_str()
+                .is_some_and(|m| m.contains("令牌"))
+        );
+        assert!(
+            body["error"]["message"]["en"]
+                .as_str()
+                .is_some_and(|m| m.contains("token"))
+        );
+    }
+
+    // A letter received three days ago, placed by names, with the sender's own id.
+    let received = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    let letter = serde_json::json!({
+        "text": "小区楼道灯坏了一个月，老人晚上上下楼很危险",
+        "category": "chengxiang",
+        "township": "城关街道",
+        "village": "幸福社区",
+        "channel": "letter",
+        "received_at": received,
+        "external_id": "SW-2026-0001",
+        "name": "王秀英",
+        "phone": "13912345678",
+        "id_number": "110101199003078515",
+    });
+    let (status, created) = app
+        .api(Method::POST, "/appeals", &call, Some(letter.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["repeat"], false);
+    let no = created["no"].as_str().expect("no").to_owned();
+    // Sent again (a retry after a lost answer): the same receipt, nothing new.
+    let (status, again) = app.api(Method::POST, "/appeals", &call, Some(letter)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (again["no"].as_str(), again["repeat"].as_bool()),
+        (Some(no.as_str()), Some(true))
+    );
+
+    // Read back: received when the letter came, routed, personal data masked.
+    let (status, appeal) = app
+        .api(Method::GET, &format!("/appeals/{no}"), &call, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{appeal}");
+    assert_eq!(appeal["region"], V11);
+    assert_eq!(appeal["channel"], "letter");
+    let at = chrono::DateTime::parse_from_rfc3339(appeal["received_at"].as_str().expect("time"))
+        .expect("rfc3339");
+    assert!((chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_hours() >= 71);
+    assert_eq!(appeal["lead_unit"]["name"], "县住房和城乡建设局");
+    assert_eq!(appeal["appellant"]["name"], "王**");
+    let text = appeal.to_string();
+    for secret in ["13912345678", "110101199003078515", "秀英"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(appeal["deadline"].is_object() || appeal["deadline"].is_null());
+
+    // Bad input: each field named, in both languages, nothing stored.
+    let before = app.store.counts().await.expect("counts").appeals;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &call,
+            Some(serde_json::json!({
+                "text": "", "category": "nope", "region": V11, "channel": "fax",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    for f in ["text", "category", "channel"] {
+        assert!(fields.contains(&f), "{f} not named: {body}");
+    }
+    for (bad, want) in [
+        (
+            serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline"}),
+            "region",
+        ),
+        (
+            serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline", "village": "无此村"}),
+            "village",
+        ),
+        (
+            serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline", "region": V11,
+            "received_at": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339()}),
+            "received_at",
+        ),
+    ] {
+        let (status, body) = app.api(Method::POST, "/appeals", &call, Some(bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], want, "{body}");
+    }
+    // Unknown fields, wrong types, broken JSON, no JSON at all.
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &call,
+            Some(serde_json::json!({"text": "x", "secret_admin": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]["en"]
+            .as_str()
+            .is_some_and(|m| m.contains("secret_admin"))
+    );
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &call,
+            Some(serde_json::json!({"text": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .header("content-type", "application/json")
+        .body("{\"text\": ")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .body("text=x")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unsupported_media_type");
+    assert_eq!(app.store.counts().await.expect("counts").appeals, before);
+
+    // A handler may not register, and sees only their unit's cases.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &handler,
+            Some(serde_json::json!({"text": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let slj = app.token("slj.handler").await;
+    let (status, _) = app
+        .api(Method::GET, &format!("/appeals/{no}"), &slj, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The handler works the case: list, accept at the version read, a stale version
+    // refused with 409, a refused step with 422 and the workflow's reason.
+    let (status, page) = app
+        .api(Method::GET, "/appeals?mine=true&limit=10", &handler, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|a| a["no"] == no.as_str())
+    );
+    let (_, appeal) = app
+        .api(Method::GET, &format!("/appeals/{no}"), &handler, None)
+        .await;
+    let read = appeal["version"].as_i64().expect("version");
+    let (status, signed) = app
+        .api(
+            Method::POST,
+            &format!("/appeals/{no}/actions"),
+            &handler,
+            Some(serde_json::json!({"action": "sign_for", "version": read})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let version = signed["version"].as_i64().expect("version");
+    assert_eq!(version, read + 1);
+    let (status, stale) = app
+        .api(
+            Method::POST,
+            &format!("/appeals/{no}/actions"),
+            &handler,
+            Some(serde_json::json!({"action": "reply", "version": read, "text": "已修复"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
+    assert_eq!(stale["error"]["code"], "stale_version");
+    let (status, done) = app
+        .api(Method::POST, &format!("/appeals/{no}/actions"), &handler,
+             Some(serde_json::json!({"action": "reply", "version": version, "text": "已更换楼道灯，请群众确认"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["version"].as_i64(), Some(version + 1));
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/appeals/{no}/actions"),
+            &handler,
+            Some(serde_json::json!({"action": "fly", "version": version + 1})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("action"))
+    );
+    let (status, timeline) = app
+        .api(
+            Method::GET,
+            &format!("/appeals/{no}/timeline"),
+            &handler,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        timeline
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["step"] == "reply")
+    );
+
+    // Paging: a cursor, a bad cursor, a bad limit.
+    for i in 0..3 {
+        let (status, _) = app.api(Method::POST, "/appeals", &call, Some(serde_json::json!({
+            "text": format!("路灯不亮（{i}）"), "category": "chengxiang", "region": V21, "channel": "hotline",
+        }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, first) = app.api(Method::GET, "/appeals?limit=2", &call, None).await;
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+    let next = first["next"].as_str().expect("next").to_owned();
+    let (_, second) = app
+        .api(
+            Method::GET,
+            &format!("/appeals?limit=2&cursor={next}"),
+            &call,
+            None,
+        )
+        .await;
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(2));
+    assert!(second["next"].is_null());
+    assert_ne!(first["items"][0]["no"], second["items"][0]["no"]);
+    for q in ["cursor=zz", "limit=0", "limit=500", "status=nope", "wat=1"] {
+        let (status, body) = app
+            .api(Method::GET, &format!("/appeals?{q}"), &call, None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+    }
+
+    // Reference lists; staff only for administrators.
+    let (status, units) = app.api(Method::GET, "/units", &call, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        units
+            .as_array()
+            .expect("units")
+            .iter()
+            .any(|u| u["key"] == "zjj")
+    );
+    let (_, regions) = app.api(Method::GET, "/regions", &call, None).await;
+    assert!(
+        regions
+            .as_array()
+            .expect("regions")
+            .iter()
+            .any(|r| r["code"] == V21 && r["level"] == "village")
+    );
+    let (_, categories) = app.api(Method::GET, "/categories", &call, None).await;
+    assert!(
+        categories
+            .as_array()
+            .expect("categories")
+            .iter()
+            .any(|c| c["code"] == "gongre")
+    );
+    let (status, _) = app.api(Method::GET, "/staff", &call, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.token("admin").await;
+    let (status, staff) = app.api(Method::GET, "/staff", &admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        staff
+            .as_array()
+            .expect("staff")
+            .iter()
+            .any(|s| s["username"] == "zjj.handler")
+    );
+    let (status, body) = app.api(Method::GET, "/nothing", &admin, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    // A revoked token, and a deactivated account's token, stop at once.
+    let core = minsheng_app::App::new(app.store.clone());
+    let listed = core.api_token_list(None).await.expect("tokens");
+    let slj_token = listed
+        .iter()
+        .find(|t| t.username == "slj.handler")
+        .expect("slj token");
+    assert!(slj.starts_with(&slj_token.prefix) && !slj_token.prefix.is_empty());
+    core.revoke_api_token(None, slj_token.id)
+        .await
+        .expect("revoke");
+    let (status, _) = app.api(Method::GET, "/units", &slj, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let member = core
+        .staff_account_named(None, "zjj.handler")
+        .await
+        .expect("member");
+    core.set_staff_account_active(None, member.staff.id, false)
+        .await
+        .expect("deactivate");
+    let (status, _) = app.api(Method::GET, "/units", &handler, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Every change above is in the audit chain, and it holds.
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}

@@ -282,3 +282,119 @@ pub async fn upload_calendar(app: &App, file: &Path, check: bool) -> Result<Exit
         Err(e) => refused(file, e),
     }
 }
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token that acts as a staff account (its roles and area) and print
+    /// it; only its hash is kept, so it cannot be shown again.
+    Create {
+        /// The account's login name.
+        #[arg(long)]
+        user: String,
+        /// How long it lives: 90d, 12h, 2w (none: until revoked).
+        #[arg(long)]
+        expires: Option<String>,
+        /// What it is for (shown in lists), e.g. "12345 platform".
+        #[arg(long, default_value = "API")]
+        name: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by its id (from `token list`).
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
+}
+
+/// `minsheng token …`.
+pub async fn token(app: &App, command: TokenCommand) -> Result<ExitCode> {
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| {
+            t.with_timezone(&minsheng_core::clock::china())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "—".into())
+    };
+    match command {
+        TokenCommand::Create {
+            user,
+            expires,
+            name,
+        } => {
+            let lifetime = match expires.as_deref().map(minsheng_app::tokens::parse_lifetime) {
+                Some(None) => {
+                    println!(
+                        "--expires: 期限应如 90d、12h、2w / a lifetime such as 90d, 12h or 2w"
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                Some(Some(l)) => Some(l),
+                None => None,
+            };
+            match app.create_api_token(None, &user, &name, lifetime).await {
+                Ok((listed, token)) => {
+                    println!(
+                        "已创建令牌 / token created: #{} {} ({})",
+                        listed.id, listed.name, listed.username
+                    );
+                    println!("到期 / expires: {}", when(listed.expires_at));
+                    println!("{token}");
+                    println!("请立即保存，此令牌不会再次显示 / keep it now: it is not shown again");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(minsheng_app::Error::NotFound) => {
+                    println!("没有这个账号 / no such account: {user}");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(minsheng_app::Error::Forbidden) => {
+                    println!("账号已停用 / the account is deactivated: {user}");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(minsheng_app::Error::Invalid(errors)) => {
+                    for (field, e) in &errors.0 {
+                        println!("{field}: {} / {e}", e.explain(Lang::Zh));
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        TokenCommand::List => {
+            println!(
+                "id\t账号 user\t名称 name\t前缀 prefix\t到期 expires\t最近使用 last used\t状态 state"
+            );
+            for t in app.api_token_list(None).await? {
+                let state = if t.revoked_at.is_some() {
+                    "已吊销 revoked"
+                } else if t.expires_at.is_some_and(|e| e <= minsheng_store::now()) {
+                    "已过期 expired"
+                } else {
+                    "有效 live"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}…\t{}\t{}\t{state}",
+                    t.id,
+                    t.username,
+                    t.name,
+                    t.prefix,
+                    when(t.expires_at),
+                    when(t.last_used_at)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Revoke { id } => match app.revoke_api_token(None, id).await {
+            Ok(t) => {
+                println!("已吊销 / revoked: #{} {} ({})", t.id, t.name, t.username);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(minsheng_app::Error::NotFound) => {
+                println!("没有这个令牌 / no such token: {id}");
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        },
+    }
+}

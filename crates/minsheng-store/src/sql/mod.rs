@@ -726,6 +726,7 @@ pub(crate) use appeals::Sealed;
 mod cases;
 mod directory;
 mod sessions;
+mod tokens;
 mod verify;
 
 /// Opens the store named by `url`.

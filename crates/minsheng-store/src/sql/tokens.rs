@@ -1,0 +1,152 @@
+//! Staff API tokens.
+
+use super::*;
+use crate::{ApiToken, ApiTokens, NewApiToken};
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: i64,
+    staff_id: i64,
+    username: String,
+    name: String,
+    prefix: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> ApiToken {
+        ApiToken {
+            id: r.id,
+            staff_id: r.staff_id,
+            username: r.username,
+            name: r.name,
+            prefix: r.prefix,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.staff_id, s.username, t.name, t.prefix, t.created_at, \
+     t.expires_at, t.revoked_at, t.last_used_at FROM api_tokens t JOIN staff s ON s.id = t.staff_id";
+
+#[async_trait]
+impl ApiTokens for SqlStore {
+    async fn create_api_token(&self, token: &NewApiToken, actor: Option<i64>) -> Result<i64> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO api_tokens (staff_id, name, token_hash, prefix, created_at, created_by, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(token.staff_id)
+            .bind(&token.name)
+            .bind(&token.token_hash)
+            .bind(&token.prefix)
+            .bind(at)
+            .bind(actor)
+            .bind(token.expires_at.map(|e| e.trunc_subsecs(6)))
+            .fetch_one(&mut *tx)
+            .await?;
+            append_audit!(tx, chain, at, actor, "api_token.create", None, json!({
+                "token_id": id, "staff_id": token.staff_id, "name": token.name,
+                "prefix": token.prefix, "expires_at": token.expires_at.map(|e| e.to_rfc3339()),
+            }));
+            commit_chain!(tx, chain);
+            Ok(id)
+        })
+    }
+
+    async fn api_token_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>> {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS}, t.id FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND s.active = $3"
+        );
+        let now = now.trunc_subsecs(6);
+        with_db!(self, p => {
+            let row: Option<(i64, String, String, i64, bool, bool, DateTime<Utc>, i64)> = sqlx::query_as(&sql)
+                .bind(token_hash)
+                .bind(now)
+                .bind(true)
+                .fetch_optional(p)
+                .await?;
+            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, token_id)) = row
+            else {
+                return Ok(None);
+            };
+            // Last use, to the minute: not a write on every request.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(token_id)
+            .bind(now - chrono::Duration::minutes(1))
+            .execute(p)
+            .await?;
+            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
+            let row = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
+            Ok(Some(row.staff(roles)))
+        })
+    }
+
+    async fn api_tokens(&self, staff_id: Option<i64>) -> Result<Vec<ApiToken>> {
+        with_db!(self, p => {
+            let rows: Vec<TokenRow> = match staff_id {
+                Some(s) => sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} WHERE t.staff_id = $1 ORDER BY t.id DESC"))
+                    .bind(s)
+                    .fetch_all(p)
+                    .await?,
+                None => sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} ORDER BY t.id DESC"))
+                    .fetch_all(p)
+                    .await?,
+            };
+            Ok(rows.into_iter().map(ApiToken::from).collect())
+        })
+    }
+
+    async fn api_token(&self, id: i64) -> Result<ApiToken> {
+        with_db!(self, p => {
+            let row: Option<TokenRow> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} WHERE t.id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?;
+            row.map(ApiToken::from).ok_or(StoreError::NotFound)
+        })
+    }
+
+    async fn revoke_api_token(&self, id: i64, actor: Option<i64>) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_tokens WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                return Ok(());
+            }
+            append_audit!(tx, chain, at, actor, "api_token.revoke", None, json!({ "token_id": id }));
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,928 @@
+//! The JSON API under `/api/v1`, for systems that send and follow appeals (the hotline
+//! switchboard, a mini-program, the provincial platform). A thin adapter: every call
+//! is a staff API token (`Authorization: Bearer mst_…`) acting with its account's roles
+//! and area, and every change is the same use case in `minsheng-app` as the console's.
+//!
+//! Errors have one shape: `{"error": {"code", "message": {"zh-CN", "en"}, "field",
+//! "fields": [{"field", "message"}]}}` with the status that fits (400, 401, 403, 404,
+//! 409 for a stale version, 413, 415, 422, 500).
+
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Router, extract::rejection::JsonRejection};
+use chrono::{DateTime, Utc};
+use minsheng_app::cases::Intake;
+use minsheng_app::sessions::SignedIn;
+use minsheng_core::appeal::Step;
+use minsheng_core::i18n::Explain;
+use minsheng_core::intake::{AppealForm, FieldErrors, Origin};
+use minsheng_core::staff::Role;
+use minsheng_core::{AppealKind, AppealNo, Channel, Lang, RegionLevel, State as CaseState};
+use minsheng_store::{AppealDetail, AppealSummary, InboxFilter, ListScope};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::console::ActionForm;
+
+/// The routes under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/appeals", get(list_appeals).post(create_appeal))
+        .route("/appeals/{no}", get(get_appeal))
+        .route("/appeals/{no}/timeline", get(timeline))
+        .route("/appeals/{no}/actions", post(act))
+        .route("/units", get(units))
+        .route("/regions", get(regions))
+        .route("/categories", get(categories))
+        .route("/staff", get(staff))
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// A message in both interface languages.
+#[derive(Debug, Serialize)]
+pub struct Message {
+    #[serde(rename = "zh-CN")]
+    zh: String,
+    en: String,
+}
+
+impl Message {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Message {
+        Message {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FieldMessage {
+    field: String,
+    message: Message,
+}
+
+/// An API error: its status and its JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: Message,
+    fields: Vec<FieldMessage>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, zh: &str, en: &str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: Message::new(zh, en),
+            fields: Vec::new(),
+        }
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到", "Not found.")
+    }
+
+    fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权进行此操作",
+            "You may not do this.",
+        )
+    }
+
+    fn field(status: StatusCode, field: &str, zh: &str, en: &str) -> ApiError {
+        ApiError {
+            fields: vec![FieldMessage {
+                field: field.to_owned(),
+                message: Message::new(zh, en),
+            }],
+            ..ApiError::new(status, "invalid", zh, en)
+        }
+    }
+
+    fn invalid(errors: &FieldErrors) -> ApiError {
+        let fields: Vec<FieldMessage> = errors
+            .0
+            .iter()
+            .map(|(f, e)| FieldMessage {
+                field: (*f).to_owned(),
+                message: Message::new(e.explain(Lang::Zh), e.explain(Lang::En)),
+            })
+            .collect();
+        ApiError {
+            fields,
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "提交的内容有误，见各字段说明",
+                "Some fields are wrong; see each field.",
+            )
+        }
+    }
+}
+
+impl From<minsheng_app::Error> for ApiError {
+    fn from(e: minsheng_app::Error) -> ApiError {
+        match e {
+            minsheng_app::Error::NotFound => ApiError::not_found(),
+            minsheng_app::Error::Forbidden => ApiError::forbidden(),
+            minsheng_app::Error::Invalid(errors) => ApiError::invalid(&errors),
+            minsheng_app::Error::Refused(refusal) => ApiError {
+                message: Message::new(refusal.explain(Lang::Zh), refusal.explain(Lang::En)),
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", "", "")
+            },
+            minsheng_app::Error::Stale => ApiError::new(
+                StatusCode::CONFLICT,
+                "stale_version",
+                "该件已被他人处理，请重新读取后再试",
+                "The case changed since it was read; read it again and retry.",
+            ),
+            e => {
+                let id = format!("{:016x}", rand::random::<u64>());
+                tracing::error!(error_id = %id, error = %e, "API request failed");
+                ApiError {
+                    code: "internal",
+                    message: Message::new(
+                        format!("系统出错，请稍后再试（错误编号 {id}）"),
+                        format!("Something went wrong; please try again later (error id {id})."),
+                    ),
+                    ..ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "", "")
+                }
+            }
+        }
+    }
+}
+
+impl From<minsheng_store::StoreError> for ApiError {
+    fn from(e: minsheng_store::StoreError) -> ApiError {
+        minsheng_app::Error::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let field = self.fields.first().map(|f| f.field.clone());
+        let body = serde_json::json!({
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "field": field,
+                "fields": self.fields,
+            }
+        });
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"minsheng\""),
+            );
+        }
+        response
+    }
+}
+
+/// The staff member a bearer token acts as.
+pub struct ApiCaller(SignedIn);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "缺少有效的 API 令牌（Authorization: Bearer …），或令牌已过期、已吊销",
+                "A valid API token is needed (Authorization: Bearer …); this one is missing, expired or revoked.",
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(unauthorized)?;
+        let me = state.api_session(token).await?.ok_or_else(unauthorized)?;
+        Ok(ApiCaller(me))
+    }
+}
+
+/// `axum::Json`, refusing with the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请以 JSON 提交（Content-Type: application/json）",
+                "Send JSON (Content-Type: application/json).",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError {
+                message: Message::new(
+                    format!("字段有误：{}", e.body_text()),
+                    format!("A field is wrong: {}", e.body_text()),
+                ),
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "", "")
+            }),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "JSON 格式有误",
+                "The body is not well-formed JSON.",
+            )),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "提交的内容太大",
+                "The body is too large.",
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "请求无法读取",
+                "The request could not be read.",
+            )),
+        }
+    }
+}
+
+/// A query string, refusing with the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError {
+                message: Message::new(
+                    format!("查询参数有误：{}", e.body_text()),
+                    format!("A query parameter is wrong: {}", e.body_text()),
+                ),
+                ..ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "", "")
+            })
+    }
+}
+
+fn appeal_no(no: &str) -> Result<AppealNo, ApiError> {
+    AppealNo::parse(no).map_err(|_| ApiError::not_found())
+}
+
+/// A unit as named in an appeal.
+#[derive(Debug, Serialize)]
+struct UnitRef {
+    id: i64,
+    name: String,
+}
+
+/// A deadline with its traffic light.
+#[derive(Debug, Serialize)]
+struct Deadline {
+    due_at: DateTime<Utc>,
+    /// green, yellow or red; absent when the clock is not running.
+    light: Option<&'static str>,
+}
+
+/// An appeal in a list. Fields may be added later (suggestions with confidences, flags,
+/// a cluster id); clients should ignore fields they do not know.
+#[derive(Debug, Serialize)]
+struct AppealOut {
+    no: String,
+    title: String,
+    category: String,
+    channel: &'static str,
+    kind: &'static str,
+    track: &'static str,
+    status: &'static str,
+    status_label: Message,
+    region: String,
+    lead_unit: Option<UnitRef>,
+    received_at: DateTime<Utc>,
+    deadline: Option<Deadline>,
+    supervision_due: Option<DateTime<Utc>>,
+    backlog: bool,
+    hard: bool,
+    headcount: i64,
+    /// Masked, as on screen.
+    appellant_name: Option<String>,
+    /// Masked, as on screen.
+    appellant_phone: Option<String>,
+}
+
+/// One appeal in full (personal data masked).
+#[derive(Debug, Serialize)]
+struct AppealDetailOut {
+    #[serde(flatten)]
+    summary: AppealOut,
+    tracking_code: String,
+    text: String,
+    address: Option<String>,
+    tags: Vec<String>,
+    /// Send it back with an action: a step decided on an older version is refused (409).
+    version: i64,
+    appellant: AppellantOut,
+}
+
+#[derive(Debug, Serialize)]
+struct AppellantOut {
+    name: Option<String>,
+    phone: Option<String>,
+    id_number: Option<String>,
+    address: Option<String>,
+    headcount: u32,
+}
+
+fn summary_out(
+    state: &AppState,
+    a: &AppealSummary,
+    units: &[minsheng_core::unit::Unit],
+) -> AppealOut {
+    let now = minsheng_store::now();
+    AppealOut {
+        no: a.no.to_string(),
+        title: a.title.clone(),
+        category: a.category.clone(),
+        channel: a.channel.code(),
+        kind: a.kind.code(),
+        track: a.track.code(),
+        status: a.status.code(),
+        status_label: Message::new(a.status.label(Lang::Zh), a.status.label(Lang::En)),
+        region: a.region_code.to_string(),
+        lead_unit: a.handler_unit_id.map(|id| UnitRef {
+            id,
+            name: units
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+        }),
+        received_at: a.received_at,
+        deadline: a.due_at.map(|due_at| Deadline {
+            due_at,
+            light: crate::view::light(&state.policy, a.clock_started_at, a.due_at, now)
+                .map(|l| l.code()),
+        }),
+        supervision_due: a.supervision_due,
+        backlog: a.backlog,
+        hard: a.hard,
+        headcount: a.headcount,
+        appellant_name: a.name_mask.clone(),
+        appellant_phone: a.phone_mask.clone(),
+    }
+}
+
+fn detail_out(
+    state: &AppState,
+    d: &AppealDetail,
+    units: &[minsheng_core::unit::Unit],
+) -> AppealDetailOut {
+    let who = &d.appellant;
+    AppealDetailOut {
+        summary: summary_out(state, &d.summary, units),
+        tracking_code: d.tracking_code.to_string(),
+        text: d.text.clone(),
+        address: d.address.clone(),
+        tags: d.tags.clone(),
+        version: d.version,
+        appellant: AppellantOut {
+            name: who.name.as_deref().map(minsheng_core::mask::name),
+            phone: who.phone.as_ref().map(|p| p.masked()),
+            id_number: who
+                .id_number
+                .as_ref()
+                .map(|i| minsheng_core::mask::id_number(i.as_str())),
+            address: who.address.as_deref().map(minsheng_core::mask::address),
+            headcount: who.headcount,
+        },
+    }
+}
+
+/// Filters and paging of `GET /api/v1/appeals`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    township: Option<String>,
+    channel: Option<String>,
+    received_from: Option<DateTime<Utc>>,
+    received_before: Option<DateTime<Utc>>,
+    due_before: Option<DateTime<Utc>>,
+    supervised: Option<bool>,
+    flagged: Option<bool>,
+    tag: Option<String>,
+    /// Only those my own unit handles (the inbox), not all I may see.
+    mine: Option<bool>,
+    /// Opaque: the `next` of the previous page.
+    cursor: Option<String>,
+    /// 1 to 200, default 50.
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppealPage {
+    items: Vec<AppealOut>,
+    total: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next: Option<String>,
+}
+
+async fn list_appeals(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<AppealPage>, ApiError> {
+    let bad =
+        |field: &str, zh: &str, en: &str| ApiError::field(StatusCode::BAD_REQUEST, field, zh, en);
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            CaseState::from_code(s)
+                .ok_or_else(|| bad("status", "未知的状态", "Unknown status."))?,
+        ),
+    };
+    let channel = match q.channel.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            Channel::from_code(c)
+                .ok_or_else(|| bad("channel", "未知的渠道", "Unknown channel."))?,
+        ),
+    };
+    let township = match q.township.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(minsheng_core::RegionCode::parse(t).map_err(|_| {
+            bad(
+                "township",
+                "乡镇代码应为12位数字",
+                "A township code has 12 digits.",
+            )
+        })?),
+    };
+    let page = match q.cursor.as_deref() {
+        None | Some("") => 1,
+        Some(c) => c
+            .strip_prefix("p")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| bad("cursor", "分页游标无效", "Invalid cursor."))?,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
+    }
+    let filter = InboxFilter {
+        status,
+        due_before: q.due_before,
+        supervised: q.supervised.unwrap_or(false),
+        flagged: q.flagged.unwrap_or(false),
+        category: q.category.filter(|c| !c.is_empty()),
+        township,
+        channel,
+        received_from: q.received_from,
+        received_before: q.received_before,
+        number: None,
+        tag: q.tag.filter(|t| !t.is_empty()),
+    };
+    let scope = if q.mine.unwrap_or(false) {
+        ListScope::Unit(me.staff.unit_id)
+    } else {
+        ListScope::Visible(me.scope.clone())
+    };
+    let found = state
+        .store
+        .list_appeals(&scope, &filter, page, limit)
+        .await?;
+    let units = state.store.units().await?;
+    let shown = i64::try_from(found.items.len()).unwrap_or(0);
+    let next = ((page - 1) * limit + shown < found.total).then(|| format!("p{}", page + 1));
+    Ok(Json(AppealPage {
+        items: found
+            .items
+            .iter()
+            .map(|a| summary_out(&state, a, &units))
+            .collect(),
+        total: found.total,
+        next,
+    }))
+}
+
+/// A new appeal sent by a system.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct NewAppealIn {
+    text: String,
+    title: Option<String>,
+    category: String,
+    /// A region code (12 digits)…
+    region: Option<String>,
+    /// …or the township's and village's names.
+    township: Option<String>,
+    village: Option<String>,
+    address: Option<String>,
+    received_at: Option<DateTime<Utc>>,
+    channel: String,
+    kind: Option<String>,
+    headcount: Option<u32>,
+    external_id: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+    id_number: Option<String>,
+    anonymous: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct Created {
+    no: String,
+    tracking_code: String,
+    /// True when this was sent before (the same external id): nothing new was stored.
+    repeat: bool,
+}
+
+async fn create_appeal(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    ApiJson(input): ApiJson<NewAppealIn>,
+) -> Result<Response, ApiError> {
+    if !me.staff.has(Role::CallTaker)
+        && !me.staff.has(Role::Dispatcher)
+        && !me.staff.has(Role::Admin)
+    {
+        return Err(ApiError::forbidden());
+    }
+    let code = input.region.clone().unwrap_or_default();
+    let township = input.township.clone().unwrap_or_default();
+    let village = input.village.clone().unwrap_or_default();
+    let place = if code.trim().is_empty() && village.trim().is_empty() {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "region",
+            "请给出地点：region（12位代码），或 township 与 village（名称）",
+            "Give the place: region (a 12-digit code), or township and village (names).",
+        ));
+    } else {
+        state
+            .place_named(&code, &township, &village)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    if code.trim().is_empty() {
+                        "village"
+                    } else {
+                        "region"
+                    },
+                    "本县没有这个地点（或它已停用）",
+                    "No such place in this county (or it was retired).",
+                )
+            })?
+    };
+    let anonymous = input.anonymous.unwrap_or(false)
+        || (input.name.as_deref().unwrap_or("").trim().is_empty()
+            && input.phone.as_deref().unwrap_or("").trim().is_empty());
+    // The form's one-time key: derived from the sender's id when there is one (a
+    // repeat is then the same form), else fresh.
+    let submission_key = match input.external_id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() => minsheng_app::cases::api_form_key(me.staff.id, id),
+        _ => format!("api-{:032x}", rand::random::<u128>()),
+    };
+    let form = AppealForm {
+        channel: input.channel.clone(),
+        kind: input
+            .kind
+            .clone()
+            .unwrap_or_else(|| AppealKind::Help.code().to_owned()),
+        category: input.category.clone(),
+        township: place.parent().map(|t| t.to_string()).unwrap_or_default(),
+        village: place.to_string(),
+        address: input.address.clone().unwrap_or_default(),
+        title: input.title.clone().unwrap_or_default(),
+        text: input.text.clone(),
+        name: input.name.clone().unwrap_or_default(),
+        phone: input.phone.clone().unwrap_or_default(),
+        id_number: input.id_number.clone().unwrap_or_default(),
+        home_address: String::new(),
+        anonymous: if anonymous {
+            "on".into()
+        } else {
+            String::new()
+        },
+        headcount: input.headcount.map(|h| h.to_string()).unwrap_or_default(),
+        submission_key,
+    };
+    let intake = Intake {
+        received_at: input.received_at,
+        external_id: input.external_id.clone(),
+    };
+    let done = state
+        .register_with(&form, Origin::Staff, Some(me.staff.id), intake)
+        .await?;
+    let status = if done.repeat {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let no = done.receipt.no.to_string();
+    let mut response = (
+        status,
+        Json(Created {
+            no: no.clone(),
+            tracking_code: done.receipt.tracking_code.to_string(),
+            repeat: done.repeat,
+        }),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/appeals/{no}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn get_appeal(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    axum::extract::Path(no): axum::extract::Path<String>,
+) -> Result<Json<AppealDetailOut>, ApiError> {
+    let no = appeal_no(&no)?;
+    let detail = state.store.appeal(&no, &me.scope).await?;
+    let units = state.store.units().await?;
+    Ok(Json(detail_out(&state, &detail, &units)))
+}
+
+/// One timeline entry.
+#[derive(Debug, Serialize)]
+struct EventOut {
+    at: DateTime<Utc>,
+    /// The step's code (registered, dispatch, accept, reply, …).
+    step: &'static str,
+    label: Message,
+    actor: Option<String>,
+    unit: Option<String>,
+    note: Option<String>,
+    /// Whether the appellant and the public see this entry.
+    public: bool,
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    axum::extract::Path(no): axum::extract::Path<String>,
+) -> Result<Json<Vec<EventOut>>, ApiError> {
+    let no = appeal_no(&no)?;
+    let detail = state.store.appeal(&no, &me.scope).await?;
+    Ok(Json(
+        detail
+            .events
+            .iter()
+            .map(|e| EventOut {
+                at: e.at,
+                step: match &e.step {
+                    Step::Registered => "registered",
+                    Step::Act(c) => c.code(),
+                },
+                label: Message::new(e.step.label(Lang::Zh), e.step.label(Lang::En)),
+                actor: e.actor.clone(),
+                unit: e.unit.clone(),
+                note: e.note.clone(),
+                public: e.public,
+            })
+            .collect(),
+    ))
+}
+
+/// A workflow action: the console's actions with typed fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ActionIn {
+    /// accept, decline, transfer, advise_legal, dispatch, sign_for, return, rule,
+    /// reply, extend, return_visit, request_review, issue_review, pause, resume,
+    /// supervise, assign_leader, merge, reopen, close.
+    action: String,
+    /// The `version` read with the appeal.
+    version: i64,
+    text: Option<String>,
+    days: Option<u64>,
+    satisfied: Option<bool>,
+    lead: Option<i64>,
+    urgency: Option<String>,
+    reason: Option<String>,
+    channel: Option<String>,
+    /// For merge: the number of the case to merge into.
+    into: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ActedOut {
+    no: String,
+    action: &'static str,
+    /// The version to send with the next action.
+    version: i64,
+    status: &'static str,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    axum::extract::Path(no): axum::extract::Path<String>,
+    ApiJson(input): ApiJson<ActionIn>,
+) -> Result<Json<ActedOut>, ApiError> {
+    let no = appeal_no(&no)?;
+    let into = match (input.action.as_str(), input.into.as_deref()) {
+        ("merge", Some(n)) => match AppealNo::parse(n) {
+            Ok(n) => match state.merge_target(&n, &me.scope).await {
+                Ok(id) => Some(id),
+                Err(minsheng_app::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let form = ActionForm::typed(
+        &input.action,
+        input.version,
+        input.text.as_deref().unwrap_or(""),
+        input.days,
+        input.satisfied,
+        input.lead,
+        input.urgency.as_deref().unwrap_or(""),
+        input.reason.as_deref().unwrap_or(""),
+        input.channel.as_deref().unwrap_or(""),
+    );
+    let command = form.command(&me, into).map_err(|p| match p {
+        crate::console::FormProblem::UnknownAction => ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "action",
+            "未知的操作",
+            "Unknown action.",
+        ),
+        crate::console::FormProblem::Field(zh, en) => {
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "action", zh, en)
+        }
+    })?;
+    let decision = state.act(&me.actor(), &no, input.version, command).await?;
+    let after = state.store.appeal(&no, &me.scope).await?;
+    Ok(Json(ActedOut {
+        no: no.to_string(),
+        action: decision.event.command.code(),
+        version: after.version,
+        status: after.summary.status.code(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+struct UnitOut {
+    id: i64,
+    key: String,
+    name: String,
+    kind: &'static str,
+    parent_id: Option<i64>,
+    jurisdiction: Vec<String>,
+}
+
+async fn units(
+    State(state): State<AppState>,
+    ApiCaller(_): ApiCaller,
+) -> Result<Json<Vec<UnitOut>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .units()
+            .await?
+            .into_iter()
+            .map(|u| UnitOut {
+                id: u.id,
+                key: u.key,
+                name: u.name,
+                kind: u.kind.code(),
+                parent_id: u.parent_id,
+                jurisdiction: u.jurisdiction.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct RegionOut {
+    code: String,
+    name: String,
+    level: &'static str,
+    parent: Option<String>,
+    lat: Option<f64>,
+    long: Option<f64>,
+    retired: bool,
+}
+
+async fn regions(
+    State(state): State<AppState>,
+    ApiCaller(_): ApiCaller,
+) -> Result<Json<Vec<RegionOut>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .regions()
+            .await?
+            .into_iter()
+            .map(|r| RegionOut {
+                code: r.region.code.to_string(),
+                level: match r.region.level() {
+                    RegionLevel::County => "county",
+                    RegionLevel::Township => "township",
+                    RegionLevel::Village => "village",
+                    RegionLevel::Grid => "grid",
+                },
+                parent: r.region.code.parent().map(|p| p.to_string()),
+                name: r.region.name,
+                lat: r.centroid.map(|c| c.0),
+                long: r.centroid.map(|c| c.1),
+                retired: r.retired,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct CategoryOut {
+    code: String,
+    name: String,
+    name_en: String,
+    parent: Option<String>,
+    default_unit: String,
+    keywords: Vec<String>,
+    public: bool,
+}
+
+async fn categories(
+    State(state): State<AppState>,
+    ApiCaller(_): ApiCaller,
+) -> Result<Json<Vec<CategoryOut>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .map(|c| CategoryOut {
+                code: c.code,
+                name: c.name,
+                name_en: c.name_en,
+                parent: c.parent,
+                default_unit: c.unit,
+                keywords: c.keywords,
+                public: c.public,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct StaffOut {
+    id: i64,
+    username: String,
+    display_name: String,
+    unit_id: i64,
+    roles: Vec<&'static str>,
+    active: bool,
+}
+
+async fn staff(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+) -> Result<Json<Vec<StaffOut>>, ApiError> {
+    if !me.staff.has(Role::Admin) {
+        return Err(ApiError::forbidden());
+    }
+    let actor = me.actor();
+    Ok(Json(
+        state
+            .staff_accounts(Some(&actor), &Default::default())
+            .await?
+            .into_iter()
+            .map(|m| StaffOut {
+                id: m.staff.id,
+                roles: m.staff.roles.iter().map(|r| r.code()).collect(),
+                username: m.staff.username,
+                display_name: m.staff.display_name,
+                unit_id: m.staff.unit_id,
+                active: m.active,
+            })
+            .collect(),
+    ))
+}
