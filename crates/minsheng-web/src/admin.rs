@@ -711,3 +711,147 @@ pub async fn reset_staff_password(
     .await?;
     Ok(page.into_response())
 }
+
+struct TokenRow {
+    id: i64,
+    username: String,
+    name: String,
+    prefix: String,
+    expires: String,
+    last_used: String,
+    live: bool,
+    state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_tokens.html")]
+struct TokensPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    rows: Vec<TokenRow>,
+    /// A token just made, shown this once.
+    created: Option<String>,
+    error: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    created: Option<String>,
+    error: Option<String>,
+) -> Result<TokensPage, AppError> {
+    let t = texts(lang);
+    let now = minsheng_store::now();
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(crate::view::local).unwrap_or_else(|| "—".into())
+    };
+    let rows = state
+        .api_token_list(Some(&me.actor()))
+        .await?
+        .into_iter()
+        .map(|tok| {
+            let (live, state) = if tok.revoked_at.is_some() {
+                (false, t.admin_token_revoked)
+            } else if tok.expires_at.is_some_and(|e| e <= now) {
+                (false, t.admin_token_expired)
+            } else {
+                (true, t.admin_token_live)
+            };
+            TokenRow {
+                id: tok.id,
+                username: tok.username,
+                name: tok.name,
+                prefix: tok.prefix,
+                expires: when(tok.expires_at),
+                last_used: when(tok.last_used_at),
+                live,
+                state,
+            }
+        })
+        .collect();
+    Ok(TokensPage {
+        t,
+        here: "/staff/admin/tokens",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: true,
+        rows,
+        created,
+        error,
+    })
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+) -> Result<impl IntoResponse, AppError> {
+    require_admin(&me)?;
+    tokens_page(&state, lang, &me, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    let t = texts(lang);
+    let refused = |message: String| async {
+        let page = tokens_page(&state, lang, &me, None, Some(message)).await?;
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let lifetime = match form.days.trim() {
+        "" => None,
+        days => match days.parse::<u32>().ok().filter(|d| (1..=3650).contains(d)) {
+            Some(d) => Some(chrono::Duration::days(i64::from(d))),
+            None => return refused(t.admin_token_bad_days.to_owned()).await,
+        },
+    };
+    match state
+        .create_api_token(Some(&me.actor()), &form.username, &form.name, lifetime)
+        .await
+    {
+        Ok((_, token)) => Ok(tokens_page(&state, lang, &me, Some(token), None)
+            .await?
+            .into_response()),
+        Err(minsheng_app::Error::NotFound | minsheng_app::Error::Forbidden) => {
+            refused(t.admin_token_no_account.to_owned()).await
+        }
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let text = errors
+                .0
+                .iter()
+                .map(|(_, e)| minsheng_core::i18n::Explain::explain(e, lang))
+                .collect::<Vec<_>>()
+                .join("；");
+            refused(text).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    state.revoke_api_token(Some(&me.actor()), id).await?;
+    Ok(Redirect::to("/staff/admin/tokens").into_response())
+}

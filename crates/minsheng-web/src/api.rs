@@ -24,9 +24,62 @@ use minsheng_core::staff::Role;
 use minsheng_core::{AppealKind, AppealNo, Channel, Lang, RegionLevel, State as CaseState};
 use minsheng_store::{AppealDetail, AppealSummary, InboxFilter, ListScope};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::console::ActionForm;
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Minsheng API", version = "1", description = "Appeals in and out of Minsheng (民声). Every call carries a staff API token: `Authorization: Bearer mst_…` (`minsheng token create --user LOGIN`)."),
+    paths(list_appeals, create_appeal, get_appeal, timeline, act, units, regions, categories, staff),
+    modifiers(&Bearer),
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`: the document, made from the code.
+pub async fn openapi_json() -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(ApiDoc::openapi()),
+    )
+        .into_response()
+}
+
+/// `GET /api/docs`: the document to browse, served from here (no CDN).
+pub async fn docs_page() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../static/api-docs.html"),
+    )
+        .into_response()
+}
+
+/// `GET /static/api-docs.js`: renders the document on the docs page.
+pub async fn docs_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/api-docs.js"),
+    )
+        .into_response()
+}
 
 /// The routes under `/api/v1`.
 pub fn routes() -> Router<AppState> {
@@ -43,7 +96,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A message in both interface languages.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Message {
     #[serde(rename = "zh-CN")]
     zh: String,
@@ -59,7 +112,7 @@ impl Message {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct FieldMessage {
     field: String,
     message: Message,
@@ -166,17 +219,36 @@ impl From<minsheng_store::StoreError> for ApiError {
     }
 }
 
+/// The body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+struct ErrorDetail {
+    /// Stable: unauthorized, forbidden, not_found, invalid, refused, stale_version,
+    /// malformed_json, unsupported_media_type, too_large, bad_query, bad_request,
+    /// internal.
+    code: &'static str,
+    message: Message,
+    /// The first field at fault, if a field is.
+    field: Option<String>,
+    /// Every field at fault.
+    fields: Vec<FieldMessage>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let field = self.fields.first().map(|f| f.field.clone());
-        let body = serde_json::json!({
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "field": field,
-                "fields": self.fields,
-            }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                field: self.fields.first().map(|f| f.field.clone()),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -287,14 +359,14 @@ fn appeal_no(no: &str) -> Result<AppealNo, ApiError> {
 }
 
 /// A unit as named in an appeal.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct UnitRef {
     id: i64,
     name: String,
 }
 
 /// A deadline with its traffic light.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Deadline {
     due_at: DateTime<Utc>,
     /// green, yellow or red; absent when the clock is not running.
@@ -303,7 +375,7 @@ struct Deadline {
 
 /// An appeal in a list. Fields may be added later (suggestions with confidences, flags,
 /// a cluster id); clients should ignore fields they do not know.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AppealOut {
     no: String,
     title: String,
@@ -328,7 +400,7 @@ struct AppealOut {
 }
 
 /// One appeal in full (personal data masked).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AppealDetailOut {
     #[serde(flatten)]
     summary: AppealOut,
@@ -341,7 +413,7 @@ struct AppealDetailOut {
     appellant: AppellantOut,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AppellantOut {
     name: Option<String>,
     phone: Option<String>,
@@ -416,8 +488,9 @@ fn detail_out(
 }
 
 /// Filters and paging of `GET /api/v1/appeals`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     status: Option<String>,
     category: Option<String>,
@@ -437,7 +510,7 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AppealPage {
     items: Vec<AppealOut>,
     total: i64,
@@ -445,6 +518,11 @@ struct AppealPage {
     next: Option<String>,
 }
 
+/// Appeals the token's account may see (or, with `mine`, those its unit handles),
+/// soonest deadline first.
+#[utoipa::path(get, path = "/api/v1/appeals", tag = "appeals", params(ListQuery),
+    responses((status = 200, body = AppealPage), (status = 400, description = "A bad filter", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn list_appeals(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
@@ -525,7 +603,7 @@ async fn list_appeals(
 }
 
 /// A new appeal sent by a system.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 struct NewAppealIn {
     text: String,
@@ -548,7 +626,7 @@ struct NewAppealIn {
     anonymous: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Created {
     no: String,
     tracking_code: String,
@@ -556,6 +634,12 @@ struct Created {
     repeat: bool,
 }
 
+/// Registers an appeal (call takers, dispatchers, administrators).
+#[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = NewAppealIn,
+    responses((status = 201, description = "Stored", body = Created), (status = 200, description = "Sent before: the first receipt", body = Created),
+        (status = 400, description = "Malformed JSON", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Not a call taker", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, description = "Fields at fault", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn create_appeal(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
@@ -655,6 +739,10 @@ async fn create_appeal(
     Ok(response)
 }
 
+/// One appeal, personal data masked.
+#[utoipa::path(get, path = "/api/v1/appeals/{no}", tag = "appeals", params(("no" = String, Path, description = "The appeal's number, e.g. MS2026-000123")),
+    responses((status = 200, body = AppealDetailOut), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such appeal in the token's area", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn get_appeal(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
@@ -667,7 +755,7 @@ async fn get_appeal(
 }
 
 /// One timeline entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct EventOut {
     at: DateTime<Utc>,
     /// The step's code (registered, dispatch, accept, reply, …).
@@ -680,6 +768,10 @@ struct EventOut {
     public: bool,
 }
 
+/// An appeal's timeline, oldest first.
+#[utoipa::path(get, path = "/api/v1/appeals/{no}/timeline", tag = "appeals", params(("no" = String, Path, description = "The appeal's number")),
+    responses((status = 200, body = Vec<EventOut>), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn timeline(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
@@ -708,7 +800,7 @@ async fn timeline(
 }
 
 /// A workflow action: the console's actions with typed fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 struct ActionIn {
     /// accept, decline, transfer, advise_legal, dispatch, sign_for, return, rule,
@@ -728,7 +820,7 @@ struct ActionIn {
     into: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ActedOut {
     no: String,
     action: &'static str,
@@ -737,6 +829,13 @@ struct ActedOut {
     status: &'static str,
 }
 
+/// Takes a workflow step, as in the console, against the version read.
+#[utoipa::path(post, path = "/api/v1/appeals/{no}/actions", tag = "appeals", params(("no" = String, Path, description = "The appeal's number")),
+    request_body = ActionIn,
+    responses((status = 200, body = ActedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The case changed since it was read", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "Refused by the workflow, or a field at fault", body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn act(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
@@ -787,7 +886,7 @@ async fn act(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct UnitOut {
     id: i64,
     key: String,
@@ -797,6 +896,8 @@ struct UnitOut {
     jurisdiction: Vec<String>,
 }
 
+/// The county's units.
+#[utoipa::path(get, path = "/api/v1/units", tag = "directory", responses((status = 200, body = Vec<UnitOut>), (status = 401, description = "No valid token", body = ErrorBody)), security(("bearer" = [])))]
 async fn units(
     State(state): State<AppState>,
     ApiCaller(_): ApiCaller,
@@ -819,7 +920,7 @@ async fn units(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct RegionOut {
     code: String,
     name: String,
@@ -830,6 +931,8 @@ struct RegionOut {
     retired: bool,
 }
 
+/// The county's regions, retired ones marked.
+#[utoipa::path(get, path = "/api/v1/regions", tag = "directory", responses((status = 200, body = Vec<RegionOut>), (status = 401, description = "No valid token", body = ErrorBody)), security(("bearer" = [])))]
 async fn regions(
     State(state): State<AppState>,
     ApiCaller(_): ApiCaller,
@@ -858,7 +961,7 @@ async fn regions(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct CategoryOut {
     code: String,
     name: String,
@@ -869,6 +972,8 @@ struct CategoryOut {
     public: bool,
 }
 
+/// The appeal categories.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "directory", responses((status = 200, body = Vec<CategoryOut>), (status = 401, description = "No valid token", body = ErrorBody)), security(("bearer" = [])))]
 async fn categories(
     State(state): State<AppState>,
     ApiCaller(_): ApiCaller,
@@ -892,7 +997,7 @@ async fn categories(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct StaffOut {
     id: i64,
     username: String,
@@ -902,6 +1007,8 @@ struct StaffOut {
     active: bool,
 }
 
+/// Staff accounts the token's administrator manages.
+#[utoipa::path(get, path = "/api/v1/staff", tag = "directory", responses((status = 200, body = Vec<StaffOut>), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 async fn staff(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,

@@ -7,7 +7,7 @@
 
 mod admin;
 mod admin_org;
-mod api;
+pub mod api;
 mod auth;
 mod console;
 mod error;
@@ -73,6 +73,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .nest("/api/v1", api::routes())
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/docs", get(api::docs_page))
+        .route("/static/api-docs.js", get(api::docs_script))
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))
@@ -144,6 +147,11 @@ pub fn router(state: AppState) -> Router {
             "/staff/admin/staff/{id}/sessions/end",
             post(admin::end_staff_sessions),
         )
+        .route(
+            "/staff/admin/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route("/staff/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/staff/sessions/end-others", post(auth::end_other_sessions))
         .route(
             "/staff/password",

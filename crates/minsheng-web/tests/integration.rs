@@ -2761,3 +2761,117 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
             .is_none()
     );
 }
+
+/// The OpenAPI document is made from the code; this snapshot shows every change to the
+/// API's contract in review. After a deliberate change, refresh it with
+/// `MINSHENG_UPDATE_SNAPSHOTS=1 cargo test -p minsheng-web --test integration openapi`.
+#[tokio::test]
+async fn the_openapi_document_is_served_and_matches_its_snapshot() {
+    let app = app("openapi").await;
+    let r = app
+        .client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: serde_json::Value = r.json().await.expect("json");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/appeals",
+        "/api/v1/appeals/{no}",
+        "/api/v1/appeals/{no}/actions",
+        "/api/v1/units",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let pretty = serde_json::to_string_pretty(&doc).expect("pretty") + "\n";
+    let snapshot =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.snapshot.json");
+    if std::env::var_os("MINSHENG_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &pretty).expect("write snapshot");
+    }
+    let stored = std::fs::read_to_string(&snapshot).expect("snapshot (see the test's comment)");
+    assert!(
+        stored == pretty,
+        "the OpenAPI document changed; refresh the snapshot if meant (see the test's comment)"
+    );
+
+    // The docs page and its script come from here.
+    let (status, page) = app.get("/api/docs", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("/static/api-docs.js") && !page.contains("http"),
+        "no outside links: {page}"
+    );
+    let (status, script) = app.get("/static/api-docs.js", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(script.contains("/api/openapi.json"));
+}
+
+#[tokio::test]
+async fn administrators_make_list_and_revoke_api_tokens_in_the_console() {
+    let app = app("tokens").await;
+    let handler = app.login("zjj.handler").await;
+    let (status, _) = app.get("/staff/admin/tokens", &handler).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+
+    // Bad days, an unknown account: said on the page, nothing made.
+    for (form, says) in [
+        (vec![("username", "callcenter1"), ("days", "0")], "有效天数"),
+        (vec![("username", "nobody"), ("days", "")], "没有这个账号"),
+    ] {
+        let r = app.post("/staff/admin/tokens", &admin, &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.expect("body").contains(says));
+    }
+    let r = app
+        .post(
+            "/staff/admin/tokens",
+            &admin,
+            &[
+                ("username", "callcenter1"),
+                ("name", "12345 平台"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("body");
+    let token = between(&page, "data-test=\"new-token\">", "<");
+    assert!(token.starts_with("mst_"), "{token}");
+
+    // It works, is listed by its prefix only, and stops when revoked.
+    let (status, _) = app.api(reqwest::Method::GET, "/units", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = app.get("/staff/admin/tokens", &admin).await;
+    assert!(list.contains("12345 平台") && list.contains(&token[..12]) && !list.contains(&token));
+    let id = between(&list, "action=\"/staff/admin/tokens/", "/revoke");
+    let r = app
+        .post(&format!("/staff/admin/tokens/{id}/revoke"), &admin, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, _) = app.api(reqwest::Method::GET, "/units", &token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, list) = app.get("/staff/admin/tokens", &admin).await;
+    assert!(list.contains("已吊销"));
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}

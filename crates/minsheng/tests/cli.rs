@@ -337,6 +337,50 @@ fn staff_accounts_from_the_command_line() {
     assert!(text(&bad_role).contains("未知角色"));
     let out = minsheng(&dir, &["staff", "reset-password", "li.si"]);
     assert!(out.status.success() && text(&out).contains("one-time password"));
+    // API tokens: made, listed by prefix only, refused for a bad lifetime or an
+    // unknown account, revoked.
+    let out = minsheng(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--user",
+            "li.si",
+            "--expires",
+            "90d",
+            "--name",
+            "热线对接",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let token = text(&out)
+        .lines()
+        .find(|l| l.starts_with("mst_"))
+        .expect("token printed")
+        .to_owned();
+    let out = minsheng(&dir, &["token", "list"]);
+    let listed = text(&out);
+    assert!(
+        listed.contains("热线对接") && listed.contains(&token[..12]) && !listed.contains(&token),
+        "{listed}"
+    );
+    assert!(listed.contains("有效 live"));
+    let out = minsheng(
+        &dir,
+        &["token", "create", "--user", "li.si", "--expires", "5y"],
+    );
+    assert!(!out.status.success() && text(&out).contains("90d"));
+    let out = minsheng(&dir, &["token", "create", "--user", "nobody"]);
+    assert!(!out.status.success() && text(&out).contains("没有这个账号"));
+    let id = listed
+        .lines()
+        .find(|l| l.contains("热线对接"))
+        .and_then(|l| l.split('\t').next())
+        .expect("id")
+        .to_owned();
+    assert!(minsheng(&dir, &["token", "revoke", &id]).status.success());
+    assert!(text(&minsheng(&dir, &["token", "list"])).contains("已吊销 revoked"));
+    assert!(!minsheng(&dir, &["token", "revoke", "999"]).status.success());
     let out = minsheng(&dir, &["staff", "deactivate", "li.si"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = minsheng(&dir, &["staff", "deactivate", "nobody"]);
