@@ -316,6 +316,79 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             .expect("q")
             .is_none()
     );
+    // API tokens: found by hash while live; not once expired or revoked; revoking
+    // twice changes nothing; an unknown id is not found.
+    let live = minsheng_store::NewApiToken {
+        staff_id: hid,
+        name: "热线对接".into(),
+        token_hash: "hash-live".into(),
+        prefix: "mst_abcd1234".into(),
+        expires_at: Some(now + Duration::days(30)),
+    };
+    let live_id = store.create_api_token(&live, None).await.expect("token");
+    let old = minsheng_store::NewApiToken {
+        token_hash: "hash-old".into(),
+        expires_at: Some(now - Duration::days(1)),
+        ..live.clone()
+    };
+    store.create_api_token(&old, None).await.expect("token");
+    assert_eq!(
+        store
+            .api_token_staff("hash-live", now)
+            .await
+            .expect("q")
+            .map(|s| s.id),
+        Some(hid)
+    );
+    assert!(
+        store
+            .api_token_staff("hash-old", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .api_token_staff("hash-none", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    let listed = store.api_tokens(Some(hid)).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].prefix, "mst_abcd1234");
+    assert!(
+        listed
+            .iter()
+            .any(|t| t.id == live_id && t.last_used_at.is_some())
+    );
+    store
+        .revoke_api_token(live_id, Some(hid))
+        .await
+        .expect("revoke");
+    store
+        .revoke_api_token(live_id, Some(hid))
+        .await
+        .expect("revoke again");
+    assert!(
+        store
+            .api_token_staff("hash-live", now)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .api_token(live_id)
+            .await
+            .expect("token")
+            .revoked_at
+            .is_some()
+    );
+    assert!(matches!(
+        store.revoke_api_token(999_999, None).await,
+        Err(minsheng_store::StoreError::NotFound)
+    ));
     // Ending all but one; purging what expired or idled.
     store
         .create_session("tok-other", hid, now + Duration::hours(8))

@@ -492,9 +492,15 @@ fn detail_out(
 #[serde(default, deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(
+        pattern = "^(registered|accepted|declined|transferred|replied|under_review|reviewed|under_re_review|final|dispatched|returned|handling|answered|escalated|legal_advised|closed|merged)$"
+    )]
     status: Option<String>,
     category: Option<String>,
+    /// A township's 12-digit code.
+    #[param(pattern = "^[0-9]{12}$")]
     township: Option<String>,
+    #[param(pattern = "^(hotline|web|visit|letter|mailbox|api|media)$")]
     channel: Option<String>,
     received_from: Option<DateTime<Utc>>,
     received_before: Option<DateTime<Utc>>,
@@ -505,8 +511,10 @@ struct ListQuery {
     /// Only those my own unit handles (the inbox), not all I may see.
     mine: Option<bool>,
     /// Opaque: the `next` of the previous page.
+    #[param(pattern = "^p[1-9][0-9]{0,5}$")]
     cursor: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -531,31 +539,42 @@ async fn list_appeals(
     let bad =
         |field: &str, zh: &str, en: &str| ApiError::field(StatusCode::BAD_REQUEST, field, zh, en);
     let status = match q.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(
             CaseState::from_code(s)
                 .ok_or_else(|| bad("status", "未知的状态", "Unknown status."))?,
         ),
     };
     let channel = match q.channel.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(c) => Some(
             Channel::from_code(c)
                 .ok_or_else(|| bad("channel", "未知的渠道", "Unknown channel."))?,
         ),
     };
     let township = match q.township.as_deref() {
-        None | Some("") => None,
-        Some(t) => Some(minsheng_core::RegionCode::parse(t).map_err(|_| {
-            bad(
+        None => None,
+        Some(t) if t.len() != 12 || !t.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(bad(
                 "township",
                 "乡镇代码应为12位数字",
                 "A township code has 12 digits.",
-            )
-        })?),
+            ));
+        }
+        // Twelve digits that are no region's code: nothing is there.
+        Some(t) => match minsheng_core::RegionCode::parse(t) {
+            Ok(code) => Some(code),
+            Err(_) => {
+                return Ok(Json(AppealPage {
+                    items: Vec::new(),
+                    total: 0,
+                    next: None,
+                }));
+            }
+        },
     };
     let page = match q.cursor.as_deref() {
-        None | Some("") => 1,
+        None => 1,
         Some(c) => c
             .strip_prefix("p")
             .and_then(|n| n.parse::<i64>().ok())
@@ -603,26 +622,51 @@ async fn list_appeals(
 }
 
 /// A new appeal sent by a system.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct NewAppealIn {
+    /// What the person says.
+    #[schema(min_length = 1, max_length = 5000)]
     text: String,
+    #[serde(default)]
     title: Option<String>,
+    /// A category code (GET /api/v1/categories).
+    #[schema(min_length = 1)]
     category: String,
-    /// A region code (12 digits)…
+    /// A village's 12-digit code…
+    #[serde(default)]
+    #[schema(pattern = "^[0-9]{12}$")]
     region: Option<String>,
-    /// …or the township's and village's names.
+    /// …or the township's and village's names (the township's only when village
+    /// names repeat).
+    #[serde(default)]
     township: Option<String>,
+    #[serde(default)]
     village: Option<String>,
+    #[serde(default)]
     address: Option<String>,
+    /// When it was received, if earlier than now (a letter entered later).
+    #[serde(default)]
     received_at: Option<DateTime<Utc>>,
+    #[schema(pattern = "^(hotline|web|visit|letter|mailbox|api|media)$")]
     channel: String,
+    /// help (default), complaint, suggestion, consultation, report, petition, dispute.
+    #[serde(default)]
     kind: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000)]
     headcount: Option<u32>,
+    /// The sender's own id: sending it again returns the first receipt.
+    #[serde(default)]
+    #[schema(max_length = 100)]
     external_id: Option<String>,
+    #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
     phone: Option<String>,
+    #[serde(default)]
     id_number: Option<String>,
+    #[serde(default)]
     anonymous: Option<bool>,
 }
 
@@ -740,7 +784,7 @@ async fn create_appeal(
 }
 
 /// One appeal, personal data masked.
-#[utoipa::path(get, path = "/api/v1/appeals/{no}", tag = "appeals", params(("no" = String, Path, description = "The appeal's number, e.g. MS2026-000123")),
+#[utoipa::path(get, path = "/api/v1/appeals/{no}", tag = "appeals", params(("no" = String, Path, description = "The appeal's number, e.g. MS2026-000123", example = "MS2026-000001")),
     responses((status = 200, body = AppealDetailOut), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such appeal in the token's area", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn get_appeal(
@@ -769,7 +813,7 @@ struct EventOut {
 }
 
 /// An appeal's timeline, oldest first.
-#[utoipa::path(get, path = "/api/v1/appeals/{no}/timeline", tag = "appeals", params(("no" = String, Path, description = "The appeal's number")),
+#[utoipa::path(get, path = "/api/v1/appeals/{no}/timeline", tag = "appeals", params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001")),
     responses((status = 200, body = Vec<EventOut>), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn timeline(
@@ -800,23 +844,38 @@ async fn timeline(
 }
 
 /// A workflow action: the console's actions with typed fields.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct ActionIn {
-    /// accept, decline, transfer, advise_legal, dispatch, sign_for, return, rule,
-    /// reply, extend, return_visit, request_review, issue_review, pause, resume,
-    /// supervise, assign_leader, merge, reopen, close.
+    #[schema(
+        pattern = "^(accept|decline|transfer|advise_legal|dispatch|sign_for|return|rule|reply|extend|return_visit|request_review|issue_review|pause|resume|supervise|assign_leader|merge|reopen|close)$"
+    )]
     action: String,
     /// The `version` read with the appeal.
     version: i64,
+    /// The reply, reason or note the action needs.
+    #[serde(default)]
     text: Option<String>,
+    /// extend, supervise: days.
+    #[serde(default)]
     days: Option<u64>,
+    /// return_visit: whether the appellant was satisfied.
+    #[serde(default)]
     satisfied: Option<bool>,
+    /// dispatch: the lead unit's id.
+    #[serde(default)]
     lead: Option<i64>,
+    /// dispatch: normal, urgent or complex.
+    #[serde(default)]
     urgency: Option<String>,
+    /// return: wrong_place, unclear_ownership, overlapping_duties, other.
+    #[serde(default)]
     reason: Option<String>,
+    /// advise_legal: lawsuit, arbitration, reconsideration.
+    #[serde(default)]
     channel: Option<String>,
-    /// For merge: the number of the case to merge into.
+    /// merge: the number of the case to merge into.
+    #[serde(default)]
     into: Option<String>,
 }
 
@@ -830,7 +889,7 @@ struct ActedOut {
 }
 
 /// Takes a workflow step, as in the console, against the version read.
-#[utoipa::path(post, path = "/api/v1/appeals/{no}/actions", tag = "appeals", params(("no" = String, Path, description = "The appeal's number")),
+#[utoipa::path(post, path = "/api/v1/appeals/{no}/actions", tag = "appeals", params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001")),
     request_body = ActionIn,
     responses((status = 200, body = ActedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The case changed since it was read", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),

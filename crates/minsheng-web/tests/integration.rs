@@ -2573,7 +2573,7 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
             Method::POST,
             "/appeals",
             &handler,
-            Some(serde_json::json!({"text": "x"})),
+            Some(serde_json::json!({"text": "x", "category": "chengxiang", "region": V11, "channel": "hotline"})),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -2677,7 +2677,16 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
     assert_eq!(second["items"].as_array().map(Vec::len), Some(2));
     assert!(second["next"].is_null());
     assert_ne!(first["items"][0]["no"], second["items"][0]["no"]);
-    for q in ["cursor=zz", "limit=0", "limit=500", "status=nope", "wat=1"] {
+    for q in [
+        "cursor=zz",
+        "cursor=",
+        "limit=0",
+        "limit=500",
+        "status=nope",
+        "status=",
+        "township=12",
+        "wat=1",
+    ] {
         let (status, body) = app
             .api(Method::GET, &format!("/appeals?{q}"), &call, None)
             .await;
