@@ -25,6 +25,10 @@ pub struct Intake {
     pub received_at: Option<DateTime<Utc>>,
     /// The sender's own id of the appeal.
     pub external_id: Option<String>,
+    /// Where it happened (latitude, longitude), checked here.
+    pub lat: Option<f64>,
+    /// See `lat`.
+    pub long: Option<f64>,
 }
 
 /// A registration's answer.
@@ -47,10 +51,7 @@ impl App {
         origin: Origin,
         actor_id: Option<i64>,
     ) -> Result<Receipt> {
-        let intake = Intake {
-            received_at: None,
-            external_id: None,
-        };
+        let intake = Intake::default();
         Ok(self
             .register_with(form, origin, actor_id, intake)
             .await?
@@ -102,9 +103,19 @@ impl App {
             categories: &categories,
             villages: &villages,
         };
-        let appeal = form
-            .validate(origin, &checks, received_at)
-            .map_err(Error::Invalid)?;
+        let point = minsheng_core::intake::check_point(intake.lat, intake.long);
+        let appeal = match (form.validate(origin, &checks, received_at), point) {
+            (Ok(mut appeal), Ok(location)) => {
+                appeal.location = location;
+                appeal
+            }
+            (Err(mut errors), Err(e)) => {
+                errors.0.push(("lat", e));
+                return Err(Error::Invalid(errors));
+            }
+            (Err(errors), Ok(_)) => return Err(Error::Invalid(errors)),
+            (Ok(_), Err(e)) => return Err(Error::Invalid(FieldErrors(vec![("lat", e)]))),
+        };
         let units = self.store.units().await?;
         let rules = self.store.routing_rules().await?;
         let routing = route(

@@ -195,6 +195,9 @@ pub enum FieldError {
     /// A time later than now (an appeal cannot be received in the future).
     #[error("this time is in the future")]
     InFuture,
+    /// Coordinates out of range, or only one of the two.
+    #[error("latitude −90..90 and longitude −180..180, both or neither")]
+    Coordinates,
     /// Already taken (a login name).
     #[error("this is already taken")]
     Taken,
@@ -277,6 +280,9 @@ impl Explain for FieldError {
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
             (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
             (FieldError::InFuture, Lang::Zh) => "时间不能晚于现在".into(),
+            (FieldError::Coordinates, Lang::Zh) => {
+                "纬度应在−90至90、经度在−180至180之间，且须同时给出".into()
+            }
             (FieldError::Taken, Lang::Zh) => "已被占用".into(),
             (FieldError::PasswordMismatch, Lang::Zh) => "两次输入的新密码不一致".into(),
             (FieldError::WrongPassword, Lang::Zh) => "当前密码不正确".into(),
@@ -359,6 +365,23 @@ pub enum Origin {
     Portal,
     /// A staff member registering a call, visit or letter: channel and kind required.
     Staff,
+}
+
+/// A point as sent (latitude, longitude): both or neither, each a finite number in
+/// range.
+pub fn check_point(lat: Option<f64>, long: Option<f64>) -> Result<Option<(f64, f64)>, FieldError> {
+    match (lat, long) {
+        (None, None) => Ok(None),
+        (Some(a), Some(b))
+            if a.is_finite()
+                && b.is_finite()
+                && (-90.0..=90.0).contains(&a)
+                && (-180.0..=180.0).contains(&b) =>
+        {
+            Ok(Some((a, b)))
+        }
+        _ => Err(FieldError::Coordinates),
+    }
 }
 
 /// Text as people meant it: line breaks made `\n`, control characters (NUL and the
@@ -590,6 +613,30 @@ pub(crate) fn title_from(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn points_are_both_or_neither_and_in_range() {
+        assert_eq!(check_point(None, None), Ok(None));
+        assert_eq!(
+            check_point(Some(35.1), Some(117.2)),
+            Ok(Some((35.1, 117.2)))
+        );
+        for (lat, long) in [
+            (Some(35.1), None),
+            (None, Some(117.2)),
+            (Some(91.0), Some(0.0)),
+            (Some(0.0), Some(-180.5)),
+            (Some(f64::NAN), Some(0.0)),
+            (Some(0.0), Some(f64::INFINITY)),
+        ] {
+            assert_eq!(
+                check_point(lat, long),
+                Err(FieldError::Coordinates),
+                "{lat:?} {long:?}"
+            );
+        }
+    }
+
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;

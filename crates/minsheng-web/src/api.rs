@@ -645,6 +645,13 @@ struct NewAppealIn {
     village: Option<String>,
     #[serde(default)]
     address: Option<String>,
+    /// Where it happened, WGS-84 degrees (with `long`).
+    #[serde(default)]
+    #[schema(minimum = -90, maximum = 90)]
+    lat: Option<f64>,
+    #[serde(default)]
+    #[schema(minimum = -180, maximum = 180)]
+    long: Option<f64>,
     /// When it was received, if earlier than now (a letter entered later).
     #[serde(default)]
     received_at: Option<DateTime<Utc>>,
@@ -758,6 +765,8 @@ async fn create_appeal(
     let intake = Intake {
         received_at: input.received_at,
         external_id: input.external_id.clone(),
+        lat: input.lat,
+        long: input.long,
     };
     let done = state
         .register_with(&form, Origin::Staff, Some(me.staff.id), intake)

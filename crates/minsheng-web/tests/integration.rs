@@ -2443,6 +2443,8 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         "channel": "letter",
         "received_at": received,
         "external_id": "SW-2026-0001",
+        "lat": 35.41,
+        "long": 116.59,
         "name": "王秀英",
         "phone": "13912345678",
         "id_number": "110101199003078515",
@@ -2505,6 +2507,14 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         (
             serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline"}),
             "region",
+        ),
+        (
+            serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline", "region": V11, "lat": 35.0}),
+            "lat",
+        ),
+        (
+            serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline", "region": V11, "lat": 135.0, "long": 117.0}),
+            "lat",
         ),
         (
             serde_json::json!({"text": "x", "category": "chengxiang", "channel": "hotline", "village": "无此村"}),
