@@ -272,6 +272,11 @@ pub struct AppealDetail {
     pub history: Vec<Happened>,
     /// Number of events, against which the next step is stored.
     pub version: i64,
+    /// Why it went to the unit it was routed to at registration (none for appeals
+    /// stored before reasons were kept).
+    pub routing_reason: Option<minsheng_core::routing::RoutingReason>,
+    /// Where it happened (latitude, longitude), if known.
+    pub location: Option<(f64, f64)>,
 }
 
 /// An open case as the sweep reads it.

@@ -411,6 +411,20 @@ struct AppealDetailOut {
     /// Send it back with an action: a step decided on an older version is refused (409).
     version: i64,
     appellant: AppellantOut,
+    lat: Option<f64>,
+    long: Option<f64>,
+    /// Why it went to its first lead unit, if known.
+    routing: Option<RoutingOut>,
+}
+
+/// The routing decision made at registration.
+#[derive(Debug, Serialize, ToSchema)]
+struct RoutingOut {
+    /// rule, category_default, township_fallback or unrouted.
+    reason: &'static str,
+    /// The rule that applied, for `rule`.
+    rule_id: Option<i64>,
+    explanation: Message,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -474,6 +488,16 @@ fn detail_out(
         address: d.address.clone(),
         tags: d.tags.clone(),
         version: d.version,
+        lat: d.location.map(|l| l.0),
+        long: d.location.map(|l| l.1),
+        routing: d.routing_reason.as_ref().map(|r| RoutingOut {
+            reason: r.code(),
+            rule_id: match r {
+                minsheng_core::routing::RoutingReason::Rule { id, .. } => Some(*id),
+                _ => None,
+            },
+            explanation: Message::new(r.explain(Lang::Zh), r.explain(Lang::En)),
+        }),
         appellant: AppellantOut {
             name: who.name.as_deref().map(minsheng_core::mask::name),
             phone: who.phone.as_ref().map(|p| p.masked()),

@@ -2474,6 +2474,16 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         .expect("rfc3339");
     assert!((chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_hours() >= 71);
     assert_eq!(appeal["lead_unit"]["name"], "县住房和城乡建设局");
+    assert_eq!(appeal["routing"]["reason"], "category_default");
+    assert!(
+        appeal["routing"]["explanation"]["zh-CN"]
+            .as_str()
+            .is_some_and(|e| e.contains("默认"))
+    );
+    assert_eq!(
+        (appeal["lat"].as_f64(), appeal["long"].as_f64()),
+        (Some(35.41), Some(116.59))
+    );
     assert_eq!(appeal["appellant"]["name"], "王**");
     let text = appeal.to_string();
     for secret in ["13912345678", "110101199003078515", "秀英"] {

@@ -590,11 +590,16 @@ impl Appeals for SqlStore {
             .await?;
             let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
             let (events, history, routed_unit) = history(&rows)?;
-            let (category, version): (String, i64) =
-                sqlx::query_as("SELECT category, version FROM appeals WHERE id = $1")
+            let (category, version, reason, lat, lng): (String, i64, Option<String>, Option<f64>, Option<f64>) =
+                sqlx::query_as("SELECT category, version, routing_reason, lat, lng FROM appeals WHERE id = $1")
                     .bind(summary.id)
                     .fetch_one(p)
                     .await?;
+            // Appeals stored before the reason was kept have none.
+            let routing_reason = match reason {
+                Some(r) => Some(serde_json::from_str(&r).map_err(|_| corrupt("routing reason", &r))?),
+                None => None,
+            };
             let tags: Vec<(String,)> =
                 sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
                     .bind(summary.id)
@@ -619,6 +624,8 @@ impl Appeals for SqlStore {
                 },
                 history,
                 version,
+                routing_reason,
+                location: lat.zip(lng),
                 summary,
             })
         })
