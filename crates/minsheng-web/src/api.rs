@@ -654,9 +654,10 @@ struct NewAppealIn {
     text: String,
     #[serde(default)]
     title: Option<String>,
-    /// A category code (GET /api/v1/categories).
-    #[schema(min_length = 1)]
-    category: String,
+    /// A category code (GET /api/v1/categories). Without one, the appeal goes to the
+    /// catch-all category (其他, `qita`), whose unit (the 12345 centre) sorts it.
+    #[serde(default)]
+    category: Option<String>,
     /// A village's 12-digit code…
     #[serde(default)]
     #[schema(pattern = "^[0-9]{12}$")]
@@ -768,7 +769,11 @@ async fn create_appeal(
             .kind
             .clone()
             .unwrap_or_else(|| AppealKind::Help.code().to_owned()),
-        category: input.category.clone(),
+        category: input
+            .category
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| minsheng_core::category::CATCH_ALL.to_owned()),
         township: place.parent().map(|t| t.to_string()).unwrap_or_default(),
         village: place.to_string(),
         address: input.address.clone().unwrap_or_default(),

@@ -2676,6 +2676,29 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
             .any(|e| e["step"] == "reply")
     );
 
+    // No category: the catch-all, with the 12345 centre to sort it.
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &call,
+            Some(serde_json::json!({
+                "text": "说不清归哪个部门管的事", "region": V21, "channel": "hotline",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, unsorted) = app
+        .api(
+            Method::GET,
+            &format!("/appeals/{}", created["no"].as_str().expect("no")),
+            &call,
+            None,
+        )
+        .await;
+    assert_eq!(unsorted["category"], "qita");
+    assert_eq!(unsorted["lead_unit"]["name"], "县委群众工作部（12345热线）");
+
     // Paging: a cursor, a bad cursor, a bad limit.
     for i in 0..3 {
         let (status, _) = app.api(Method::POST, "/appeals", &call, Some(serde_json::json!({
@@ -2683,18 +2706,19 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         }))).await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let (_, first) = app.api(Method::GET, "/appeals?limit=2", &call, None).await;
-    assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+    let (_, first) = app.api(Method::GET, "/appeals?limit=3", &call, None).await;
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(3));
     let next = first["next"].as_str().expect("next").to_owned();
     let (_, second) = app
         .api(
             Method::GET,
-            &format!("/appeals?limit=2&cursor={next}"),
+            &format!("/appeals?limit=3&cursor={next}"),
             &call,
             None,
         )
         .await;
     assert_eq!(second["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first["total"], 5);
     assert!(second["next"].is_null());
     assert_ne!(first["items"][0]["no"], second["items"][0]["no"]);
     for q in [
