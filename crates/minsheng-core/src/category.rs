@@ -377,11 +377,11 @@ pub struct CountyTemplate {
     pub categories: Vec<Category>,
 }
 
-/// The template shipped with Minsheng.
 /// The shipped template's catch-all category (其他), whose default unit is the county's
 /// 12345 centre: an appeal sent without a category goes there to be sorted.
 pub const CATCH_ALL: &str = "qita";
 
+/// The template shipped with Minsheng.
 pub const DEFAULT_TEMPLATE_JSON: &str = include_str!("../data/county-template.json");
 
 #[cfg(test)]
