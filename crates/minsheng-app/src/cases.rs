@@ -23,7 +23,8 @@ pub fn api_form_key(staff_id: i64, external_id: &str) -> String {
 pub struct Intake {
     /// When the appeal was received, if before now.
     pub received_at: Option<DateTime<Utc>>,
-    /// The sender's own id of the appeal.
+    /// The sender's own id of the appeal (kept per sender: another sender's same id
+    /// is another appeal).
     pub external_id: Option<String>,
     /// Where it happened (latitude, longitude), checked here.
     pub lat: Option<f64>,
@@ -78,18 +79,37 @@ impl App {
                     FieldError::InFuture,
                 )])));
             }
+            // Nothing reaches a county's desk from before its records began: a time
+            // before 2000 is a mistake (and a year outside 0–9999 makes no number).
+            Some(at) if at < minsheng_core::intake::earliest_receipt() => {
+                return Err(Error::Invalid(FieldErrors(vec![(
+                    "received_at",
+                    FieldError::TooEarly,
+                )])));
+            }
             Some(at) => at.min(now),
             None => now,
         };
         let external_id = match intake.external_id.as_deref().map(str::trim) {
             None | Some("") => None,
+            Some(id) if id.chars().any(char::is_control) => {
+                return Err(Error::Invalid(FieldErrors(vec![(
+                    "external_id",
+                    FieldError::UnknownChoice,
+                )])));
+            }
             Some(id) if id.chars().count() > 100 => {
                 return Err(Error::Invalid(FieldErrors(vec![(
                     "external_id",
                     FieldError::TooLong(100),
                 )])));
             }
-            Some(id) => Some(id.to_owned()),
+            // An id is the sender's own: two senders may use the same one, and
+            // neither learns of the other's appeal through it.
+            Some(id) => Some(match actor_id {
+                Some(sender) => format!("s{sender}:{id}"),
+                None => id.to_owned(),
+            }),
         };
         let categories = self.store.categories().await?;
         let villages: Vec<RegionCode> = self

@@ -289,7 +289,13 @@ pub struct Known<'a> {
 /// Parses a time: ISO 8601 / RFC 3339 with a zone; a date and time without one, in
 /// China time (`2026-03-02 09:15[:00]`, with `-` or `/`); a date alone (its start);
 /// or an Excel serial day number.
+/// Times before [`crate::intake::earliest_receipt`] are refused (a mistake, and a year
+/// outside 0–9999 makes no appeal number).
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    any_time(s).filter(|t| *t >= crate::intake::earliest_receipt())
+}
+
+fn any_time(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));

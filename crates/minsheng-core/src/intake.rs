@@ -195,6 +195,9 @@ pub enum FieldError {
     /// A time later than now (an appeal cannot be received in the future).
     #[error("this time is in the future")]
     InFuture,
+    /// A time too far back to be an appeal's (before 2000).
+    #[error("this time is too early: appeals are received from 2000 on")]
+    TooEarly,
     /// Coordinates out of range, or only one of the two.
     #[error("latitude −90..90 and longitude −180..180, both or neither")]
     Coordinates,
@@ -280,6 +283,7 @@ impl Explain for FieldError {
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),
             (FieldError::Headcount, Lang::Zh) => "人数应为1至10000的整数".into(),
             (FieldError::InFuture, Lang::Zh) => "时间不能晚于现在".into(),
+            (FieldError::TooEarly, Lang::Zh) => "时间过早：受理时间应不早于2000年".into(),
             (FieldError::Coordinates, Lang::Zh) => {
                 "纬度应在−90至90、经度在−180至180之间，且须同时给出".into()
             }
@@ -365,6 +369,13 @@ pub enum Origin {
     Portal,
     /// A staff member registering a call, visit or letter: channel and kind required.
     Staff,
+}
+
+/// The earliest time an appeal may have been received (2000-01-01, UTC): nothing
+/// reaches a county's desk from before its records began, and a year outside 0–9999
+/// would make no appeal number.
+pub fn earliest_receipt() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// A point as sent (latitude, longitude): both or neither, each a finite number in

@@ -93,6 +93,14 @@ pub fn routes() -> Router<AppState> {
         .route("/categories", get(categories))
         .route("/staff", get(staff))
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "此地址不接受这种请求方法",
+                "This address does not take this method.",
+            )
+        })
 }
 
 /// A message in both interface languages.
@@ -280,8 +288,8 @@ impl FromRequestParts<AppState> for ApiCaller {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
             })
             .map(str::trim)
             .ok_or_else(unauthorized)?;
@@ -305,13 +313,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
                 "请以 JSON 提交（Content-Type: application/json）",
                 "Send JSON (Content-Type: application/json).",
             )),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError {
-                message: Message::new(
-                    format!("字段有误：{}", e.body_text()),
-                    format!("A field is wrong: {}", e.body_text()),
-                ),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "", "")
-            }),
+            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
             Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
@@ -331,6 +333,42 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
                 "The request could not be read.",
             )),
         }
+    }
+}
+
+/// A body that is JSON but not the expected shape: the field at fault and what is
+/// wrong with it, without echoing the value sent (it may be a phone or ID number).
+fn data_error(text: &str) -> ApiError {
+    let text = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let (path, problem) = text.split_once(": ").unwrap_or(("", text));
+    let (zh, en) = if let Some(rest) = problem.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        (
+            format!("不认识的字段“{name}”"),
+            format!("unknown field `{name}`"),
+        )
+    } else if let Some(rest) = problem.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        (
+            format!("缺少字段“{name}”"),
+            format!("missing field `{name}`"),
+        )
+    } else {
+        let field = if path.is_empty() || path == "." {
+            "（正文）"
+        } else {
+            path
+        };
+        (
+            format!("字段“{field}”的类型或取值有误"),
+            format!("`{field}` has the wrong type or value"),
+        )
+    };
+    ApiError {
+        message: Message::new(zh, en),
+        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "", "")
     }
 }
 
@@ -797,9 +835,22 @@ async fn create_appeal(
         lat: input.lat,
         long: input.long,
     };
-    let done = state
+    let done = match state
         .register_with(&form, Origin::Staff, Some(me.staff.id), intake)
-        .await?;
+        .await
+    {
+        Err(minsheng_app::Error::Invalid(errors))
+            if errors.0.iter().any(|(f, _)| *f == "submission_key") =>
+        {
+            return Err(ApiError::field(
+                StatusCode::CONFLICT,
+                "external_id",
+                "这个 external_id 已用于内容不同的另一件诉求，未保存",
+                "This external_id was sent before with other content; nothing was stored.",
+            ));
+        }
+        other => other?,
+    };
     let status = if done.repeat {
         StatusCode::OK
     } else {

@@ -2587,6 +2587,74 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
     assert_eq!(body["error"]["code"], "unsupported_media_type");
     assert_eq!(app.store.counts().await.expect("counts").appeals, before);
 
+    // Outsider findings: a time before 2000 (or a year before 0, which made an unreadable
+    // number and broke every list); an id with control characters; a value of the wrong
+    // type is named, never echoed; the same id with other content is refused (409); the
+    // same id from another sender is another appeal; BEARER in capitals works.
+    for when in ["-0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z"] {
+        let (status, body) = app
+            .api(Method::POST, "/appeals", &call, Some(serde_json::json!({
+                "text": "x", "category": "chengxiang", "region": V11, "channel": "hotline", "received_at": when,
+            })))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{when}: {body}");
+    }
+    let (status, body) = app
+        .api(Method::POST, "/appeals", &call, Some(serde_json::json!({
+            "text": "x", "category": "chengxiang", "region": V11, "channel": "hotline", "external_id": "a\u{1}b",
+        })))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("external_id"))
+    );
+    let (status, body) = app
+        .api(Method::POST, "/appeals", &call, Some(serde_json::json!({
+            "text": "x", "category": "chengxiang", "region": V11, "channel": "hotline", "phone": 13912345678_u64,
+        })))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !body.to_string().contains("13912345678") && body.to_string().contains("phone"),
+        "{body}"
+    );
+    let (status, body) = app
+        .api(Method::POST, "/appeals", &call, Some(serde_json::json!({
+            "text": "另一件事", "category": "chengxiang", "region": V11, "channel": "letter", "external_id": "SW-2026-0001",
+        })))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::CONFLICT, Some("external_id")),
+        "{body}"
+    );
+    let dispatcher = app.token("dispatcher1").await;
+    let (status, theirs) = app
+        .api(Method::POST, "/appeals", &dispatcher, Some(serde_json::json!({
+            "text": "调度员转来的另一件事", "category": "chengxiang", "region": V11, "channel": "hotline", "external_id": "SW-2026-0001",
+        })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{theirs}");
+    assert_ne!(theirs["no"].as_str(), Some(no.as_str()));
+    let r = app
+        .client
+        .get(format!("{}/api/v1/units", app.base))
+        .header("authorization", format!("BEARER {call}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .client
+        .delete(format!("{}/api/v1/units", app.base))
+        .bearer_auth(&call)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = r.json().await.expect("json 405");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+
     // A handler may not register, and sees only their unit's cases.
     let (status, _) = app
         .api(
@@ -2717,8 +2785,8 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
             None,
         )
         .await;
-    assert_eq!(second["items"].as_array().map(Vec::len), Some(2));
-    assert_eq!(first["total"], 5);
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(first["total"], 6);
     assert!(second["next"].is_null());
     assert_ne!(first["items"][0]["no"], second["items"][0]["no"]);
     for q in [
@@ -2801,6 +2869,12 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
     core.set_staff_account_active(None, member.staff.id, false)
         .await
         .expect("deactivate");
+    let (status, _) = app.api(Method::GET, "/units", &handler, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Activated again, the account's old tokens stay revoked.
+    core.set_staff_account_active(None, member.staff.id, true)
+        .await
+        .expect("activate");
     let (status, _) = app.api(Method::GET, "/units", &handler, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 

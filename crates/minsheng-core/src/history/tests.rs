@@ -158,3 +158,13 @@ fn times_are_read_as_people_write_them(#[case] written: &str, #[case] utc: &str)
         .with_timezone(&Utc);
     assert_eq!(parse_time(written), Some(expected), "{written}");
 }
+
+#[rstest]
+#[case("1999-12-31 23:59")]
+#[case("1900-01-01")]
+#[case("0005-01-01T00:00:00Z")]
+#[case("-0001-01-01T00:00:00Z")]
+#[case("not a time")]
+fn times_before_2000_or_unreadable_are_refused(#[case] written: &str) {
+    assert_eq!(parse_time(written), None, "{written}");
+}

@@ -187,7 +187,7 @@ impl SqlStore {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
             // Appeals already stored under these external ids or form keys.
-            let mut by_external: HashMap<String, Receipt> = HashMap::new();
+            let mut by_external: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
             let mut by_key: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
             for (column, wanted) in [("external_id", &external_ids), ("submission_key", &form_keys)] {
                 if wanted.is_empty() {
@@ -214,7 +214,7 @@ impl SqlStore {
                             .map_err(|_| corrupt("tracking code", &code))?,
                     };
                     if column == "external_id" {
-                        by_external.insert(key, receipt);
+                        by_external.insert(key, (receipt, hash));
                     } else {
                         by_key.insert(key, (receipt, hash));
                     }
@@ -234,8 +234,15 @@ impl SqlStore {
             for (i, reg) in registrations.iter().enumerate() {
                 let hash = submission_hashes[i].as_ref();
                 if let Some(external) = reg.external_id.as_deref() {
-                    if let Some(r) = by_external.get(external) {
-                        fates.push(Fate::Done(Registered::Repeat(r.clone())));
+                    if let Some((r, earlier)) = by_external.get(external) {
+                        // Sent with a form key: the same id with other content is
+                        // refused, not answered with the first receipt.
+                        let same = hash.is_none() || earlier.is_none() || earlier.as_ref() == hash;
+                        fates.push(Fate::Done(if same {
+                            Registered::Repeat(r.clone())
+                        } else {
+                            Registered::KeyReused
+                        }));
                         continue;
                     }
                     if let Some(first) = batch_external.get(external) {

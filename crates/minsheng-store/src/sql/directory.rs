@@ -629,15 +629,23 @@ impl Directory for SqlStore {
                     .await?
                     .rows_affected(),
             )?;
-            // Deactivation ends every session at once, in the same transaction.
+            // Deactivation ends every session and revokes every API token at once, in
+            // the same transaction (activating the account again brings neither back).
+            let mut revoked = 0;
             if !active {
                 sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                revoked = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL")
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             }
             let action = if active { "staff.activate" } else { "staff.deactivate" };
-            append_audit!(tx, chain, at, actor, action, None, json!({ "id": id }));
+            append_audit!(tx, chain, at, actor, action, None, json!({ "id": id, "tokens_revoked": revoked }));
             commit_chain!(tx, chain);
         });
         Ok(())
