@@ -236,6 +236,10 @@ impl App {
         command: Command,
     ) -> Result<Decision> {
         let appeal = self.store.appeal(no, &actor.scope).await?;
+        // Read on an older version: say so first, not what the newer state refuses.
+        if appeal.version != version {
+            return Err(Error::Stale);
+        }
         let units: Vec<i64> = self.store.units().await?.iter().map(|u| u.id).collect();
         wf::check_references(&command, &units)?;
         let calendar = self.calendar();

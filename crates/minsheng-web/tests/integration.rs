@@ -2709,6 +2709,16 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{stale}");
     assert_eq!(stale["error"]["code"], "stale_version");
+    // Stale and no longer allowed in the newer state: stale is said first.
+    let (status, stale) = app
+        .api(
+            Method::POST,
+            &format!("/appeals/{no}/actions"),
+            &handler,
+            Some(serde_json::json!({"action": "sign_for", "version": read})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
     let (status, done) = app
         .api(Method::POST, &format!("/appeals/{no}/actions"), &handler,
              Some(serde_json::json!({"action": "reply", "version": version, "text": "已更换楼道灯，请群众确认"})))
