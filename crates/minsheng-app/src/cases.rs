@@ -30,6 +30,15 @@ pub struct Intake {
     pub lat: Option<f64>,
     /// See `lat`.
     pub long: Option<f64>,
+    /// The Open311 key it came in with.
+    pub api_key_id: Option<i64>,
+    /// Whether the channel asks the category's extra fields (then required ones must
+    /// be answered).
+    pub asks_extra_fields: bool,
+    /// Whether it may come without a village (its `village` is then the county's
+    /// code): Open311 requests are never refused for lack of a place, the dispatch
+    /// centre places them.
+    pub may_be_unplaced: bool,
 }
 
 /// A registration's answer.
@@ -119,9 +128,15 @@ impl App {
             .into_iter()
             .map(|v| v.code)
             .collect();
+        let county = match intake.may_be_unplaced {
+            true => self.store.county().await?.map(|c| c.code),
+            false => None,
+        };
         let checks = Catalog {
             categories: &categories,
             villages: &villages,
+            asks_extra_fields: intake.asks_extra_fields,
+            unplaced_in: county.as_ref(),
         };
         let point = minsheng_core::intake::check_point(intake.lat, intake.long);
         let appeal = match (form.validate(origin, &checks, received_at), point) {
@@ -153,6 +168,7 @@ impl App {
             actor_id,
             tags: Vec::new(),
             external_id,
+            api_key_id: intake.api_key_id,
         };
         match self.register_prepared(&[registration]).await?.pop() {
             Some(Registered::Stored(receipt)) => Ok(Registering {

@@ -142,6 +142,7 @@ impl App {
                         actor_id: None,
                         tags: vec!["import".to_owned()],
                         external_id: Some(h.external_id.clone()),
+                        api_key_id: None,
                     }
                 })
                 .collect();

@@ -19,6 +19,7 @@ pub mod directory;
 pub mod error;
 pub mod files;
 pub mod history;
+pub mod open311;
 pub mod passwords;
 pub mod routing;
 pub mod sessions;

@@ -195,6 +195,92 @@ impl ExtraField {
     }
 }
 
+/// An answer to one of a category's extra fields, as stored with the appeal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// The field's code.
+    pub code: String,
+    /// What was asked (kept, so the answer reads the same after the field changes).
+    pub label: String,
+    /// The values given: one, or any number for a multiple choice.
+    pub values: Vec<String>,
+}
+
+/// Longest answer to an extra field, in characters.
+const MAX_ANSWER_CHARS: usize = 500;
+
+impl ExtraField {
+    /// Checks the values given for this field: a required field needs one, a number
+    /// must read as one, a time as ISO 8601, a choice must be among the choices (one
+    /// for a single choice). `None` when nothing was given (refused for a required
+    /// field when `required` holds: the channel asked it).
+    pub fn check(&self, values: &[String], required: bool) -> Result<Option<Answer>, FieldError> {
+        let values: Vec<String> = values
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if values.is_empty() {
+            return if self.required && required {
+                Err(FieldError::AttributeMissing(self.code.clone()))
+            } else {
+                Ok(None)
+            };
+        }
+        let bad = || FieldError::AttributeValue(self.code.clone());
+        let one = values.len() == 1;
+        let ok = match self.datatype {
+            Datatype::String | Datatype::Text => {
+                one && values[0].chars().count() <= MAX_ANSWER_CHARS
+                    && !values[0].chars().any(|c| c.is_control() && c != '\n')
+            }
+            Datatype::Number => one && values[0].parse::<f64>().is_ok_and(f64::is_finite),
+            Datatype::Datetime => one && chrono::DateTime::parse_from_rfc3339(&values[0]).is_ok(),
+            Datatype::Singlevaluelist => one && self.choices.contains(&values[0]),
+            Datatype::Multivaluelist => values.iter().all(|v| self.choices.contains(v)),
+        };
+        if !ok {
+            return Err(bad());
+        }
+        let mut values = values;
+        values.dedup();
+        Ok(Some(Answer {
+            code: self.code.clone(),
+            label: self.label.clone(),
+            values,
+        }))
+    }
+}
+
+/// Checks the answers given (`code` → values) against a category's extra fields, in
+/// the fields' order; a code the category does not ask for is refused by name. A
+/// required field must be answered when the channel `asks` the fields.
+pub fn check_answers(
+    fields: &[ExtraField],
+    given: &[(String, Vec<String>)],
+    asks: bool,
+) -> Result<Vec<Answer>, FieldError> {
+    if let Some((code, _)) = given
+        .iter()
+        .find(|(code, _)| !fields.iter().any(|f| &f.code == code))
+    {
+        return Err(FieldError::AttributeUnknown(
+            code.chars().take(40).collect(),
+        ));
+    }
+    let mut answers = Vec::new();
+    for field in fields {
+        let values: Vec<String> = given
+            .iter()
+            .filter(|(code, _)| *code == field.code)
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect();
+        answers.extend(field.check(&values, asks)?);
+    }
+    Ok(answers)
+}
+
 /// A category as an administrator writes it in the console: the text as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CategoryFields {
@@ -522,5 +608,63 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_fields() {
+        let fields = ExtraField::parse_lines(
+            "meter | 表号 | 文本 | 是\nfloor | 楼层 | 数字\nkind | 问题类型 | 单选 | 否 | 收费/服务\nwho | 涉及人群 | 多选 | 否 | 老人/儿童/残疾人",
+        )
+        .expect("fields");
+        let given = |pairs: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            pairs
+                .iter()
+                .map(|(c, v)| ((*c).to_owned(), v.iter().map(|s| (*s).to_owned()).collect()))
+                .collect()
+        };
+        let answers = check_answers(
+            &fields,
+            &given(&[
+                ("who", &["老人", "儿童"]),
+                ("meter", &[" A-17 "]),
+                ("floor", &["3"]),
+            ]),
+            true,
+        )
+        .expect("good answers");
+        let codes: Vec<&str> = answers.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["meter", "floor", "who"], "in the fields' order");
+        assert_eq!(answers[0].values, ["A-17"]);
+        assert_eq!(answers[2].values, ["老人", "儿童"]);
+        for (bad, error) in [
+            (
+                given(&[("floor", &["3"])]),
+                FieldError::AttributeMissing("meter".into()),
+            ),
+            (
+                given(&[("meter", &["1"]), ("floor", &["三"])]),
+                FieldError::AttributeValue("floor".into()),
+            ),
+            (
+                given(&[("meter", &["1"]), ("kind", &["维修"])]),
+                FieldError::AttributeValue("kind".into()),
+            ),
+            (
+                given(&[("meter", &["1"]), ("kind", &["收费", "服务"])]),
+                FieldError::AttributeValue("kind".into()),
+            ),
+            (
+                given(&[("meter", &["1"]), ("who", &["老人", "青年"])]),
+                FieldError::AttributeValue("who".into()),
+            ),
+            (
+                given(&[("meter", &["1"]), ("colour", &["red"])]),
+                FieldError::AttributeUnknown("colour".into()),
+            ),
+        ] {
+            assert_eq!(check_answers(&fields, &bad, true), Err(error));
+        }
+        // A channel that does not ask the fields is not held to the required ones.
+        assert_eq!(check_answers(&fields, &[], false), Ok(vec![]));
     }
 }

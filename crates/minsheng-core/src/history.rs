@@ -559,6 +559,7 @@ fn read_row(
                 appellant,
                 received_at,
                 attachments: Vec::new(),
+                answers: Vec::new(),
                 submission_key: None,
             },
             ending,

@@ -53,6 +53,8 @@ pub struct AppealForm {
     pub headcount: String,
     /// A one-time key that makes a double-clicked post land once.
     pub submission_key: String,
+    /// Answers to the category's extra fields: (field code, values).
+    pub answers: Vec<(String, Vec<String>)>,
 }
 
 impl std::fmt::Debug for AppealForm {
@@ -97,6 +99,8 @@ pub struct NewAppeal {
     pub attachments: Vec<Attachment>,
     /// One-time key against double posts.
     pub submission_key: Option<SubmissionKey>,
+    /// Answers to the category's extra fields.
+    pub answers: Vec<crate::category::Answer>,
 }
 
 impl NewAppeal {
@@ -114,7 +118,19 @@ impl NewAppeal {
             .iter()
             .map(|r| format!("{}:{}", r.len(), r))
             .collect::<String>();
-        let parts: [Option<&str>; 14] = [
+        let answers = self
+            .answers
+            .iter()
+            .map(|a| {
+                let values: String = a
+                    .values
+                    .iter()
+                    .map(|v| format!("{}:{v}", v.len()))
+                    .collect();
+                format!("{}:{}{}:{values}", a.code.len(), a.code, values.len())
+            })
+            .collect::<String>();
+        let parts: [Option<&str>; 15] = [
             Some(self.channel.code()),
             Some(self.kind.code()),
             Some(&self.category),
@@ -129,6 +145,7 @@ impl NewAppeal {
             who.address.as_deref(),
             Some(&headcount),
             Some(&representatives),
+            (!answers.is_empty()).then_some(answers.as_str()),
         ];
         parts
             .iter()
@@ -254,6 +271,17 @@ pub enum FieldError {
     /// A contact phone that is not a phone number.
     #[error("a phone number has 3 to 20 digits (with '-', spaces, '+' or brackets)")]
     ContactPhone,
+    /// An answer given to an extra field the category does not have.
+    #[error("this category has no field {0:?}")]
+    AttributeUnknown(String),
+    /// A required extra field left empty.
+    #[error("the field {0:?} is required for this category")]
+    AttributeMissing(String),
+    /// An answer that does not fit its field (not a number, not one of the choices).
+    #[error(
+        "the value of {0:?} does not fit the field (a number, an ISO 8601 time, or one of its choices)"
+    )]
+    AttributeValue(String),
     /// A line of the extra fields that does not read `code | label | type | required | choices`.
     #[error("extra field line {0} should read: code | label | type | required | choices (a/b/c)")]
     ExtraField(usize),
@@ -314,6 +342,11 @@ impl Explain for FieldError {
             (FieldError::ExtraField(n), Lang::Zh) => {
                 format!("附加字段第 {n} 行应写成：编码 | 名称 | 类型 | 是否必填 | 选项（以/分隔）")
             }
+            (FieldError::AttributeUnknown(c), Lang::Zh) => format!("该类别没有字段“{c}”"),
+            (FieldError::AttributeMissing(c), Lang::Zh) => format!("该类别须填写字段“{c}”"),
+            (FieldError::AttributeValue(c), Lang::Zh) => {
+                format!("字段“{c}”的值不符合要求（数字、ISO 8601 时间或其选项之一）")
+            }
             (FieldError::SubmissionKey, Lang::Zh) => "表单已失效，请核对内容后重新提交".into(),
             (FieldError::SubmissionKeyReused, Lang::Zh) => {
                 "此表单已提交过另一份不同的诉求，本次内容未保存。请核对后再次提交，将作为新诉求登记"
@@ -360,6 +393,12 @@ pub struct Catalog<'a> {
     pub categories: &'a [Category],
     /// Villages and communities that exist.
     pub villages: &'a [RegionCode],
+    /// Whether the channel asks the category's extra fields (Open311 and the JSON API
+    /// do): then a required one must be answered. Answers given are always checked.
+    pub asks_extra_fields: bool,
+    /// The county, when an appeal may come without a place (Open311: it is then left
+    /// to the dispatch centre to place).
+    pub unplaced_in: Option<&'a RegionCode>,
 }
 
 /// Where the form came from, which fixes what is required.
@@ -369,6 +408,9 @@ pub enum Origin {
     Portal,
     /// A staff member registering a call, visit or letter: channel and kind required.
     Staff,
+    /// An Open311 client (a city's app): channel `api`, kind `complaint` unless
+    /// given, and only the categories citizens are offered.
+    Open311,
 }
 
 /// The earliest time an appeal may have been received (2000-01-01, UTC): nothing
@@ -475,25 +517,38 @@ impl AppealForm {
         let channel = match origin {
             Origin::Portal => Some(Channel::Web),
             Origin::Staff => Channel::from_code(self.channel.trim()),
+            Origin::Open311 => Some(Channel::Api),
         };
         if channel.is_none() {
             errors.0.push(("channel", FieldError::UnknownChoice));
         }
         let kind = match (origin, self.kind.trim()) {
             (Origin::Portal, "") => Some(AppealKind::Help),
+            (Origin::Open311, "") => Some(AppealKind::Complaint),
             (_, k) => AppealKind::from_code(k),
         };
         if kind.is_none() {
             errors.0.push(("kind", FieldError::UnknownChoice));
         }
         let category = self.category.trim();
+        let mut answers = Vec::new();
         if category.is_empty() {
             errors.0.push(("category", FieldError::Required));
-        } else if !catalog.categories.iter().any(|c| {
-            c.code == category
-                && (origin == Origin::Staff || c.offered_publicly(catalog.categories))
-        }) {
-            errors.0.push(("category", FieldError::UnknownChoice));
+        } else {
+            match catalog.categories.iter().find(|c| {
+                c.code == category
+                    && (origin == Origin::Staff || c.offered_publicly(catalog.categories))
+            }) {
+                None => errors.0.push(("category", FieldError::UnknownChoice)),
+                Some(c) => match crate::category::check_answers(
+                    &c.fields,
+                    &self.answers,
+                    catalog.asks_extra_fields,
+                ) {
+                    Ok(a) => answers = a,
+                    Err(e) => errors.0.push(("attribute", e)),
+                },
+            }
         }
         let region = self.check_village(catalog, &mut errors);
         let address = at_most(
@@ -532,6 +587,7 @@ impl AppealForm {
                     received_at,
                     attachments: Vec::new(),
                     submission_key: Some(key),
+                    answers,
                 })
             }
             _ => Err(errors),
@@ -545,7 +601,7 @@ impl AppealForm {
         }
         let Some(village) = RegionCode::parse(&self.village)
             .ok()
-            .filter(|v| catalog.villages.contains(v))
+            .filter(|v| catalog.villages.contains(v) || catalog.unplaced_in == Some(v))
         else {
             errors.0.push(("village", FieldError::UnknownVillage));
             return None;
@@ -695,6 +751,8 @@ mod tests {
         let catalog = Catalog {
             categories: &cats,
             villages: &villages,
+            asks_extra_fields: true,
+            unplaced_in: None,
         };
         let at = Utc
             .with_ymd_and_hms(2026, 11, 29, 8, 0, 0)

@@ -13,6 +13,8 @@ pub mod history;
 pub mod i18n;
 pub mod intake;
 pub mod mask;
+pub mod open311;
+pub mod place;
 pub mod region;
 pub mod region_import;
 pub mod routing;

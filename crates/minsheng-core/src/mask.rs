@@ -26,6 +26,62 @@ pub fn address(address: &str) -> String {
     format!("{kept}****")
 }
 
+/// Hides every long number in free text (phone numbers, ID numbers, bank cards): a
+/// run of at least seven digits, ASCII or full-width, possibly split by single spaces
+/// or hyphens (138 0013 8000), with an ID number's final X. Every digit of such a run
+/// becomes `*`; shorter numbers (house numbers, sums, 11月3日) and dates written
+/// 2026-11-29 stay.
+pub fn numbers_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let is_gap = |c: char| matches!(c, ' ' | '-' | '－' | '\u{3000}');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_digit(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, and single gaps between digits.
+        let mut end = i;
+        let mut digits = 0;
+        while end < chars.len() {
+            if is_digit(chars[end]) {
+                digits += 1;
+                end += 1;
+            } else if is_gap(chars[end]) && chars.get(end + 1).is_some_and(|&c| is_digit(c)) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        if digits == 17
+            && chars
+                .get(end)
+                .is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ'))
+        {
+            end += 1;
+            digits += 1;
+        }
+        // A date written 2026-11-29 is a date, not a number to hide.
+        let groups: Vec<usize> = chars[i..end]
+            .split(|&c| is_gap(c))
+            .map(<[char]>::len)
+            .collect();
+        let date = matches!(groups.as_slice(), [4, 1..=2, 1..=2]);
+        for &c in &chars[i..end] {
+            out.push(if digits >= 7 && !date && !is_gap(c) {
+                '*'
+            } else {
+                c
+            });
+        }
+        i = end;
+    }
+    out
+}
+
 /// Keeps `head` characters at the start and `tail` at the end, replacing the rest with
 /// `*`; short values lose all but their last character.
 fn keep_ends(s: &str, head: usize, tail: usize) -> String {
@@ -62,5 +118,35 @@ mod tests {
     #[case(address("幸福村12号"), "幸福村****")]
     fn masks(#[case] masked: String, #[case] expected: &str) {
         assert_eq!(masked, expected);
+    }
+
+    #[rstest]
+    #[case("我电话13800138000，请回电", "我电话***********，请回电")]
+    #[case("电话 138 0013 8000 找王", "电话 *** **** **** 找王")]
+    #[case("身份证11010519491231002X。", "身份证******************。")]
+    #[case("座机0539-8123456", "座机****-*******")]
+    #[case("全角１３８００１３８０００号", "全角***********号")]
+    #[case(
+        "3号楼2单元，拖欠工资12000元，11月3日",
+        "3号楼2单元，拖欠工资12000元，11月3日"
+    )]
+    #[case("2026-11-29 停水", "2026-11-29 停水")]
+    #[case("", "")]
+    fn hides_long_numbers_in_text(#[case] text: &str, #[case] expected: &str) {
+        assert_eq!(numbers_in_text(text), expected);
+    }
+
+    proptest::proptest! {
+        /// No phone number survives, whatever surrounds it, and the text keeps its
+        /// length in characters.
+        #[test]
+        fn no_phone_survives(before in "[^0-9０-９]{0,20}", tail in "[0-9]{10}", after in "[^0-9０-９]{0,20}") {
+            let phone = format!("1{tail}");
+            let text = format!("{before}{phone}{after}");
+            let hidden = numbers_in_text(&text);
+            proptest::prop_assert!(!hidden.contains(&phone));
+            proptest::prop_assert_eq!(hidden.chars().count(), text.chars().count());
+            proptest::prop_assert!(hidden.starts_with(&before));
+        }
     }
 }

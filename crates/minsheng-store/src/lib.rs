@@ -172,6 +172,8 @@ pub struct Registration {
     /// Its id in the system it came from; registering it again returns the earlier
     /// receipt.
     pub external_id: Option<String>,
+    /// The Open311 key it came in with, if any.
+    pub api_key_id: Option<i64>,
 }
 
 /// What the appellant is told after submitting.
@@ -277,6 +279,8 @@ pub struct AppealDetail {
     pub routing_reason: Option<minsheng_core::routing::RoutingReason>,
     /// Where it happened (latitude, longitude), if known.
     pub location: Option<(f64, f64)>,
+    /// Answers to the category's extra fields.
+    pub answers: Vec<minsheng_core::category::Answer>,
 }
 
 /// An open case as the sweep reads it.
@@ -321,6 +325,57 @@ pub struct PublicView {
     pub history: Vec<Happened>,
     /// Public timeline entries only, built by [`Event::public_entry`].
     pub events: Vec<minsheng_core::appeal::PublicEntry>,
+}
+
+/// Which requests an Open311 client asks for; the publication rule comes in as the
+/// kinds, track and categories that may be shown.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQuery {
+    /// Only these numbers (none: any).
+    pub numbers: Vec<AppealNo>,
+    /// Received at or after this instant.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received at or before this instant.
+    pub received_until: Option<DateTime<Utc>>,
+    /// Only in these states (none: any).
+    pub states: Vec<State>,
+    /// Only of these kinds (the published ones).
+    pub kinds: Vec<AppealKind>,
+    /// Only on this track.
+    pub track: Option<Track>,
+    /// Only in these categories (the public ones, or those asked for among them).
+    pub categories: Vec<String>,
+    /// At most this many, newest first.
+    pub limit: i64,
+}
+
+/// An appeal as Open311 publishes it: nothing about who raised it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedRequest {
+    /// Number.
+    pub no: AppealNo,
+    /// Category code.
+    pub category: String,
+    /// Kind.
+    pub kind: AppealKind,
+    /// Track.
+    pub track: Track,
+    /// Where it stands.
+    pub status: State,
+    /// What was said (to be hidden of long numbers before it is shown).
+    pub text: String,
+    /// Where exactly, if given.
+    pub address: Option<String>,
+    /// Where it happened (latitude, longitude), if known.
+    pub location: Option<(f64, f64)>,
+    /// The unit handling it.
+    pub handler_unit_id: Option<i64>,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// The latest entry of its timeline.
+    pub updated_at: DateTime<Utc>,
+    /// The soonest deadline the unit owes.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// Inbox filters; all optional.
@@ -396,11 +451,14 @@ pub struct Counts {
 /// implementation per database; the application holds it as `Arc<dyn Store>`, on which
 /// every aggregate's methods can be called.
 pub trait Store:
-    Directory + Sessions + ApiTokens + Appeals + Cases + AuditTrail + Send + Sync
+    Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + AuditTrail + Send + Sync
 {
 }
 
-impl<T: Directory + Sessions + ApiTokens + Appeals + Cases + AuditTrail + Send + Sync> Store for T {}
+impl<T: Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + AuditTrail + Send + Sync>
+    Store for T
+{
+}
 
 /// Regions, units, categories and staff: the county's organisation.
 #[async_trait]
@@ -562,6 +620,8 @@ pub trait Appeals: Send + Sync {
     /// Earlier cases of the same appellant (by phone) in the same category that ended
     /// after re-review (Final): the same matter is not accepted again.
     async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;
+    /// Appeals as Open311 publishes them, newest first.
+    async fn published_requests(&self, query: &RequestQuery) -> Result<Vec<PublishedRequest>>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,
@@ -622,6 +682,44 @@ pub trait ApiTokens: Send + Sync {
     async fn api_token(&self, id: i64) -> Result<ApiToken>;
     /// Revokes a token (once; revoking again changes nothing), audited with `actor`.
     async fn revoke_api_token(&self, id: i64, actor: Option<i64>) -> Result<()>;
+}
+
+/// An Open311 API key as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Database id.
+    pub id: i64,
+    /// Whose: the app or platform it was given to.
+    pub name: String,
+    /// The key's first characters.
+    pub prefix: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// Open311 API keys, kept hashed.
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    /// Stores a key (its name, SHA-256 and first characters), audited with `actor`;
+    /// returns its id.
+    async fn create_api_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        prefix: &str,
+        actor: Option<i64>,
+    ) -> Result<i64>;
+    /// The key with this hash if it is not revoked; its last use becomes `now`
+    /// (written at most once a minute).
+    async fn api_key_by_hash(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<ApiKey>>;
+    /// Every key, newest first.
+    async fn api_keys(&self) -> Result<Vec<ApiKey>>;
+    /// Revokes a key (once; again changes nothing), audited with `actor`.
+    async fn revoke_api_key(&self, id: i64, actor: Option<i64>) -> Result<()>;
 }
 
 /// The workflow: storing decided steps with their outbox messages, and the sweep.

@@ -88,6 +88,7 @@ fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&st
         },
         received_at,
         attachments: vec![],
+        answers: vec![],
         submission_key: None,
     }
 }
@@ -108,6 +109,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         actor_id: None,
         tags: vec![format!("unit:{key}")],
         external_id: None,
+        api_key_id: None,
     }
 }
 
@@ -1068,6 +1070,145 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         again[0],
         Registered::Repeat(stored(&first_import)[0].clone())
     );
+    // Open311 keys: stored hashed, found while live, revoked once, audited.
+    let before = store.verify_audit().await.expect("verify").records;
+    let key_id = store
+        .create_api_key("城市通 App", "key-hash", "msk_abc123", None)
+        .await
+        .expect("key");
+    let found = store
+        .api_key_by_hash("key-hash", Utc::now())
+        .await
+        .expect("by hash")
+        .expect("live");
+    assert_eq!((found.id, found.name.as_str()), (key_id, "城市通 App"));
+    assert!(
+        store
+            .api_key_by_hash("other", Utc::now())
+            .await
+            .expect("q")
+            .is_none()
+    );
+    // A request with its key, point and answers; what Open311 publishes of it.
+    let mut sent = appeal(&v11, "gongre", 1, Some("13800138000"));
+    sent.location = Some((35.25, 117.125));
+    sent.answers = vec![minsheng_core::category::Answer {
+        code: "who".into(),
+        label: "涉及人群".into(),
+        values: vec!["老人".into(), "儿童".into()],
+    }];
+    let with_key = Registration {
+        api_key_id: Some(key_id),
+        ..registration(sent.clone(), ("zjj", zjj.id))
+    };
+    let receipt = stored(&store.register_appeals(&[with_key]).await.expect("open311"))[0].clone();
+    let detail = store
+        .appeal(&receipt.no, &county_scope)
+        .await
+        .expect("detail");
+    assert_eq!(detail.answers, sent.answers);
+    assert_eq!(detail.location, Some((35.25, 117.125)));
+    let query = minsheng_store::RequestQuery {
+        numbers: vec![receipt.no.clone(), stored(&first_import)[0].no.clone()],
+        kinds: vec![AppealKind::Complaint],
+        track: Some(minsheng_core::workflow::Track::WorkOrder),
+        categories: vec!["gongre".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    let published = store.published_requests(&query).await.expect("published");
+    assert_eq!(published.len(), 2, "both numbers, newest first");
+    assert_eq!(published[0].no, receipt.no);
+    assert_eq!(published[0].location, Some((35.25, 117.125)));
+    assert_eq!(published[0].text, sent.text);
+    assert!(published[0].updated_at >= published[0].received_at);
+    assert_eq!(published[0].handler_unit_id, Some(zjj.id));
+    // Each filter narrows: kinds, categories, states, the window, the limit.
+    for (narrowed, expected) in [
+        (
+            minsheng_store::RequestQuery {
+                kinds: vec![AppealKind::Report],
+                ..query.clone()
+            },
+            0,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                categories: vec!["gongshui".into()],
+                ..query.clone()
+            },
+            0,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                categories: vec![],
+                ..query.clone()
+            },
+            0,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                states: vec![State::Closed],
+                ..query.clone()
+            },
+            0,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                states: vec![published[0].status],
+                ..query.clone()
+            },
+            2,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                received_from: Some(sent.received_at - Duration::hours(1)),
+                received_until: Some(sent.received_at + Duration::hours(1)),
+                ..query.clone()
+            },
+            1,
+        ),
+        (
+            minsheng_store::RequestQuery {
+                limit: 1,
+                ..query.clone()
+            },
+            1,
+        ),
+    ] {
+        assert_eq!(
+            store.published_requests(&narrowed).await.expect("q").len(),
+            expected,
+            "{narrowed:?}"
+        );
+    }
+    store.revoke_api_key(key_id, None).await.expect("revoke");
+    store
+        .revoke_api_key(key_id, None)
+        .await
+        .expect("again: nothing");
+    assert!(
+        store
+            .api_key_by_hash("key-hash", Utc::now())
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store.api_keys().await.expect("keys")[0]
+            .revoked_at
+            .is_some()
+    );
+    assert!(matches!(
+        store.revoke_api_key(999_999, None).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.verify_audit().await.expect("verify").records,
+        before + 3,
+        "made, the request, revoked"
+    );
+
     // Routing rules: added with their co-handlers, listed, removed, all audited.
     let before = store.verify_audit().await.expect("verify").records;
     let rule = RoutingRule {

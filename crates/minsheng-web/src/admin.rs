@@ -735,14 +735,26 @@ struct TokensPage {
     /// A token just made, shown this once.
     created: Option<String>,
     error: Option<String>,
+    /// Open311 keys, for county administrators (`None` for others).
+    keys: Option<Vec<TokenRow>>,
+    /// A key just made, shown this once.
+    created_key: Option<String>,
+}
+
+/// What a token page adds to its list: a token or key just made (shown this once),
+/// or why a form was refused.
+#[derive(Default)]
+struct TokensNote {
+    created: Option<String>,
+    created_key: Option<String>,
+    error: Option<String>,
 }
 
 async fn tokens_page(
     state: &AppState,
     lang: Lang,
     me: &CurrentStaff,
-    created: Option<String>,
-    error: Option<String>,
+    note: TokensNote,
 ) -> Result<TokensPage, AppError> {
     let t = texts(lang);
     let now = minsheng_store::now();
@@ -773,6 +785,29 @@ async fn tokens_page(
             }
         })
         .collect();
+    let keys = match state.api_key_list(Some(&me.actor())).await {
+        Ok(keys) => Some(
+            keys.into_iter()
+                .map(|k| TokenRow {
+                    id: k.id,
+                    username: String::new(),
+                    name: k.name,
+                    prefix: k.prefix,
+                    expires: when(Some(k.created_at)),
+                    last_used: when(k.last_used_at),
+                    live: k.revoked_at.is_none(),
+                    state: if k.revoked_at.is_some() {
+                        t.admin_token_revoked
+                    } else {
+                        t.admin_token_live
+                    },
+                })
+                .collect(),
+        ),
+        // A township's administrator does not hand out the county's keys.
+        Err(minsheng_app::Error::Forbidden) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(TokensPage {
         t,
         here: "/staff/admin/tokens",
@@ -780,8 +815,10 @@ async fn tokens_page(
         me_unit: me.unit.name.clone(),
         admin: true,
         rows,
-        created,
-        error,
+        created: note.created,
+        error: note.error,
+        keys,
+        created_key: note.created_key,
     })
 }
 
@@ -791,7 +828,7 @@ pub async fn list_tokens(
     me: CurrentStaff,
 ) -> Result<impl IntoResponse, AppError> {
     require_admin(&me)?;
-    tokens_page(&state, lang, &me, None, None).await
+    tokens_page(&state, lang, &me, TokensNote::default()).await
 }
 
 #[derive(Deserialize)]
@@ -812,10 +849,7 @@ pub async fn create_token(
 ) -> Result<Response, AppError> {
     require_admin(&me)?;
     let t = texts(lang);
-    let refused = |message: String| async {
-        let page = tokens_page(&state, lang, &me, None, Some(message)).await?;
-        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-    };
+    let refused = |message: String| refused_tokens(&state, lang, &me, message);
     let lifetime = match form.days.trim() {
         "" => None,
         days => match days.parse::<u32>().ok().filter(|d| (1..=3650).contains(d)) {
@@ -827,23 +861,84 @@ pub async fn create_token(
         .create_api_token(Some(&me.actor()), &form.username, &form.name, lifetime)
         .await
     {
-        Ok((_, token)) => Ok(tokens_page(&state, lang, &me, Some(token), None)
-            .await?
-            .into_response()),
+        Ok((_, token)) => {
+            let note = TokensNote {
+                created: Some(token),
+                ..TokensNote::default()
+            };
+            Ok(tokens_page(&state, lang, &me, note).await?.into_response())
+        }
         Err(minsheng_app::Error::NotFound | minsheng_app::Error::Forbidden) => {
             refused(t.admin_token_no_account.to_owned()).await
         }
+        Err(minsheng_app::Error::Invalid(errors)) => refused(explained(&errors, lang)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every problem of a form, in one line.
+fn explained(errors: &minsheng_core::intake::FieldErrors, lang: Lang) -> String {
+    errors
+        .0
+        .iter()
+        .map(|(_, e)| minsheng_core::i18n::Explain::explain(e, lang))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// The token page again, with why its form was refused (422).
+async fn refused_tokens(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    message: String,
+) -> Result<Response, AppError> {
+    let note = TokensNote {
+        error: Some(message),
+        ..TokensNote::default()
+    };
+    let page = tokens_page(state, lang, me, note).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /staff/admin/keys`: makes an Open311 key (county administrators).
+pub async fn create_key(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    match state.create_api_key(Some(&me.actor()), &form.name).await {
+        Ok((_, key)) => {
+            let note = TokensNote {
+                created_key: Some(key),
+                ..TokensNote::default()
+            };
+            Ok(tokens_page(&state, lang, &me, note).await?.into_response())
+        }
         Err(minsheng_app::Error::Invalid(errors)) => {
-            let text = errors
-                .0
-                .iter()
-                .map(|(_, e)| minsheng_core::i18n::Explain::explain(e, lang))
-                .collect::<Vec<_>>()
-                .join("；");
-            refused(text).await
+            refused_tokens(&state, lang, &me, explained(&errors, lang)).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /staff/admin/keys/{id}/revoke`.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require_admin(&me)?;
+    state.revoke_api_key(Some(&me.actor()), id).await?;
+    Ok(Redirect::to("/staff/admin/tokens").into_response())
 }
 
 pub async fn revoke_token(

@@ -828,12 +828,14 @@ async fn create_appeal(
         },
         headcount: input.headcount.map(|h| h.to_string()).unwrap_or_default(),
         submission_key,
+        answers: Vec::new(),
     };
     let intake = Intake {
         received_at: input.received_at,
         external_id: input.external_id.clone(),
         lat: input.lat,
         long: input.long,
+        ..Intake::default()
     };
     let done = match state
         .register_with(&form, Origin::Staff, Some(me.staff.id), intake)

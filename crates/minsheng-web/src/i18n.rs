@@ -275,6 +275,11 @@ texts! {
     admin_token_create: "创建令牌", "Make a token";
     admin_token_once: "请立即复制保存，此令牌不会再次显示：", "Copy it now; it is not shown again:";
     admin_token_bad_days: "有效天数应为1至3650的整数", "Days valid is a whole number from 1 to 3650";
+    admin_keys: "Open311 API key", "Open311 API keys";
+    admin_keys_intro: "城市 App 或合作平台以 API key 通过 Open311（POST /open311/v2/requests）提交诉求；只保存其哈希，创建后只显示一次。", "A city's app or a partner platform posts requests to Open311 (POST /open311/v2/requests) with a key. Only its hash is kept; it is shown once, when made.";
+    admin_key_name: "给谁用（App 或平台名称）", "For whom (the app or platform)";
+    admin_key_created: "创建时间", "Made";
+    admin_key_create: "创建 API key", "Make a key";
     admin_token_no_account: "没有这个账号，或它不在您管理的范围内，或已停用", "No such account in your area, or it is deactivated";
     admin_calendar_intro: "上传下一年的节假日文件（格式与 minsheng calendar check 相同）。文件先逐行检查，有误则指明行号且不启用；无误立即生效，文件中声明的年份替换原有安排。", "Upload next year's holiday file (the format minsheng calendar check reads). It is checked line by line first: errors name their line and nothing changes; a good file is in use at once, its years replacing those years.";
     admin_calendar_years: "已覆盖年份", "Years covered";

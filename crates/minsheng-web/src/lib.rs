@@ -13,6 +13,7 @@ mod console;
 mod error;
 mod extract;
 mod i18n;
+mod open311;
 mod portal;
 mod security;
 mod view;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .nest("/api/v1", api::routes())
+        .nest("/open311/v2", open311::routes())
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs_page))
         .route("/static/api-docs.js", get(api::docs_script))
@@ -152,6 +154,8 @@ pub fn router(state: AppState) -> Router {
             get(admin::list_tokens).post(admin::create_token),
         )
         .route("/staff/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/staff/admin/keys", post(admin::create_key))
+        .route("/staff/admin/keys/{id}/revoke", post(admin::revoke_key))
         .route("/staff/sessions/end-others", post(auth::end_other_sessions))
         .route(
             "/staff/password",

@@ -3012,3 +3012,501 @@ async fn administrators_make_list_and_revoke_api_tokens_in_the_console() {
             .is_none()
     );
 }
+
+impl App {
+    /// A GET of an Open311 path: status, content type and body.
+    async fn open311_get(&self, path: &str) -> (StatusCode, String, String) {
+        let r = self
+            .client
+            .get(format!("{}/open311/v2/{path}", self.base))
+            .send()
+            .await
+            .expect("get");
+        let kind = r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        (r.status(), kind, r.text().await.expect("body"))
+    }
+
+    /// A POST of an Open311 request (form-encoded): status and body.
+    async fn open311_post(&self, format: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let r = self
+            .client
+            .post(format!("{}/open311/v2/requests.{format}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        (r.status(), r.text().await.expect("body"))
+    }
+}
+
+/// Everything in the test county.
+fn county_scope() -> minsheng_core::staff::Scope {
+    minsheng_core::staff::Scope {
+        regions: vec![code("370999000000")],
+        units: vec![],
+    }
+}
+
+/// Reads an XML document through; returns its root element's name and every element
+/// name in order (a malformed document fails the test).
+fn xml_names(xml: &str) -> (String, Vec<String>) {
+    use quick_xml::events::Event;
+    assert!(
+        xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#),
+        "{xml}"
+    );
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) => {
+                names.push(e.name().into_inner().to_owned());
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (names.first().cloned().unwrap_or_default(), names)
+}
+
+#[tokio::test]
+async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
+    let app = app("open311").await;
+    let use_cases = minsheng_app::App::new(app.store.clone());
+    // Villages with centroids, and heating asks its extra fields.
+    app.store
+        .apply_regions(
+            &minsheng_core::region_import::RegionPlan {
+                locate: vec![(code(V11), (35.10, 117.20)), (code(V21), (35.30, 117.50))],
+                ..Default::default()
+            },
+            &[],
+            None,
+        )
+        .await
+        .expect("centroids");
+    let mut heating = app
+        .store
+        .categories()
+        .await
+        .expect("categories")
+        .into_iter()
+        .find(|c| c.code == "gongre")
+        .expect("gongre");
+    heating.fields = minsheng_core::category::ExtraField::parse_lines(
+        "meter | 热力表号 | 文本 | 是\nkind | 问题类型 | 单选 | 否 | 不热/漏水/收费\nwho | 涉及人群 | 多选 | 否 | 老人/儿童/病人",
+    )
+    .expect("fields");
+    app.store
+        .save_categories(&[heating], None)
+        .await
+        .expect("save");
+    let (_, key) = use_cases
+        .create_api_key(None, "城市通 App")
+        .await
+        .expect("key");
+
+    // Discovery and services, in both formats.
+    let (status, kind, body) = app.open311_get("discovery.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("application/json"));
+    let discovery: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(
+        discovery["endpoints"][0]["url"]
+            .as_str()
+            .expect("url")
+            .ends_with("/open311/v2")
+    );
+    let (status, kind, body) = app.open311_get("discovery.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/xml"));
+    let (root, names) = xml_names(&body);
+    assert_eq!(root, "discovery");
+    assert!(names.contains(&"endpoint".to_owned()) && names.contains(&"format".to_owned()));
+    let (_, _, body) = app.open311_get("services.json").await;
+    let services: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let heating = services
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["service_code"] == "gongre")
+        .expect("heating is a service");
+    assert_eq!(heating["metadata"], true);
+    assert_eq!(heating["service_name"], "供热");
+    let (_, _, body) = app.open311_get("services.xml").await;
+    let (root, names) = xml_names(&body);
+    assert_eq!(root, "services");
+    assert!(names.iter().filter(|n| *n == "service").count() > 10);
+    let (status, _, body) = app.open311_get("services/gongre.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let definition: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let attributes = definition["attributes"].as_array().expect("attributes");
+    assert_eq!(attributes.len(), 3);
+    assert_eq!(attributes[0]["code"], "meter");
+    assert_eq!(attributes[0]["required"], true);
+    assert_eq!(attributes[1]["datatype"], "singlevaluelist");
+    assert_eq!(attributes[2]["datatype"], "multivaluelist");
+    assert_eq!(attributes[2]["values"][1]["key"], "儿童");
+    let (_, _, body) = app.open311_get("services/gongre.xml").await;
+    let (root, names) = xml_names(&body);
+    assert_eq!(root, "service_definition");
+    assert_eq!(names.iter().filter(|n| *n == "attribute").count(), 3);
+    for (path, field) in [
+        ("services/nope.json", "service_code"),
+        ("requests/MS2026-999999.json", "service_request_id"),
+        ("tokens/nosuchtoken.json", "token"),
+        ("services.csv", "format"),
+    ] {
+        let (status, _, body) = app.open311_get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        let errors: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(errors[0]["code"], 404, "{path}");
+        assert!(
+            errors[0]["description"]
+                .as_str()
+                .expect("description")
+                .starts_with(field),
+            "{path}: {body}"
+        );
+    }
+    let (status, _, body) = app.open311_get("services/nope.xml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(xml_names(&body).0, "errors");
+
+    // A request by its point lands in the nearest village, with its answers.
+    let post = |extra: &[(&'static str, &'static str)]| {
+        let mut form = vec![("api_key", key.as_str()), ("service_code", "gongre")];
+        form.extend_from_slice(extra);
+        form
+    };
+    let (status, body) = app
+        .open311_post(
+            "json",
+            &post(&[
+                ("lat", "35.301"),
+                ("long", "117.499"),
+                ("description", "暖气一直不热，请回电13800138000"),
+                ("first_name", "三"),
+                ("last_name", "张"),
+                ("phone", "13800138000"),
+                ("attribute[meter]", "HT-0042"),
+                ("attribute[who][]", "老人"),
+                ("attribute[who][]", "儿童"),
+                ("jurisdiction_id", "chenghe"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let made: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let no = made[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let token = made[0]["token"].as_str().expect("token").to_owned();
+    let detail = app
+        .store
+        .appeal(
+            &minsheng_core::AppealNo::parse(&no).expect("no"),
+            &county_scope(),
+        )
+        .await
+        .expect("stored");
+    assert_eq!(detail.summary.region_code, code(V21));
+    assert_eq!(detail.summary.channel, minsheng_core::Channel::Api);
+    assert_eq!(detail.appellant.name.as_deref(), Some("张三"));
+    let answers: Vec<(&str, Vec<&str>)> = detail
+        .answers
+        .iter()
+        .map(|a| {
+            (
+                a.code.as_str(),
+                a.values.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [("meter", vec!["HT-0042"]), ("who", vec!["老人", "儿童"])]
+    );
+
+    // By address, by region code or name, or nowhere: never refused for lack of a place.
+    for (extra, village) in [
+        (vec![("address_string", "柳林镇李官屯村东头路灯旁")], V21),
+        (vec![("address_id", V11)], V11),
+        (vec![("address_id", "幸福社区")], V11),
+        (
+            vec![("address_string", "人民路与建设路交叉口")],
+            "370999000000",
+        ),
+        (vec![("lat", "39.9"), ("long", "116.4")], "370999000000"),
+    ] {
+        let mut extra = extra;
+        extra.push(("attribute[meter]", "HT-1"));
+        extra.push(("description", "暖气不热"));
+        let (status, body) = app.open311_post("xml", &post(&extra)).await;
+        assert_eq!(status, StatusCode::OK, "{extra:?}: {body}");
+        let (root, _) = xml_names(&body);
+        assert_eq!(root, "service_requests");
+        let no = between(&body, "<service_request_id>", "<");
+        let stored = app
+            .store
+            .appeal(
+                &minsheng_core::AppealNo::parse(&no).expect("no"),
+                &county_scope(),
+            )
+            .await
+            .expect("stored");
+        assert_eq!(stored.summary.region_code, code(village), "{extra:?}");
+    }
+
+    // Bad posts: the standard's errors, naming the field.
+    let (revoked, _) = use_cases.create_api_key(None, "旧平台").await.expect("key");
+    use_cases
+        .revoke_api_key(None, revoked.id)
+        .await
+        .expect("revoke");
+    let revoked_key = format!("{}{}", revoked.prefix, "0".repeat(42));
+    for (form, status, field) in [
+        (
+            vec![
+                ("service_code", "gongre"),
+                ("lat", "35.1"),
+                ("long", "117.2"),
+            ],
+            StatusCode::FORBIDDEN,
+            "api_key",
+        ),
+        (
+            vec![
+                ("api_key", revoked_key.as_str()),
+                ("service_code", "gongre"),
+                ("lat", "35.1"),
+                ("long", "117.2"),
+            ],
+            StatusCode::FORBIDDEN,
+            "api_key",
+        ),
+        (
+            post(&[("attribute[meter]", "1")]),
+            StatusCode::BAD_REQUEST,
+            "lat",
+        ),
+        (
+            vec![
+                ("api_key", key.as_str()),
+                ("service_code", "nope"),
+                ("lat", "35.1"),
+                ("long", "117.2"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "service_code",
+        ),
+        (
+            post(&[("lat", "35.1"), ("long", "117.2")]),
+            StatusCode::BAD_REQUEST,
+            "attribute[meter]",
+        ),
+        (
+            post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
+                ("attribute[kind]", "好看"),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "attribute[kind]",
+        ),
+        (
+            post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
+                ("attribute[colour]", "red"),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "attribute[colour]",
+        ),
+        (
+            post(&[("lat", "north"), ("long", "117.2")]),
+            StatusCode::BAD_REQUEST,
+            "lat",
+        ),
+        (
+            post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
+                ("phone", "12345"),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "phone",
+        ),
+    ] {
+        let (got, body) = app.open311_post("json", &form).await;
+        assert_eq!(got, status, "{form:?}: {body}");
+        let errors: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert!(
+            errors
+                .as_array()
+                .expect("errors")
+                .iter()
+                .any(|e| e["code"] == status.as_u16()
+                    && e["description"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with(field))),
+            "{form:?}: {body}"
+        );
+    }
+
+    // A report of wrongdoing (举报) is never published.
+    let report = use_cases
+        .register(
+            &minsheng_core::intake::AppealForm {
+                channel: "hotline".into(),
+                kind: "report".into(),
+                category: "gongre".into(),
+                township: T1.into(),
+                village: V11.into(),
+                text: "举报供热站站长收受好处".into(),
+                anonymous: "on".into(),
+                submission_key: format!("{:032x}", rand::random::<u128>()),
+                ..Default::default()
+            },
+            minsheng_core::intake::Origin::Staff,
+            None,
+        )
+        .await
+        .expect("report");
+
+    // Reading: published requests, without who raised them; long numbers hidden.
+    let (status, _, body) = app.open311_get("requests.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let listed = listed.as_array().expect("list");
+    assert_eq!(listed.len(), 6, "{body}");
+    assert!(
+        !body.contains("13800138000")
+            && !body.contains("张三")
+            && !body.contains(report.no.as_str())
+    );
+    let ours = listed
+        .iter()
+        .find(|r| r["service_request_id"] == no.as_str())
+        .expect("ours is listed");
+    assert_eq!(ours["status"], "open");
+    assert_eq!(ours["description"], "暖气一直不热，请回电***********");
+    assert_eq!(ours["service_code"], "gongre");
+    assert_eq!(ours["lat"], 35.301);
+    assert!(
+        ours["agency_responsible"]
+            .as_str()
+            .is_some_and(|a| !a.is_empty())
+    );
+    assert!(
+        ours["expected_datetime"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+08:00"))
+    );
+    let (status, _, body) = app.open311_get(&format!("requests/{no}.xml")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (root, names) = xml_names(&body);
+    assert_eq!(root, "service_requests");
+    assert_eq!(names.iter().filter(|n| *n == "request").count(), 1);
+    assert!(body.contains("<status>open</status>"));
+    for path in [
+        format!("requests/{}.json", report.no),
+        "requests.json?status=closed".to_owned(),
+        "requests.json?service_code=gongshui".to_owned(),
+        "requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-02-01T00:00:00Z".to_owned(),
+    ] {
+        let (status, _, body) = app.open311_get(&path).await;
+        assert!(
+            status == StatusCode::NOT_FOUND || body == "[]",
+            "{path}: {status} {body}"
+        );
+    }
+    let (_, _, body) = app
+        .open311_get(&format!(
+            "requests.json?service_request_id={no},{}",
+            report.no
+        ))
+        .await;
+    let by_id: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(by_id.as_array().map(Vec::len), Some(1));
+    let (_, _, body) = app
+        .open311_get("requests.json?status=open&service_code=gongre")
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body)
+            .expect("json")
+            .as_array()
+            .map(Vec::len),
+        Some(6)
+    );
+    for (query, field) in [
+        (
+            "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
+            "end_date",
+        ),
+        ("start_date=2026-06-01&end_date=2026-05-01", "start_date"),
+        ("start_date=yesterday", "start_date"),
+        ("status=pending", "status"),
+    ] {
+        let (status, _, body) = app.open311_get(&format!("requests.xml?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(xml_names(&body).0, "errors");
+        assert!(
+            body.contains(&format!("<description>{field}:")),
+            "{query}: {body}"
+        );
+    }
+    let (status, _, body) = app.open311_get(&format!("tokens/{token}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let by_token: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(by_token[0]["service_request_id"], no.as_str());
+
+    // Keys in the console: a county administrator makes and revokes them.
+    let admin = app.login("admin").await;
+    let r = app
+        .post("/staff/admin/keys", &admin, &[("name", "网格员 App")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("body");
+    let console_key = between(&page, "data-test=\"new-key\">", "<");
+    assert!(console_key.starts_with("msk_"), "{console_key}");
+    let (status, _) = app
+        .open311_post(
+            "json",
+            &[
+                ("api_key", console_key.as_str()),
+                ("service_code", "chengxiang"),
+                ("address_id", V21),
+                ("description", "路灯坏了"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = app.get("/staff/admin/tokens", &admin).await;
+    assert!(list.contains("网格员 App") && !list.contains(&console_key));
+    let id = between(&list, "action=\"/staff/admin/keys/", "/revoke");
+    let r = app
+        .post(&format!("/staff/admin/keys/{id}/revoke"), &admin, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let handler = app.login("zjj.handler").await;
+    let r = app
+        .post("/staff/admin/keys", &handler, &[("name", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}

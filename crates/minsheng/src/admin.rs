@@ -307,16 +307,18 @@ pub enum TokenCommand {
     },
 }
 
+/// A time to the minute in China time, or a dash.
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&minsheng_core::clock::china())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
 /// `minsheng token …`.
 pub async fn token(app: &App, command: TokenCommand) -> Result<ExitCode> {
-    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| {
-            t.with_timezone(&minsheng_core::clock::china())
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "—".into())
-    };
     match command {
         TokenCommand::Create {
             user,
@@ -392,6 +394,81 @@ pub async fn token(app: &App, command: TokenCommand) -> Result<ExitCode> {
             }
             Err(minsheng_app::Error::NotFound) => {
                 println!("没有这个令牌 / no such token: {id}");
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make an Open311 API key for an app or platform (`api_key` on POST
+    /// /open311/v2/requests) and print it; only its hash is kept.
+    Create {
+        /// Whose it is, e.g. "城市通 App".
+        name: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by its id (from `api-key list`).
+    Revoke {
+        /// The key's id.
+        id: i64,
+    },
+}
+
+/// `minsheng api-key …`.
+pub async fn api_key(app: &App, command: ApiKeyCommand) -> Result<ExitCode> {
+    match command {
+        ApiKeyCommand::Create { name } => match app.create_api_key(None, &name).await {
+            Ok((listed, key)) => {
+                println!(
+                    "已创建 Open311 API key / key created: #{} {}",
+                    listed.id, listed.name
+                );
+                println!("{key}");
+                println!("请立即保存，此 key 不会再次显示 / keep it now: it is not shown again");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(minsheng_app::Error::Invalid(errors)) => {
+                for (field, e) in &errors.0 {
+                    println!("{field}: {} / {e}", e.explain(Lang::Zh));
+                }
+                Ok(ExitCode::FAILURE)
+            }
+            Err(minsheng_app::Error::NotFound) => {
+                println!("尚未初始化本县 / the county is not set up: run minsheng init first");
+                Ok(ExitCode::FAILURE)
+            }
+            Err(e) => Err(e.into()),
+        },
+        ApiKeyCommand::List => {
+            println!("id\t名称 name\t前缀 prefix\t创建 created\t最近使用 last used\t状态 state");
+            for k in app.api_key_list(None).await? {
+                let state = if k.revoked_at.is_some() {
+                    "已吊销 revoked"
+                } else {
+                    "有效 live"
+                };
+                println!(
+                    "{}\t{}\t{}…\t{}\t{}\t{state}",
+                    k.id,
+                    k.name,
+                    k.prefix,
+                    when(Some(k.created_at)),
+                    when(k.last_used_at)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ApiKeyCommand::Revoke { id } => match app.revoke_api_key(None, id).await {
+            Ok(k) => {
+                println!("已吊销 / revoked: #{} {}", k.id, k.name);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(minsheng_app::Error::NotFound) => {
+                println!("没有这个 key / no such key: {id}");
                 Ok(ExitCode::FAILURE)
             }
             Err(e) => Err(e.into()),

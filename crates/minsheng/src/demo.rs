@@ -37,6 +37,8 @@ use serde::Deserialize;
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-2026";
 const VILLAGES_PER_TOWNSHIP: usize = 22;
+/// The demo county's south-west corner (latitude, longitude): a plain in Shandong.
+const DEMO_ORIGIN: (f64, f64) = (35.05, 117.2);
 const BATCH: usize = 1000;
 
 /// What `demo` makes.
@@ -333,6 +335,7 @@ impl Generator<'_> {
             appellant,
             received_at: self.time_on(day),
             attachments: Vec::new(),
+            answers: Vec::new(),
             submission_key: None,
         };
         Ok(appeal)
@@ -590,6 +593,35 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
     regions.extend(villages.iter().map(|(r, _)| r.clone()));
     regions.extend(grids);
     app.add_regions(&regions).await?;
+    // Every village a plausible centroid: townships on a grid some 13 km apart, their
+    // villages scattered within 4 km of the township's seat (Open311 places a point
+    // in the nearest one).
+    let columns = (township_villages.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let mut located = Vec::new();
+    // Its own stream, so the rest of the demo stays what the seed made it before.
+    let mut at = ChaCha8Rng::seed_from_u64(options.seed.wrapping_add(311));
+    for (i, mine) in township_villages.iter().enumerate() {
+        let seat = (
+            DEMO_ORIGIN.0 + 0.12 * (i / columns) as f64,
+            DEMO_ORIGIN.1 + 0.15 * (i % columns) as f64,
+        );
+        for &v in mine {
+            let lat = seat.0 + at.gen_range(-0.035..0.035);
+            let long = seat.1 + at.gen_range(-0.045..0.045);
+            let round = |x: f64| (x * 1e5).round() / 1e5;
+            located.push((villages[v].0.code.clone(), (round(lat), round(long))));
+        }
+    }
+    store
+        .apply_regions(
+            &minsheng_core::region_import::RegionPlan {
+                locate: located,
+                ..Default::default()
+            },
+            &[],
+            None,
+        )
+        .await?;
 
     // Units: each township's government and its mass-work office.
     let mut units = Vec::new();
@@ -866,6 +898,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             actor_id: registered_by,
             tags,
             external_id: None,
+            api_key_id: None,
         });
         if batch.len() == BATCH {
             app.register_prepared(&batch).await?;

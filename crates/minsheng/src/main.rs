@@ -134,6 +134,9 @@ enum Command {
     /// Administer staff API tokens (`Authorization: Bearer` on /api/v1).
     #[command(subcommand)]
     Token(admin::TokenCommand),
+    /// Administer Open311 API keys (`api_key` on POST /open311/v2/requests).
+    #[command(subcommand)]
+    ApiKey(admin::ApiKeyCommand),
     /// Import historical appeals from CSV or XLSX (a header row; UTF-8 or GBK) or JSON
     /// Lines, with the standard field names (external_id, received_at, channel,
     /// category, township, village or region, lat, long, address, text, headcount,
@@ -376,6 +379,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             admin::token(&app, command).await
+        }
+        Command::ApiKey(command) => {
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            admin::api_key(&app, command).await
         }
         Command::Routing(command) => {
             let keys = setup::keyring(&cli.key_file, false)?;

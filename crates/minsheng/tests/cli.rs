@@ -381,6 +381,37 @@ fn staff_accounts_from_the_command_line() {
     assert!(minsheng(&dir, &["token", "revoke", &id]).status.success());
     assert!(text(&minsheng(&dir, &["token", "list"])).contains("已吊销 revoked"));
     assert!(!minsheng(&dir, &["token", "revoke", "999"]).status.success());
+    // Open311 keys: made, listed by prefix only, revoked.
+    let out = minsheng(&dir, &["api-key", "create", "城市通 App"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let key = text(&out)
+        .lines()
+        .find(|l| l.starts_with("msk_"))
+        .expect("key printed")
+        .to_owned();
+    let listed = text(&minsheng(&dir, &["api-key", "list"]));
+    assert!(
+        listed.contains("城市通 App") && listed.contains(&key[..10]) && !listed.contains(&key),
+        "{listed}"
+    );
+    assert!(
+        !minsheng(&dir, &["api-key", "create", "  "])
+            .status
+            .success()
+    );
+    let id = listed
+        .lines()
+        .find(|l| l.contains("城市通 App"))
+        .and_then(|l| l.split('\t').next())
+        .expect("id")
+        .to_owned();
+    assert!(minsheng(&dir, &["api-key", "revoke", &id]).status.success());
+    assert!(text(&minsheng(&dir, &["api-key", "list"])).contains("已吊销 revoked"));
+    assert!(
+        !minsheng(&dir, &["api-key", "revoke", "999"])
+            .status
+            .success()
+    );
     let out = minsheng(&dir, &["staff", "deactivate", "li.si"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = minsheng(&dir, &["staff", "deactivate", "nobody"]);

@@ -74,6 +74,10 @@ impl SqlStore {
                 .map_err(StoreError::other)?;
             let routing_reason =
                 serde_json::to_string(&reg.routing.reason).map_err(StoreError::other)?;
+            let answers = (!a.answers.is_empty())
+                .then(|| serde_json::to_string(&a.answers))
+                .transpose()
+                .map_err(StoreError::other)?;
             // One audit record for the registration: what the appeal is, without
             // personal data, where its first timeline entry left it, and each step the
             // system took at once (they are one state change, in one transaction).
@@ -112,6 +116,8 @@ impl SqlStore {
                 "track": reg.opening.track.code(),
                 "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
                 "external_id": reg.external_id,
+                "api_key_id": reg.api_key_id,
+                "answers": a.answers,
                 "pii_key_id": has_pii.then(|| keys.current_id()),
                 "tags": reg.tags,
             }) else {
@@ -158,6 +164,8 @@ impl SqlStore {
                     Arg::OptText(submission_hashes[i].clone()),
                     Arg::Text(routing_reason),
                     Arg::OptText(reg.external_id.clone()),
+                    Arg::OptInt(reg.api_key_id),
+                    Arg::OptText(answers),
                 ],
                 events,
                 receive: DataBut::new("no", receive),
@@ -336,7 +344,8 @@ impl SqlStore {
                          title, body, region_code, address, lat, lng, status, handler_unit_id, received_at, due_at, \
                          created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
                          home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
-                         backlog, hard, leader_id, version, submission_hash, routing_reason, external_id)",
+                         backlog, hard, leader_id, version, submission_hash, routing_reason, external_id, \
+                         api_key_id, answers)",
                         cols,
                         chunk.len(),
                         " RETURNING id, tracking_code",
@@ -597,8 +606,9 @@ impl Appeals for SqlStore {
             .await?;
             let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
             let (events, history, routed_unit) = history(&rows)?;
-            let (category, version, reason, lat, lng): (String, i64, Option<String>, Option<f64>, Option<f64>) =
-                sqlx::query_as("SELECT category, version, routing_reason, lat, lng FROM appeals WHERE id = $1")
+            #[allow(clippy::type_complexity)]
+            let (category, version, reason, lat, lng, answers): (String, i64, Option<String>, Option<f64>, Option<f64>, Option<String>) =
+                sqlx::query_as("SELECT category, version, routing_reason, lat, lng, answers FROM appeals WHERE id = $1")
                     .bind(summary.id)
                     .fetch_one(p)
                     .await?;
@@ -606,6 +616,10 @@ impl Appeals for SqlStore {
             let routing_reason = match reason {
                 Some(r) => Some(serde_json::from_str(&r).map_err(|_| corrupt("routing reason", &r))?),
                 None => None,
+            };
+            let answers = match answers {
+                Some(a) => serde_json::from_str(&a).map_err(|_| corrupt("answers", &a))?,
+                None => Vec::new(),
             };
             let tags: Vec<(String,)> =
                 sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
@@ -633,8 +647,19 @@ impl Appeals for SqlStore {
                 version,
                 routing_reason,
                 location: lat.zip(lng),
+                answers,
                 summary,
             })
+        })
+    }
+
+    async fn published_requests(&self, query: &RequestQuery) -> Result<Vec<PublishedRequest>> {
+        with_db!(self, p => {
+            let (sql, args) = published_sql(query, numbered_pool(p));
+            let rows: Vec<PublishedRow> = bind_args!(sqlx::query_as(&sql), args.into_iter())
+                .fetch_all(p)
+                .await?;
+            rows.into_iter().map(PublishedRequest::try_from).collect()
         })
     }
 
@@ -702,4 +727,99 @@ impl Appeals for SqlStore {
             rows.into_iter().map(AppealSummary::try_from).collect()
         })
     }
+}
+
+#[derive(FromRow)]
+struct PublishedRow {
+    no: String,
+    category: String,
+    kind: String,
+    track: String,
+    status: String,
+    body: String,
+    address: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    handler_unit_id: Option<i64>,
+    received_at: DateTime<Utc>,
+    updated_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<PublishedRow> for PublishedRequest {
+    type Error = StoreError;
+
+    fn try_from(r: PublishedRow) -> Result<PublishedRequest> {
+        Ok(PublishedRequest {
+            no: AppealNo::parse(&r.no).map_err(|_| corrupt("appeal number", &r.no))?,
+            kind: AppealKind::from_code(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
+            track: Track::from_code(&r.track).ok_or_else(|| corrupt("track", &r.track))?,
+            status: State::from_code(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
+            category: r.category,
+            text: r.body,
+            address: r.address,
+            location: r.lat.zip(r.lng),
+            handler_unit_id: r.handler_unit_id,
+            updated_at: r.updated_at.unwrap_or(r.received_at),
+            received_at: r.received_at,
+            due_at: r.due_at,
+        })
+    }
+}
+
+/// The statement of [`Appeals::published_requests`] and its arguments; lists are bound
+/// as JSON arrays, read the way the engine reads them (`numbered`: PostgreSQL).
+fn published_sql(query: &RequestQuery, numbered: bool) -> (String, Vec<Arg>) {
+    let mut w = Where::default();
+    let list = |w: &mut Where, column: &str, items: Vec<String>| {
+        let p = w.arg(Arg::Text(serde_json::Value::from(items).to_string()));
+        w.clauses
+            .push(format!("{column} {}", in_json_list_at(numbered, &p)));
+    };
+    if !query.numbers.is_empty() {
+        list(
+            &mut w,
+            "a.no",
+            query
+                .numbers
+                .iter()
+                .map(|n| n.as_str().to_owned())
+                .collect(),
+        );
+    }
+    if let Some(t) = query.received_from {
+        let p = w.arg(Arg::Time(t));
+        w.clauses.push(format!("a.received_at >= {p}"));
+    }
+    if let Some(t) = query.received_until {
+        let p = w.arg(Arg::Time(t));
+        w.clauses.push(format!("a.received_at <= {p}"));
+    }
+    if !query.states.is_empty() {
+        list(
+            &mut w,
+            "a.status",
+            query.states.iter().map(|s| s.code().to_owned()).collect(),
+        );
+    }
+    // The publication rule: an empty list publishes nothing.
+    list(
+        &mut w,
+        "a.kind",
+        query.kinds.iter().map(|k| k.code().to_owned()).collect(),
+    );
+    list(&mut w, "a.category", query.categories.clone());
+    if let Some(t) = query.track {
+        let p = w.arg(Arg::Text(t.code().to_owned()));
+        w.clauses.push(format!("a.track = {p}"));
+    }
+    let limit = w.arg(Arg::Int(query.limit.clamp(1, 10_000)));
+    let sql = format!(
+        "SELECT a.no, a.category, a.kind, a.track, a.status, a.body, a.address, a.lat, a.lng, \
+         a.handler_unit_id, a.received_at, \
+         (SELECT MAX(e.at) FROM appeal_events e WHERE e.appeal_id = a.id) AS updated_at, a.due_at \
+         FROM appeals a{} ORDER BY a.received_at DESC, a.id DESC LIMIT {limit}",
+        w.sql()
+    );
+    (sql, w.args)
 }

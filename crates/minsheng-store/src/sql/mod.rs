@@ -35,8 +35,8 @@ use crate::audit::{self, AuditEntry, AuditReport, DataBut, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
     AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
-    PublicView, Receipt, Refresh, Registered, Registration, Result, StaffChange, StaffFilter,
-    StaffMember, Store, StoreError,
+    PublicView, PublishedRequest, Receipt, Refresh, Registered, Registration, RequestQuery, Result,
+    StaffChange, StaffFilter, StaffMember, Store, StoreError,
 };
 
 enum Db {
@@ -281,11 +281,16 @@ fn numbered_pool<DB: sqlx::Database + Marks>(_: &Pool<DB>) -> bool {
 
 /// `IN (…)` over the one parameter of a statement, bound to a JSON array of strings: a
 /// lookup of thousands of keys is one short statement on either engine.
-fn in_json_list(numbered: bool) -> &'static str {
+fn in_json_list(numbered: bool) -> String {
+    in_json_list_at(numbered, "$1")
+}
+
+/// [`in_json_list`] over the parameter `p` (`$n`) of a longer statement.
+fn in_json_list_at(numbered: bool, p: &str) -> String {
     if numbered {
-        "IN (SELECT jsonb_array_elements_text($1::jsonb))"
+        format!("IN (SELECT jsonb_array_elements_text({p}::jsonb))")
     } else {
-        "IN (SELECT value FROM json_each(?))"
+        format!("IN (SELECT value FROM json_each({p}))")
     }
 }
 

@@ -1,7 +1,38 @@
-//! Staff API tokens.
+//! Staff API tokens and Open311 API keys: both kept as hashes, both revoked once.
 
 use super::*;
-use crate::{ApiToken, ApiTokens, NewApiToken};
+use crate::{ApiKey, ApiKeys, ApiToken, ApiTokens, NewApiToken};
+
+/// Revokes row `$id` of `$table` once, with its audit record `$action`; revoking again
+/// changes nothing, and an unknown id is `NotFound`.
+macro_rules! revoke_once {
+    ($self:ident, $table:literal, $action:literal, $field:literal, $id:expr, $actor:expr) => {{
+        let (id, actor, at) = ($id, $actor, crate::now());
+        with_db!($self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let changed = sqlx::query(concat!("UPDATE ", $table, " SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"))
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                let (n,): (i64,) = sqlx::query_as(concat!("SELECT COUNT(*) FROM ", $table, " WHERE id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                return Ok(());
+            }
+            append_audit!(tx, chain, at, actor, $action, None, json!({ $field: id }));
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }};
+}
 
 #[derive(FromRow)]
 struct TokenRow {
@@ -124,29 +155,103 @@ impl ApiTokens for SqlStore {
     }
 
     async fn revoke_api_token(&self, id: i64, actor: Option<i64>) -> Result<()> {
+        revoke_once!(
+            self,
+            "api_tokens",
+            "api_token.revoke",
+            "token_id",
+            id,
+            actor
+        )
+    }
+}
+
+#[derive(FromRow)]
+struct KeyRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<KeyRow> for ApiKey {
+    fn from(r: KeyRow) -> ApiKey {
+        ApiKey {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
+const KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at, last_used_at FROM api_keys";
+
+#[async_trait]
+impl ApiKeys for SqlStore {
+    async fn create_api_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        prefix: &str,
+        actor: Option<i64>,
+    ) -> Result<i64> {
         let at = crate::now();
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let changed = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed == 0 {
-                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_tokens WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                return Ok(());
-            }
-            append_audit!(tx, chain, at, actor, "api_token.revoke", None, json!({ "token_id": id }));
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO api_keys (name, key_hash, prefix, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(name)
+            .bind(key_hash)
+            .bind(prefix)
+            .bind(at)
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+            append_audit!(tx, chain, at, actor, "api_key.create", None, json!({
+                "key_id": id, "name": name, "prefix": prefix,
+            }));
             commit_chain!(tx, chain);
-            Ok(())
+            Ok(id)
         })
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str, now: DateTime<Utc>) -> Result<Option<ApiKey>> {
+        let now = now.trunc_subsecs(6);
+        let sql = format!("SELECT {KEY_COLUMNS} WHERE key_hash = $1 AND revoked_at IS NULL");
+        with_db!(self, p => {
+            let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(p).await?;
+            let Some(row) = row else { return Ok(None) };
+            // Last use, to the minute: not a write on every request.
+            sqlx::query(
+                "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(row.id)
+            .bind(now - chrono::Duration::minutes(1))
+            .execute(p)
+            .await?;
+            Ok(Some(row.into()))
+        })
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>> {
+        let sql = format!("SELECT {KEY_COLUMNS} ORDER BY id DESC");
+        with_db!(self, p => {
+            let rows: Vec<KeyRow> = sqlx::query_as(&sql).fetch_all(p).await?;
+            Ok(rows.into_iter().map(ApiKey::from).collect())
+        })
+    }
+
+    async fn revoke_api_key(&self, id: i64, actor: Option<i64>) -> Result<()> {
+        revoke_once!(self, "api_keys", "api_key.revoke", "key_id", id, actor)
     }
 }
