@@ -120,23 +120,12 @@ impl App {
                 None => id.to_owned(),
             }),
         };
-        let categories = self.store.categories().await?;
-        let villages: Vec<RegionCode> = self
-            .store
-            .villages()
-            .await?
-            .into_iter()
-            .map(|v| v.code)
-            .collect();
-        let county = match intake.may_be_unplaced {
-            true => self.store.county().await?.map(|c| c.code),
-            false => None,
-        };
+        let directory = self.directory().await?;
         let checks = Catalog {
-            categories: &categories,
-            villages: &villages,
+            categories: &directory.categories,
+            villages: &directory.villages,
             asks_extra_fields: intake.asks_extra_fields,
-            unplaced_in: county.as_ref(),
+            unplaced_in: directory.county.as_ref().filter(|_| intake.may_be_unplaced),
         };
         let point = minsheng_core::intake::check_point(intake.lat, intake.long);
         let appeal = match (form.validate(origin, &checks, received_at), point) {
@@ -151,14 +140,12 @@ impl App {
             (Err(errors), Ok(_)) => return Err(Error::Invalid(errors)),
             (Ok(_), Err(e)) => return Err(Error::Invalid(FieldErrors(vec![("lat", e)]))),
         };
-        let units = self.store.units().await?;
-        let rules = self.store.routing_rules().await?;
         let routing = route(
             &appeal.category,
             &appeal.region,
-            &rules,
-            &categories,
-            &units,
+            &directory.rules,
+            &directory.categories,
+            &directory.units,
         );
         let facts = CaseFacts::of(&appeal, &routing);
         let registration = Registration {
@@ -170,7 +157,7 @@ impl App {
             external_id,
             api_key_id: intake.api_key_id,
         };
-        match self.register_prepared(&[registration]).await?.pop() {
+        match self.store_registrations(vec![registration]).await?.pop() {
             Some(Registered::Stored(receipt)) => Ok(Registering {
                 receipt,
                 repeat: false,
@@ -189,15 +176,6 @@ impl App {
         }
     }
 
-    /// Stores registrations already checked and opened (the demo county, imports with
-    /// their history), all in one transaction.
-    pub async fn register_prepared(
-        &self,
-        registrations: &[Registration],
-    ) -> Result<Vec<Registered>> {
-        Ok(self.store.register_appeals(registrations).await?)
-    }
-
     /// The place a sender names: a region code, or a village's name (with its
     /// township's name when village names repeat); `None` when nothing matches.
     pub async fn place_named(
@@ -207,12 +185,12 @@ impl App {
         village: &str,
     ) -> Result<Option<RegionCode>> {
         let regions: Vec<_> = self
-            .store
-            .regions()
+            .directory()
             .await?
-            .into_iter()
+            .regions
+            .iter()
             .filter(|r| !r.retired)
-            .map(|r| r.region)
+            .map(|r| r.region.clone())
             .collect();
         let places = minsheng_core::history::Places::new(&regions);
         Ok(

@@ -157,10 +157,10 @@ impl App {
                 progress(done, rows.len());
                 continue;
             }
-            let store = self.store.clone();
+            let app = self.clone();
             writing = Some((
                 chunk.len(),
-                tokio::spawn(async move { Ok(store.write_registrations(sealed).await?) }),
+                tokio::spawn(async move { app.write_sealed(sealed).await }),
             ));
         }
         if let Some((n, task)) = writing.take() {

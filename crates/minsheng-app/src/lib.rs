@@ -21,6 +21,7 @@ pub mod files;
 pub mod history;
 pub mod open311;
 pub mod passwords;
+pub mod pipeline;
 pub mod routing;
 pub mod sessions;
 pub mod setup;
@@ -49,6 +50,8 @@ pub struct App {
     /// How long staff sessions last.
     pub session_rules: sessions::SessionRules,
     calendars: Arc<Calendars>,
+    directory: Arc<pipeline::DirectoryCache>,
+    writer: Arc<pipeline::Writer>,
 }
 
 /// The calendar the process starts with (shipped, plus a file given at start) and the
@@ -75,6 +78,8 @@ impl App {
             policy: Arc::new(Policy::default()),
             session_rules: sessions::SessionRules::default(),
             calendars: Arc::new(Calendars::new(Calendar::shipped())),
+            directory: Arc::default(),
+            writer: Arc::default(),
         }
     }
 

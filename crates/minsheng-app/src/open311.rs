@@ -205,10 +205,10 @@ impl App {
 
     /// The services: every category citizens are offered, in the catalogue's order.
     pub async fn services(&self) -> Result<Vec<Category>> {
-        let all = self.store.categories().await?;
+        let all = &self.directory().await?.categories;
         Ok(all
             .iter()
-            .filter(|c| c.offered_publicly(&all))
+            .filter(|c| c.offered_publicly(all))
             .cloned()
             .collect())
     }
@@ -217,9 +217,9 @@ impl App {
     /// point (the nearest village within reach), else by the village its address
     /// names, else nowhere (the county; the dispatch centre places it).
     pub async fn place_request(&self, request: &ServiceRequest) -> Result<(RegionCode, Placed)> {
-        let known = self.store.regions().await?;
-        let live: Vec<_> = known.iter().filter(|r| !r.retired).collect();
-        let county = self.store.county().await?.ok_or(Error::NotFound)?.code;
+        let directory = self.directory().await?;
+        let live: Vec<_> = directory.regions.iter().filter(|r| !r.retired).collect();
+        let county = directory.county.clone().ok_or(Error::NotFound)?;
         let id = request.address_id.trim();
         if !id.is_empty() {
             let named = match RegionCode::parse(id) {
@@ -379,7 +379,7 @@ impl App {
                 return Ok(Ok(Vec::new()));
             }
         }
-        let units = self.store.units().await?;
+        let units = &self.directory().await?.units;
         let rows = self.store.published_requests(&query).await?;
         Ok(Ok(rows
             .into_iter()

@@ -465,6 +465,10 @@ impl<T: Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + AuditTrai
 pub trait Directory: Send + Sync {
     /// Answers when the database answers.
     async fn ping(&self) -> Result<()>;
+    /// A number every change to regions, units, categories, routing rules or calendars
+    /// raises (in the change's transaction): what was read at one version is still
+    /// true while the number stays.
+    async fn directory_version(&self) -> Result<i64>;
     /// How much is stored.
     async fn counts(&self) -> Result<Counts>;
     /// Adds regions; parents must come before children.
@@ -586,6 +590,31 @@ pub trait Sessions: Send + Sync {
 /// indexes and hashes computed) but not yet numbered or written; see
 /// [`Appeals::seal_registrations`].
 pub struct SealedBatch(sql::Sealed);
+
+impl SealedBatch {
+    /// How many registrations it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The registrations it was sealed from (to seal them again for a retry).
+    pub fn registrations(&self) -> &[Registration] {
+        self.0.registrations()
+    }
+
+    /// One batch of all of these, in order: written in one transaction, its answers
+    /// come back in the same order.
+    pub fn merge(batches: Vec<SealedBatch>) -> SealedBatch {
+        SealedBatch(sql::Sealed::merge(
+            batches.into_iter().map(|b| b.0).collect(),
+        ))
+    }
+}
 
 /// Appeals: registering (numbering, encrypting, auditing), lists and reading.
 #[async_trait]

@@ -901,14 +901,14 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             api_key_id: None,
         });
         if batch.len() == BATCH {
-            app.register_prepared(&batch).await?;
             bar.inc(batch.len() as u64);
-            batch.clear();
+            app.store_registrations(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .await?;
         }
     }
     if !batch.is_empty() {
-        app.register_prepared(&batch).await?;
         bar.inc(batch.len() as u64);
+        app.store_registrations(batch).await?;
     }
     bar.finish_and_clear();
 

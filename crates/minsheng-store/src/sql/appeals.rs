@@ -26,6 +26,35 @@ struct SealedRow {
     receive: DataBut,
 }
 
+impl Sealed {
+    pub(crate) fn len(&self) -> usize {
+        self.regs.len()
+    }
+
+    pub(crate) fn registrations(&self) -> &[Registration] {
+        &self.regs
+    }
+
+    /// Concatenates batches (the lists of keys to look up are concatenated too).
+    pub(crate) fn merge(batches: Vec<Sealed>) -> Sealed {
+        let mut out = Sealed {
+            regs: Vec::new(),
+            rows: Vec::new(),
+            submission_hashes: Vec::new(),
+            external_ids: Vec::new(),
+            form_keys: Vec::new(),
+        };
+        for mut b in batches {
+            out.regs.append(&mut b.regs);
+            out.rows.append(&mut b.rows);
+            out.submission_hashes.append(&mut b.submission_hashes);
+            out.external_ids.append(&mut b.external_ids);
+            out.form_keys.append(&mut b.form_keys);
+        }
+        out
+    }
+}
+
 impl SqlStore {
     /// Builds a batch's rows; CPU work only, so a caller may do it for the next batch
     /// while the store writes this one.
@@ -237,7 +266,7 @@ impl SqlStore {
             }
             let mut fates = Vec::with_capacity(registrations.len());
             let mut new_rows: Vec<usize> = Vec::new();
-            let mut batch_external: HashMap<&str, usize> = HashMap::new();
+            let mut batch_external: HashMap<&str, (usize, Option<&String>)> = HashMap::new();
             let mut batch_keys: HashMap<&str, (usize, Option<&String>)> = HashMap::new();
             for (i, reg) in registrations.iter().enumerate() {
                 let hash = submission_hashes[i].as_ref();
@@ -253,8 +282,15 @@ impl SqlStore {
                         }));
                         continue;
                     }
-                    if let Some(first) = batch_external.get(external) {
-                        fates.push(Fate::SameAs(*first));
+                    if let Some((first, earlier)) = batch_external.get(external) {
+                        // The same id twice in one batch (two posts gathered into one
+                        // transaction): as against a stored one.
+                        let same = hash.is_none() || earlier.is_none() || *earlier == hash;
+                        fates.push(if same {
+                            Fate::SameAs(*first)
+                        } else {
+                            Fate::Done(Registered::KeyReused)
+                        });
                         continue;
                     }
                 }
@@ -279,7 +315,7 @@ impl SqlStore {
                 let slot = new_rows.len();
                 new_rows.push(i);
                 if let Some(external) = reg.external_id.as_deref() {
-                    batch_external.insert(external, slot);
+                    batch_external.insert(external, (slot, hash));
                 }
                 if let Some(key) = reg.appeal.submission_key.as_ref().map(|k| k.as_str()) {
                     batch_keys.insert(key, (slot, hash));

@@ -83,6 +83,15 @@ macro_rules! save_unit_rows {
 
 #[async_trait]
 impl Directory for SqlStore {
+    async fn directory_version(&self) -> Result<i64> {
+        with_db!(self, p => {
+            let (v,): (i64,) = sqlx::query_as("SELECT version FROM directory_version WHERE id = 1")
+                .fetch_one(p)
+                .await?;
+            Ok(v)
+        })
+    }
+
     async fn ping(&self) -> Result<()> {
         with_db!(self, p => {
             let _: (i64,) = sqlx::query_as("SELECT CAST(1 AS BIGINT)").fetch_one(p).await?;
@@ -184,6 +193,7 @@ impl Directory for SqlStore {
                 }));
             }
             save_unit_rows!(tx, chain, at, actor, units);
+            bump_directory!(tx);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -227,6 +237,7 @@ impl Directory for SqlStore {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
             let saved = save_unit_rows!(tx, chain, at, actor, units);
+            bump_directory!(tx);
             commit_chain!(tx, chain);
             Ok(saved)
         })
@@ -310,6 +321,7 @@ impl Directory for SqlStore {
                     "parent": c.parent, "keywords": c.keywords, "public": c.public, "fields": c.fields,
                 }));
             }
+            bump_directory!(tx);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -372,6 +384,7 @@ impl Directory for SqlStore {
             append_audit!(tx, chain, at, actor, if retired { "region.retire" } else { "region.restore" }, None, json!({
                 "code": code.as_str(), "regions": changed, "open_appeals": open,
             }));
+            bump_directory!(tx);
             commit_chain!(tx, chain);
             Ok(open)
         })
@@ -400,6 +413,7 @@ impl Directory for SqlStore {
             append_audit!(tx, chain, at, actor, "calendar.upload", None, json!({
                 "sha256": sha256_hex(&[text]), "bytes": text.len(),
             }));
+            bump_directory!(tx);
             commit_chain!(tx, chain);
         });
         Ok(())
@@ -448,6 +462,7 @@ impl Directory for SqlStore {
                 "id": id, "category": rule.category, "region": rule.region.as_str(),
                 "lead": rule.lead, "co": rule.co,
             }));
+            bump_directory!(tx);
             commit_chain!(tx, chain);
             Ok(id)
         })
@@ -466,6 +481,7 @@ impl Directory for SqlStore {
                     .rows_affected(),
             )?;
             append_audit!(tx, chain, at, actor, "routing_rule.remove", None, json!({ "id": id }));
+            bump_directory!(tx);
             commit_chain!(tx, chain);
         });
         Ok(())

@@ -86,6 +86,16 @@ impl BeginWrite for Pool<Postgres> {
     }
 }
 
+/// Raises the directory's version inside the open transaction `$tx` (see
+/// [`crate::Directory::directory_version`]).
+macro_rules! bump_directory {
+    ($tx:ident) => {{
+        sqlx::query("UPDATE directory_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// Appends one record to the audit chain inside the open transaction `$tx`.
 macro_rules! append_audit {
     ($tx:ident, $chain:ident, $at:expr, $actor:expr, $action:expr, $appeal:expr, $data:expr) => {{
