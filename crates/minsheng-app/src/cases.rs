@@ -184,19 +184,14 @@ impl App {
         township: &str,
         village: &str,
     ) -> Result<Option<RegionCode>> {
-        let regions: Vec<_> = self
-            .directory()
-            .await?
-            .regions
-            .iter()
-            .filter(|r| !r.retired)
-            .map(|r| r.region.clone())
-            .collect();
-        let places = minsheng_core::history::Places::new(&regions);
-        Ok(
-            minsheng_core::history::place(code.trim(), township.trim(), village.trim(), &places)
-                .ok(),
+        let directory = self.directory().await?;
+        Ok(minsheng_core::history::place(
+            code.trim(),
+            township.trim(),
+            village.trim(),
+            &directory.places,
         )
+        .ok())
     }
 
     /// What anyone holding a tracking code may see, with the deadline the public is
@@ -234,7 +229,7 @@ impl App {
         if appeal.version != version {
             return Err(Error::Stale);
         }
-        let units: Vec<i64> = self.store.units().await?.iter().map(|u| u.id).collect();
+        let units: Vec<i64> = self.directory().await?.units.iter().map(|u| u.id).collect();
         wf::check_references(&command, &units)?;
         let calendar = self.calendar();
         let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());

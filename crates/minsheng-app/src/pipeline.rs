@@ -21,6 +21,9 @@ use crate::{App, Error, Result};
 /// its own; it is then written alone).
 const MAX_ROWS: usize = 2_000;
 
+/// How long the writer waits for more appeals to join a transaction.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// How many callers may wait for the writer before the next one waits to be queued.
 const QUEUE: usize = 4_096;
 
@@ -41,6 +44,8 @@ pub struct Directory {
     pub units: Vec<Unit>,
     /// Routing rules.
     pub rules: Vec<RoutingRule>,
+    /// The regions that take appeals, by code and by name.
+    pub places: minsheng_core::history::Places,
 }
 
 /// The directory last read, shared by every clone of the application.
@@ -72,7 +77,13 @@ impl App {
             return Ok(d);
         }
         let regions = self.store.regions().await?;
+        let live: Vec<_> = regions
+            .iter()
+            .filter(|r| !r.retired)
+            .map(|r| r.region.clone())
+            .collect();
         let fresh = Arc::new(Directory {
+            places: minsheng_core::history::Places::new(&live),
             version,
             county: self.store.county().await?.map(|c| c.code),
             villages: regions
@@ -91,6 +102,17 @@ impl App {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(fresh.clone());
         Ok(fresh)
+    }
+
+    /// A unit, from the cached directory.
+    pub async fn unit(&self, id: i64) -> Result<Unit> {
+        self.directory()
+            .await?
+            .units
+            .iter()
+            .find(|u| u.id == id)
+            .cloned()
+            .ok_or(Error::NotFound)
     }
 
     /// Stores registrations (already checked, routed and opened) through the writer;
@@ -136,15 +158,22 @@ async fn write_loop(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
         let mut rows = first.sealed.len();
         let mut jobs = vec![first];
+        // Whatever is queued, then whatever arrives while the gathering keeps growing
+        // (up to LINGER): under load a transaction carries many appeals; a lone appeal
+        // waits at most LINGER.
+        let until = tokio::time::Instant::now() + LINGER;
         while rows < MAX_ROWS {
-            match queue.try_recv() {
-                Ok(job) => {
-                    rows += job.sealed.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
-            }
+            let job = match queue.try_recv() {
+                Ok(job) => job,
+                Err(_) => match tokio::time::timeout_at(until, queue.recv()).await {
+                    Ok(Some(job)) => job,
+                    _ => break,
+                },
+            };
+            rows += job.sealed.len();
+            jobs.push(job);
         }
+        tracing::debug!(jobs = jobs.len(), rows, "intake transaction");
         if jobs.len() == 1 {
             let job = jobs.remove(0);
             let result = write_alone(store.as_ref(), job.sealed).await;

@@ -143,7 +143,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let unit = self.store.unit(staff.unit_id).await?;
+        let unit = self.unit(staff.unit_id).await?;
         let scope = staff.scope(&unit.jurisdiction);
         Ok(Some(SignedIn { staff, unit, scope }))
     }

@@ -137,7 +137,7 @@ impl App {
             .into_iter()
             .find(|m| m.staff.id == id)
             .ok_or(Error::NotFound)?;
-        let unit = self.store.unit(member.staff.unit_id).await?;
+        let unit = self.unit(member.staff.unit_id).await?;
         if manages(actor, &unit.jurisdiction) {
             Ok(member)
         } else {

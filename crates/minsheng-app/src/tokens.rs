@@ -96,7 +96,7 @@ impl App {
         let Some(staff) = self.store.api_token_staff(&token_hash(token), now).await? else {
             return Ok(None);
         };
-        let unit = self.store.unit(staff.unit_id).await?;
+        let unit = self.unit(staff.unit_id).await?;
         let scope = staff.scope(&unit.jurisdiction);
         Ok(Some(SignedIn { staff, unit, scope }))
     }

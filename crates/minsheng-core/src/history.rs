@@ -363,31 +363,32 @@ fn channel_of(s: &str) -> Option<Channel> {
 }
 
 /// The county's places, indexed by code and by name, built once per file (or per
-/// request that names a place).
-pub struct Places<'a> {
-    codes: std::collections::HashSet<&'a RegionCode>,
-    townships: HashMap<&'a str, &'a RegionCode>,
-    villages: HashMap<&'a str, Vec<&'a RegionCode>>,
+/// directory version, for intake).
+#[derive(Debug, Default)]
+pub struct Places {
+    codes: std::collections::HashSet<RegionCode>,
+    townships: HashMap<String, RegionCode>,
+    villages: HashMap<String, Vec<RegionCode>>,
 }
 
-impl<'a> Places<'a> {
+impl Places {
     /// Indexes `regions`.
-    pub fn new(regions: &'a [Region]) -> Places<'a> {
+    pub fn new(regions: &[Region]) -> Places {
         let mut places = Places {
-            codes: regions.iter().map(|r| &r.code).collect(),
+            codes: regions.iter().map(|r| r.code.clone()).collect(),
             townships: HashMap::new(),
             villages: HashMap::new(),
         };
         for r in regions {
             match r.level() {
                 RegionLevel::Township => {
-                    places.townships.insert(r.name.as_str(), &r.code);
+                    places.townships.insert(r.name.clone(), r.code.clone());
                 }
                 RegionLevel::Village => places
                     .villages
-                    .entry(r.name.as_str())
+                    .entry(r.name.clone())
                     .or_default()
-                    .push(&r.code),
+                    .push(r.code.clone()),
                 _ => {}
             }
         }
@@ -400,7 +401,7 @@ fn read_row(
     row: &Row,
     map: &ColumnMap,
     known: &Known<'_>,
-    places: &Places<'_>,
+    places: &Places,
 ) -> Result<Historic, Vec<ImportError>> {
     let mut problems = Vec::new();
     let get = |f: &str| map.get(row, f);
@@ -620,7 +621,7 @@ pub fn place(
     code: &str,
     township: &str,
     village: &str,
-    places: &Places<'_>,
+    places: &Places,
 ) -> Result<RegionCode, ImportProblem> {
     if !code.is_empty() {
         return RegionCode::parse(code)
@@ -634,7 +635,7 @@ pub fn place(
     }
     let town = match township {
         "" => None,
-        t => Some(*places.townships.get(t).ok_or_else(unknown)?),
+        t => Some(places.townships.get(t).ok_or_else(unknown)?),
     };
     let mut candidates = places
         .villages
@@ -643,7 +644,7 @@ pub fn place(
         .flatten()
         .filter(|v| town.is_none_or(|t| v.is_within(t)));
     match (candidates.next(), candidates.next()) {
-        (Some(v), None) => Ok((*v).clone()),
+        (Some(v), None) => Ok(v.clone()),
         _ => Err(unknown()),
     }
 }

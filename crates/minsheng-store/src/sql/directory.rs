@@ -84,12 +84,26 @@ macro_rules! save_unit_rows {
 #[async_trait]
 impl Directory for SqlStore {
     async fn directory_version(&self) -> Result<i64> {
-        with_db!(self, p => {
+        use std::sync::atomic::Ordering;
+        let seen = &self.directory;
+        let changes = seen.local_changes.load(Ordering::SeqCst);
+        let last = *seen.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, version, then)) = last
+            && then == changes
+            && at.elapsed() < DIRECTORY_FRESH
+        {
+            return Ok(version);
+        }
+        let read_at = std::time::Instant::now();
+        let version = with_db!(self, p => {
             let (v,): (i64,) = sqlx::query_as("SELECT version FROM directory_version WHERE id = 1")
                 .fetch_one(p)
                 .await?;
-            Ok(v)
-        })
+            v
+        });
+        *seen.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((read_at, version, changes));
+        Ok(version)
     }
 
     async fn ping(&self) -> Result<()> {
@@ -194,7 +208,7 @@ impl Directory for SqlStore {
             }
             save_unit_rows!(tx, chain, at, actor, units);
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
         });
         Ok(())
     }
@@ -238,7 +252,7 @@ impl Directory for SqlStore {
             let mut chain = open_chain!(tx);
             let saved = save_unit_rows!(tx, chain, at, actor, units);
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
             Ok(saved)
         })
     }
@@ -322,7 +336,7 @@ impl Directory for SqlStore {
                 }));
             }
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
         });
         Ok(())
     }
@@ -385,7 +399,7 @@ impl Directory for SqlStore {
                 "code": code.as_str(), "regions": changed, "open_appeals": open,
             }));
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
             Ok(open)
         })
     }
@@ -414,7 +428,7 @@ impl Directory for SqlStore {
                 "sha256": sha256_hex(&[text]), "bytes": text.len(),
             }));
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
         });
         Ok(())
     }
@@ -463,7 +477,7 @@ impl Directory for SqlStore {
                 "lead": rule.lead, "co": rule.co,
             }));
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
             Ok(id)
         })
     }
@@ -482,7 +496,7 @@ impl Directory for SqlStore {
             )?;
             append_audit!(tx, chain, at, actor, "routing_rule.remove", None, json!({ "id": id }));
             bump_directory!(tx);
-            commit_chain!(tx, chain);
+            commit_directory!(self, tx, chain);
         });
         Ok(())
     }

@@ -47,6 +47,21 @@ enum Db {
 pub(crate) struct SqlStore {
     db: Db,
     keys: Keyring,
+    directory: DirectorySeen,
+}
+
+/// How long a directory version read from the database is believed without asking
+/// again, unless this process changed the directory meanwhile: another node's change
+/// is seen within this time, this node's at once.
+const DIRECTORY_FRESH: Duration = Duration::from_millis(250);
+
+/// The directory version last read, and this process's directory changes since start.
+#[derive(Default)]
+struct DirectorySeen {
+    /// Raised after each directory change this process commits.
+    local_changes: std::sync::atomic::AtomicU64,
+    /// (when read, the version read, `local_changes` when read).
+    last: std::sync::Mutex<Option<(std::time::Instant, i64, u64)>>,
 }
 
 /// Runs `$body` with `$p` bound to whichever pool this store has.
@@ -93,6 +108,18 @@ macro_rules! bump_directory {
         sqlx::query("UPDATE directory_version SET version = version + 1 WHERE id = 1")
             .execute(&mut *$tx)
             .await?;
+    }};
+}
+
+/// Commits a directory change (see [`bump_directory`]) and tells this process's
+/// readers of the version at once.
+macro_rules! commit_directory {
+    ($self:ident, $tx:ident, $chain:ident) => {{
+        commit_chain!($tx, $chain);
+        $self
+            .directory
+            .local_changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }};
 }
 
@@ -787,5 +814,9 @@ pub(crate) async fn open(url: &str, keys: Keyring) -> Result<std::sync::Arc<dyn 
             "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
         )));
     };
-    Ok(std::sync::Arc::new(SqlStore { db, keys }))
+    Ok(std::sync::Arc::new(SqlStore {
+        db,
+        keys,
+        directory: DirectorySeen::default(),
+    }))
 }

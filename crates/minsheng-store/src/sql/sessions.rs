@@ -31,26 +31,33 @@ impl Sessions for SqlStore {
         idle_cutoff: DateTime<Utc>,
     ) -> Result<Option<Staff>> {
         let sql = format!(
-            "SELECT {STAFF_COLUMNS} FROM sessions x JOIN staff s ON s.id = x.staff_id \
+            "SELECT {STAFF_COLUMNS}, x.last_seen_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
              WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = $3 AND x.last_seen_at > $4"
         );
         let now = now.trunc_subsecs(6);
         with_db!(self, p => {
-            let row: Option<StaffRow> = sqlx::query_as(&sql)
+            let row: Option<(i64, String, String, i64, bool, bool, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(&sql)
                 .bind(token_hash)
                 .bind(now)
                 .bind(true)
                 .bind(idle_cutoff.trunc_subsecs(6))
                 .fetch_optional(p)
                 .await?;
-            let Some(s) = row else { return Ok(None) };
-            // Last use, to the minute: not a write on every request.
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
-                .bind(now)
-                .bind(token_hash)
-                .bind(now - chrono::Duration::minutes(1))
-                .execute(p)
-                .await?;
+            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, seen)) = row
+            else {
+                return Ok(None);
+            };
+            let s = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
+            // Last use, to the minute: not a write (which would wait for the one
+            // writer) on every request.
+            if seen < now - chrono::Duration::minutes(1) {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
+                    .bind(now)
+                    .bind(token_hash)
+                    .bind(now - chrono::Duration::minutes(1))
+                    .execute(p)
+                    .await?;
+            }
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(s.id).fetch_all(p).await?;
             Ok(Some(s.staff(roles)))
         })

@@ -97,32 +97,37 @@ impl ApiTokens for SqlStore {
 
     async fn api_token_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>> {
         let sql = format!(
-            "SELECT {STAFF_COLUMNS}, t.id FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+            "SELECT {STAFF_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
              AND s.active = $3"
         );
         let now = now.trunc_subsecs(6);
         with_db!(self, p => {
-            let row: Option<(i64, String, String, i64, bool, bool, DateTime<Utc>, i64)> = sqlx::query_as(&sql)
-                .bind(token_hash)
-                .bind(now)
-                .bind(true)
-                .fetch_optional(p)
-                .await?;
-            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, token_id)) = row
+            #[allow(clippy::type_complexity)]
+            let row: Option<(i64, String, String, i64, bool, bool, DateTime<Utc>, i64, Option<DateTime<Utc>>)> =
+                sqlx::query_as(&sql)
+                    .bind(token_hash)
+                    .bind(now)
+                    .bind(true)
+                    .fetch_optional(p)
+                    .await?;
+            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, token_id, used)) = row
             else {
                 return Ok(None);
             };
-            // Last use, to the minute: not a write on every request.
-            sqlx::query(
-                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
-                 AND (last_used_at IS NULL OR last_used_at < $3)",
-            )
-            .bind(now)
-            .bind(token_id)
-            .bind(now - chrono::Duration::minutes(1))
-            .execute(p)
-            .await?;
+            // Last use, to the minute: not a write (which would wait for the one
+            // writer) on every request.
+            if used.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
+                sqlx::query(
+                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(now)
+                .bind(token_id)
+                .bind(now - chrono::Duration::minutes(1))
+                .execute(p)
+                .await?;
+            }
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
             let row = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
             Ok(Some(row.staff(roles)))
@@ -230,15 +235,17 @@ impl ApiKeys for SqlStore {
             let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(p).await?;
             let Some(row) = row else { return Ok(None) };
             // Last use, to the minute: not a write on every request.
-            sqlx::query(
-                "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
-                 AND (last_used_at IS NULL OR last_used_at < $3)",
-            )
-            .bind(now)
-            .bind(row.id)
-            .bind(now - chrono::Duration::minutes(1))
-            .execute(p)
-            .await?;
+            if row.last_used_at.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
+                sqlx::query(
+                    "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(now)
+                .bind(row.id)
+                .bind(now - chrono::Duration::minutes(1))
+                .execute(p)
+                .await?;
+            }
             Ok(Some(row.into()))
         })
     }
