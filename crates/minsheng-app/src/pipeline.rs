@@ -189,7 +189,10 @@ async fn write_loop(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>) {
         let sizes: Vec<usize> = jobs.iter().map(|j| j.sealed.len()).collect();
         let (batches, replies): (Vec<SealedBatch>, Vec<_>) =
             jobs.into_iter().map(|j| (j.sealed, j.reply)).unzip();
-        match store.write_registrations(SealedBatch::merge(batches)).await {
+        let t = std::time::Instant::now();
+        let written = store.write_registrations(SealedBatch::merge(batches)).await;
+        tracing::debug!(us = t.elapsed().as_micros() as u64, rows, "intake written");
+        match written {
             Ok(mut answers) => {
                 for (size, reply) in sizes.into_iter().zip(replies) {
                     let rest = answers.split_off(size.min(answers.len()));

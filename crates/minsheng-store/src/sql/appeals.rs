@@ -226,24 +226,32 @@ impl SqlStore {
             // Appeals already stored under these external ids or form keys.
             let mut by_external: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
             let mut by_key: HashMap<String, (Receipt, Option<String>)> = HashMap::new();
+            // One statement for both lists (each statement costs a round trip to the
+            // database while the writer holds it).
+            let mut parts = Vec::new();
+            let mut lists = Vec::new();
             for (column, wanted) in [("external_id", &external_ids), ("submission_key", &form_keys)] {
                 if wanted.is_empty() {
                     continue;
                 }
-                let sql = format!(
-                    "SELECT id, no, tracking_code, {column}, submission_hash FROM appeals WHERE {column} {}",
-                    in_json_list(numbered(&tx))
-                );
+                lists.push(serde_json::to_string(wanted).map_err(StoreError::other)?);
+                parts.push(format!(
+                    "SELECT id, no, tracking_code, {column}, submission_hash, '{column}' FROM appeals WHERE {column} {}",
+                    in_json_list_at(numbered(&tx), &format!("${}", lists.len()))
+                ));
+            }
+            if !parts.is_empty() {
+                let sql = parts.join(" UNION ALL ");
                 // Not a cached statement: its plan is made for these values. A plan
                 // cached while the table was empty (an import's first batch) would scan
                 // the whole table for every lookup after (PostgreSQL).
-                let rows: Vec<(i64, String, String, String, Option<String>)> =
-                    sqlx::query_as(&sql)
-                        .persistent(false)
-                        .bind(serde_json::to_string(wanted).map_err(StoreError::other)?)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                for (id, no, code, key, hash) in rows {
+                let mut query = sqlx::query_as(&sql).persistent(false);
+                for list in lists {
+                    query = query.bind(list);
+                }
+                let rows: Vec<(i64, String, String, String, Option<String>, String)> =
+                    query.fetch_all(&mut *tx).await?;
+                for (id, no, code, key, hash, column) in rows {
                     let receipt = Receipt {
                         id,
                         no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
@@ -324,7 +332,27 @@ impl SqlStore {
             }
             // Numbers: each (county, year) counter read once; gapless because it is
             // one transaction.
-            let mut counters: HashMap<(String, i32), i64> = HashMap::new();
+            // Each counter is raised once by all it numbers here, and the numbers
+            // before the new value are this batch's.
+            let mut wanted: HashMap<(String, i32), i64> = HashMap::new();
+            for &i in &new_rows {
+                let counter = (rows[i].county.to_string(), local_year(registrations[i].appeal.received_at));
+                *wanted.entry(counter).or_default() += 1;
+            }
+            let mut counters: HashMap<(String, i32), i64> = HashMap::with_capacity(wanted.len());
+            for ((county, year), n) in wanted {
+                let (v,): (i64,) = sqlx::query_as(
+                    "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, $3) \
+                     ON CONFLICT (county_code, year) DO UPDATE SET value = counters.value + $3 \
+                     RETURNING value",
+                )
+                .bind(county.as_str())
+                .bind(i64::from(year))
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?;
+                counters.insert((county, year), v - n);
+            }
             let mut appeal_rows = Vec::with_capacity(new_rows.len());
             let mut issued = Vec::with_capacity(new_rows.len());
             for &i in &new_rows {
@@ -333,24 +361,6 @@ impl SqlStore {
                 let county = row.county.clone();
                 let year = local_year(reg.appeal.received_at);
                 let counter = (county.to_string(), year);
-                if !counters.contains_key(&counter) {
-                    sqlx::query(
-                        "INSERT INTO counters (county_code, year, value) VALUES ($1, $2, 0) \
-                         ON CONFLICT (county_code, year) DO NOTHING",
-                    )
-                    .bind(county.as_str())
-                    .bind(i64::from(year))
-                    .execute(&mut *tx)
-                    .await?;
-                    let (v,): (i64,) = sqlx::query_as(
-                        "SELECT value FROM counters WHERE county_code = $1 AND year = $2",
-                    )
-                    .bind(county.as_str())
-                    .bind(i64::from(year))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    counters.insert(counter.clone(), v);
-                }
                 let seq = counters.get_mut(&counter).map(|v| {
                     *v += 1;
                     *v
@@ -429,14 +439,6 @@ impl SqlStore {
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
             insert_rows!(tx, EVENT_INSERT, event_rows);
             insert_rows!(tx, AUDIT_INSERT, audit_rows);
-            for ((county, year), value) in &counters {
-                sqlx::query("UPDATE counters SET value = $1 WHERE county_code = $2 AND year = $3")
-                    .bind(value)
-                    .bind(county)
-                    .bind(i64::from(*year))
-                    .execute(&mut *tx)
-                    .await?;
-            }
             commit_chain!(tx, chain);
             Ok(fates
                 .into_iter()

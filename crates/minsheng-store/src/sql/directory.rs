@@ -87,7 +87,10 @@ impl Directory for SqlStore {
         use std::sync::atomic::Ordering;
         let seen = &self.directory;
         let changes = seen.local_changes.load(Ordering::SeqCst);
-        let last = *seen.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let last = *seen
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((at, version, then)) = last
             && then == changes
             && at.elapsed() < DIRECTORY_FRESH
@@ -101,8 +104,10 @@ impl Directory for SqlStore {
                 .await?;
             v
         });
-        *seen.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((read_at, version, changes));
+        *seen
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((read_at, version, changes));
         Ok(version)
     }
 
@@ -641,7 +646,7 @@ impl Directory for SqlStore {
                 "id": change.id, "display_name": change.display_name, "unit_id": change.unit_id,
                 "roles": change.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
             }));
-            commit_chain!(tx, chain);
+            commit_access!(self, tx, chain);
         });
         Ok(())
     }
@@ -676,7 +681,7 @@ impl Directory for SqlStore {
             }
             let action = if active { "staff.activate" } else { "staff.deactivate" };
             append_audit!(tx, chain, at, actor, action, None, json!({ "id": id, "tokens_revoked": revoked }));
-            commit_chain!(tx, chain);
+            commit_access!(self, tx, chain);
         });
         Ok(())
     }

@@ -48,6 +48,31 @@ pub(crate) struct SqlStore {
     db: Db,
     keys: Keyring,
     directory: DirectorySeen,
+    tokens: TokenCache,
+}
+
+/// How long a bearer token's check is believed without asking the database again,
+/// unless this process changed a token or an account meanwhile: a revocation on
+/// another node takes effect within this time, on this node at once.
+const TOKEN_FRESH: Duration = Duration::from_secs(1);
+
+/// Bearer tokens checked lately: token hash → (when, `changes` then, valid until, whose).
+#[derive(Default)]
+struct TokenCache {
+    /// Raised after each change to a token or an account this process commits.
+    changes: std::sync::atomic::AtomicU64,
+    checked: std::sync::Mutex<HashMap<String, (std::time::Instant, u64, DateTime<Utc>, Staff)>>,
+}
+
+/// Commits a change to tokens or accounts and forgets the tokens checked so far.
+macro_rules! commit_access {
+    ($self:ident, $tx:ident, $chain:ident) => {{
+        commit_chain!($tx, $chain);
+        $self
+            .tokens
+            .changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }};
 }
 
 /// How long a directory version read from the database is believed without asking
@@ -818,5 +843,6 @@ pub(crate) async fn open(url: &str, keys: Keyring) -> Result<std::sync::Arc<dyn 
         db,
         keys,
         directory: DirectorySeen::default(),
+        tokens: TokenCache::default(),
     }))
 }

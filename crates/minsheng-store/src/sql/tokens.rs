@@ -28,7 +28,7 @@ macro_rules! revoke_once {
                 return Ok(());
             }
             append_audit!(tx, chain, at, actor, $action, None, json!({ $field: id }));
-            commit_chain!(tx, chain);
+            commit_access!($self, tx, chain);
             Ok(())
         })
     }};
@@ -96,44 +96,45 @@ impl ApiTokens for SqlStore {
     }
 
     async fn api_token_staff(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Staff>> {
-        let sql = format!(
-            "SELECT {STAFF_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
-             AND s.active = $3"
-        );
-        let now = now.trunc_subsecs(6);
-        with_db!(self, p => {
-            #[allow(clippy::type_complexity)]
-            let row: Option<(i64, String, String, i64, bool, bool, DateTime<Utc>, i64, Option<DateTime<Utc>>)> =
-                sqlx::query_as(&sql)
-                    .bind(token_hash)
-                    .bind(now)
-                    .bind(true)
-                    .fetch_optional(p)
-                    .await?;
-            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, token_id, used)) = row
-            else {
-                return Ok(None);
-            };
-            // Last use, to the minute: not a write (which would wait for the one
-            // writer) on every request.
-            if used.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
-                sqlx::query(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
-                     AND (last_used_at IS NULL OR last_used_at < $3)",
-                )
-                .bind(now)
-                .bind(token_id)
-                .bind(now - chrono::Duration::minutes(1))
-                .execute(p)
-                .await?;
+        use std::sync::atomic::Ordering;
+        let changes = self.tokens.changes.load(Ordering::SeqCst);
+        {
+            let checked = self
+                .tokens
+                .checked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, then, until, staff)) = checked.get(token_hash)
+                && *then == changes
+                && at.elapsed() < TOKEN_FRESH
+                && now < *until
+            {
+                return Ok(Some(staff.clone()));
             }
-            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
-            let row = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
-            Ok(Some(row.staff(roles)))
-        })
+        }
+        let checked_at = std::time::Instant::now();
+        let found = self.check_api_token(token_hash, now).await?;
+        let mut checked = self
+            .tokens
+            .checked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if checked.len() > 10_000 {
+            checked.clear();
+        }
+        match &found {
+            Some((staff, until)) => {
+                checked.insert(
+                    token_hash.to_owned(),
+                    (checked_at, changes, *until, staff.clone()),
+                );
+            }
+            None => {
+                checked.remove(token_hash);
+            }
+        }
+        Ok(found.map(|(staff, _)| staff))
     }
-
     async fn api_tokens(&self, staff_id: Option<i64>) -> Result<Vec<ApiToken>> {
         with_db!(self, p => {
             let rows: Vec<TokenRow> = match staff_id {
@@ -260,5 +261,54 @@ impl ApiKeys for SqlStore {
 
     async fn revoke_api_key(&self, id: i64, actor: Option<i64>) -> Result<()> {
         revoke_once!(self, "api_keys", "api_key.revoke", "key_id", id, actor)
+    }
+}
+
+impl SqlStore {
+    /// Asks the database whether a token is live; its staff member and until when
+    /// the answer holds (its expiry, or far off).
+    async fn check_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Staff, DateTime<Utc>)>> {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS}, t.id, t.last_used_at, t.expires_at FROM api_tokens t JOIN staff s ON s.id = t.staff_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND s.active = $3"
+        );
+        let now = now.trunc_subsecs(6);
+        with_db!(self, p => {
+            #[allow(clippy::type_complexity)]
+            let row: Option<(
+                i64, String, String, i64, bool, bool, DateTime<Utc>, i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>,
+            )> = sqlx::query_as(&sql)
+                    .bind(token_hash)
+                    .bind(now)
+                    .bind(true)
+                    .fetch_optional(p)
+                    .await?;
+            let Some((id, username, display_name, unit_id, must_change_password, active, created_at, token_id, used, expires)) =
+                row
+            else {
+                return Ok(None);
+            };
+            // Last use, to the minute: not a write (which would wait for the one
+            // writer) on every request.
+            if used.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
+                sqlx::query(
+                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(now)
+                .bind(token_id)
+                .bind(now - chrono::Duration::minutes(1))
+                .execute(p)
+                .await?;
+            }
+            let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
+            let row = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
+            Ok(Some((row.staff(roles), expires.unwrap_or(DateTime::<Utc>::MAX_UTC))))
+        })
     }
 }

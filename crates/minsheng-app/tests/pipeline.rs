@@ -1,0 +1,239 @@
+//! The one intake pipeline under concurrency, on SQLite and (with
+//! MINSHENG_TEST_PG_URL) PostgreSQL: many callers at once are gathered into few
+//! transactions, each answered with its own receipt, numbers gapless; one caller's bad
+//! registration does not fail the others gathered with it; a directory change is seen
+//! by the next registration at once.
+
+use std::sync::Arc;
+
+use minsheng_app::App;
+use minsheng_app::cases::Intake;
+use minsheng_core::intake::{AppealForm, FieldError, Origin};
+use minsheng_core::region::{Region, RegionCode};
+use minsheng_store::{DataKey, Keyring, Store};
+use sqlx::Connection;
+
+const V11: &str = "370999001001";
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).expect("code")
+}
+
+async fn county(store: &Arc<dyn Store>) {
+    minsheng_store::county_with_template(
+        store.as_ref(),
+        &Region {
+            code: code("370999000000"),
+            name: "澄河县".into(),
+        },
+    )
+    .await
+    .expect("template");
+    store
+        .insert_regions(&[
+            Region {
+                code: code("370999001000"),
+                name: "城关街道".into(),
+            },
+            Region {
+                code: code(V11),
+                name: "幸福社区".into(),
+            },
+        ])
+        .await
+        .expect("regions");
+}
+
+fn form(text: &str) -> AppealForm {
+    AppealForm {
+        channel: "hotline".into(),
+        kind: "complaint".into(),
+        category: "gongre".into(),
+        village: V11.into(),
+        text: text.into(),
+        anonymous: "on".into(),
+        submission_key: format!("{:032x}", rand::random::<u128>()),
+        ..AppealForm::default()
+    }
+}
+
+async fn pipeline(store: Arc<dyn Store>) {
+    county(&store).await;
+    let app = App::new(store.clone());
+
+    // 120 callers at once: every one answered with its own receipt, numbers gapless.
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.register(&form(&format!("暖气不热，第{i}件")), Origin::Staff, None)
+                .await
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.expect("task").expect("registered").no);
+    }
+    let mut seqs: Vec<String> = numbers.iter().map(|n| n.as_str()[7..].to_owned()).collect();
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 120, "each caller its own number");
+    let first: u64 = seqs[0].parse().expect("seq");
+    let last: u64 = seqs[119].parse().expect("seq");
+    assert_eq!(last - first, 119, "gapless");
+
+    // Sent at once under one external id: the same content is one appeal; other
+    // content under that id is refused, wherever the two landed.
+    let send = |text: &'static str| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut f = form(text);
+            f.submission_key = minsheng_app::cases::api_form_key(7, "EXT-1");
+            app.register_with(
+                &f,
+                Origin::Staff,
+                None,
+                Intake {
+                    external_id: Some("EXT-1".into()),
+                    ..Intake::default()
+                },
+            )
+            .await
+        })
+    };
+    let (a, b, c) = (send("同一件"), send("同一件"), send("另一件"));
+    let (a, b, c) = (
+        a.await.expect("a"),
+        b.await.expect("b"),
+        c.await.expect("c"),
+    );
+    let refused = |r: &Result<minsheng_app::cases::Registering, minsheng_app::Error>| {
+        matches!(r, Err(minsheng_app::Error::Invalid(e))
+            if e.get("submission_key") == Some(&FieldError::SubmissionKeyReused))
+    };
+    match (&a, &b, &c) {
+        // The same content first: one appeal for both, the other content refused.
+        (Ok(a), Ok(b), c) => {
+            assert_eq!(
+                a.receipt.no, b.receipt.no,
+                "one appeal for one id and content"
+            );
+            assert!(a.repeat ^ b.repeat);
+            assert!(refused(c), "{c:?}");
+        }
+        // The other content first: it is the appeal, the same content twice refused.
+        (a, b, Ok(c)) => {
+            assert!(!c.repeat);
+            assert!(refused(a) && refused(b), "{a:?} {b:?}");
+        }
+        other => panic!("one content must win: {other:?}"),
+    }
+
+    // A registration the database refuses (its category does not exist: only a
+    // caller that skipped the checks could send it) fails alone, not those gathered
+    // into its transaction.
+    let directory = app.directory().await.expect("directory");
+    let catalog = minsheng_core::intake::Catalog {
+        categories: &directory.categories,
+        villages: &directory.villages,
+        asks_extra_fields: false,
+        unplaced_in: None,
+    };
+    let mut bad = form("坏的一件")
+        .validate(Origin::Staff, &catalog, minsheng_store::now())
+        .expect("valid form");
+    bad.category = "no-such-category".into();
+    let routing = minsheng_core::routing::route(
+        &bad.category,
+        &bad.region,
+        &directory.rules,
+        &directory.categories,
+        &directory.units,
+    );
+    let facts = minsheng_core::workflow::CaseFacts::of(&bad, &routing);
+    let poison = minsheng_store::Registration {
+        opening: minsheng_core::workflow::open_case(&facts, &app.policy, &app.calendar()),
+        routing,
+        appeal: bad,
+        actor_id: None,
+        tags: Vec::new(),
+        external_id: None,
+        api_key_id: None,
+    };
+    let mut good = Vec::new();
+    for i in 0..30 {
+        let app = app.clone();
+        good.push(tokio::spawn(async move {
+            app.register(&form(&format!("好的一件，第{i}件")), Origin::Staff, None)
+                .await
+        }));
+    }
+    let poisoned = app.store_registrations(vec![poison]).await;
+    assert!(poisoned.is_err(), "{poisoned:?}");
+    for g in good {
+        g.await.expect("task").expect("the others are stored");
+    }
+
+    // A directory change is seen at once: a retired village takes no new appeal.
+    store
+        .set_region_retired(&code(V11), true, None)
+        .await
+        .expect("retire");
+    match app.register(&form("退休的社区"), Origin::Staff, None).await {
+        Err(minsheng_app::Error::Invalid(e)) => {
+            assert_eq!(e.get("village"), Some(&FieldError::UnknownVillage));
+        }
+        other => panic!("a retired village: {other:?}"),
+    }
+    assert!(
+        store
+            .verify_audit()
+            .await
+            .expect("audit")
+            .first_bad
+            .is_none()
+    );
+}
+
+fn keys() -> Keyring {
+    Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pipeline_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("minsheng-pipeline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("p.db").display());
+    pipeline(minsheng_store::open(&url, keys()).await.expect("open")).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pipeline_on_postgres() {
+    let Ok(base) = std::env::var("MINSHENG_TEST_PG_URL") else {
+        eprintln!("MINSHENG_TEST_PG_URL is not set: the PostgreSQL pipeline did not run");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set MINSHENG_TEST_PG_URL"
+        );
+        return;
+    };
+    let schema = format!(
+        "pipeline_{}_{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    pipeline(minsheng_store::open(&url, keys()).await.expect("open")).await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+}
