@@ -87,12 +87,12 @@ impl Corpus {
             "channel": channel,
             "address": format!("建设路{}号", i % 300 + 1),
         });
-        if i % 4 != 0 {
+        if !i.is_multiple_of(4) {
             let name = ["王秀英", "李建国", "张伟", "刘芳"][i % 4];
             body["name"] = json!(name);
             body["phone"] = json!(format!("139{:08}", n % 100_000_000));
         }
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             body["external_id"] = json!(format!("bench-{}-{n}", std::process::id()));
         }
         body

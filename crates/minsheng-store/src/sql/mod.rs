@@ -56,12 +56,16 @@ pub(crate) struct SqlStore {
 /// another node takes effect within this time, on this node at once.
 const TOKEN_FRESH: Duration = Duration::from_secs(1);
 
-/// Bearer tokens checked lately: token hash → (when, `changes` then, valid until, whose).
+/// A bearer token checked lately: when, `TokenCache::changes` then, valid until,
+/// whose.
+type Checked = (std::time::Instant, u64, DateTime<Utc>, Staff);
+
+/// Bearer tokens checked lately, by token hash.
 #[derive(Default)]
 struct TokenCache {
     /// Raised after each change to a token or an account this process commits.
     changes: std::sync::atomic::AtomicU64,
-    checked: std::sync::Mutex<HashMap<String, (std::time::Instant, u64, DateTime<Utc>, Staff)>>,
+    checked: std::sync::Mutex<HashMap<String, Checked>>,
 }
 
 /// Commits a change to tokens or accounts and forgets the tokens checked so far.
