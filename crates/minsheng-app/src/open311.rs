@@ -156,13 +156,13 @@ impl App {
             .create_api_key(&name, &token_hash(&key), prefix, actor.map(|a| a.id))
             .await?;
         tracing::info!(key_id = id, "Open311 API key created");
-        let listed = self
-            .store
-            .api_keys()
-            .await?
-            .into_iter()
-            .find(|k| k.id == id);
-        Ok((listed.ok_or(Error::NotFound)?, key))
+        Ok((self.listed_key(id).await?, key))
+    }
+
+    /// A key as listed.
+    async fn listed_key(&self, id: i64) -> Result<ApiKey> {
+        let keys = self.store.api_keys().await?;
+        keys.into_iter().find(|k| k.id == id).ok_or(Error::NotFound)
     }
 
     /// Every Open311 key, newest first (county administrators).
@@ -176,13 +176,7 @@ impl App {
         self.require_county_admin(actor).await?;
         self.store.revoke_api_key(id, actor.map(|a| a.id)).await?;
         tracing::info!(key_id = id, "Open311 API key revoked");
-        let listed = self
-            .store
-            .api_keys()
-            .await?
-            .into_iter()
-            .find(|k| k.id == id);
-        listed.ok_or(Error::NotFound)
+        self.listed_key(id).await
     }
 
     /// The live key `key` is, if it is one.

@@ -49,15 +49,24 @@ enum Format {
     Xml,
 }
 
-/// Splits `requests.json` into `requests` and its format.
-fn split(file: &str) -> Option<(&str, Format)> {
-    let (stem, ext) = file.rsplit_once('.')?;
-    let format = match ext.to_ascii_lowercase().as_str() {
-        "json" => Format::Json,
-        "xml" => Format::Xml,
-        _ => return None,
+/// Splits `requests.json` into `requests` and its format; any other ending is the
+/// standard's 404 (in JSON).
+fn split(file: &str) -> Result<(&str, Format), Response> {
+    let format = |ext: &str| match ext.to_ascii_lowercase().as_str() {
+        "json" => Some(Format::Json),
+        "xml" => Some(Format::Xml),
+        _ => None,
     };
-    Some((stem, format))
+    file.rsplit_once('.')
+        .and_then(|(stem, ext)| Some((stem, format(ext)?)))
+        .ok_or_else(|| {
+            Failure::not_found(
+                "format",
+                "请用 .json 或 .xml 结尾",
+                "end the path in .json or .xml",
+            )
+            .with(Format::Json)
+        })
 }
 
 /// What a list's items are called in XML.
@@ -256,13 +265,9 @@ async fn top(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let Some((stem, format)) = split(&file) else {
-        return Failure::not_found(
-            "format",
-            "请用 .json 或 .xml 结尾",
-            "end the path in .json or .xml",
-        )
-        .with(Format::Json);
+    let (stem, format) = match split(&file) {
+        Ok(split) => split,
+        Err(refused) => return refused,
     };
     let lang = lang(&headers);
     match stem {
@@ -328,13 +333,9 @@ fn service(c: &Category, all: &[Category], lang: Lang) -> Value {
 
 /// `GET services/{code}.{format}`: a service's attributes.
 async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let Some((code, format)) = split(&file) else {
-        return Failure::not_found(
-            "format",
-            "请用 .json 或 .xml 结尾",
-            "end the path in .json or .xml",
-        )
-        .with(Format::Json);
+    let (code, format) = match split(&file) {
+        Ok(split) => split,
+        Err(refused) => return refused,
     };
     let services = match state.services().await {
         Ok(s) => s,
@@ -505,13 +506,9 @@ async fn one_request(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((id, format)) = split(&file) else {
-        return Failure::not_found(
-            "format",
-            "请用 .json 或 .xml 结尾",
-            "end the path in .json or .xml",
-        )
-        .with(Format::Json);
+    let (id, format) = match split(&file) {
+        Ok(split) => split,
+        Err(refused) => return refused,
     };
     let filter = RequestFilter {
         ids: vec![id.to_owned()],
@@ -539,13 +536,9 @@ async fn one_request(
 
 /// `GET tokens/{token}.{format}`: the request a token stands for.
 async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let Some((token, format)) = split(&file) else {
-        return Failure::not_found(
-            "format",
-            "请用 .json 或 .xml 结尾",
-            "end the path in .json or .xml",
-        )
-        .with(Format::Json);
+    let (token, format) = match split(&file) {
+        Ok(split) => split,
+        Err(refused) => return refused,
     };
     match state.request_of_token(token).await {
         Ok(no) => render(
@@ -568,15 +561,19 @@ async fn post_request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(("requests", format)) = split(&file) else {
+    let (stem, format) = match split(&file) {
+        Ok(split) => split,
+        Err(refused) => return refused,
+    };
+    if stem != "requests" {
         return Failure::one(
             StatusCode::METHOD_NOT_ALLOWED,
             "method",
             "此地址不接受这种请求方法",
             "this address does not take this method",
         )
-        .with(split(&file).map_or(Format::Json, |(_, f)| f));
-    };
+        .with(format);
+    }
     let form_encoded = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
