@@ -51,7 +51,7 @@ enum Format {
 
 /// Splits `requests.json` into `requests` and its format; any other ending is the
 /// standard's 404 (in JSON).
-fn split(file: &str) -> Result<(&str, Format), Response> {
+fn split(file: &str) -> Result<(&str, Format), Box<Response>> {
     let format = |ext: &str| match ext.to_ascii_lowercase().as_str() {
         "json" => Some(Format::Json),
         "xml" => Some(Format::Xml),
@@ -66,6 +66,7 @@ fn split(file: &str) -> Result<(&str, Format), Response> {
                 "end the path in .json or .xml",
             )
             .with(Format::Json)
+            .into()
         })
 }
 
@@ -267,7 +268,7 @@ async fn top(
 ) -> Response {
     let (stem, format) = match split(&file) {
         Ok(split) => split,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let lang = lang(&headers);
     match stem {
@@ -335,7 +336,7 @@ fn service(c: &Category, all: &[Category], lang: Lang) -> Value {
 async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let (code, format) = match split(&file) {
         Ok(split) => split,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let services = match state.services().await {
         Ok(s) => s,
@@ -508,7 +509,7 @@ async fn one_request(
 ) -> Response {
     let (id, format) = match split(&file) {
         Ok(split) => split,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let filter = RequestFilter {
         ids: vec![id.to_owned()],
@@ -538,7 +539,7 @@ async fn one_request(
 async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let (token, format) = match split(&file) {
         Ok(split) => split,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     match state.request_of_token(token).await {
         Ok(no) => render(
@@ -563,7 +564,7 @@ async fn post_request(
 ) -> Response {
     let (stem, format) = match split(&file) {
         Ok(split) => split,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if stem != "requests" {
         return Failure::one(
