@@ -267,15 +267,8 @@ impl App {
         }
         let media = request.media_url.trim();
         if !media.is_empty() {
-            if !(media.starts_with("https://") || media.starts_with("http://"))
-                || media.chars().count() > 500
-                || media.chars().any(char::is_whitespace)
-            {
-                return Err(Error::Invalid(FieldErrors(vec![(
-                    "media_url",
-                    FieldError::UnknownChoice,
-                )])));
-            }
+            let media = minsheng_core::intake::check_url(media)
+                .map_err(|e| Error::Invalid(FieldErrors(vec![("media_url", e)])))?;
             text.push_str(&format!("\n\n[media_url] {media}"));
         }
         let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));

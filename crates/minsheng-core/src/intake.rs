@@ -282,6 +282,9 @@ pub enum FieldError {
         "the value of {0:?} does not fit the field (a number, an ISO 8601 time, or one of its choices)"
     )]
     AttributeValue(String),
+    /// Not a plain web address.
+    #[error("a web address starting with http:// or https:// and a host, at most 500 characters")]
+    Url,
     /// A line of the extra fields that does not read `code | label | type | required | choices`.
     #[error("extra field line {0} should read: code | label | type | required | choices (a/b/c)")]
     ExtraField(usize),
@@ -347,12 +350,38 @@ impl Explain for FieldError {
             (FieldError::AttributeValue(c), Lang::Zh) => {
                 format!("字段“{c}”的值不符合要求（数字、ISO 8601 时间或其选项之一）")
             }
+            (FieldError::Url, Lang::Zh) => {
+                "应为以 http:// 或 https:// 开头、带主机名的网址，最多500个字符".into()
+            }
             (FieldError::SubmissionKey, Lang::Zh) => "表单已失效，请核对内容后重新提交".into(),
             (FieldError::SubmissionKeyReused, Lang::Zh) => {
                 "此表单已提交过另一份不同的诉求，本次内容未保存。请核对后再次提交，将作为新诉求登记"
                     .into()
             }
         }
+    }
+}
+
+/// Checks a web address someone gives (a picture's `media_url`): http or https, a
+/// host without a user or password, no blanks, at most 500 characters.
+pub fn check_url(url: &str) -> Result<String, FieldError> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or(FieldError::Url)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let ok = url.chars().count() <= 500
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !host.is_empty()
+        && !host.contains('@')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if ok {
+        Ok(url.to_owned())
+    } else {
+        Err(FieldError::Url)
     }
 }
 
@@ -447,7 +476,11 @@ pub fn clean_text(s: &str) -> String {
         .filter(|c| {
             let control = c.is_control() && !matches!(c, '\n' | '\t');
             let direction = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            !control && !direction
+            // Noncharacters (U+FFFE, U+FFFF, U+FDD0…) are no text: XML cannot carry
+            // them. Zero-width spaces and byte-order marks only hide what is typed.
+            let nonchar = matches!(c, '\u{fdd0}'..='\u{fdef}') || (*c as u32 & 0xfffe) == 0xfffe;
+            let invisible = matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}');
+            !control && !direction && !nonchar && !invisible
         })
         .collect::<String>()
         .trim()
@@ -764,6 +797,21 @@ mod tests {
     #[test]
     fn control_characters_and_direction_overrides_are_removed() {
         assert_eq!(clean_text(" a\u{0}b\r\nc\u{202e}d\te\u{7} "), "ab\ncd\te");
+        assert!(check_url("https://img.example.cn/a.jpg?x=1").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https://user:pw@evil.example/",
+            "ftp://x/y",
+            "http://a b/",
+        ] {
+            assert_eq!(check_url(bad), Err(FieldError::Url), "{bad}");
+        }
+        // Noncharacters and invisible spaces go; emoji joiners stay.
+        assert_eq!(
+            clean_text("x\u{fffe}y\u{ffff}z\u{fdd0}\u{1fffe}1\u{200b}3\u{feff}👩\u{200d}👧"),
+            "xyz13👩\u{200d}👧"
+        );
         let form = AppealForm {
             text: "暖气\u{0}不热\u{202e}".into(),
             ..good_form()

@@ -26,15 +26,42 @@ pub fn address(address: &str) -> String {
     format!("{kept}****")
 }
 
-/// Hides every long number in free text (phone numbers, ID numbers, bank cards): a
-/// run of at least seven digits, ASCII or full-width, possibly split by single spaces
-/// or hyphens (138 0013 8000), with an ID number's final X. Every digit of such a run
-/// becomes `*`; shorter numbers (house numbers, sums, 11月3日) and dates written
-/// 2026-11-29 stay.
+/// Hides every long number in free text (phone numbers, ID numbers, bank cards) and
+/// the name part of e-mail addresses. A number is a run of at least seven digits —
+/// ASCII, full-width or any other script's, or Chinese numerals as people read a
+/// phone number aloud (一三八…, 幺 for one) — possibly split by single separators
+/// (space, hyphen or dash, dot, slash, underscore, comma, tilde), with an ID number's
+/// final X. Every digit of such a run becomes `*`; shorter numbers (house numbers,
+/// sums, 11月3日) and dates and times written 2026-11-29 10:30 stay.
 pub fn numbers_in_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    let is_gap = |c: char| matches!(c, ' ' | '-' | '－' | '\u{3000}');
+    let is_digit = |c: char| {
+        c.is_ascii_digit()
+            || (!c.is_ascii()
+                && c.is_numeric()
+                && !matches!(c, '\u{2150}'..='\u{218f}' | '\u{2460}'..='\u{24ff}'))
+            || "〇零一二三四五六七八九幺".contains(c)
+    };
+    let is_gap = |c: char| {
+        matches!(
+            c,
+            ' ' | '-'
+                | '－'
+                | '\u{3000}'
+                | '\u{a0}'
+                | '.'
+                | '。'
+                | '·'
+                | '–'
+                | '—'
+                | '/'
+                | '_'
+                | ','
+                | '，'
+                | '~'
+                | '～'
+        )
+    };
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
@@ -64,12 +91,15 @@ pub fn numbers_in_text(text: &str) -> String {
             end += 1;
             digits += 1;
         }
-        // A date written 2026-11-29 is a date, not a number to hide.
+        // A date written 2026-11-29 (with a time, 2026-11-29 10:30) is no number to hide.
         let groups: Vec<usize> = chars[i..end]
             .split(|&c| is_gap(c))
             .map(<[char]>::len)
             .collect();
-        let date = matches!(groups.as_slice(), [4, 1..=2, 1..=2]);
+        let date = groups.len() >= 3
+            && groups.len() <= 6
+            && groups[0] == 4
+            && groups[1..].iter().all(|g| (1..=2).contains(g));
         for &c in &chars[i..end] {
             out.push(if digits >= 7 && !date && !is_gap(c) {
                 '*'
@@ -79,7 +109,29 @@ pub fn numbers_in_text(text: &str) -> String {
         }
         i = end;
     }
-    out
+    hide_mail_names(&out)
+}
+
+/// `wang.xy@example.com` → `*******@example.com`.
+fn hide_mail_names(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
+    let mut hidden = vec![false; chars.len()];
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '@') {
+        let domain = chars.get(at + 1).is_some_and(|c| c.is_ascii_alphanumeric());
+        let mut start = at;
+        while start > 0 && local(chars[start - 1]) {
+            start -= 1;
+        }
+        if domain && start < at {
+            hidden[start..at].iter_mut().for_each(|h| *h = true);
+        }
+    }
+    chars
+        .iter()
+        .zip(hidden)
+        .map(|(&c, h)| if h { '*' } else { c })
+        .collect()
 }
 
 /// Keeps `head` characters at the start and `tail` at the end, replacing the rest with
@@ -131,6 +183,15 @@ mod tests {
         "3号楼2单元，拖欠工资12000元，11月3日"
     )]
     #[case("2026-11-29 停水", "2026-11-29 停水")]
+    #[case("2026-11-30 10:30 停水", "2026-11-30 10:30 停水")]
+    #[case("电话138.0013.8000", "电话***.****.****")]
+    #[case("电话138—0013—8000或138/0013/8000", "电话***—****—****或***/****/****")]
+    #[case("电话138\u{a0}0013\u{a0}8000", "电话***\u{a0}****\u{a0}****")]
+    #[case("电话١٣٨٠٠١٣٨٠٠٠", "电话***********")]
+    #[case("电话幺三八零零幺三八零零零", "电话***********")]
+    #[case("身份证370102.19900307.1238", "身份证******.********.****")]
+    #[case("邮箱wang.xy@example.com", "邮箱*******@example.com")]
+    #[case("一二三", "一二三")]
     #[case("", "")]
     fn hides_long_numbers_in_text(#[case] text: &str, #[case] expected: &str) {
         assert_eq!(numbers_in_text(text), expected);
@@ -140,7 +201,7 @@ mod tests {
         /// No phone number survives, whatever surrounds it, and the text keeps its
         /// length in characters.
         #[test]
-        fn no_phone_survives(before in "[^0-9０-９]{0,20}", tail in "[0-9]{10}", after in "[^0-9０-９]{0,20}") {
+        fn no_phone_survives(before in "[a-zA-Z甲乙丙丁水电路桥 ，。]{0,20}", tail in "[0-9]{10}", after in "[a-zA-Z甲乙丙丁水电路桥 ，。]{0,20}") {
             let phone = format!("1{tail}");
             let text = format!("{before}{phone}{after}");
             let hidden = numbers_in_text(&text);

@@ -453,6 +453,19 @@ struct AppealDetailOut {
     long: Option<f64>,
     /// Why it went to its first lead unit, if known.
     routing: Option<RoutingOut>,
+    /// Answers to the category's extra fields (Open311 attributes).
+    answers: Vec<AnswerOut>,
+}
+
+/// An answer to one of a category's extra fields.
+#[derive(Debug, Serialize, ToSchema)]
+struct AnswerOut {
+    /// The field's code.
+    code: String,
+    /// What was asked.
+    label: String,
+    /// The values given.
+    values: Vec<String>,
 }
 
 /// The routing decision made at registration.
@@ -528,6 +541,15 @@ fn detail_out(
         version: d.version,
         lat: d.location.map(|l| l.0),
         long: d.location.map(|l| l.1),
+        answers: d
+            .answers
+            .iter()
+            .map(|a| AnswerOut {
+                code: a.code.clone(),
+                label: a.label.clone(),
+                values: a.values.clone(),
+            })
+            .collect(),
         routing: d.routing_reason.as_ref().map(|r| RoutingOut {
             reason: r.code(),
             rule_id: match r {

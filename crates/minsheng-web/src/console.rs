@@ -235,6 +235,8 @@ struct AppealPage {
     channel: &'static str,
     place: String,
     address: String,
+    /// Answers to the category's extra fields: (what was asked, the values).
+    answers: Vec<(String, String)>,
     unit: String,
     received: String,
     due: String,
@@ -337,6 +339,11 @@ async fn appeal_page(
         channel: s.channel.label(lang),
         place: catalog.place(&names, &s.region_code),
         address: a.address.clone().unwrap_or_default(),
+        answers: a
+            .answers
+            .iter()
+            .map(|x| (x.label.clone(), x.values.join("、")))
+            .collect(),
         unit: unit_name(case.lead),
         received: local(s.received_at),
         due: next.as_ref().map(|(c, _)| local(c.due)).unwrap_or_default(),

@@ -106,7 +106,7 @@ fn write_xml(w: &mut quick_xml::Writer<Vec<u8>>, name: &str, value: &Value) -> s
         }
         Value::String(s) => {
             w.write_event(Event::Start(BytesStart::new(name)))?;
-            w.write_event(Event::Text(BytesText::new(s)))?;
+            w.write_event(Event::Text(BytesText::new(&xml_chars(s))))?;
             w.write_event(Event::End(BytesEnd::new(name)))?;
         }
         other => {
@@ -116,6 +116,22 @@ fn write_xml(w: &mut quick_xml::Writer<Vec<u8>>, name: &str, value: &Value) -> s
         }
     }
     Ok(())
+}
+
+/// `s` with every character XML 1.0 cannot carry (controls but tab and line breaks,
+/// surrogates, U+FFFE and U+FFFF) replaced by U+FFFD: whatever was stored, the
+/// document parses.
+fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..);
+    if s.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+                .collect(),
+        )
+    }
 }
 
 /// The answer `value` in `format`; in XML its root element is `root`.
@@ -374,16 +390,21 @@ async fn service_definition(State(state): State<AppState>, Path(file): Path<Stri
     )
 }
 
-/// Reads `start_date` or `end_date`: W3C date and time, or a plain date (its start,
-/// China time).
-fn read_time(text: &str) -> Option<DateTime<Utc>> {
+/// Reads `start_date` or `end_date`: W3C date and time, or a plain date, China time
+/// (for `end_date` the whole day: its last second).
+fn read_time(text: &str, end: bool) -> Option<DateTime<Utc>> {
     let text = text.trim();
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-            day.and_hms_opt(0, 0, 0)?
+            let time = if end {
+                day.and_hms_opt(23, 59, 59)
+            } else {
+                day.and_hms_opt(0, 0, 0)
+            };
+            time?
                 .and_local_timezone(china())
                 .single()
                 .map(|t| t.with_timezone(&Utc))
@@ -414,11 +435,11 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
             "service_code" => filter.service_codes.extend(list(v)),
             "start_date" | "end_date" if v.trim().is_empty() => {}
             "start_date" | "end_date" => {
-                let Some(at) = read_time(v) else {
+                let Some(at) = read_time(v, k == "end_date") else {
                     return Failure::bad(
                         k,
-                        "时间应写成 2026-11-30T08:00:00+08:00",
-                        "write the time as 2026-11-30T08:00:00+08:00",
+                        "时间应写成 2026-11-30 或 2026-11-30T08:00:00%2B08:00（“+”须编码）",
+                        "write the time as 2026-11-30 or 2026-11-30T08:00:00%2B08:00 (encode the '+')",
                     )
                     .with(format);
                 };
@@ -599,10 +620,43 @@ async fn post_request(
         )
         .with(format);
     };
+    // Bytes that are not UTF-8 were read as U+FFFD: refused, not stored as garbage.
+    if pairs
+        .iter()
+        .any(|(k, v)| k.contains('\u{fffd}') || v.contains('\u{fffd}'))
+    {
+        return Failure::bad(
+            "body",
+            "表单无法读取（须为 UTF-8）",
+            "the form does not read (it must be UTF-8)",
+        )
+        .with(format);
+    }
+    // A field the standard gives once, given twice, is a mistake to name, not to guess.
+    const ONCE: [&str; 13] = [
+        "api_key",
+        "service_code",
+        "jurisdiction_id",
+        "lat",
+        "long",
+        "address_string",
+        "address_id",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "description",
+        "media_url",
+    ];
+    if let Some(twice) = ONCE
+        .iter()
+        .find(|name| pairs.iter().filter(|(k, _)| k == *name).count() > 1)
+    {
+        return Failure::bad(twice, "只能给出一次", "give it once").with(format);
+    }
     let value = |name: &str| {
         pairs
             .iter()
-            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()

@@ -3339,6 +3339,16 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
                 ("lat", "35.1"),
                 ("long", "117.2"),
                 ("attribute[meter]", "1"),
+                ("service_code", "shefa"),
+            ]),
+            StatusCode::BAD_REQUEST,
+            "service_code",
+        ),
+        (
+            post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
                 ("phone", "12345"),
             ]),
             StatusCode::BAD_REQUEST,
@@ -3468,8 +3478,76 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
     let by_token: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(by_token[0]["service_request_id"], no.as_str());
 
-    // Keys in the console: a county administrator makes and revokes them.
+    // Staff see the answers, on the case page and in the JSON API.
     let admin = app.login("admin").await;
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &admin).await;
+    assert!(page.contains("热力表号") && page.contains("HT-0042") && page.contains("老人、儿童"));
+    let bearer = app.token("admin").await;
+    let (_, read) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/appeals/{no}"),
+            &bearer,
+            None,
+        )
+        .await;
+    assert_eq!(
+        read["answers"][1]["values"],
+        serde_json::json!(["老人", "儿童"])
+    );
+
+    // What XML cannot carry never reaches it; a bad picture address is named.
+    let (status, body) = app
+        .open311_post(
+            "json",
+            &post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
+                ("description", "x\u{fffe}y\u{ffff}z"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, body) = app.open311_get("requests.xml").await;
+    assert_eq!(xml_names(&body).0, "service_requests");
+    assert!(body.contains("<description>xyz</description>"), "{body}");
+    let (status, body) = app
+        .open311_post(
+            "json",
+            &post(&[
+                ("lat", "35.1"),
+                ("long", "117.2"),
+                ("attribute[meter]", "1"),
+                ("media_url", "https://user:pw@evil.example/x.jpg"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("media_url: 应为以 http://"), "{body}");
+    let raw = app
+        .client
+        .post(format!("{}/open311/v2/requests.json", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("api_key={key}&service_code=gongre&lat=35.1&long=117.2&attribute%5Bmeter%5D=1&description=%FF%FEabc"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(raw.status(), StatusCode::BAD_REQUEST);
+    assert!(raw.text().await.expect("body").contains("body: "));
+    // A plain end date takes in the whole day.
+    let today = chrono::Utc::now()
+        .with_timezone(&minsheng_core::clock::china())
+        .format("%Y-%m-%d")
+        .to_string();
+    let (_, _, body) = app
+        .open311_get(&format!(
+            "requests.json?start_date={today}&end_date={today}"
+        ))
+        .await;
+    assert!(body.contains(&no), "{body}");
+
+    // Keys in the console: a county administrator makes and revokes them.
     let r = app
         .post("/staff/admin/keys", &admin, &[("name", "网格员 App")])
         .await;
