@@ -130,6 +130,35 @@ impl BeginWrite for Pool<Postgres> {
     }
 }
 
+/// Records the last use of a session, token or key, to the minute: written only when
+/// the stored one (`$last`, an `Option`) is a minute old, so a request is not a write
+/// that would queue behind the one writer.
+macro_rules! touch_last_use {
+    ($p:ident, $table:literal, $column:literal, $key:literal, $key_value:expr, $last:expr, $now:expr) => {{
+        let stale = $now - chrono::Duration::minutes(1);
+        if $last.is_none_or(|u: DateTime<Utc>| u < stale) {
+            sqlx::query(concat!(
+                "UPDATE ",
+                $table,
+                " SET ",
+                $column,
+                " = $1 WHERE ",
+                $key,
+                " = $2 AND (",
+                $column,
+                " IS NULL OR ",
+                $column,
+                " < $3)"
+            ))
+            .bind($now)
+            .bind($key_value)
+            .bind(stale)
+            .execute($p)
+            .await?;
+        }
+    }};
+}
+
 /// Raises the directory's version inside the open transaction `$tx` (see
 /// [`crate::Directory::directory_version`]).
 macro_rules! bump_directory {

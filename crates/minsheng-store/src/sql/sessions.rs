@@ -48,16 +48,7 @@ impl Sessions for SqlStore {
                 return Ok(None);
             };
             let s = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
-            // Last use, to the minute: not a write (which would wait for the one
-            // writer) on every request.
-            if seen < now - chrono::Duration::minutes(1) {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")
-                    .bind(now)
-                    .bind(token_hash)
-                    .bind(now - chrono::Duration::minutes(1))
-                    .execute(p)
-                    .await?;
-            }
+            touch_last_use!(p, "sessions", "last_seen_at", "token_hash", token_hash, Some(seen), now);
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(s.id).fetch_all(p).await?;
             Ok(Some(s.staff(roles)))
         })

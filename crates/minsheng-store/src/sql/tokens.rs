@@ -235,18 +235,7 @@ impl ApiKeys for SqlStore {
         with_db!(self, p => {
             let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_hash).fetch_optional(p).await?;
             let Some(row) = row else { return Ok(None) };
-            // Last use, to the minute: not a write on every request.
-            if row.last_used_at.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
-                sqlx::query(
-                    "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 \
-                     AND (last_used_at IS NULL OR last_used_at < $3)",
-                )
-                .bind(now)
-                .bind(row.id)
-                .bind(now - chrono::Duration::minutes(1))
-                .execute(p)
-                .await?;
-            }
+            touch_last_use!(p, "api_keys", "last_used_at", "id", row.id, row.last_used_at, now);
             Ok(Some(row.into()))
         })
     }
@@ -293,19 +282,7 @@ impl SqlStore {
             else {
                 return Ok(None);
             };
-            // Last use, to the minute: not a write (which would wait for the one
-            // writer) on every request.
-            if used.is_none_or(|u| u < now - chrono::Duration::minutes(1)) {
-                sqlx::query(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
-                     AND (last_used_at IS NULL OR last_used_at < $3)",
-                )
-                .bind(now)
-                .bind(token_id)
-                .bind(now - chrono::Duration::minutes(1))
-                .execute(p)
-                .await?;
-            }
+            touch_last_use!(p, "api_tokens", "last_used_at", "id", token_id, used, now);
             let roles: Vec<(String,)> = sqlx::query_as(ROLES_QUERY).bind(id).fetch_all(p).await?;
             let row = StaffRow { id, username, display_name, unit_id, must_change_password, active, created_at };
             Ok(Some((row.staff(roles), expires.unwrap_or(DateTime::<Utc>::MAX_UTC))))
