@@ -106,7 +106,7 @@ export async function textOf(locator) {
  */
 export async function fillAppealForm(
   page,
-  { category = 'gongre', text, name = '', phone = '', address = '幸福路12号', anonymous = false },
+  { category = 'gongre', text, name = '', phone = '', address = '幸福路12号', anonymous = false, files = [] },
 ) {
   await page.goto('/submit');
   const form = page.locator('[data-test=submit-form]');
@@ -142,6 +142,7 @@ export async function fillAppealForm(
   await page.locator('input[name=name]').fill(name);
   await page.locator('input[name=phone]').fill(phone);
   if (anonymous) await page.locator('input[name=anonymous]').check();
+  if (files.length > 0) await page.locator('[data-test=media]').setInputFiles(files);
   return { township, village: villages[0] };
 }
 

@@ -7,11 +7,14 @@ import {
   fillAppealForm,
   launchBrowser,
   marker,
+  staffLoginOk,
   submitAppeal,
   textOf,
   withPage,
 } from '../helpers.mjs';
 import { startServer } from '../server.mjs';
+
+const FIXTURES = new URL('../../crates/minsheng-core/tests/fixtures/', import.meta.url).pathname;
 
 const TEST_TIMEOUT = 120_000;
 
@@ -59,6 +62,40 @@ describe('public portal', { timeout: 20 * 60_000 }, () => {
     const html = await page.content();
     assert.ok(!html.includes('张三丰'), 'track page must not show the appellant name');
     assert.ok(!html.includes('13800138000'), 'track page must not show the appellant phone');
+  });
+
+  run('a photo and a scanned letter reach the handler; a disguised file is refused', async (page) => {
+    // A script named like a photo comes back beside the file field, the text kept.
+    await fillAppealForm(page, {
+      text: '暖气片漏水，附照片',
+      files: [{ name: '照片.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('#!/bin/sh\nrm -rf /\n') }],
+    });
+    await page.locator('[data-test=submit-button]').click();
+    await page.locator('[data-test=error-media]').waitFor({ state: 'visible' });
+    assert.match(await textOf(page.locator('[data-test=error-media]')), /JPEG/);
+    assert.equal(await page.locator('textarea[name=text]').inputValue(), '暖气片漏水，附照片');
+
+    const mark = marker('files');
+    const { appealNo } = await submitAppeal(page, {
+      text: `暖气片漏水，附照片和信。标记 ${mark}`,
+      name: '钱附件',
+      phone: '13900139000',
+      files: [`${FIXTURES}photo-gps.jpg`, `${FIXTURES}letter.pdf`],
+    });
+    await staffLoginOk(page, 'zjj.handler');
+    await page.goto(`/staff/appeals/${appealNo}`);
+    const files = page.locator('[data-test=files]');
+    await files.waitFor({ state: 'visible' });
+    assert.match(await textOf(files), /photo-gps\.jpg[\s\S]*letter\.pdf/);
+    // The photo shows (the browser decoded it), and the letter is a download.
+    const thumb = files.locator('img.thumb').first();
+    await thumb.waitFor({ state: 'visible' });
+    assert.ok((await thumb.evaluate((img) => img.complete && img.naturalWidth)) > 0, 'the photo is shown');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      files.locator('[data-test=file-link]', { hasText: 'letter.pdf' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'letter.pdf');
   });
 
   run('validation errors keep what was typed', async (page) => {

@@ -39,6 +39,8 @@ pub struct Intake {
     /// code): Open311 requests are never refused for lack of a place, the dispatch
     /// centre places them.
     pub may_be_unplaced: bool,
+    /// Files sent with it, checked here and stored before the appeal.
+    pub files: Vec<crate::attachments::Upload>,
 }
 
 /// A registration's answer.
@@ -128,17 +130,24 @@ impl App {
             unplaced_in: directory.county.as_ref().filter(|_| intake.may_be_unplaced),
         };
         let point = minsheng_core::intake::check_point(intake.lat, intake.long);
-        let appeal = match (form.validate(origin, &checks, received_at), point) {
-            (Ok(mut appeal), Ok(location)) => {
+        let files = self.check_uploads(&intake.files);
+        let appeal = match (form.validate(origin, &checks, received_at), point, files) {
+            (Ok(mut appeal), Ok(location), Ok(kinds)) => {
                 appeal.location = location;
+                // The files are on disk before the row that names them is written.
+                appeal.attachments = self.store_uploads(intake.files, kinds).await?;
                 appeal
             }
-            (Err(mut errors), Err(e)) => {
-                errors.0.push(("lat", e));
+            (appeal, point, files) => {
+                let mut errors = appeal.err().unwrap_or_default();
+                if let Err(e) = point {
+                    errors.0.push(("lat", e));
+                }
+                if let Err(e) = files {
+                    errors.0.extend(e.0);
+                }
                 return Err(Error::Invalid(errors));
             }
-            (Err(errors), Ok(_)) => return Err(Error::Invalid(errors)),
-            (Ok(_), Err(e)) => return Err(Error::Invalid(FieldErrors(vec![("lat", e)]))),
         };
         let routing = route(
             &appeal.category,

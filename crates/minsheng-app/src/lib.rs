@@ -14,6 +14,7 @@
 //! answer (not found, invalid input with its fields, refused with the workflow's
 //! reason, stale) and wraps the store's failures without losing them.
 
+pub mod attachments;
 pub mod cases;
 pub mod directory;
 pub mod error;
@@ -50,6 +51,7 @@ pub struct App {
     /// How long staff sessions last.
     pub session_rules: sessions::SessionRules,
     calendars: Arc<Calendars>,
+    files: Arc<attachments::FileRules>,
     directory: Arc<pipeline::DirectoryCache>,
     writer: Arc<pipeline::Writer>,
 }
@@ -78,6 +80,7 @@ impl App {
             policy: Arc::new(Policy::default()),
             session_rules: sessions::SessionRules::default(),
             calendars: Arc::new(Calendars::new(Calendar::shipped())),
+            files: Arc::default(),
             directory: Arc::default(),
             writer: Arc::default(),
         }
@@ -88,6 +91,15 @@ impl App {
     pub fn with_calendar(self, calendar: Calendar) -> App {
         App {
             calendars: Arc::new(Calendars::new(calendar)),
+            ..self
+        }
+    }
+
+    /// The same application keeping attached files under other rules (directory,
+    /// limits).
+    pub fn with_files(self, rules: attachments::FileRules) -> App {
+        App {
+            files: Arc::new(rules),
             ..self
         }
     }

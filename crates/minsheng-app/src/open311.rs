@@ -55,6 +55,8 @@ pub struct ServiceRequest {
     pub description: String,
     /// A picture somewhere on the web.
     pub media_url: String,
+    /// Files sent with it (`media`).
+    pub files: Vec<crate::attachments::Upload>,
 }
 
 /// How a request was placed.
@@ -122,6 +124,8 @@ pub struct Published {
     pub address: Option<String>,
     /// Where (latitude, longitude).
     pub location: Option<(f64, f64)>,
+    /// Its first image (served without metadata), if any.
+    pub media_id: Option<i64>,
 }
 
 impl App {
@@ -246,7 +250,7 @@ impl App {
     pub async fn submit_request(
         &self,
         key: &ApiKey,
-        request: &ServiceRequest,
+        mut request: ServiceRequest,
     ) -> Result<(Receipt, Placed)> {
         let services = self.services().await?;
         let Some(service_name) = services
@@ -259,7 +263,7 @@ impl App {
                 FieldError::UnknownChoice,
             )])));
         };
-        let (region, placed) = self.place_request(request).await?;
+        let (region, placed) = self.place_request(&request).await?;
         let mut text = request.description.trim().to_owned();
         if text.is_empty() {
             // The standard lets a request come without words; the service says what.
@@ -308,6 +312,7 @@ impl App {
             api_key_id: Some(key.id),
             asks_extra_fields: true,
             may_be_unplaced: true,
+            files: std::mem::take(&mut request.files),
             ..Intake::default()
         };
         let done = self
@@ -395,6 +400,7 @@ impl App {
                     expected: r.due_at.filter(|_| status == Status::Open),
                     address: r.address.as_deref().map(mask::numbers_in_text),
                     location: r.location,
+                    media_id: r.media_id,
                     no: r.no,
                 }
             })

@@ -147,13 +147,19 @@ impl NewAppeal {
             Some(&representatives),
             (!answers.is_empty()).then_some(answers.as_str()),
         ];
-        parts
+        let mut fingerprint: String = parts
             .iter()
             .map(|p| match p {
                 Some(v) => format!("{}:{v};", v.len()),
                 None => "-;".to_owned(),
             })
-            .collect()
+            .collect();
+        // Files only when there are any, so appeals stored before files were taken
+        // keep their fingerprint. A hash is 64 characters: no length prefix needed.
+        for file in &self.attachments {
+            fingerprint.push_str(&format!("f:{};", file.sha256));
+        }
+        fingerprint
     }
 }
 
@@ -206,6 +212,9 @@ pub enum FieldError {
     /// A bad ID number.
     #[error(transparent)]
     IdNumber(#[from] IdNumberError),
+    /// A file that cannot be attached.
+    #[error(transparent)]
+    File(#[from] crate::attachment::FileError),
     /// A bad headcount.
     #[error("the number of people is a whole number from 1 to 10000")]
     Headcount,
@@ -306,6 +315,7 @@ impl Explain for FieldError {
             (FieldError::Username(e), _) => e.explain(lang),
             (FieldError::Password(e), _) => e.explain(lang),
             (FieldError::IdNumber(e), _) => e.explain(lang),
+            (FieldError::File(e), _) => e.explain(lang),
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
             (FieldError::TooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),

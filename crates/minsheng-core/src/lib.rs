@@ -7,6 +7,7 @@
 
 pub mod appeal;
 pub mod appellant;
+pub mod attachment;
 pub mod category;
 pub mod clock;
 pub mod history;

@@ -10,6 +10,7 @@
 //! `NotFound` everywhere.
 
 pub mod audit;
+pub mod blobs;
 pub mod crypto;
 mod sql;
 
@@ -31,6 +32,7 @@ use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use thiserror::Error;
 
 pub use audit::AuditReport;
+pub use blobs::Blobs;
 pub use crypto::{DataKey, Keyring};
 
 /// What can go wrong in the store.
@@ -62,6 +64,15 @@ impl StoreError {
 
     fn msg(s: impl Into<String>) -> StoreError {
         StoreError::Other(anyhow_like::BoxError(s.into().into()))
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> StoreError {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => StoreError::NotFound,
+            _ => StoreError::other(e),
+        }
     }
 }
 
@@ -281,6 +292,19 @@ pub struct AppealDetail {
     pub location: Option<(f64, f64)>,
     /// Answers to the category's extra fields.
     pub answers: Vec<minsheng_core::category::Answer>,
+    /// Its files, in the order given.
+    pub attachments: Vec<AttachedFile>,
+}
+
+/// A file attached to an appeal, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedFile {
+    /// Its id (unique across appeals).
+    pub id: i64,
+    /// The appeal it belongs to.
+    pub appeal_id: i64,
+    /// Name, type, size and content hash.
+    pub file: minsheng_core::appeal::Attachment,
 }
 
 /// An open case as the sweep reads it.
@@ -376,6 +400,8 @@ pub struct PublishedRequest {
     pub updated_at: DateTime<Utc>,
     /// The soonest deadline the unit owes.
     pub due_at: Option<DateTime<Utc>>,
+    /// Its first image, if any (shown, without metadata, as the request's media).
+    pub media_id: Option<i64>,
 }
 
 /// Inbox filters; all optional.
@@ -651,6 +677,8 @@ pub trait Appeals: Send + Sync {
     async fn final_precedents(&self, appeal_id: i64) -> Result<Vec<AppealNo>>;
     /// Appeals as Open311 publishes them, newest first.
     async fn published_requests(&self, query: &RequestQuery) -> Result<Vec<PublishedRequest>>;
+    /// One attached file by its id.
+    async fn attached_file(&self, id: i64) -> Result<AttachedFile>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,

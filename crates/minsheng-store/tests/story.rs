@@ -1097,6 +1097,17 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         label: "涉及人群".into(),
         values: vec!["老人".into(), "儿童".into()],
     }];
+    // Its files: a scanned letter first, then a photo (the photo is its media).
+    let file = |name: &str, content_type: &str, sha: char| minsheng_core::appeal::Attachment {
+        file_name: name.into(),
+        content_type: content_type.into(),
+        size: 1234,
+        sha256: sha.to_string().repeat(64),
+    };
+    sent.attachments = vec![
+        file("信件.pdf", "application/pdf", 'a'),
+        file("现场.jpg", "image/jpeg", 'b'),
+    ];
     let with_key = Registration {
         api_key_id: Some(key_id),
         ..registration(sent.clone(), ("zjj", zjj.id))
@@ -1108,6 +1119,15 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         .expect("detail");
     assert_eq!(detail.answers, sent.answers);
     assert_eq!(detail.location, Some((35.25, 117.125)));
+    let files: Vec<_> = detail.attachments.iter().map(|f| f.file.clone()).collect();
+    assert_eq!(files, sent.attachments, "in the order given");
+    let photo = &detail.attachments[1];
+    assert_eq!(store.attached_file(photo.id).await.expect("file"), *photo);
+    assert_eq!(photo.appeal_id, detail.summary.id);
+    assert!(matches!(
+        store.attached_file(999_999).await,
+        Err(StoreError::NotFound)
+    ));
     let query = minsheng_store::RequestQuery {
         numbers: vec![receipt.no.clone(), stored(&first_import)[0].no.clone()],
         kinds: vec![AppealKind::Complaint],
@@ -1123,6 +1143,12 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(published[0].text, sent.text);
     assert!(published[0].updated_at >= published[0].received_at);
     assert_eq!(published[0].handler_unit_id, Some(zjj.id));
+    assert_eq!(
+        published[0].media_id,
+        Some(photo.id),
+        "its first image, not the letter"
+    );
+    assert_eq!(published[1].media_id, None);
     // Each filter narrows: kinds, categories, states, the window, the limit.
     for (narrowed, expected) in [
         (

@@ -56,7 +56,7 @@ pub(crate) async fn admin_page(
     me: &CurrentStaff,
     outcome: crate::admin_org::Outcome,
 ) -> Result<AdminPage, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let townships = catalog
         .townships
         .iter()
@@ -185,7 +185,7 @@ async fn routing_page(
     query: &PreviewQuery,
     errors: Errors,
 ) -> Result<RoutingPage, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let names = catalog.place_names();
     let unit_name = |id: i64| {
         catalog
@@ -454,7 +454,7 @@ async fn staff_page(
     errors: Errors,
     created: Option<(String, String)>,
 ) -> Result<StaffPage, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let filter = minsheng_store::StaffFilter {
         unit_id: catalog
             .units
@@ -595,7 +595,7 @@ async fn staff_edit_page(
     one_time: Option<String>,
 ) -> Result<StaffEditPage, AppError> {
     let member = state.staff_account(Some(&me.actor()), id).await?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let form = form.unwrap_or_else(|| StaffForm {
         username: member.staff.username.clone(),
         display_name: member.staff.display_name.clone(),

@@ -212,7 +212,7 @@ async fn units_page(
     errors: Errors,
     outcome: Outcome,
 ) -> Result<UnitsPage, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let names: HashMap<String, String> = state
         .store
         .regions()
@@ -447,7 +447,7 @@ async fn categories_page(
     form: CategoryFields,
     errors: Errors,
 ) -> Result<CategoriesPage, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let unit_name = |key: &str| {
         catalog
             .units

@@ -33,7 +33,7 @@ use crate::console::ActionForm;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Minsheng API", version = "1", description = "Appeals in and out of Minsheng (民声). Every call carries a staff API token: `Authorization: Bearer mst_…` (`minsheng token create --user LOGIN`)."),
-    paths(list_appeals, create_appeal, get_appeal, timeline, act, units, regions, categories, staff),
+    paths(list_appeals, create_appeal, get_appeal, attachment, timeline, act, units, regions, categories, staff),
     modifiers(&Bearer),
 )]
 pub struct ApiDoc;
@@ -82,10 +82,16 @@ pub async fn docs_script() -> Response {
 }
 
 /// The routes under `/api/v1`.
-pub fn routes() -> Router<AppState> {
+pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
-        .route("/appeals", get(list_appeals).post(create_appeal))
+        .route(
+            "/appeals",
+            get(list_appeals)
+                .post(create_appeal)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/appeals/{no}", get(get_appeal))
+        .route("/appeals/{no}/attachments/{id}", get(attachment))
         .route("/appeals/{no}/timeline", get(timeline))
         .route("/appeals/{no}/actions", post(act))
         .route("/units", get(units))
@@ -305,34 +311,107 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(json_rejection)
+    }
+}
+
+/// The API's error for a JSON body that was refused.
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "请以 JSON 提交（Content-Type: application/json）",
                 "Send JSON (Content-Type: application/json).",
-            )),
-            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(_)) => Err(ApiError::new(
+            ),
+            JsonRejection::JsonDataError(e) => data_error(&e.body_text()),
+            JsonRejection::JsonSyntaxError(_) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
                 "JSON 格式有误",
                 "The body is not well-formed JSON.",
-            )),
-            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "提交的内容太大",
-                "The body is too large.",
-            )),
-            Err(_) => Err(ApiError::new(
+            ),
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            _ => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "请求无法读取",
                 "The request could not be read.",
-            )),
+            ),
         }
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "提交的内容太大",
+        "The body is too large.",
+    )
+}
+
+/// The body of a new appeal: JSON, or `multipart/form-data` with the same JSON in a
+/// part named `appeal` and the files as parts named `media`.
+pub struct AppealBody {
+    input: NewAppealIn,
+    files: Vec<minsheng_app::attachments::Upload>,
+}
+
+impl FromRequest<AppState> for AppealBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| {
+                t.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+        if !multipart {
+            let ApiJson(input) = ApiJson::from_request(req, state).await?;
+            return Ok(AppealBody {
+                input,
+                files: Vec::new(),
+            });
+        }
+        let submitted =
+            crate::extract::Submitted::read(req)
+                .await
+                .map_err(|status| match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+                    _ => ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        "表单无法读取（文件只能放在名为 media 的部分）",
+                        "The form could not be read (files go in parts named media).",
+                    ),
+                })?;
+        let json = submitted
+            .pairs
+            .iter()
+            .find(|(name, _)| name == "appeal")
+            .ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "appeal",
+                    "缺少名为 appeal 的部分（诉求的 JSON）",
+                    "The part named appeal (the appeal as JSON) is missing.",
+                )
+            })?;
+        let Json(input) =
+            Json::<NewAppealIn>::from_bytes(json.1.as_bytes()).map_err(json_rejection)?;
+        Ok(AppealBody {
+            input,
+            files: submitted.files,
+        })
     }
 }
 
@@ -455,6 +534,24 @@ struct AppealDetailOut {
     routing: Option<RoutingOut>,
     /// Answers to the category's extra fields (Open311 attributes).
     answers: Vec<AnswerOut>,
+    /// Its files (photos, scanned letters).
+    attachments: Vec<AttachmentOut>,
+}
+
+/// A file attached to an appeal.
+#[derive(Debug, Serialize, ToSchema)]
+struct AttachmentOut {
+    id: i64,
+    /// The name it was sent with (cleaned; ends in its real type's extension).
+    file_name: String,
+    /// image/jpeg, image/png, image/webp or application/pdf, told by the content.
+    content_type: String,
+    /// Bytes.
+    size: u64,
+    /// SHA-256 of the content, hex.
+    sha256: String,
+    /// Where to fetch it (with the token).
+    url: String,
 }
 
 /// An answer to one of a category's extra fields.
@@ -548,6 +645,18 @@ fn detail_out(
                 code: a.code.clone(),
                 label: a.label.clone(),
                 values: a.values.clone(),
+            })
+            .collect(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|f| AttachmentOut {
+                id: f.id,
+                file_name: f.file.file_name.clone(),
+                content_type: f.file.content_type.clone(),
+                size: f.file.size,
+                sha256: f.file.sha256.clone(),
+                url: format!("/api/v1/appeals/{}/attachments/{}", d.summary.no, f.id),
             })
             .collect(),
         routing: d.routing_reason.as_ref().map(|r| RoutingOut {
@@ -762,6 +871,17 @@ struct NewAppealIn {
     anonymous: Option<bool>,
 }
 
+/// A new appeal with files.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the multipart body read by `AppealBody`
+struct AppealUpload {
+    /// The appeal, as the JSON body would be.
+    appeal: String,
+    /// The files, each in its own part named `media` (at most 5, 10 MB each by default).
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    media: Option<Vec<Vec<u8>>>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 struct Created {
     no: String,
@@ -771,7 +891,9 @@ struct Created {
 }
 
 /// Registers an appeal (call takers, dispatchers, administrators).
-#[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = NewAppealIn,
+#[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals",
+    request_body(description = "The appeal as JSON; or, to send files with it, multipart/form-data with the same JSON in a part named appeal and each file (JPEG, PNG, WebP or PDF) in a part named media",
+        content((NewAppealIn = "application/json"), (AppealUpload = "multipart/form-data"))),
     responses((status = 201, description = "Stored", body = Created), (status = 200, description = "Sent before: the first receipt", body = Created),
         (status = 400, description = "Malformed JSON", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Not a call taker", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, description = "Fields at fault", body = ErrorBody)),
@@ -779,7 +901,7 @@ struct Created {
 async fn create_appeal(
     State(state): State<AppState>,
     ApiCaller(me): ApiCaller,
-    ApiJson(input): ApiJson<NewAppealIn>,
+    AppealBody { input, files }: AppealBody,
 ) -> Result<Response, ApiError> {
     if !me.staff.has(Role::CallTaker)
         && !me.staff.has(Role::Dispatcher)
@@ -857,6 +979,7 @@ async fn create_appeal(
         external_id: input.external_id.clone(),
         lat: input.lat,
         long: input.long,
+        files,
         ..Intake::default()
     };
     let done = match state
@@ -909,6 +1032,26 @@ async fn get_appeal(
     let detail = state.store.appeal(&no, &me.scope).await?;
     let units = state.store.units().await?;
     Ok(Json(detail_out(&state, &detail, &units)))
+}
+
+/// One of an appeal's files, as stored (staff whose area covers the appeal).
+#[utoipa::path(get, path = "/api/v1/appeals/{no}/attachments/{id}", tag = "appeals",
+    params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001"), ("id" = i64, Path, description = "The file's id (from the appeal's attachments)")),
+    responses((status = 200, description = "The file; a PDF comes as a download (Content-Disposition: attachment)",
+            content(("image/jpeg"), ("image/png"), ("image/webp"), ("application/pdf"))),
+        (status = 400, description = "Malformed path", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such appeal in the token's area, or no such file on it", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn attachment(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    axum::extract::Path((no, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let no = appeal_no(&no)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let out = state.attachment_for_staff(&no, id, &me.scope).await?;
+    tracing::info!(appeal = %no, file = id, staff = me.staff.id, "attached file read through the API");
+    Ok(crate::files::respond(out))
 }
 
 /// One timeline entry.

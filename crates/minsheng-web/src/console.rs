@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
+use minsheng_app::cases::Intake;
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::CurrentStaff;
 use crate::error::AppError;
-use crate::extract::{Form, Path, Query};
+use crate::extract::{Form, Path, Query, Submitted};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 
@@ -185,7 +186,7 @@ pub async fn inbox(
         .store
         .list_appeals(&scope, &query.filter(Utc::now()), query.page(), PER_PAGE)
         .await?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(&state).await?;
     let names = catalog.place_names();
     let pages = page.pages();
     Ok(InboxPage {
@@ -237,6 +238,8 @@ struct AppealPage {
     address: String,
     /// Answers to the category's extra fields: (what was asked, the values).
     answers: Vec<(String, String)>,
+    /// The appeal's files: id, name, size in words, whether a picture.
+    files: Vec<(i64, String, String, bool)>,
     unit: String,
     received: String,
     due: String,
@@ -304,7 +307,7 @@ async fn appeal_page(
     let t = texts(lang);
     // Outside one's scope an appeal is not found, so numbers reveal nothing.
     let a = state.store.appeal(no, &me.scope).await?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(state).await?;
     let names = catalog.place_names();
     let unit_name = |id: Option<i64>| {
         id.and_then(|id| catalog.units.iter().find(|u| u.id == id))
@@ -343,6 +346,24 @@ async fn appeal_page(
             .answers
             .iter()
             .map(|x| (x.label.clone(), x.values.join("、")))
+            .collect(),
+        files: a
+            .attachments
+            .iter()
+            .map(|f| {
+                let kb = f.file.size.div_ceil(1024);
+                let size = if kb >= 1024 {
+                    format!("{:.1} MB", kb as f64 / 1024.0)
+                } else {
+                    format!("{kb} KB")
+                };
+                (
+                    f.id,
+                    f.file.file_name.clone(),
+                    size,
+                    f.file.content_type.starts_with("image/"),
+                )
+            })
             .collect(),
         unit: unit_name(case.lead),
         received: local(s.received_at),
@@ -665,7 +686,7 @@ pub async fn intake_form(
     me: CurrentStaff,
 ) -> Result<impl IntoResponse, AppError> {
     require_intake(&me)?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(&state).await?;
     Ok(IntakePage::new(
         lang,
         &me,
@@ -677,16 +698,21 @@ pub async fn register_appeal(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
-    Form(form): Form<AppealForm>,
+    submitted: Submitted,
 ) -> Result<Response, AppError> {
     require_intake(&me)?;
+    let form: AppealForm = submitted.form()?;
+    let intake = Intake {
+        files: submitted.files,
+        ..Intake::default()
+    };
     let receipt = match state
-        .register(&form, Origin::Staff, Some(me.staff.id))
+        .register_with(&form, Origin::Staff, Some(me.staff.id), intake)
         .await
     {
-        Ok(r) => r,
+        Ok(r) => r.receipt,
         Err(minsheng_app::Error::Invalid(errors)) => {
-            let catalog = Catalog::load(state.store.as_ref()).await?;
+            let catalog = Catalog::load(&state).await?;
             let (status, form) = view::refused_form(form, &errors);
             let v = catalog.form_view(lang, false, form, Errors::explain(&errors, lang));
             let page = IntakePage::new(lang, &me, v);
@@ -712,7 +738,7 @@ pub async fn caller_history(
     Form(form): Form<CallerForm>,
 ) -> Result<impl IntoResponse, AppError> {
     require_intake(&me)?;
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(&state).await?;
     let mut intake = blank_intake_form();
     let mut page_history = Vec::new();
     let mut lookup_error = None;

@@ -65,3 +65,90 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
             .map_err(|r| AppError::Rejected(r.status()))
     }
 }
+
+/// A posted form with its files: form-encoded (no files) or `multipart/form-data`,
+/// whose file parts named `media` are the files (a file input left empty sends a part
+/// with no name and no bytes, which is skipped). Any other file part is refused.
+pub struct Submitted {
+    /// The text fields, in the order sent.
+    pub pairs: Vec<(String, String)>,
+    /// The files.
+    pub files: Vec<minsheng_app::attachments::Upload>,
+}
+
+impl Submitted {
+    /// Reads a request's body; the error is the status to answer (415 for a body
+    /// that is neither encoding, 413 for one over the route's limit, 400 for one that
+    /// does not read).
+    pub async fn read(req: Request) -> Result<Submitted, axum::http::StatusCode> {
+        use axum::http::{StatusCode, header};
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/x-www-form-urlencoded")
+            .trim()
+            .to_ascii_lowercase();
+        if content_type.starts_with("multipart/form-data") {
+            let mut form = axum::extract::Multipart::from_request(req, &())
+                .await
+                .map_err(|r| r.status())?;
+            let mut submitted = Submitted {
+                pairs: Vec::new(),
+                files: Vec::new(),
+            };
+            while let Some(field) = form.next_field().await.map_err(|e| e.status())? {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.file_name().map(str::to_owned) {
+                    Some(file_name) => {
+                        let bytes = field.bytes().await.map_err(|e| e.status())?;
+                        if file_name.is_empty() && bytes.is_empty() {
+                            continue;
+                        }
+                        if name != "media" && name != "media[]" {
+                            return Err(StatusCode::BAD_REQUEST);
+                        }
+                        submitted.files.push(minsheng_app::attachments::Upload {
+                            name: file_name,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                    None => {
+                        let text = field.text().await.map_err(|e| e.status())?;
+                        submitted.pairs.push((name, text));
+                    }
+                }
+            }
+            Ok(submitted)
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            let body = axum::body::Bytes::from_request(req, &())
+                .await
+                .map_err(|r| r.status())?;
+            let pairs = serde_urlencoded::from_bytes(&body).map_err(|_| StatusCode::BAD_REQUEST)?;
+            Ok(Submitted {
+                pairs,
+                files: Vec::new(),
+            })
+        } else {
+            Err(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        }
+    }
+
+    /// The text fields read as a form type, as `axum::Form` reads them.
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        serde_urlencoded::to_string(&self.pairs)
+            .ok()
+            .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
+            .ok_or(AppError::Rejected(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Submitted {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, AppError> {
+        Submitted::read(req).await.map_err(AppError::Rejected)
+    }
+}

@@ -43,6 +43,8 @@ texts! {
     field_address: "具体地点", "Exact place";
     field_title: "标题", "Title";
     field_text: "诉求内容", "What happened";
+    field_media: "附件（照片、扫描件）", "Files (photos, scans)";
+    files: "附件", "Files";
     field_name: "姓名", "Name";
     field_phone: "联系电话", "Phone";
     field_anonymous: "匿名反映（不留姓名和电话，将无法回复您）", "Stay anonymous (we cannot reply to you)";

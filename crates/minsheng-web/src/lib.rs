@@ -12,6 +12,7 @@ mod auth;
 mod console;
 mod error;
 mod extract;
+mod files;
 mod i18n;
 mod open311;
 mod portal;
@@ -60,11 +61,14 @@ impl std::ops::Deref for AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let upload_limit = upload_limit(&state.file_limits());
     Router::new()
         .route("/", get(portal::home))
         .route(
             "/submit",
-            get(portal::submit_form).post(portal::submit_appeal),
+            get(portal::submit_form)
+                .post(portal::submit_appeal)
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/receipt/{code}", get(portal::receipt))
         .route("/track", get(portal::track_lookup))
@@ -73,8 +77,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
-        .nest("/api/v1", api::routes())
-        .nest("/open311/v2", open311::routes())
+        .nest("/api/v1", api::routes(upload_limit))
+        .nest("/open311/v2", open311::routes(upload_limit))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs_page))
         .route("/static/api-docs.js", get(api::docs_script))
@@ -83,9 +87,12 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(console::inbox))
         .route("/staff/appeals/{no}", get(console::show_appeal))
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
+        .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))
         .route(
             "/staff/intake",
-            get(console::intake_form).post(console::register_appeal),
+            get(console::intake_form)
+                .post(console::register_appeal)
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/staff/callers", post(console::caller_history))
         .route("/staff/admin", get(admin::admin_home))
@@ -170,6 +177,13 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The largest body of a form that may carry files: every file at its largest, and
+/// a megabyte for the fields and the encoding.
+fn upload_limit(limits: &minsheng_core::attachment::Limits) -> usize {
+    let files = limits.max_bytes.saturating_mul(limits.max_files as u64);
+    usize::try_from(files.saturating_add(1024 * 1024)).unwrap_or(usize::MAX)
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

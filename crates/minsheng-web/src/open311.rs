@@ -4,7 +4,6 @@
 //! JSON and written as XML from it.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -22,11 +21,17 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 /// The routes, to be nested under `/open311/v2`.
-pub fn routes() -> Router<AppState> {
+pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
-        .route("/{file}", get(top).post(post_request))
+        .route(
+            "/{file}",
+            get(top)
+                .post(post_request)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/services/{file}", get(service_definition))
         .route("/requests/{file}", get(one_request))
+        .route("/requests/{file}/media", get(media))
         .route("/tokens/{file}", get(token))
         .fallback(|| async {
             Failure::not_found("path", "没有这个地址", "no such path").with(Format::Json)
@@ -299,13 +304,13 @@ async fn top(
             }
             Err(e) => Failure::from_app(e, &[]).with(format),
         },
-        "requests" => list_requests(&state, query.as_deref().unwrap_or(""), lang, format).await,
+        "requests" => list_requests(&state, query.as_deref().unwrap_or(""), &headers, format).await,
         _ => Failure::not_found("path", "没有这个地址", "no such path").with(format),
     }
 }
 
-/// The discovery document: where this endpoint is and what it speaks.
-fn discovery(headers: &HeaderMap, format: Format) -> Response {
+/// Where this endpoint is, as the client reached it.
+fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -314,6 +319,11 @@ fn discovery(headers: &HeaderMap, format: Format) -> Response {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
+    format!("http://{host}/open311/v2")
+}
+
+/// The discovery document: where this endpoint is and what it speaks.
+fn discovery(headers: &HeaderMap, format: Format) -> Response {
     let changeset = "2026-11-30T00:00:00+08:00";
     let doc = json!({
         "changeset": changeset,
@@ -321,7 +331,7 @@ fn discovery(headers: &HeaderMap, format: Format) -> Response {
         "key_service": "向县政务服务管理部门申请 API key（minsheng api-key create） / ask the county for an API key",
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": format!("http://{host}/open311/v2"),
+            "url": base_url(headers),
             "changeset": changeset,
             "type": "production",
             "formats": ["application/json", "text/xml"],
@@ -412,7 +422,13 @@ fn read_time(text: &str, end: bool) -> Option<DateTime<Utc>> {
 }
 
 /// `GET requests.{format}`.
-async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format) -> Response {
+async fn list_requests(
+    state: &AppState,
+    query: &str,
+    headers: &HeaderMap,
+    format: Format,
+) -> Response {
+    let lang = lang(headers);
     let Some(pairs) = pairs(query.as_bytes()) else {
         return Failure::bad(
             "query",
@@ -475,7 +491,8 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     }
     match state.published_requests(&filter, lang).await {
         Ok(Ok(found)) => {
-            let list: Vec<Value> = found.iter().map(published).collect();
+            let base = base_url(headers);
+            let list: Vec<Value> = found.iter().map(|r| published(r, &base)).collect();
             render(
                 StatusCode::OK,
                 format,
@@ -500,7 +517,7 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
 }
 
 /// A published request as the standard writes it.
-fn published(r: &minsheng_app::open311::Published) -> Value {
+fn published(r: &minsheng_app::open311::Published, base: &str) -> Value {
     json!({
         "service_request_id": r.no.as_str(),
         "status": r.status.code(),
@@ -518,7 +535,7 @@ fn published(r: &minsheng_app::open311::Published) -> Value {
         "zipcode": null,
         "lat": r.location.map(|l| l.0),
         "long": r.location.map(|l| l.1),
-        "media_url": null,
+        "media_url": r.media_id.map(|_| format!("{base}/requests/{}/media", r.no)),
     })
 }
 
@@ -538,7 +555,8 @@ async fn one_request(
     };
     match state.published_requests(&filter, lang(&headers)).await {
         Ok(Ok(found)) if !found.is_empty() => {
-            let list: Vec<Value> = found.iter().map(published).collect();
+            let base = base_url(&headers);
+            let list: Vec<Value> = found.iter().map(|r| published(r, &base)).collect();
             render(
                 StatusCode::OK,
                 format,
@@ -553,6 +571,23 @@ async fn one_request(
         )
         .with(format),
         Err(e) => Failure::from_app(e, &[]).with(format),
+    }
+}
+
+/// `GET requests/{id}/media`: a published request's first image, without its
+/// metadata (the phone's position, the camera); any other file is never public.
+async fn media(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(no) = minsheng_core::AppealNo::parse(&id) else {
+        return Failure::not_found("service_request_id", "没有这张图片", "no such picture")
+            .with(Format::Json);
+    };
+    match state.public_media(&no).await {
+        Ok(out) => crate::files::respond(out),
+        Err(minsheng_app::Error::NotFound) => {
+            Failure::not_found("service_request_id", "没有这张图片", "no such picture")
+                .with(Format::Json)
+        }
+        Err(e) => Failure::from_app(e, &[]).with(Format::Json),
     }
 }
 
@@ -580,8 +615,7 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Respo
 async fn post_request(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: axum::extract::Request,
 ) -> Response {
     let (stem, format) = match split(&file) {
         Ok(split) => split,
@@ -596,30 +630,37 @@ async fn post_request(
         )
         .with(format);
     }
-    let form_encoded = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|t| {
-            t.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form_encoded {
-        return Failure::bad(
-            "Content-Type",
-            "请以 application/x-www-form-urlencoded 提交",
-            "post application/x-www-form-urlencoded",
-        )
-        .with(format);
-    }
-    let Some(pairs) = pairs(&body) else {
-        return Failure::bad(
-            "body",
-            "表单无法读取（须为 UTF-8）",
-            "the form does not read (it must be UTF-8)",
-        )
-        .with(format);
+    // The standard posts form-encoded; a client sending a picture sends multipart
+    // with the file as `media`.
+    let submitted = match crate::extract::Submitted::read(request).await {
+        Ok(submitted) => submitted,
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
+            return Failure::one(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "media",
+                "提交的内容过大",
+                "the request is too large",
+            )
+            .with(format);
+        }
+        Err(StatusCode::UNSUPPORTED_MEDIA_TYPE) => {
+            return Failure::bad(
+                "Content-Type",
+                "请以 application/x-www-form-urlencoded 或 multipart/form-data 提交",
+                "post application/x-www-form-urlencoded or multipart/form-data",
+            )
+            .with(format);
+        }
+        Err(_) => {
+            return Failure::bad(
+                "body",
+                "表单无法读取（须为 UTF-8）",
+                "the form does not read (it must be UTF-8)",
+            )
+            .with(format);
+        }
     };
+    let pairs = submitted.pairs;
     // Bytes that are not UTF-8 were read as U+FFFD: refused, not stored as garbage.
     if pairs
         .iter()
@@ -683,6 +724,7 @@ async fn post_request(
         phone: value("phone"),
         description: value("description"),
         media_url: value("media_url"),
+        files: submitted.files,
         ..ServiceRequest::default()
     };
     if request.service_code.is_empty() {
@@ -747,7 +789,8 @@ async fn post_request(
             None => request.attributes.push((code.to_owned(), vec![v.clone()])),
         }
     }
-    match state.submit_request(&key, &request).await {
+    let attributes = request.attributes.clone();
+    match state.submit_request(&key, request).await {
         Ok((receipt, placed)) => {
             let notice = match placed {
                 Placed::Unplaced => {
@@ -767,6 +810,6 @@ async fn post_request(
                 }]),
             )
         }
-        Err(e) => Failure::from_app(e, &request.attributes).with(format),
+        Err(e) => Failure::from_app(e, &attributes).with(format),
     }
 }

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
+use minsheng_app::cases::Intake;
 use minsheng_core::TrackingCode;
 use minsheng_core::intake::{AppealForm, Origin};
 use minsheng_store::PublicView;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{Form, Path, Query};
+use crate::extract::{Path, Query, Submitted};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 
@@ -48,7 +49,7 @@ pub async fn submit_form(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
 ) -> Result<impl IntoResponse, AppError> {
-    let catalog = Catalog::load(state.store.as_ref()).await?;
+    let catalog = Catalog::load(&state).await?;
     let form = AppealForm {
         submission_key: form_key(),
         ..AppealForm::default()
@@ -63,12 +64,20 @@ pub async fn submit_form(
 pub async fn submit_appeal(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
-    Form(form): Form<AppealForm>,
+    submitted: Submitted,
 ) -> Result<Response, AppError> {
-    let receipt = match state.register(&form, Origin::Portal, None).await {
-        Ok(r) => r,
+    let form: AppealForm = submitted.form()?;
+    let intake = Intake {
+        files: submitted.files,
+        ..Intake::default()
+    };
+    let receipt = match state
+        .register_with(&form, Origin::Portal, None, intake)
+        .await
+    {
+        Ok(r) => r.receipt,
         Err(minsheng_app::Error::Invalid(errors)) => {
-            let catalog = Catalog::load(state.store.as_ref()).await?;
+            let catalog = Catalog::load(&state).await?;
             let (status, form) = view::refused_form(form, &errors);
             let page = SubmitPage {
                 t: texts(lang),

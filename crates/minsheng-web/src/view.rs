@@ -15,7 +15,6 @@ use minsheng_core::region::Region;
 use minsheng_core::unit::Unit;
 use minsheng_core::workflow::{Policy, State};
 use minsheng_core::{AppealKind, Channel, Lang};
-use minsheng_store::Store;
 
 use crate::error::AppError;
 
@@ -92,6 +91,8 @@ pub struct FormView {
     pub kinds: Vec<Choice>,
     pub form: AppealForm,
     pub errors: Errors,
+    /// What files may be attached, in words.
+    pub media_hint: String,
 }
 
 /// The county's categories and villages, which forms offer and check against.
@@ -100,10 +101,12 @@ pub struct Catalog {
     pub units: Vec<Unit>,
     pub townships: Vec<Region>,
     pub villages: Vec<Region>,
+    pub file_limits: minsheng_core::attachment::Limits,
 }
 
 impl Catalog {
-    pub async fn load(store: &dyn Store) -> Result<Catalog, AppError> {
+    pub async fn load(app: &minsheng_app::App) -> Result<Catalog, AppError> {
+        let store = app.store.as_ref();
         let county = store.county().await?.ok_or(AppError::BadRequest(
             "系统尚未初始化",
             "Minsheng has not been set up yet.",
@@ -113,6 +116,7 @@ impl Catalog {
             units: store.units().await?,
             townships: store.children(&county.code).await?,
             villages: store.villages().await?,
+            file_limits: app.file_limits(),
         })
     }
 
@@ -206,6 +210,7 @@ impl Catalog {
             villages,
             channels: channel_choices(lang, &form.channel),
             kinds: kind_choices(lang, &form.kind),
+            media_hint: media_hint(lang, &self.file_limits),
             form,
             errors,
         }
@@ -318,4 +323,17 @@ pub fn light(
     now: DateTime<Utc>,
 ) -> Option<Light> {
     Some(Light::at(start?, due?, now, policy.yellow_share))
+}
+
+/// What files a form takes, in words.
+fn media_hint(lang: Lang, limits: &minsheng_core::attachment::Limits) -> String {
+    let (n, mb) = (limits.max_files, limits.max_bytes / (1024 * 1024));
+    match lang {
+        Lang::Zh => format!(
+            "可附现场照片或信件扫描件（JPEG、PNG、WebP 图片或 PDF），最多 {n} 个，每个不超过 {mb} MB。提交未成功时请重新选择文件。"
+        ),
+        Lang::En => format!(
+            "Photos or scanned letters (JPEG, PNG, WebP or PDF), up to {n} files of at most {mb} MB each. If the form comes back with an error, choose the files again."
+        ),
+    }
 }

