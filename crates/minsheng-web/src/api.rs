@@ -406,8 +406,20 @@ impl FromRequest<AppState> for AppealBody {
                     "The part named appeal (the appeal as JSON) is missing.",
                 )
             })?;
-        let Json(input) =
-            Json::<NewAppealIn>::from_bytes(json.1.as_bytes()).map_err(json_rejection)?;
+        // The part is text to the form: JSON that does not read is a wrong field (422).
+        let Json(input) = Json::<NewAppealIn>::from_bytes(json.1.as_bytes()).map_err(|r| {
+            let error = json_rejection(r);
+            if error.status == StatusCode::BAD_REQUEST {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "appeal",
+                    "appeal 部分应为诉求的 JSON",
+                    "The appeal part must be the appeal as JSON.",
+                )
+            } else {
+                error
+            }
+        })?;
         Ok(AppealBody {
             input,
             files: submitted.files,
