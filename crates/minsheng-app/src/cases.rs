@@ -185,6 +185,35 @@ impl App {
         }
     }
 
+    /// An appeal's personal data in full (name, phone, ID number, home address,
+    /// representatives), shown on screen and in the API only masked: for someone whose
+    /// area covers the appeal (anyone else: not found), who must say why; every
+    /// reveal is an audit record naming who, which appeal and the reason.
+    pub async fn reveal_appellant(
+        &self,
+        no: &AppealNo,
+        scope: &Scope,
+        actor_id: i64,
+        reason: &str,
+    ) -> Result<minsheng_core::appellant::Appellant> {
+        let reason = minsheng_core::intake::clean_text(reason);
+        let length = reason.chars().count();
+        if !(2..=200).contains(&length) {
+            let error = if length < 2 {
+                FieldError::Required
+            } else {
+                FieldError::TooLong(200)
+            };
+            return Err(Error::Invalid(FieldErrors(vec![("reason", error)])));
+        }
+        let detail = self.store.appeal(no, scope).await?;
+        self.store
+            .record_reveal(detail.summary.id, actor_id, &reason)
+            .await?;
+        tracing::info!(appeal = %no, staff = actor_id, "personal data revealed");
+        Ok(detail.appellant)
+    }
+
     /// The place a sender names: a region code, or a village's name (with its
     /// township's name when village names repeat); `None` when nothing matches.
     pub async fn place_named(

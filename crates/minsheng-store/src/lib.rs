@@ -679,6 +679,9 @@ pub trait Appeals: Send + Sync {
     async fn published_requests(&self, query: &RequestQuery) -> Result<Vec<PublishedRequest>>;
     /// One attached file by its id.
     async fn attached_file(&self, id: i64) -> Result<AttachedFile>;
+    /// Records that `actor` saw an appeal's personal data in full, and why (an audit
+    /// record only: nothing else changes).
+    async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,

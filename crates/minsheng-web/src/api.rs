@@ -33,7 +33,7 @@ use crate::console::ActionForm;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Minsheng API", version = "1", description = "Appeals in and out of Minsheng (民声). Every call carries a staff API token: `Authorization: Bearer mst_…` (`minsheng token create --user LOGIN`)."),
-    paths(list_appeals, create_appeal, get_appeal, attachment, timeline, act, units, regions, categories, staff),
+    paths(list_appeals, create_appeal, get_appeal, attachment, reveal, timeline, act, units, regions, categories, staff),
     modifiers(&Bearer),
 )]
 pub struct ApiDoc;
@@ -48,6 +48,25 @@ impl utoipa::Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // Every call may be held to the token's rate (see `limit`).
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let too_many = ResponseBuilder::new()
+            .description("Too many requests for this token; wait the Retry-After seconds")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .insert("429".into(), too_many.clone().into());
+            }
+        }
     }
 }
 
@@ -92,6 +111,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         )
         .route("/appeals/{no}", get(get_appeal))
         .route("/appeals/{no}/attachments/{id}", get(attachment))
+        .route("/appeals/{no}/reveal", post(reveal))
         .route("/appeals/{no}/timeline", get(timeline))
         .route("/appeals/{no}/actions", post(act))
         .route("/units", get(units))
@@ -107,6 +127,32 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
                 "This address does not take this method.",
             )
         })
+}
+
+/// Holds each token (or, without one, each client address) to the API's rate: past
+/// it, 429 with `Retry-After` in the one error shape.
+pub async fn limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(limiter) = &state.rate_limits.api {
+        let client = crate::rate::client_key(&request, &state.trusted_proxies);
+        if let Err(wait) = limiter.check(&client, Utc::now()) {
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "请求过于频繁，请稍后再试",
+                "Too many requests; wait and try again.",
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&crate::rate::retry_after(wait)) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return response;
+        }
+    }
+    next.run(request).await
 }
 
 /// A message in both interface languages.
@@ -1154,6 +1200,55 @@ struct ActedOut {
     /// The version to send with the next action.
     version: i64,
     status: &'static str,
+}
+
+/// Why the personal data is needed in full.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RevealIn {
+    /// Said in the audit record (2 to 200 characters), e.g. 回访核实.
+    #[schema(min_length = 2, max_length = 200)]
+    reason: String,
+}
+
+/// An appellant's personal data in full.
+#[derive(Debug, Serialize, ToSchema)]
+struct RevealedOut {
+    name: Option<String>,
+    phone: Option<String>,
+    id_number: Option<String>,
+    address: Option<String>,
+    /// Those speaking for a group, as given.
+    representatives: Vec<String>,
+    headcount: u32,
+}
+
+/// The appellant's personal data in full, for a token whose area covers the appeal,
+/// with a reason; every reveal is an audit record (who, which appeal, why).
+#[utoipa::path(post, path = "/api/v1/appeals/{no}/reveal", tag = "appeals", params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001")),
+    request_body = RevealIn,
+    responses((status = 200, body = RevealedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such appeal in the token's area", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "No reason, or one too long", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn reveal(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    axum::extract::Path(no): axum::extract::Path<String>,
+    ApiJson(input): ApiJson<RevealIn>,
+) -> Result<Json<RevealedOut>, ApiError> {
+    let no = appeal_no(&no)?;
+    let who = state
+        .reveal_appellant(&no, &me.scope, me.staff.id, &input.reason)
+        .await?;
+    Ok(Json(RevealedOut {
+        name: who.name,
+        phone: who.phone.map(|p| p.as_str().to_owned()),
+        id_number: who.id_number.map(|i| i.as_str().to_owned()),
+        address: who.address,
+        representatives: who.representatives,
+        headcount: who.headcount,
+    }))
 }
 
 /// Takes a workflow step, as in the console, against the version read.

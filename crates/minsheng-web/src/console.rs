@@ -238,6 +238,8 @@ struct AppealPage {
     address: String,
     /// Answers to the category's extra fields: (what was asked, the values).
     answers: Vec<(String, String)>,
+    /// Whether the personal data is shown in full (after an audited reveal).
+    revealed: bool,
     /// The appeal's files: id, name, size in words, whether a picture.
     files: Vec<(i64, String, String, bool)>,
     unit: String,
@@ -347,6 +349,7 @@ async fn appeal_page(
             .iter()
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
+        revealed: false,
         files: a
             .attachments
             .iter()
@@ -721,6 +724,50 @@ pub async fn register_appeal(
         Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The appeal page with the appellant's personal data in full, after saying why; the
+/// reveal is audited. A POST, so the data never sits behind a URL.
+pub async fn reveal(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    match state
+        .reveal_appellant(&no, &me.scope, me.staff.id, &form.reason)
+        .await
+    {
+        Ok(who) => {
+            let mut page = appeal_page(&state, lang, &me, &no, None).await?;
+            page.revealed = true;
+            page.name = who.name.unwrap_or_default();
+            page.phone = who.phone.map(|p| p.as_str().to_owned()).unwrap_or_default();
+            page.id_number = who
+                .id_number
+                .map(|i| i.as_str().to_owned())
+                .unwrap_or_default();
+            page.home_address = who.address.unwrap_or_default();
+            Ok(page.into_response())
+        }
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let message = Errors::explain(&errors, lang)
+                .of("reason")
+                .map(|e| format!("{}：{e}", texts(lang).reveal_reason))
+                .unwrap_or_default();
+            let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

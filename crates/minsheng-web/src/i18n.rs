@@ -45,6 +45,9 @@ texts! {
     field_text: "诉求内容", "What happened";
     field_media: "附件（照片、扫描件）", "Files (photos, scans)";
     files: "附件", "Files";
+    reveal_reason: "查看完整信息的理由（如：回访核实）", "Why you need the full details (e.g. calling back)";
+    reveal_button: "查看完整信息", "Show in full";
+    revealed_note: "已显示完整信息；本次查看已记入审计日志。", "Shown in full; this view is recorded in the audit log.";
     field_name: "姓名", "Name";
     field_phone: "联系电话", "Phone";
     field_anonymous: "匿名反映（不留姓名和电话，将无法回复您）", "Stay anonymous (we cannot reply to you)";

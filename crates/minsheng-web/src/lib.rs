@@ -16,6 +16,7 @@ mod files;
 mod i18n;
 mod open311;
 mod portal;
+pub mod rate;
 mod security;
 mod view;
 
@@ -38,7 +39,14 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
+    /// How fast API tokens and Open311 clients may call.
+    pub rate_limits: std::sync::Arc<rate::RateLimits>,
 }
+
+/// API requests a minute per token, by default (a tenth of it at once).
+pub const DEFAULT_API_RATE: u32 = 3000;
+/// Open311 requests a minute per client address, by default.
+pub const DEFAULT_OPEN311_RATE: u32 = 600;
 
 impl AppState {
     /// The web over an application, with insecure cookies (plain HTTP).
@@ -47,6 +55,10 @@ impl AppState {
             app,
             secure_cookies: false,
             trusted_proxies: std::sync::Arc::new(Vec::new()),
+            rate_limits: std::sync::Arc::new(rate::RateLimits::per_minute(
+                DEFAULT_API_RATE,
+                DEFAULT_OPEN311_RATE,
+            )),
         }
     }
 }
@@ -77,8 +89,20 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
-        .nest("/api/v1", api::routes(upload_limit))
-        .nest("/open311/v2", open311::routes(upload_limit))
+        .nest(
+            "/api/v1",
+            api::routes(upload_limit).route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                api::limit,
+            )),
+        )
+        .nest(
+            "/open311/v2",
+            open311::routes(upload_limit).route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                open311::limit,
+            )),
+        )
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs_page))
         .route("/static/api-docs.js", get(api::docs_script))
@@ -88,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/appeals/{no}", get(console::show_appeal))
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
         .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))
+        .route("/staff/appeals/{no}/reveal", post(console::reveal))
         .route(
             "/staff/intake",
             get(console::intake_form)

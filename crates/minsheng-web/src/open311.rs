@@ -47,6 +47,37 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         })
 }
 
+/// Holds each client address to Open311's rate: past it, the standard's error list
+/// with 429 and `Retry-After`.
+pub async fn limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(limiter) = &state.rate_limits.open311 {
+        let client = crate::rate::client_address(&request, &state.trusted_proxies);
+        if let Err(wait) = limiter.check(&client, chrono::Utc::now()) {
+            let format = if request.uri().path().ends_with(".xml") {
+                Format::Xml
+            } else {
+                Format::Json
+            };
+            let mut response = Failure::one(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate",
+                "请求过于频繁，请稍后再试",
+                "too many requests; wait and try again",
+            )
+            .with(format);
+            if let Ok(v) = axum::http::HeaderValue::from_str(&crate::rate::retry_after(wait)) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
 /// How an answer is written, by the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {

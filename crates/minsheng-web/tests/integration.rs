@@ -41,6 +41,11 @@ const V21: &str = "370999002001";
 
 /// A small county: two townships, two villages, the template units, four staff.
 async fn app(name: &str) -> App {
+    app_with(name, |state| state).await
+}
+
+/// [`app`] with its web settings changed by `tweak`.
+async fn app_with(name: &str, tweak: impl FnOnce(AppState) -> AppState) -> App {
     let dir = std::env::temp_dir().join(format!("minsheng-web-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("tmp");
@@ -131,7 +136,9 @@ async fn app(name: &str) -> App {
             max_files: 3,
         },
     };
-    let state = AppState::new(minsheng_app::App::new(store.clone()).with_files(files));
+    let state = tweak(AppState::new(
+        minsheng_app::App::new(store.clone()).with_files(files),
+    ));
     tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
@@ -3991,4 +3998,164 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
     // The files are on disk once each, named by their content.
     let sha = &detail.attachments[0].file.sha256;
     assert!(app.dir.join("files").join(&sha[..2]).join(sha).exists());
+}
+
+#[tokio::test]
+async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
+    use reqwest::Method;
+    let app = app("reveal").await;
+    let call = app.token("callcenter1").await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "/appeals",
+            &call,
+            Some(serde_json::json!({"text": "暖气不热", "category": "gongre", "region": V11, "channel": "hotline",
+                "name": "张三丰", "phone": "13800138000", "id_number": "11010519491231002X"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let no = created["no"].as_str().expect("no").to_owned();
+    let outsider = app.token("slj.handler").await;
+    let audit = || async { app.store.verify_audit().await.expect("audit").records };
+    let before = audit().await;
+
+    let admin = app.login("admin").await;
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &admin).await;
+    assert!(!page.contains("13800138000") && !page.contains("11010519491231002X"));
+    assert!(page.contains("data-test=\"reveal-form\""));
+    // No reason: refused, nothing shown, nothing recorded.
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/reveal"),
+            &admin,
+            &[("reason", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.text().await.expect("page").contains("13800138000"));
+    assert_eq!(audit().await, before);
+    // With a reason: shown in full once, and recorded.
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/reveal"),
+            &admin,
+            &[("reason", "回访核实")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("13800138000") && page.contains("11010519491231002X"));
+    assert!(page.contains("data-test=\"revealed\""));
+    assert_eq!(audit().await, before + 1);
+    let (_, again) = app.get(&format!("/staff/appeals/{no}"), &admin).await;
+    assert!(
+        !again.contains("13800138000"),
+        "the next visit is masked again"
+    );
+    // Outside one's area the appeal does not exist, and nothing is recorded.
+    let other = app.login("slj.handler").await;
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/reveal"),
+            &other,
+            &[("reason", "好奇")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(audit().await, before + 1);
+
+    // The API: masked when read, in full on a reveal with a reason.
+    let (_, body) = app
+        .api(Method::GET, &format!("/appeals/{no}"), &call, None)
+        .await;
+    assert_ne!(body["appellant"]["phone"], "13800138000");
+    let path = format!("/appeals/{no}/reveal");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &path,
+            &call,
+            Some(serde_json::json!({"reason": "回访"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["phone"], "13800138000");
+    assert_eq!(body["id_number"], "11010519491231002X");
+    assert_eq!(audit().await, before + 2);
+    for bad in [
+        serde_json::json!({"reason": ""}),
+        serde_json::json!({}),
+        serde_json::json!({"reason": "x", "all": true}),
+    ] {
+        let (status, body) = app.api(Method::POST, &path, &call, Some(bad.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &path,
+            &outsider,
+            Some(serde_json::json!({"reason": "回访"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(audit().await, before + 2);
+}
+
+#[tokio::test]
+async fn machine_clients_past_their_rate_get_429_with_retry_after() {
+    let app = app_with("rate", |state| AppState {
+        rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(60, 60)),
+        ..state
+    })
+    .await;
+    let call = app.token("callcenter1").await;
+    let admin = app.token("admin").await;
+    // A burst of ten, then the eleventh waits about a second.
+    for _ in 0..10 {
+        let (status, _) = app
+            .api(reqwest::Method::GET, "/categories", &call, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let r = app
+        .client
+        .get(format!("{}/api/v1/categories", app.base))
+        .bearer_auth(&call)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert!(
+        body["error"]["message"]["zh-CN"]
+            .as_str()
+            .is_some_and(|m| m.contains("频繁"))
+    );
+    // Another token has its own allowance.
+    let (status, _) = app
+        .api(reqwest::Method::GET, "/categories", &admin, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Open311, per client address, in the standard's error list (XML too).
+    for _ in 0..10 {
+        assert_eq!(app.open311_get("services.json").await.0, StatusCode::OK);
+    }
+    let (status, kind, body) = app.open311_get("services.xml").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        kind.starts_with("text/xml") && body.contains("<errors>"),
+        "{body}"
+    );
+    // The portal and the console are not held to it.
+    assert_eq!(app.get("/submit", "").await.0, StatusCode::OK);
+    // After the wait, calls go through again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, _) = app
+        .api(reqwest::Method::GET, "/categories", &call, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -96,6 +96,12 @@ enum Command {
         #[arg(long, env = "MINSHENG_MAX_FILES", default_value_t = 5,
               value_parser = clap::value_parser!(u16).range(1..=20))]
         max_files: u16,
+        /// JSON API requests a minute per token, a tenth of it at once (0: no limit).
+        #[arg(long, env = "MINSHENG_API_RATE", default_value_t = minsheng_web::DEFAULT_API_RATE)]
+        api_rate: u32,
+        /// Open311 requests a minute per client address (0: no limit).
+        #[arg(long, env = "MINSHENG_OPEN311_RATE", default_value_t = minsheng_web::DEFAULT_OPEN311_RATE)]
+        open311_rate: u32,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -269,6 +275,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             files_dir,
             max_file_mb,
             max_files,
+            api_rate,
+            open311_rate,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -317,6 +325,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let state = minsheng_web::AppState {
                 secure_cookies,
                 trusted_proxies: std::sync::Arc::new(trusted_proxies),
+                rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(
+                    api_rate,
+                    open311_rate,
+                )),
                 ..minsheng_web::AppState::new(app)
             };
             minsheng_web::serve(listener, state, stop).await?;

@@ -709,6 +709,17 @@ impl Appeals for SqlStore {
         })
     }
 
+    async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            append_audit!(tx, chain, at, Some(actor), "appeal.reveal", Some(appeal_id), json!({ "reason": reason }));
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }
+
     async fn attached_file(&self, id: i64) -> Result<AttachedFile> {
         with_db!(self, p => {
             let row: FileRow = sqlx::query_as(
