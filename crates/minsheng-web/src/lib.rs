@@ -47,6 +47,9 @@ pub struct AppState {
 pub const DEFAULT_API_RATE: u32 = 3000;
 /// Open311 requests a minute per client address, by default.
 pub const DEFAULT_OPEN311_RATE: u32 = 600;
+/// Portal submissions a minute per client address, by default (ten at once: a village
+/// office sending several for its residents, or one public network, is not held up).
+pub const DEFAULT_PORTAL_RATE: u32 = 2;
 
 impl AppState {
     /// The web over an application, with insecure cookies (plain HTTP).
@@ -58,6 +61,7 @@ impl AppState {
             rate_limits: std::sync::Arc::new(rate::RateLimits::per_minute(
                 DEFAULT_API_RATE,
                 DEFAULT_OPEN311_RATE,
+                DEFAULT_PORTAL_RATE,
             )),
         }
     }

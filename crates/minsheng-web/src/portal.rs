@@ -19,6 +19,9 @@ use crate::extract::{Path, Query, Submitted};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 
+/// The portal form's field hidden from people (see `submit.html`).
+const HONEYPOT: &str = "website";
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -64,8 +67,33 @@ pub async fn submit_form(
 pub async fn submit_appeal(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     submitted: Submitted,
 ) -> Result<Response, AppError> {
+    // Held to a rate per client address (behind a trusted proxy, the address it saw).
+    if let (Some(limiter), Some(axum::extract::Extension(axum::extract::ConnectInfo(peer)))) =
+        (&state.rate_limits.portal, peer)
+    {
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let client = crate::security::client_address(peer.ip(), forwarded, &state.trusted_proxies);
+        if let Err(wait) = limiter.check(&client.to_string(), Utc::now()) {
+            tracing::warn!(%client, "portal submissions over the rate");
+            return Err(AppError::TooMany(crate::rate::retry_after(wait)));
+        }
+    }
+    // A field people never see, which form-filling robots fill in.
+    if submitted
+        .pairs
+        .iter()
+        .any(|(k, v)| k == HONEYPOT && !v.trim().is_empty())
+    {
+        tracing::warn!("portal submission with the hidden field filled refused");
+        return Err(AppError::BadRequest(
+            "提交未被受理：表单中的隐藏栏被填写了（可能是浏览器自动填充）。请清空后重新提交，或拨打12345热线。",
+            "Not received: a hidden field of the form was filled in (perhaps by the browser's autofill). Clear it and submit again, or call the 12345 hotline.",
+        ));
+    }
     let form: AppealForm = submitted.form()?;
     let intake = Intake {
         files: submitted.files,

@@ -54,12 +54,14 @@ pub struct RateLimits {
     pub api: Option<Limiter>,
     /// Per client address on Open311.
     pub open311: Option<Limiter>,
+    /// Portal submissions per client address.
+    pub portal: Option<Limiter>,
 }
 
 impl RateLimits {
-    /// Limits of `api` and `open311` requests a minute (0: none), each with a burst of
-    /// a tenth of a minute's worth (at least 10).
-    pub fn per_minute(api: u32, open311: u32) -> RateLimits {
+    /// Limits of `api` and `open311` requests and `portal` submissions a minute (0:
+    /// none), each with a burst of a tenth of a minute's worth (at least 10).
+    pub fn per_minute(api: u32, open311: u32, portal: u32) -> RateLimits {
         let limiter = |per_minute: u32| {
             (per_minute > 0).then(|| {
                 Limiter::new(Rate {
@@ -71,6 +73,7 @@ impl RateLimits {
         RateLimits {
             api: limiter(api),
             open311: limiter(open311),
+            portal: limiter(portal),
         }
     }
 }

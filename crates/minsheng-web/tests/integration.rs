@@ -136,10 +136,23 @@ async fn app_with(name: &str, tweak: impl FnOnce(AppState) -> AppState) -> App {
             max_files: 3,
         },
     };
-    let state = tweak(AppState::new(
-        minsheng_app::App::new(store.clone()).with_files(files),
-    ));
-    tokio::spawn(async move { axum::serve(listener, minsheng_web::router(state)).await });
+    // Tests submit many appeals from one address: no portal rate unless a test sets one.
+    let state = tweak(AppState {
+        rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(
+            minsheng_web::DEFAULT_API_RATE,
+            minsheng_web::DEFAULT_OPEN311_RATE,
+            0,
+        )),
+        ..AppState::new(minsheng_app::App::new(store.clone()).with_files(files))
+    });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            minsheng_web::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -2292,21 +2305,27 @@ async fn every_page_carries_the_security_headers() {
 
 #[tokio::test]
 async fn repeated_wrong_passwords_slow_down_further_tries() {
-    let app = app("throttle").await;
+    // Behind a trusted proxy, each request says which address it came from.
+    let app = app_with("throttle", |state| AppState {
+        trusted_proxies: std::sync::Arc::new(vec!["127.0.0.1".parse().expect("ip")]),
+        ..state
+    })
+    .await;
+    let try_from = |from: &'static str, user: &'static str, password: &'static str| {
+        let request = app
+            .client
+            .post(format!("{}/staff/login", app.base))
+            .header("x-forwarded-for", from)
+            .form(&[("username", user), ("password", password)]);
+        async move { request.send().await.expect("post") }
+    };
     for _ in 0..5 {
-        assert_eq!(
-            sign_in(&app, "zjj.handler", "wrong-password").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        let r = try_from("10.0.0.1", "zjj.handler", "wrong-password").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // Now even the right password waits: the back-off is checked first.
-    let r = app
-        .post(
-            "/staff/login",
-            "",
-            &[("username", "zjj.handler"), ("password", PASSWORD)],
-        )
-        .await;
+    // Now even the right password waits, from anywhere: the account's back-off is
+    // checked first.
+    let r = try_from("10.0.0.2", "zjj.handler", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(
         r.headers()["retry-after"]
@@ -2317,11 +2336,12 @@ async fn repeated_wrong_passwords_slow_down_further_tries() {
             >= 1
     );
     assert!(r.text().await.expect("body").contains("失败次数过多"));
-    // Other accounts are not held up.
-    assert_eq!(
-        sign_in(&app, "slj.handler", PASSWORD).await.0,
-        StatusCode::SEE_OTHER
-    );
+    // The address that failed waits for every account; other accounts from other
+    // addresses are not held up.
+    let r = try_from("10.0.0.1", "slj.handler", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = try_from("10.0.0.3", "slj.handler", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -4106,7 +4126,7 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
 #[tokio::test]
 async fn machine_clients_past_their_rate_get_429_with_retry_after() {
     let app = app_with("rate", |state| AppState {
-        rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(60, 60)),
+        rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(60, 60, 1)),
         ..state
     })
     .await;
@@ -4152,10 +4172,57 @@ async fn machine_clients_past_their_rate_get_429_with_retry_after() {
     );
     // The portal and the console are not held to it.
     assert_eq!(app.get("/submit", "").await.0, StatusCode::OK);
+    // The portal holds each address to its own rate (one a minute, ten at once),
+    // with a page that says to wait, in both languages.
+    for _ in 0..10 {
+        app.submit(&[]).await;
+    }
+    let r = app.post("/submit", "", &portal_form(&[])).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .expect("ascii")
+            .parse::<u32>()
+            .expect("seconds")
+            >= 1
+    );
+    let page = r.text().await.expect("page");
+    assert!(page.contains("提交过于频繁") && page.contains("Too many submissions"));
+    assert_eq!(
+        app.get("/submit", "").await.0,
+        StatusCode::OK,
+        "the form still shows"
+    );
     // After the wait, calls go through again.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, _) = app
         .api(reqwest::Method::GET, "/categories", &call, None)
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_filled_hidden_field_is_refused_with_a_way_out() {
+    let app = app("honeypot").await;
+    let before = app.store.counts().await.expect("counts").appeals;
+    let (_, form) = app.get("/submit", "").await;
+    assert!(form.contains("name=\"website\"") && form.contains("aria-hidden=\"true\""));
+    let r = app
+        .post(
+            "/submit",
+            "",
+            &portal_form(&[("website", "http://spam.example")]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("隐藏栏") && page.contains("12345"));
+    assert_eq!(app.store.counts().await.expect("counts").appeals, before);
+    // Left empty, as people leave it, the form goes through.
+    app.submit(&[("website", "")]).await;
+    assert_eq!(
+        app.store.counts().await.expect("counts").appeals,
+        before + 1
+    );
 }

@@ -102,6 +102,9 @@ enum Command {
         /// Open311 requests a minute per client address (0: no limit).
         #[arg(long, env = "MINSHENG_OPEN311_RATE", default_value_t = minsheng_web::DEFAULT_OPEN311_RATE)]
         open311_rate: u32,
+        /// Portal submissions a minute per client address, ten at once (0: no limit).
+        #[arg(long, env = "MINSHENG_PORTAL_RATE", default_value_t = minsheng_web::DEFAULT_PORTAL_RATE)]
+        portal_rate: u32,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -277,6 +280,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             max_files,
             api_rate,
             open311_rate,
+            portal_rate,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -328,6 +332,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 rate_limits: std::sync::Arc::new(minsheng_web::rate::RateLimits::per_minute(
                     api_rate,
                     open311_rate,
+                    portal_rate,
                 )),
                 ..minsheng_web::AppState::new(app)
             };
