@@ -813,6 +813,21 @@ pub trait Cases: Send + Sync {
 pub trait AuditTrail: Send + Sync {
     /// Walks the audit chain from the start.
     async fn verify_audit(&self) -> Result<AuditReport>;
+    /// The chain's head: the last record's number and hash.
+    async fn audit_head(&self) -> Result<(i64, String)>;
+    /// Writes a consistent copy of the whole database to a new file while it serves
+    /// (SQLite's `VACUUM INTO`, one read transaction), then checks the copy's
+    /// integrity. PostgreSQL is backed up with its own tools (pg_dump): refused.
+    async fn backup_to(&self, path: &std::path::Path) -> Result<BackupInfo>;
+}
+
+/// What a backup copy holds, read from the copy itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// Appeals in it.
+    pub appeals: i64,
+    /// Its audit chain's head: last record number and hash.
+    pub audit_head: (i64, String),
 }
 
 /// Opens the database named by `url` (`sqlite://…` or `postgres://…`), creating a SQLite

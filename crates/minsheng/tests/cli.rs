@@ -697,3 +697,94 @@ fn serve_stops_cleanly_on_sigterm_and_logs_json_when_asked() {
     assert_eq!(json["level"], "INFO");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_backup_taken_while_serving_restores_into_the_same_county() {
+    let dir = temp("backup");
+    let out = minsheng(&dir, &["demo", "--appeals", "150", "--until", "2026-11-29"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Taken while the server runs (and keeps its connections open).
+    let mut server = Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .current_dir(&dir)
+        .env_remove("MINSHENG_DATA_KEY")
+        .env(
+            "MINSHENG_DATABASE_URL",
+            format!("sqlite://{}", dir.join("cli.db").display()),
+        )
+        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let backup = dir.join("backup.db");
+    let out = minsheng(&dir, &["backup", backup.to_str().expect("utf-8")]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("150 件诉求"), "{}", text(&out));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("backup.db.manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(manifest["appeals"], 150);
+    assert!(
+        !text(&out).contains(
+            &std::fs::read_to_string(dir.join("cli.key"))
+                .expect("key")
+                .trim()
+                .to_owned()
+        ),
+        "never the key"
+    );
+    // A backup never overwrites a file.
+    assert!(
+        !minsheng(&dir, &["backup", backup.to_str().expect("utf-8")])
+            .status
+            .success()
+    );
+
+    let restore = |db: &str, key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_minsheng"))
+            .current_dir(&dir)
+            .env_remove("MINSHENG_DATA_KEY")
+            .env(
+                "MINSHENG_DATABASE_URL",
+                format!("sqlite://{}", dir.join(db).display()),
+            )
+            .env("MINSHENG_KEY_FILE", dir.join(key))
+            .args(["restore", backup.to_str().expect("utf-8")])
+            .output()
+            .expect("restore")
+    };
+    // Under another data key the personal data would not open: refused.
+    std::fs::write(dir.join("other.key"), "ab".repeat(32)).expect("key");
+    let out = restore("wrong-key.db", "other.key");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("数据密钥"), "{}", text(&out));
+    assert!(!dir.join("wrong-key.db").exists());
+    // Into a fresh file: the same appeals, the audit chain intact and the same head.
+    let out = restore("restored.db", "cli.key");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("与清单一致"), "{}", text(&out));
+    let verify = Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .current_dir(&dir)
+        .env(
+            "MINSHENG_DATABASE_URL",
+            format!("sqlite://{}", dir.join("restored.db").display()),
+        )
+        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+        .arg("verify-audit")
+        .output()
+        .expect("verify");
+    assert!(verify.status.success(), "{}", text(&verify));
+    // Not over an existing database, and not from a file changed since.
+    assert!(!restore("restored.db", "cli.key").status.success());
+    let mut bytes = std::fs::read(&backup).expect("backup");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xFF;
+    std::fs::write(&backup, bytes).expect("tamper");
+    let out = restore("tampered.db", "cli.key");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("不符"), "{}", text(&out));
+}

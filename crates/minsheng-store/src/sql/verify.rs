@@ -5,6 +5,54 @@ use crate::AuditTrail;
 
 #[async_trait]
 impl AuditTrail for SqlStore {
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        with_db!(self, p => {
+            Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await?)
+        })
+    }
+
+    async fn backup_to(&self, path: &std::path::Path) -> Result<crate::BackupInfo> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(StoreError::msg(
+                "PostgreSQL is backed up with pg_dump (see the README) / PostgreSQL 请用 pg_dump 备份",
+            ));
+        };
+        if path.exists() {
+            return Err(StoreError::msg(format!(
+                "{} exists already: a backup is written to a new file / 备份文件已存在",
+                path.display()
+            )));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::msg("the backup path is not UTF-8"))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(pool)
+            .await?;
+        // The copy is checked on its own connection before anyone relies on it.
+        let url = format!("sqlite://{target}?mode=ro");
+        let mut copy = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await?;
+        let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&mut copy)
+            .await?;
+        if verdict != "ok" {
+            return Err(StoreError::msg(format!(
+                "the backup copy is damaged: {verdict}"
+            )));
+        }
+        let (appeals,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appeals")
+            .fetch_one(&mut copy)
+            .await?;
+        let audit_head = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut copy)
+            .await?;
+        Ok(crate::BackupInfo {
+            appeals,
+            audit_head,
+        })
+    }
+
     async fn verify_audit(&self) -> Result<AuditReport> {
         const BATCH: i64 = 5000;
         let mut report = AuditReport {
