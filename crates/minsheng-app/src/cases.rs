@@ -166,7 +166,12 @@ impl App {
             external_id,
             api_key_id: intake.api_key_id,
         };
-        match self.store_registrations(vec![registration]).await?.pop() {
+        let stored = self.store_registrations(vec![registration]).await?.pop();
+        if let Some(Registered::Stored(_) | Registered::Repeat(_)) = &stored {
+            self.metrics
+                .registered(matches!(stored, Some(Registered::Repeat(_))));
+        }
+        match stored {
             Some(Registered::Stored(receipt)) => Ok(Registering {
                 receipt,
                 repeat: false,
@@ -196,9 +201,11 @@ impl App {
         actor_id: i64,
         reason: &str,
     ) -> Result<minsheng_core::appellant::Appellant> {
+        // As sent (the documented limit), and once cleaned (something must be said).
+        let sent = reason.chars().count();
         let reason = minsheng_core::intake::clean_text(reason);
         let length = reason.chars().count();
-        if !(2..=200).contains(&length) {
+        if length < 2 || sent > 200 {
             let error = if length < 2 {
                 FieldError::Required
             } else {

@@ -20,6 +20,7 @@ pub mod directory;
 pub mod error;
 pub mod files;
 pub mod history;
+pub mod metrics;
 pub mod open311;
 pub mod passwords;
 pub mod pipeline;
@@ -52,6 +53,8 @@ pub struct App {
     pub session_rules: sessions::SessionRules,
     calendars: Arc<Calendars>,
     files: Arc<attachments::FileRules>,
+    /// What this process counts for monitoring.
+    pub metrics: Arc<metrics::Metrics>,
     directory: Arc<pipeline::DirectoryCache>,
     writer: Arc<pipeline::Writer>,
 }
@@ -81,6 +84,7 @@ impl App {
             session_rules: sessions::SessionRules::default(),
             calendars: Arc::new(Calendars::new(Calendar::shipped())),
             files: Arc::default(),
+            metrics: Arc::default(),
             directory: Arc::default(),
             writer: Arc::default(),
         }

@@ -97,7 +97,10 @@ impl App {
         let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
-            match self.sweep(minsheng_store::now()).await {
+            let outcome = self.sweep(minsheng_store::now()).await;
+            self.metrics
+                .swept(outcome.as_ref().ok().map(|r| (r.seconds, r.cases)));
+            match outcome {
                 Ok(r) => tracing::info!(
                     cases = r.cases,
                     changed = r.changed,

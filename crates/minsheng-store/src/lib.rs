@@ -471,6 +471,8 @@ pub struct Counts {
     pub staff: i64,
     /// Appeals.
     pub appeals: i64,
+    /// Outbox messages not yet delivered.
+    pub outbox_pending: i64,
 }
 
 /// Everything Minsheng keeps: one trait per aggregate, and `Store` for all of them. One

@@ -931,6 +931,7 @@ struct NewAppealIn {
 
 /// A new appeal with files.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // describes the multipart body read by `AppealBody`
 struct AppealUpload {
     /// The appeal, as the JSON body would be.

@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod files;
 mod i18n;
+pub mod metrics;
 mod open311;
 mod portal;
 pub mod rate;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
     /// How fast API tokens and Open311 clients may call.
     pub rate_limits: std::sync::Arc<rate::RateLimits>,
+    /// Requests seen, for `/metrics`.
+    pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
 }
 
 /// API requests a minute per token, by default (a tenth of it at once).
@@ -63,6 +66,7 @@ impl AppState {
                 DEFAULT_OPEN311_RATE,
                 DEFAULT_PORTAL_RATE,
             )),
+            http_metrics: std::sync::Arc::default(),
         }
     }
 }
@@ -204,6 +208,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -4226,3 +4226,49 @@ async fn a_filled_hidden_field_is_refused_with_a_way_out() {
         before + 1
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_on_their_own_address() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let metrics_addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let app = app_with("metrics", move |state| {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        tokio::spawn(minsheng_web::metrics::serve(listener, state.clone()));
+        state
+    })
+    .await;
+    let (no, code) = app.submit(&[]).await;
+    assert_eq!(
+        app.get(&format!("/track/{code}"), "").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/no/such/page", "").await.0, StatusCode::NOT_FOUND);
+    let text = app
+        .client
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("body");
+    for line in [
+        "minsheng_http_requests_total{method=\"POST\",route=\"/submit\",status=\"3xx\"} 1",
+        "minsheng_http_requests_total{method=\"GET\",route=\"/track/{code}\",status=\"2xx\"} 1",
+        "minsheng_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"4xx\"} 1",
+        "minsheng_http_request_duration_seconds_count{method=\"POST\",route=\"/submit\"} 1",
+        "minsheng_appeals_registered_total 1",
+        "minsheng_appeals 1",
+        "minsheng_outbox_pending 0",
+        "minsheng_up 1",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains(&code) && !text.contains(&no),
+        "no numbers or codes in labels"
+    );
+    // Not on the public address.
+    assert_eq!(app.get("/metrics", "").await.0, StatusCode::NOT_FOUND);
+}

@@ -106,6 +106,10 @@ enum Command {
         /// Portal submissions a minute per client address, ten at once (0: no limit).
         #[arg(long, env = "MINSHENG_PORTAL_RATE", default_value_t = minsheng_web::DEFAULT_PORTAL_RATE)]
         portal_rate: u32,
+        /// Serve /metrics (Prometheus text) on this address, for the monitoring
+        /// network only (default: not served).
+        #[arg(long, env = "MINSHENG_METRICS_BIND")]
+        metrics_bind: Option<SocketAddr>,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -294,6 +298,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             api_rate,
             open311_rate,
             portal_rate,
+            metrics_bind,
         } => {
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
@@ -349,6 +354,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )),
                 ..minsheng_web::AppState::new(app)
             };
+            if let Some(addr) = metrics_bind {
+                let metrics = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening on {addr} (MINSHENG_METRICS_BIND)"))?;
+                println!(
+                    "  监控指标 / metrics: http://{}/metrics",
+                    metrics.local_addr()?
+                );
+                tokio::spawn(minsheng_web::metrics::serve(metrics, state.clone()));
+            }
             minsheng_web::serve(listener, state, stop).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -120,13 +120,14 @@ impl Directory for SqlStore {
 
     async fn counts(&self) -> Result<Counts> {
         with_db!(self, p => {
-            let (regions, units, staff, appeals): (i64, i64, i64, i64) = sqlx::query_as(
+            let (regions, units, staff, appeals, outbox_pending): (i64, i64, i64, i64, i64) = sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM units), \
-                 (SELECT COUNT(*) FROM staff), (SELECT COUNT(*) FROM appeals)",
+                 (SELECT COUNT(*) FROM staff), (SELECT COUNT(*) FROM appeals), \
+                 (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
             )
             .fetch_one(p)
             .await?;
-            Ok(Counts { regions, units, staff, appeals })
+            Ok(Counts { regions, units, staff, appeals, outbox_pending })
         })
     }
 
