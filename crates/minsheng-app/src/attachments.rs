@@ -163,7 +163,9 @@ impl App {
         let (kind, bytes) = self.read_file(&file).await?;
         let clean = attachment::without_metadata(kind, &bytes).ok_or(Error::NotFound)?;
         Ok(FileOut {
+            // Not the name it was sent with: that may name the person.
             file: Attachment {
+                file_name: format!("{no}.{}", kind.extension()),
                 size: clean.len() as u64,
                 ..file.file
             },

@@ -197,17 +197,22 @@ impl App {
     pub async fn reveal_appellant(
         &self,
         no: &AppealNo,
-        scope: &Scope,
-        actor_id: i64,
+        me: &crate::sessions::SignedIn,
         reason: &str,
     ) -> Result<minsheng_core::appellant::Appellant> {
+        if !me.staff.roles.iter().any(|r| r.may_reveal_personal_data()) {
+            return Err(Error::Forbidden);
+        }
+        let (scope, actor_id) = (&me.scope, me.staff.id);
         // As sent (the documented limit), and once cleaned (something must be said).
         let sent = reason.chars().count();
         let reason = minsheng_core::intake::clean_text(reason);
         let length = reason.chars().count();
         if length < 2 || sent > 200 {
-            let error = if length < 2 {
+            let error = if length == 0 {
                 FieldError::Required
+            } else if length < 2 {
+                FieldError::TooShort(2)
             } else {
                 FieldError::TooLong(200)
             };

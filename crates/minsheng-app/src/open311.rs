@@ -128,6 +128,20 @@ pub struct Published {
     pub media_id: Option<i64>,
 }
 
+/// How a client's `media_url` is kept in the appeal's text, for staff.
+const MEDIA_URL_MARK: &str = "[media_url] ";
+
+/// What of an appeal's text is published: without the links clients sent (a link is
+/// theirs to show staff, not the county's to publish).
+fn public_text(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.starts_with(MEDIA_URL_MARK))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
+}
+
 impl App {
     /// Makes an Open311 key named `name` (the app or platform it is for); a county
     /// administrator's task (or the operator's on the command line). Returns the key
@@ -273,7 +287,7 @@ impl App {
         if !media.is_empty() {
             let media = minsheng_core::intake::check_url(media)
                 .map_err(|e| Error::Invalid(FieldErrors(vec![("media_url", e)])))?;
-            text.push_str(&format!("\n\n[media_url] {media}"));
+            text.push_str(&format!("\n\n{MEDIA_URL_MARK}{media}"));
         }
         let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         let (first, last) = (request.first_name.trim(), request.last_name.trim());
@@ -390,7 +404,7 @@ impl App {
                         .map(|c| c.label(lang).to_owned())
                         .unwrap_or_default(),
                     service_code: r.category,
-                    description: mask::numbers_in_text(&r.text),
+                    description: mask::numbers_in_text(&public_text(&r.text)),
                     agency_responsible: r
                         .handler_unit_id
                         .and_then(|id| units.iter().find(|u| u.id == id))

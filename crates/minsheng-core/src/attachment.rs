@@ -153,6 +153,9 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<FileKind, FileError> {
         FileKind::Webp => webp_chunks(bytes).ok_or(FileError::Damaged)?.pixels,
         FileKind::Pdf => 0,
     };
+    if kind.is_image() && pixels == 0 {
+        return Err(FileError::Damaged);
+    }
     if pixels > MAX_PIXELS {
         return Err(FileError::Pixels);
     }
@@ -190,9 +193,13 @@ pub fn file_name(sent: &str, kind: FileKind) -> String {
     }
 }
 
-/// The image without its metadata, for the public side: JPEG loses its APP1 (EXIF,
-/// XMP), APP13 (IPTC) and comment segments, PNG its eXIf and text chunks, WebP its
-/// EXIF and XMP chunks. A JPEG keeps its orientation in a minimal EXIF of its own.
+/// The image without its metadata, for the public side: only what draws the picture
+/// is kept, everything else goes (EXIF with GPS, XMP, IPTC, comments, maker and
+/// private segments or chunks, and whatever follows the image, such as the second
+/// picture or video a phone appends). A JPEG keeps its JFIF, colour profile and Adobe
+/// segments, its frames, tables and scans up to the end of the image, and its
+/// orientation in a minimal EXIF of its own; a PNG its critical chunks and the colour
+/// and transparency ones; a WebP its image, alpha, animation and colour profile.
 /// `None` for a PDF or a file that does not read.
 pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
     match kind {
@@ -203,7 +210,14 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
             let mut orientation_written = false;
             for segment in &walk.segments {
                 let marker = bytes[segment.start + 1];
-                let drop = matches!(marker, 0xE1 | 0xED | 0xFE);
+                let payload = &bytes[(segment.start + 4).min(segment.end)..segment.end];
+                let keep = match marker {
+                    0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+                    0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+                    0xEE => payload.starts_with(b"Adobe"),
+                    0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
+                    _ => true,
+                };
                 // The orientation goes right after JFIF (APP0), or first.
                 if !orientation_written && marker != 0xE0 {
                     if let Some(o) = walk.orientation.filter(|&o| o != 1) {
@@ -211,11 +225,18 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
                     }
                     orientation_written = true;
                 }
-                if !drop {
+                if keep {
                     out.extend_from_slice(&bytes[segment.start..segment.end]);
                 }
             }
-            out.extend_from_slice(&bytes[walk.data_start..]);
+            let (scans, ended) = jpeg_scans(bytes, walk.data_start)?;
+            for (start, end) in scans {
+                out.extend_from_slice(&bytes[start..end]);
+            }
+            if !ended {
+                // A photo cut short still shows what arrived.
+                out.extend_from_slice(&[0xFF, 0xD9]);
+            }
             Some(out)
         }
         FileKind::Png => {
@@ -224,7 +245,26 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
             out.extend_from_slice(PNG_SIGNATURE);
             for chunk in &walk.chunks {
                 let kind = &bytes[chunk.start + 4..chunk.start + 8];
-                if !matches!(kind, b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt") {
+                let keep = matches!(
+                    kind,
+                    b"IHDR"
+                        | b"PLTE"
+                        | b"IDAT"
+                        | b"IEND"
+                        | b"tRNS"
+                        | b"gAMA"
+                        | b"cHRM"
+                        | b"sRGB"
+                        | b"iCCP"
+                        | b"sBIT"
+                        | b"pHYs"
+                        | b"bKGD"
+                        | b"cICP"
+                        | b"acTL"
+                        | b"fcTL"
+                        | b"fdAT"
+                );
+                if keep {
                     out.extend_from_slice(&bytes[chunk.start..chunk.end]);
                 }
             }
@@ -236,7 +276,10 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
             out.extend_from_slice(b"RIFF\0\0\0\0WEBP");
             for chunk in &walk.chunks {
                 let fourcc = &bytes[chunk.start..chunk.start + 4];
-                if matches!(fourcc, b"EXIF" | b"XMP ") {
+                if !matches!(
+                    fourcc,
+                    b"VP8 " | b"VP8L" | b"VP8X" | b"ALPH" | b"ANIM" | b"ANMF" | b"ICCP"
+                ) {
                     continue;
                 }
                 let at = out.len();
@@ -251,6 +294,69 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
             Some(out)
         }
         FileKind::Pdf => None,
+    }
+}
+
+/// From a JPEG's first start of scan to its end of image: the scans and the table
+/// segments between them (a progressive JPEG has several), leaving out any
+/// application or comment segment among them and whatever follows the end of image.
+/// The spans to copy, and whether the end-of-image marker was found (a file cut short
+/// ends inside a scan).
+fn jpeg_scans(b: &[u8], from: usize) -> Option<(Vec<(usize, usize)>, bool)> {
+    let mut kept = Vec::new();
+    let mut at = from;
+    loop {
+        if at >= b.len() {
+            return Some((kept, false));
+        }
+        if b[at] != 0xFF {
+            return None;
+        }
+        let mut m = at + 1;
+        while *b.get(m)? == 0xFF {
+            m += 1;
+        }
+        let marker = b[m];
+        match marker {
+            0xD9 => {
+                kept.push((m - 1, m + 1));
+                return Some((kept, true));
+            }
+            0x01 | 0xD0..=0xD7 => {
+                kept.push((m - 1, m + 1));
+                at = m + 1;
+                continue;
+            }
+            _ => {}
+        }
+        let len = usize::from(u16::from_be_bytes([*b.get(m + 1)?, *b.get(m + 2)?]));
+        if len < 2 {
+            return None;
+        }
+        let end = m + 1 + len;
+        b.get(..end)?;
+        if !matches!(marker, 0xE0..=0xEF | 0xFE) {
+            kept.push((m - 1, end));
+        }
+        at = end;
+        if marker == 0xDA {
+            // The entropy-coded data runs to the next marker that is neither a stuffed
+            // 0xFF (followed by 0x00) nor a restart marker.
+            let mut i = end;
+            loop {
+                match (b.get(i), b.get(i + 1)) {
+                    (None, _) | (Some(0xFF), None) => {
+                        kept.push((end, b.len()));
+                        return Some((kept, false));
+                    }
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => i += 2,
+                    (Some(0xFF), Some(_)) => break,
+                    _ => i += 1,
+                }
+            }
+            kept.push((end, i));
+            at = i;
+        }
     }
 }
 
@@ -597,6 +703,53 @@ pub(crate) mod tests {
         assert_eq!(check(&webp, &Limits::default()), Ok(FileKind::Webp));
 
         assert!(without_metadata(FileKind::Pdf, b"%PDF-1.4").is_none());
+    }
+
+    #[test]
+    fn what_follows_the_picture_and_private_segments_never_reach_the_public() {
+        let secret = b"GPS 35.0701N 117.2292E";
+        // A clean photo with a second, located one appended (as phones do), an APP3
+        // and an APP15 segment, and a comment between two scans.
+        let mut jpeg = jpeg_with_exif(1, b"x");
+        let app = |marker: u8, data: &[u8]| {
+            let mut seg = vec![0xFF, marker];
+            seg.extend_from_slice(&u16::try_from(data.len() + 2).expect("small").to_be_bytes());
+            seg.extend_from_slice(data);
+            seg
+        };
+        let at = 2 + 18; // after SOI and JFIF
+        let extra: Vec<u8> = [app(0xE3, secret), app(0xEF, secret)].concat();
+        jpeg.splice(at..at, extra);
+        let eoi = jpeg.len() - 2;
+        let mut between = app(0xFE, secret);
+        between.extend_from_slice(&[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0x3F, 0, 0x77]);
+        jpeg.splice(eoi..eoi, between);
+        jpeg.extend_from_slice(&jpeg_with_exif(6, secret));
+        assert_eq!(check(&jpeg, &Limits::default()), Ok(FileKind::Jpeg));
+        let clean = without_metadata(FileKind::Jpeg, &jpeg).expect("reads");
+        assert!(!contains(&clean, secret));
+        assert!(
+            clean.ends_with(&[0x77, 0xFF, 0xD9]),
+            "ends with the first picture"
+        );
+        assert_eq!(check(&clean, &Limits::default()), Ok(FileKind::Jpeg));
+        // Cut short inside a scan: what arrived, closed.
+        let cut = &jpeg_with_exif(1, b"x")[..jpeg_with_exif(1, b"x").len() - 4];
+        let clean = without_metadata(FileKind::Jpeg, cut).expect("reads");
+        assert!(clean.ends_with(&[0xFF, 0xD9]));
+
+        // PNG: private and time chunks go, trailing bytes go.
+        let mut png = png_with_text(b"x");
+        let iend = png.len() - 12;
+        let private: Vec<u8> = [&[0, 0, 0, 22][..], b"prVt", secret, &[0, 0, 0, 0]].concat();
+        png.splice(iend..iend, private);
+        png.extend_from_slice(secret);
+        let clean = without_metadata(FileKind::Png, &png).expect("reads");
+        assert!(!contains(&clean, secret) && !contains(&clean, b"prVt"));
+        // A zero-sized image is no image.
+        let mut empty = png_with_text(b"x");
+        empty[16..24].copy_from_slice(&[0; 8]);
+        assert_eq!(check(&empty, &Limits::default()), Err(FileError::Damaged));
     }
 
     #[test]

@@ -197,6 +197,9 @@ pub enum FieldError {
     /// Longer than allowed.
     #[error("too long: at most {0} characters")]
     TooLong(usize),
+    /// Shorter than needed.
+    #[error("too short: at least {0} characters")]
+    TooShort(usize),
     /// Not one of the allowed values.
     #[error("please choose a value from the list")]
     UnknownChoice,
@@ -319,6 +322,7 @@ impl Explain for FieldError {
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
             (FieldError::TooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
+            (FieldError::TooShort(n), Lang::Zh) => format!("内容过短，至少{n}个字"),
             (FieldError::UnknownChoice, Lang::Zh) => "请从列表中选择".into(),
             (FieldError::UnknownVillage, Lang::Zh) => "本县没有这个村（社区）".into(),
             (FieldError::VillageNotInTownship, Lang::Zh) => "该村（社区）不属于所选乡镇".into(),

@@ -30,6 +30,12 @@ pub enum Role {
 }
 
 impl Role {
+    /// Whether the role may see an appellant's personal data in full (an audited
+    /// reveal): everyone who deals with cases; the auditor reads the trail, not people.
+    pub fn may_reveal_personal_data(self) -> bool {
+        !matches!(self, Role::Auditor)
+    }
+
     /// All roles, in display order.
     pub const ALL: [Role; 9] = [
         Role::CallTaker,

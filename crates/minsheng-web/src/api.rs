@@ -335,16 +335,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 "A valid API token is needed (Authorization: Bearer …); this one is missing, expired or revoked.",
             )
         };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
-            .map(str::trim)
-            .ok_or_else(unauthorized)?;
+        let token = crate::security::bearer_token(&parts.headers).ok_or_else(unauthorized)?;
         let me = state.api_session(token).await?.ok_or_else(unauthorized)?;
         Ok(ApiCaller(me))
     }
@@ -428,18 +419,12 @@ impl FromRequest<AppState> for AppealBody {
                 files: Vec::new(),
             });
         }
-        let submitted =
-            crate::extract::Submitted::read(req)
-                .await
-                .map_err(|status| match status {
-                    StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-                    _ => ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_request",
-                        "表单无法读取（文件只能放在名为 media 的部分）",
-                        "The form could not be read (files go in parts named media).",
-                    ),
-                })?;
+        let submitted = crate::extract::Submitted::read(req)
+            .await
+            .map_err(|e| match e.status {
+                StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+                status => ApiError::new(status, "bad_request", e.zh, e.en),
+            })?;
         let json = submitted
             .pairs
             .iter()
@@ -1228,7 +1213,7 @@ struct RevealedOut {
 /// with a reason; every reveal is an audit record (who, which appeal, why).
 #[utoipa::path(post, path = "/api/v1/appeals/{no}/reveal", tag = "appeals", params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001")),
     request_body = RevealIn,
-    responses((status = 200, body = RevealedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody),
+    responses((status = 200, body = RevealedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "The auditor's role reads the trail, not people", body = ErrorBody),
         (status = 404, description = "No such appeal in the token's area", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, description = "No reason, or one too long", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -1239,9 +1224,7 @@ async fn reveal(
     ApiJson(input): ApiJson<RevealIn>,
 ) -> Result<Json<RevealedOut>, ApiError> {
     let no = appeal_no(&no)?;
-    let who = state
-        .reveal_appellant(&no, &me.scope, me.staff.id, &input.reason)
-        .await?;
+    let who = state.reveal_appellant(&no, &me, &input.reason).await?;
     Ok(Json(RevealedOut {
         name: who.name,
         phone: who.phone.map(|p| p.as_str().to_owned()),

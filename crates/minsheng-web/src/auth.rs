@@ -97,13 +97,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let peer = peer.map(|p| p.0.0.ip());
-    let client = peer.map(|p| {
-        crate::security::client_address(
-            p,
-            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
-            &state.trusted_proxies,
-        )
-    });
+    let client = peer.map(|p| crate::security::client_of(p, &headers, &state.trusted_proxies));
     let https =
         peer.is_some_and(|p| crate::security::forwarded_https(p, &headers, &state.trusted_proxies));
     let refused = |failed: bool, wait: Option<i64>| LoginPage {

@@ -378,7 +378,8 @@ async fn appeal_page(
         leader: case.leader.is_some(),
         text: a.text.clone(),
         anonymous: who.is_anonymous(),
-        name: who.name.clone().unwrap_or_default(),
+        // Masked like everything personal; in full only on an audited reveal.
+        name: who.name.as_deref().map(mask::name).unwrap_or_default(),
         phone: who.phone.as_ref().map(Phone::masked).unwrap_or_default(),
         id_number: who
             .id_number
@@ -742,10 +743,7 @@ pub async fn reveal(
     Form(form): Form<RevealForm>,
 ) -> Result<Response, AppError> {
     let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
-    match state
-        .reveal_appellant(&no, &me.scope, me.staff.id, &form.reason)
-        .await
-    {
+    match state.reveal_appellant(&no, &me, &form.reason).await {
         Ok(who) => {
             let mut page = appeal_page(&state, lang, &me, &no, None).await?;
             page.revealed = true;
@@ -761,7 +759,10 @@ pub async fn reveal(
         Err(minsheng_app::Error::Invalid(errors)) => {
             let message = Errors::explain(&errors, lang)
                 .of("reason")
-                .map(|e| format!("{}：{e}", texts(lang).reveal_reason))
+                .map(|e| {
+                    let colon = if lang == Lang::Zh { "：" } else { ": " };
+                    format!("{}{colon}{e}", texts(lang).reveal_reason)
+                })
                 .unwrap_or_default();
             let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

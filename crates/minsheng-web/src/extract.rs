@@ -67,8 +67,9 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
 }
 
 /// A posted form with its files: form-encoded (no files) or `multipart/form-data`,
-/// whose file parts named `media` are the files (a file input left empty sends a part
-/// with no name and no bytes, which is skipped). Any other file part is refused.
+/// whose parts named `media` are the files (a file input left empty sends a part with
+/// no name and no bytes, which is skipped; a file whose name does not read, such as a
+/// GBK name, is kept under a plain one). A file under any other name is refused.
 pub struct Submitted {
     /// The text fields, in the order sent.
     pub pairs: Vec<(String, String)>,
@@ -76,11 +77,44 @@ pub struct Submitted {
     pub files: Vec<minsheng_app::attachments::Upload>,
 }
 
+/// Why a posted form could not be read: the status and what to tell, in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreadable {
+    /// 400, 413 or 415.
+    pub status: axum::http::StatusCode,
+    /// In Chinese.
+    pub zh: &'static str,
+    /// In English.
+    pub en: &'static str,
+}
+
+impl Unreadable {
+    fn of(status: axum::http::StatusCode) -> Unreadable {
+        use axum::http::StatusCode;
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Unreadable {
+                status,
+                zh: "提交的内容过大",
+                en: "What was sent is too large.",
+            },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Unreadable {
+                status,
+                zh: "请以 application/x-www-form-urlencoded 或 multipart/form-data 提交",
+                en: "Send application/x-www-form-urlencoded or multipart/form-data.",
+            },
+            // A body cut off by the network is the client's, never a server error.
+            _ => Unreadable {
+                status: StatusCode::BAD_REQUEST,
+                zh: "提交的内容不完整或无法读取，请重新提交",
+                en: "What was sent is incomplete or does not read; send it again.",
+            },
+        }
+    }
+}
+
 impl Submitted {
-    /// Reads a request's body; the error is the status to answer (415 for a body
-    /// that is neither encoding, 413 for one over the route's limit, 400 for one that
-    /// does not read).
-    pub async fn read(req: Request) -> Result<Submitted, axum::http::StatusCode> {
+    /// Reads a request's body.
+    pub async fn read(req: Request) -> Result<Submitted, Unreadable> {
         use axum::http::{StatusCode, header};
         let content_type = req
             .headers()
@@ -89,48 +123,60 @@ impl Submitted {
             .unwrap_or("application/x-www-form-urlencoded")
             .trim()
             .to_ascii_lowercase();
+        let fail = |status: StatusCode| Unreadable::of(status);
         if content_type.starts_with("multipart/form-data") {
             let mut form = axum::extract::Multipart::from_request(req, &())
                 .await
-                .map_err(|r| r.status())?;
+                .map_err(|r| fail(r.status()))?;
             let mut submitted = Submitted {
                 pairs: Vec::new(),
                 files: Vec::new(),
             };
-            while let Some(field) = form.next_field().await.map_err(|e| e.status())? {
+            while let Some(field) = form.next_field().await.map_err(|e| fail(e.status()))? {
                 let name = field.name().unwrap_or_default().to_owned();
-                match field.file_name().map(str::to_owned) {
-                    Some(file_name) => {
-                        let bytes = field.bytes().await.map_err(|e| e.status())?;
-                        if file_name.is_empty() && bytes.is_empty() {
-                            continue;
-                        }
-                        if name != "media" && name != "media[]" {
-                            return Err(StatusCode::BAD_REQUEST);
-                        }
-                        submitted.files.push(minsheng_app::attachments::Upload {
-                            name: file_name,
-                            bytes: bytes.to_vec(),
+                let is_file = field.file_name().is_some()
+                    || field
+                        .headers()
+                        .get(header::CONTENT_DISPOSITION)
+                        .is_some_and(|v| {
+                            v.as_bytes()
+                                .windows(8)
+                                .any(|w| w.eq_ignore_ascii_case(b"filename"))
                         });
+                if name == "media" || name == "media[]" {
+                    let file_name = field.file_name().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.map_err(|e| fail(e.status()))?;
+                    if file_name.is_empty() && bytes.is_empty() {
+                        continue;
                     }
-                    None => {
-                        let text = field.text().await.map_err(|e| e.status())?;
-                        submitted.pairs.push((name, text));
-                    }
+                    submitted.files.push(minsheng_app::attachments::Upload {
+                        name: file_name,
+                        bytes: bytes.to_vec(),
+                    });
+                } else if is_file {
+                    return Err(Unreadable {
+                        status: StatusCode::BAD_REQUEST,
+                        zh: "文件只能放在名为 media 的部分",
+                        en: "Files go in parts named media.",
+                    });
+                } else {
+                    let text = field.text().await.map_err(|e| fail(e.status()))?;
+                    submitted.pairs.push((name, text));
                 }
             }
             Ok(submitted)
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
             let body = axum::body::Bytes::from_request(req, &())
                 .await
-                .map_err(|r| r.status())?;
-            let pairs = serde_urlencoded::from_bytes(&body).map_err(|_| StatusCode::BAD_REQUEST)?;
+                .map_err(|r| fail(r.status()))?;
+            let pairs =
+                serde_urlencoded::from_bytes(&body).map_err(|_| fail(StatusCode::BAD_REQUEST))?;
             Ok(Submitted {
                 pairs,
                 files: Vec::new(),
             })
         } else {
-            Err(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            Err(fail(StatusCode::UNSUPPORTED_MEDIA_TYPE))
         }
     }
 
@@ -149,6 +195,9 @@ impl<S: Send + Sync> FromRequest<S> for Submitted {
     type Rejection = AppError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, AppError> {
-        Submitted::read(req).await.map_err(AppError::Rejected)
+        Submitted::read(req).await.map_err(|e| match e.status {
+            axum::http::StatusCode::BAD_REQUEST => AppError::BadRequest(e.zh, e.en),
+            status => AppError::Rejected(status),
+        })
     }
 }

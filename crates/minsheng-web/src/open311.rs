@@ -665,30 +665,13 @@ async fn post_request(
     // with the file as `media`.
     let submitted = match crate::extract::Submitted::read(request).await {
         Ok(submitted) => submitted,
-        Err(StatusCode::PAYLOAD_TOO_LARGE) => {
-            return Failure::one(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "media",
-                "提交的内容过大",
-                "the request is too large",
-            )
-            .with(format);
-        }
-        Err(StatusCode::UNSUPPORTED_MEDIA_TYPE) => {
-            return Failure::bad(
-                "Content-Type",
-                "请以 application/x-www-form-urlencoded 或 multipart/form-data 提交",
-                "post application/x-www-form-urlencoded or multipart/form-data",
-            )
-            .with(format);
-        }
-        Err(_) => {
-            return Failure::bad(
-                "body",
-                "表单无法读取（须为 UTF-8）",
-                "the form does not read (it must be UTF-8)",
-            )
-            .with(format);
+        Err(e) => {
+            let field = match e.status {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "Content-Type",
+                StatusCode::PAYLOAD_TOO_LARGE => "media",
+                _ => "body",
+            };
+            return Failure::one(e.status, field, e.zh, e.en).with(format);
         }
     };
     let pairs = submitted.pairs;

@@ -75,8 +75,7 @@ pub async fn submit_appeal(
     if let (Some(limiter), Some(axum::extract::Extension(axum::extract::ConnectInfo(peer)))) =
         (&state.rate_limits.portal, peer)
     {
-        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        let client = crate::security::client_address(peer.ip(), forwarded, &state.trusted_proxies);
+        let client = crate::security::client_of(peer.ip(), &headers, &state.trusted_proxies);
         if let Err(wait) = limiter.check(&client.to_string(), Utc::now()) {
             tracing::warn!(%client, "portal submissions over the rate");
             return Err(AppError::TooMany(crate::rate::retry_after(wait)));

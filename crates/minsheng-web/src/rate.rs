@@ -78,34 +78,26 @@ impl RateLimits {
     }
 }
 
-/// Who is calling, for a limit: the bearer token (as a hash: the token itself is not
-/// kept), else the client's address.
+/// Who is calling, for a limit: the bearer token as the API reads it (kept as a
+/// hash: the token itself is not kept), else the client's address.
 pub fn client_key(request: &Request, trusted: &[std::net::IpAddr]) -> String {
-    if let Some(auth) = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-    {
+    if let Some(token) = crate::security::bearer_token(request.headers()) {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        auth.hash(&mut h);
+        token.hash(&mut h);
         return format!("t:{:016x}", h.finish());
     }
     format!("a:{}", client_address(request, trusted))
 }
 
-/// The client's address (see [`crate::security::client_address`]); unknown when the
-/// server was started without connection info (tests), which shares one allowance.
+/// The client's address (see [`crate::security::client_of`]); unknown when the
+/// server was started without connection info, which shares one allowance.
 pub fn client_address(request: &Request, trusted: &[std::net::IpAddr]) -> String {
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
     request
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|ConnectInfo(peer)| {
-            crate::security::client_address(peer.ip(), forwarded, trusted).to_string()
+            crate::security::client_of(peer.ip(), request.headers(), trusted).to_string()
         })
         .unwrap_or_else(|| "unknown".into())
 }

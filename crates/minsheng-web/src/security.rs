@@ -43,6 +43,35 @@ pub fn client_address(
     client
 }
 
+/// [`client_address`] of a request's headers: every `X-Forwarded-For` line, in order,
+/// read as one list (a proxy may add its own line rather than extend the client's).
+pub fn client_of(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    let lines: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("?"))
+        .collect();
+    let joined = lines.join(",");
+    client_address(
+        peer,
+        (!lines.is_empty()).then_some(joined.as_str()),
+        trusted,
+    )
+}
+
+/// The token of an `Authorization: Bearer …` header (the scheme in any case, blanks
+/// around the token ignored).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Whether the browser's request reached the proxy over HTTPS (`X-Forwarded-Proto`),
 /// believed only from a trusted proxy.
 pub fn forwarded_https(
@@ -128,6 +157,36 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_forwarded_line_counts_and_a_bearer_token_is_read_one_way() {
+        let proxy: std::net::IpAddr = "127.0.0.1".parse().expect("ip");
+        let mut h = HeaderMap::new();
+        h.append("x-forwarded-for", HeaderValue::from_static("1.1.3.7"));
+        h.append("x-forwarded-for", HeaderValue::from_static("9.9.9.8"));
+        // The proxy's own line (the last) names the client; a forged first line does not.
+        assert_eq!(client_of(proxy, &h, &[proxy]).to_string(), "9.9.9.8");
+        assert_eq!(
+            client_of(proxy, &h, &[]),
+            proxy,
+            "no trusted proxy: the peer"
+        );
+        for (value, token) in [
+            ("Bearer mst_abc", Some("mst_abc")),
+            ("bearer mst_abc", Some("mst_abc")),
+            ("BEARER    mst_abc  ", Some("mst_abc")),
+            ("Basic mst_abc", None),
+            ("Bearer ", None),
+            ("mst_abc", None),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(value).expect("ascii"),
+            );
+            assert_eq!(bearer_token(&h), token, "{value}");
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -3941,6 +3941,7 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
                 .text("service_code", "chengxiang")
                 .text("address_id", V11)
                 .text("description", "人行道砖翘起来了")
+                .text("media_url", "https://cdn.example.cn/p/123.jpg")
                 .part(
                     "media",
                     reqwest::multipart::Part::bytes(photo.clone()).file_name("IMG_0001.JPG"),
@@ -3957,6 +3958,10 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
         .to_owned();
     let (_, _, body) = app.open311_get(&format!("requests/{id}.json")).await;
     let request: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        request[0]["description"], "人行道砖翘起来了",
+        "the client's link is for staff, not published"
+    );
     let media_url = request[0]["media_url"]
         .as_str()
         .expect("media_url")
@@ -4015,6 +4020,82 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
         .get_bytes("/open311/v2/requests/nonsense/media", ("x-none", ""))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let disposition = headers["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.contains(&format!("{id}.jpg")) && !disposition.contains("IMG_0001"),
+        "{disposition}"
+    );
+    // A photo whose name is not UTF-8 (GBK, from a Chinese Windows PC) is kept under a
+    // plain name, never dropped.
+    let boundary = "XyZ123";
+    let mut body = Vec::new();
+    for (name, value) in portal_form(&[]) {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"submission_key\"\r\n\r\n{:032x}\r\n", rand::random::<u128>()).as_bytes());
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"")
+            .as_bytes(),
+    );
+    body.extend_from_slice(&[0xBE, 0xAE, 0xB8, 0xC7, b'.', b'j', b'p', b'g']); // 井盖.jpg in GBK
+    body.extend_from_slice(b"\"\r\nContent-Type: image/jpeg\r\n\r\n");
+    body.extend_from_slice(&photo);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(format!("{}/submit", app.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let (_, receipt) = app.get(&location, "").await;
+    let gbk_no = between(&receipt, "data-test=\"appeal-no\">", "<");
+    let detail = app
+        .store
+        .appeal(
+            &minsheng_core::AppealNo::parse(&gbk_no).expect("no"),
+            &county_scope(),
+        )
+        .await
+        .expect("detail");
+    assert_eq!(detail.attachments.len(), 1, "the photo was kept");
+    assert_eq!(detail.attachments[0].file.file_name, "附件.jpg");
+    // A body cut off by the network is the client's fault (400), never a server error.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+            .await
+            .expect("connect");
+        let head = "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: 1000\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nhello";
+        stream.write_all(head.as_bytes()).await.expect("write");
+        stream.shutdown().await.expect("half close");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 400"),
+            "{}",
+            answer.lines().next().unwrap_or_default()
+        );
+    }
     // The files are on disk once each, named by their content.
     let sha = &detail.attachments[0].file.sha256;
     assert!(app.dir.join("files").join(&sha[..2]).join(sha).exists());
@@ -4036,6 +4117,20 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let no = created["no"].as_str().expect("no").to_owned();
+    app.store
+        .create_staff(
+            &NewStaff {
+                username: "auditor1".into(),
+                display_name: "审计员".into(),
+                unit_key: "qzgzb".into(),
+                roles: vec![Role::Auditor],
+                password_hash: hash_password(PASSWORD),
+                must_change_password: false,
+            },
+            None,
+        )
+        .await
+        .expect("auditor");
     let outsider = app.token("slj.handler").await;
     let audit = || async { app.store.verify_audit().await.expect("audit").records };
     let before = audit().await;
@@ -4073,6 +4168,26 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
         !again.contains("13800138000"),
         "the next visit is masked again"
     );
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/reveal"),
+            &admin,
+            &[("reason", " a ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("page").contains("至少2个字"));
+    // The auditor reads the trail, not people.
+    let auditor = app.login("auditor1").await;
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/reveal"),
+            &auditor,
+            &[("reason", "抽查")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(audit().await, before + 1);
     // Outside one's area the appeal does not exist, and nothing is recorded.
     let other = app.login("slj.handler").await;
     let r = app
@@ -4150,6 +4265,17 @@ async fn machine_clients_past_their_rate_get_429_with_retry_after() {
     assert_eq!(r.headers()["retry-after"], "1");
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["error"]["code"], "too_many_requests");
+    // However the header is spelled, it is the same token's allowance.
+    for spelling in [format!("bearer {call}"), format!("BEARER   {call} ")] {
+        let r = app
+            .client
+            .get(format!("{}/api/v1/categories", app.base))
+            .header("authorization", spelling)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
     assert!(
         body["error"]["message"]["zh-CN"]
             .as_str()
@@ -4271,4 +4397,49 @@ async fn metrics_count_requests_by_route_on_their_own_address() {
     );
     // Not on the public address.
     assert_eq!(app.get("/metrics", "").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = app("slowloris").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState::new(minsheng_app::App::new(app.store.clone()));
+    let server = tokio::spawn(minsheng_web::serve_with(
+        listener,
+        state,
+        async {
+            let _ = stopped.await;
+        },
+        std::time::Duration::from_millis(800),
+    ));
+    // Headers begun and never finished: the server closes the connection.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut buf = vec![0u8; 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the trickling connection was not closed");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Whole requests are served as ever, with the client's address known.
+    let r = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .expect("get");
+    assert_eq!(r.text().await.expect("body"), "ok");
+    let _ = stop.send(());
+    server.await.expect("join").expect("served");
 }
