@@ -174,6 +174,37 @@ impl App {
         })
     }
 
+    /// Removes the files no appeal names that were last written before `cutoff`: what
+    /// a refused or failed registration left behind (files are written before the
+    /// appeal that names them, so a young file may belong to one being committed).
+    /// Returns how many went.
+    pub async fn remove_stray_files(&self, cutoff: std::time::SystemTime) -> Result<usize> {
+        let blobs = self.files.blobs.clone();
+        let old = tokio::task::spawn_blocking(move || blobs.stored_before(cutoff))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|e| Error::Store(e.into()))?;
+        let mut removed = 0;
+        for chunk in old.chunks(500) {
+            let known = self.store.known_file_hashes(chunk).await?;
+            let strays: Vec<String> = chunk
+                .iter()
+                .filter(|h| !known.contains(h))
+                .cloned()
+                .collect();
+            let blobs = self.files.blobs.clone();
+            removed += tokio::task::spawn_blocking(move || {
+                strays.iter().filter(|h| blobs.remove(h).is_ok()).count()
+            })
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?;
+        }
+        if removed > 0 {
+            tracing::info!(removed, "stray attached files removed");
+        }
+        Ok(removed)
+    }
+
     async fn read_file(&self, file: &AttachedFile) -> Result<(FileKind, Vec<u8>)> {
         let kind = FileKind::of_content_type(&file.file.content_type).ok_or(Error::NotFound)?;
         let blobs = self.files.blobs.clone();

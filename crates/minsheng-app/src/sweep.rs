@@ -26,6 +26,9 @@ pub struct Report {
     pub seconds: f64,
 }
 
+/// How long a stored file no appeal names is kept before the sweep removes it.
+const STRAY_FILE_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl App {
     /// Sweeps the cases with ids in `after < id <= up_to`.
     async fn sweep_lane(
@@ -73,6 +76,9 @@ impl App {
                 now - self.session_rules.idle,
                 now - chrono::Duration::seconds(minsheng_core::throttle::FORGET_AFTER_SECONDS),
             )
+            .await?;
+        // Files a refused registration left behind, an hour on.
+        self.remove_stray_files(std::time::SystemTime::now() - STRAY_FILE_AGE)
             .await?;
         let max = self.store.max_appeal_id().await?;
         let half = max / 2;

@@ -195,6 +195,95 @@ async fn pipeline(store: Arc<dyn Store>) {
     );
 }
 
+/// Files a refused registration left on disk go an hour on; files an appeal names,
+/// and young files (perhaps of a registration being committed), stay.
+async fn stray_files(store: Arc<dyn Store>) {
+    let dir = std::env::temp_dir().join(format!(
+        "minsheng-strays-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    // The pipeline's story ends with the village retired: back in service.
+    store
+        .set_region_retired(&code(V11), false, None)
+        .await
+        .expect("restore");
+    let blobs = minsheng_store::Blobs::new(&dir);
+    let app = App::new(store.clone()).with_files(minsheng_app::attachments::FileRules {
+        blobs: blobs.clone(),
+        limits: minsheng_core::attachment::Limits::default(),
+    });
+    let photo = std::fs::read(format!(
+        "{}/../minsheng-core/tests/fixtures/photo-gps.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let letter = std::fs::read(format!(
+        "{}/../minsheng-core/tests/fixtures/letter.pdf",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    // A photo an appeal names.
+    let intake = Intake {
+        files: vec![minsheng_app::attachments::Upload {
+            name: "现场.jpg".into(),
+            bytes: photo.clone(),
+        }],
+        ..Intake::default()
+    };
+    app.register_with(&form("井盖丢了"), Origin::Staff, None, intake)
+        .await
+        .expect("registered");
+    // A letter whose registration was refused (a reused form key): on disk, unnamed.
+    let reused = form("第一件");
+    app.register(&reused, Origin::Staff, None)
+        .await
+        .expect("first");
+    let again = Intake {
+        files: vec![minsheng_app::attachments::Upload {
+            name: "信.pdf".into(),
+            bytes: letter.clone(),
+        }],
+        ..Intake::default()
+    };
+    let refused = app
+        .register_with(
+            &AppealForm {
+                text: "另一件".into(),
+                ..reused
+            },
+            Origin::Staff,
+            None,
+            again,
+        )
+        .await;
+    assert!(
+        refused.is_err(),
+        "a reused key with other content is refused"
+    );
+    let sha = |b: &[u8]| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(b))
+    };
+    assert!(
+        blobs.get(&sha(&letter)).is_ok(),
+        "the refused letter is on disk"
+    );
+    // Young: both stay.
+    assert_eq!(
+        app.remove_stray_files(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .await
+            .expect("sweep"),
+        0
+    );
+    // An hour on: the stray goes, the named photo stays.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(1);
+    assert_eq!(app.remove_stray_files(later).await.expect("sweep"), 1);
+    assert!(blobs.get(&sha(&letter)).is_err());
+    assert_eq!(blobs.get(&sha(&photo)).expect("kept"), photo);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -205,7 +294,9 @@ async fn the_pipeline_on_sqlite() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}", dir.join("p.db").display());
-    pipeline(minsheng_store::open(&url, keys()).await.expect("open")).await;
+    let store = minsheng_store::open(&url, keys()).await.expect("open");
+    pipeline(store.clone()).await;
+    stray_files(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -231,7 +322,9 @@ async fn the_pipeline_on_postgres() {
         .expect("schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    pipeline(minsheng_store::open(&url, keys()).await.expect("open")).await;
+    let store = minsheng_store::open(&url, keys()).await.expect("open");
+    pipeline(store.clone()).await;
+    stray_files(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)
         .await

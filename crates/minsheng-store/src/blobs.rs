@@ -40,6 +40,11 @@ impl Blobs {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let path = self.path(&sha256)?;
         if path.exists() {
+            // Written again just now: the sweep must not take it for a stray.
+            std::fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(std::time::SystemTime::now())?;
             return Ok(sha256);
         }
         let folder = path.parent().unwrap_or(&self.dir);
@@ -64,6 +69,41 @@ impl Blobs {
             ));
         }
         Ok(bytes)
+    }
+}
+
+impl Blobs {
+    /// The files (by SHA-256) last written before `cutoff`, and the temporary files
+    /// a crash left behind before it (removed here). Blocking.
+    pub fn stored_before(&self, cutoff: std::time::SystemTime) -> io::Result<Vec<String>> {
+        let mut found = Vec::new();
+        let folders = match std::fs::read_dir(&self.dir) {
+            Ok(folders) => folders,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+            Err(e) => return Err(e),
+        };
+        for folder in folders {
+            let folder = folder?;
+            if !folder.file_type()?.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(folder.path())? {
+                let file = file?;
+                let old = file.metadata()?.modified()? < cutoff;
+                let name = file.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".tmp-") && old {
+                    std::fs::remove_file(file.path())?;
+                } else if old && self.path(&name).is_ok() {
+                    found.push(name);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes a stored file. Blocking.
+    pub fn remove(&self, sha256: &str) -> io::Result<()> {
+        std::fs::remove_file(self.path(sha256)?)
     }
 }
 

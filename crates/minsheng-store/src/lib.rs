@@ -681,6 +681,8 @@ pub trait Appeals: Send + Sync {
     async fn published_requests(&self, query: &RequestQuery) -> Result<Vec<PublishedRequest>>;
     /// One attached file by its id.
     async fn attached_file(&self, id: i64) -> Result<AttachedFile>;
+    /// Which of these file hashes some appeal's attachment names.
+    async fn known_file_hashes(&self, hashes: &[String]) -> Result<Vec<String>>;
     /// Records that `actor` saw an appeal's personal data in full, and why (an audit
     /// record only: nothing else changes).
     async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()>;

@@ -43,6 +43,16 @@ struct Cli {
     #[arg(long, env = "MINSHENG_CALENDAR", global = true)]
     calendar: Option<PathBuf>,
 
+    /// Where attached files (photos, scanned letters) are kept, one file per content;
+    /// back it up with the database (the sweep removes files no appeal names).
+    #[arg(
+        long,
+        env = "MINSHENG_FILES_DIR",
+        default_value = "minsheng-files",
+        global = true
+    )]
+    files_dir: PathBuf,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -85,10 +95,6 @@ enum Command {
         #[arg(long, env = "MINSHENG_SESSION_HOURS", default_value_t = 12,
               value_parser = clap::value_parser!(u16).range(1..=72))]
         session_hours: u16,
-        /// Where attached files (photos, scanned letters) are kept, one file per
-        /// content; back it up with the database.
-        #[arg(long, env = "MINSHENG_FILES_DIR", default_value = "minsheng-files")]
-        files_dir: PathBuf,
         /// The largest attached file, in MB (1–100).
         #[arg(long, env = "MINSHENG_MAX_FILE_MB", default_value_t = 10,
               value_parser = clap::value_parser!(u16).range(1..=100))]
@@ -292,7 +298,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             session_idle_minutes,
             session_hours,
             trusted_proxies,
-            files_dir,
             max_file_mb,
             max_files,
             api_rate,
@@ -300,6 +305,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             portal_rate,
             metrics_bind,
         } => {
+            let files_dir = cli.files_dir.clone();
             let keys = setup::keyring(&cli.key_file, demo)?;
             let mut app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             app = app.with_files(minsheng_app::attachments::FileRules {
@@ -462,7 +468,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sweep => {
             let keys = setup::keyring(&cli.key_file, false)?;
-            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref())
+                .await?
+                .with_files(minsheng_app::attachments::FileRules {
+                    blobs: minsheng_store::Blobs::new(&cli.files_dir),
+                    ..Default::default()
+                });
             let report = app.sweep(minsheng_store::now()).await?;
             println!(
                 "已重算 / recomputed {} 件在办诉求 / open cases, {} 件有变化 / changed, {:.2} s",

@@ -720,6 +720,21 @@ impl Appeals for SqlStore {
         })
     }
 
+    async fn known_file_hashes(&self, hashes: &[String]) -> Result<Vec<String>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = serde_json::Value::from(hashes.to_vec()).to_string();
+        with_db!(self, p => {
+            let sql = format!(
+                "SELECT DISTINCT sha256 FROM attachments WHERE sha256 {}",
+                in_json_list_at(numbered_pool(p), "$1")
+            );
+            let rows: Vec<(String,)> = sqlx::query_as(&sql).bind(&list).fetch_all(p).await?;
+            Ok(rows.into_iter().map(|(h,)| h).collect())
+        })
+    }
+
     async fn attached_file(&self, id: i64) -> Result<AttachedFile> {
         with_db!(self, p => {
             let row: FileRow = sqlx::query_as(
