@@ -3666,6 +3666,28 @@ impl App {
             .expect("post")
     }
 
+    /// The appeal a portal post (answered with a redirect to its receipt) stored.
+    async fn received(&self, r: reqwest::Response) -> (String, minsheng_store::AppealDetail) {
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+        let (_, receipt) = self.get(&location, "").await;
+        let no = between(&receipt, "data-test=\"appeal-no\">", "<");
+        let detail = self
+            .store
+            .appeal(
+                &minsheng_core::AppealNo::parse(&no).expect("no"),
+                &county_scope(),
+            )
+            .await
+            .expect("detail");
+        (no, detail)
+    }
+
     /// A GET with headers: status, headers and bytes.
     async fn get_bytes(
         &self,
@@ -3705,24 +3727,8 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
             ],
         )
         .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap_or_default()
-    );
+    let (no, detail) = app.received(r).await;
     let appeals = app.store.counts().await.expect("counts").appeals;
-    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
-    let (_, receipt) = app.get(&location, "").await;
-    let no = between(&receipt, "data-test=\"appeal-no\">", "<");
-    let detail = app
-        .store
-        .appeal(
-            &minsheng_core::AppealNo::parse(&no).expect("no"),
-            &county_scope(),
-        )
-        .await
-        .expect("detail");
     assert_eq!(detail.attachments.len(), 2);
     assert_eq!(detail.attachments[0].file.content_type, "image/jpeg");
     assert_eq!(detail.attachments[1].file.file_name, "信件.pdf");
@@ -4060,23 +4066,7 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
         .send()
         .await
         .expect("post");
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap_or_default()
-    );
-    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
-    let (_, receipt) = app.get(&location, "").await;
-    let gbk_no = between(&receipt, "data-test=\"appeal-no\">", "<");
-    let detail = app
-        .store
-        .appeal(
-            &minsheng_core::AppealNo::parse(&gbk_no).expect("no"),
-            &county_scope(),
-        )
-        .await
-        .expect("detail");
+    let (_, detail) = app.received(r).await;
     assert_eq!(detail.attachments.len(), 1, "the photo was kept");
     assert_eq!(detail.attachments[0].file.file_name, "附件.jpg");
     // A body cut off by the network is the client's fault (400), never a server error.

@@ -6,17 +6,23 @@ use std::process::Command;
 use sqlx::Connection;
 
 fn minsheng(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_minsheng"))
-        .current_dir(dir)
-        .env_remove("MINSHENG_DATA_KEY")
-        .env(
-            "MINSHENG_DATABASE_URL",
-            format!("sqlite://{}", dir.join("cli.db").display()),
-        )
-        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+    command(dir, "cli.db", "cli.key")
         .args(args)
         .output()
         .expect("run minsheng")
+}
+
+/// The binary in `dir`, on the database file `db` with the key file `key` there.
+fn command(dir: &Path, db: &str, key: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_minsheng"));
+    c.current_dir(dir)
+        .env_remove("MINSHENG_DATA_KEY")
+        .env(
+            "MINSHENG_DATABASE_URL",
+            format!("sqlite://{}", dir.join(db).display()),
+        )
+        .env("MINSHENG_KEY_FILE", dir.join(key));
+    c
 }
 
 fn text(o: &std::process::Output) -> String {
@@ -662,14 +668,7 @@ fn serve_stops_cleanly_on_sigterm_and_logs_json_when_asked() {
     use std::io::{BufRead, BufReader};
     let dir = temp("sigterm");
     assert!(minsheng(&dir, &["init"]).status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minsheng"))
-        .current_dir(&dir)
-        .env_remove("MINSHENG_DATA_KEY")
-        .env(
-            "MINSHENG_DATABASE_URL",
-            format!("sqlite://{}", dir.join("cli.db").display()),
-        )
-        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+    let mut child = command(&dir, "cli.db", "cli.key")
         .env("MINSHENG_LOG_FORMAT", "json")
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
@@ -704,14 +703,7 @@ fn a_backup_taken_while_serving_restores_into_the_same_county() {
     let out = minsheng(&dir, &["demo", "--appeals", "150", "--until", "2026-11-29"]);
     assert!(out.status.success(), "{}", text(&out));
     // Taken while the server runs (and keeps its connections open).
-    let mut server = Command::new(env!("CARGO_BIN_EXE_minsheng"))
-        .current_dir(&dir)
-        .env_remove("MINSHENG_DATA_KEY")
-        .env(
-            "MINSHENG_DATABASE_URL",
-            format!("sqlite://{}", dir.join("cli.db").display()),
-        )
-        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+    let mut server = command(&dir, "cli.db", "cli.key")
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -745,14 +737,7 @@ fn a_backup_taken_while_serving_restores_into_the_same_county() {
     );
 
     let restore = |db: &str, key: &str| {
-        Command::new(env!("CARGO_BIN_EXE_minsheng"))
-            .current_dir(&dir)
-            .env_remove("MINSHENG_DATA_KEY")
-            .env(
-                "MINSHENG_DATABASE_URL",
-                format!("sqlite://{}", dir.join(db).display()),
-            )
-            .env("MINSHENG_KEY_FILE", dir.join(key))
+        command(&dir, db, key)
             .args(["restore", backup.to_str().expect("utf-8")])
             .output()
             .expect("restore")
@@ -767,13 +752,7 @@ fn a_backup_taken_while_serving_restores_into_the_same_county() {
     let out = restore("restored.db", "cli.key");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("与清单一致"), "{}", text(&out));
-    let verify = Command::new(env!("CARGO_BIN_EXE_minsheng"))
-        .current_dir(&dir)
-        .env(
-            "MINSHENG_DATABASE_URL",
-            format!("sqlite://{}", dir.join("restored.db").display()),
-        )
-        .env("MINSHENG_KEY_FILE", dir.join("cli.key"))
+    let verify = command(&dir, "restored.db", "cli.key")
         .arg("verify-audit")
         .output()
         .expect("verify");
