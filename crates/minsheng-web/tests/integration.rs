@@ -4123,6 +4123,15 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
         .expect("auditor");
     let outsider = app.token("slj.handler").await;
     let audit = || async { app.store.verify_audit().await.expect("audit").records };
+    let path = format!("/staff/appeals/{no}/reveal");
+    let reveal_as = |cookie: &str, reason: &str| {
+        let (path, cookie, reason) = (path.clone(), cookie.to_owned(), reason.to_owned());
+        let app = &app;
+        async move {
+            app.post(&path, &cookie, &[("reason", reason.as_str())])
+                .await
+        }
+    };
     let before = audit().await;
 
     let admin = app.login("admin").await;
@@ -4130,24 +4139,12 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
     assert!(!page.contains("13800138000") && !page.contains("11010519491231002X"));
     assert!(page.contains("data-test=\"reveal-form\""));
     // No reason: refused, nothing shown, nothing recorded.
-    let r = app
-        .post(
-            &format!("/staff/appeals/{no}/reveal"),
-            &admin,
-            &[("reason", " ")],
-        )
-        .await;
+    let r = reveal_as(&admin, " ").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!r.text().await.expect("page").contains("13800138000"));
     assert_eq!(audit().await, before);
     // With a reason: shown in full once, and recorded.
-    let r = app
-        .post(
-            &format!("/staff/appeals/{no}/reveal"),
-            &admin,
-            &[("reason", "回访核实")],
-        )
-        .await;
+    let r = reveal_as(&admin, "回访核实").await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.expect("page");
     assert!(page.contains("13800138000") && page.contains("11010519491231002X"));
@@ -4158,35 +4155,17 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
         !again.contains("13800138000"),
         "the next visit is masked again"
     );
-    let r = app
-        .post(
-            &format!("/staff/appeals/{no}/reveal"),
-            &admin,
-            &[("reason", " a ")],
-        )
-        .await;
+    let r = reveal_as(&admin, " a ").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("page").contains("至少2个字"));
     // The auditor reads the trail, not people.
     let auditor = app.login("auditor1").await;
-    let r = app
-        .post(
-            &format!("/staff/appeals/{no}/reveal"),
-            &auditor,
-            &[("reason", "抽查")],
-        )
-        .await;
+    let r = reveal_as(&auditor, "抽查").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(audit().await, before + 1);
     // Outside one's area the appeal does not exist, and nothing is recorded.
     let other = app.login("slj.handler").await;
-    let r = app
-        .post(
-            &format!("/staff/appeals/{no}/reveal"),
-            &other,
-            &[("reason", "好奇")],
-        )
-        .await;
+    let r = reveal_as(&other, "好奇").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(audit().await, before + 1);
 
