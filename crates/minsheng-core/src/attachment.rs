@@ -211,13 +211,6 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
             for segment in &walk.segments {
                 let marker = bytes[segment.start + 1];
                 let payload = &bytes[(segment.start + 4).min(segment.end)..segment.end];
-                let keep = match marker {
-                    0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
-                    0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
-                    0xEE => payload.starts_with(b"Adobe"),
-                    0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
-                    _ => true,
-                };
                 // The orientation goes right after JFIF (APP0), or first.
                 if !orientation_written && marker != 0xE0 {
                     if let Some(o) = walk.orientation.filter(|&o| o != 1) {
@@ -225,8 +218,24 @@ pub fn without_metadata(kind: FileKind, bytes: &[u8]) -> Option<Vec<u8>> {
                     }
                     orientation_written = true;
                 }
-                if keep {
-                    out.extend_from_slice(&bytes[segment.start..segment.end]);
+                match marker {
+                    // JFIF's fixed fields only: its thumbnail, and any JFXX
+                    // extension (a whole second picture, metadata and all), go.
+                    0xE0 if payload.starts_with(b"JFIF\0") && payload.len() >= 14 => {
+                        out.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
+                        out.extend_from_slice(&payload[..12]);
+                        out.extend_from_slice(&[0, 0]);
+                    }
+                    // Adobe's colour transform: its twelve standard bytes.
+                    0xEE if payload.starts_with(b"Adobe") && payload.len() >= 12 => {
+                        out.extend_from_slice(&[0xFF, 0xEE, 0, 14]);
+                        out.extend_from_slice(&payload[..12]);
+                    }
+                    0xE2 if payload.starts_with(b"ICC_PROFILE\0") => {
+                        out.extend_from_slice(&bytes[segment.start..segment.end]);
+                    }
+                    0xE0..=0xEF | 0xFE => {}
+                    _ => out.extend_from_slice(&bytes[segment.start..segment.end]),
                 }
             }
             let (scans, ended) = jpeg_scans(bytes, walk.data_start)?;
@@ -732,6 +741,24 @@ pub(crate) mod tests {
             clean.ends_with(&[0x77, 0xFF, 0xD9]),
             "ends with the first picture"
         );
+        assert_eq!(check(&clean, &Limits::default()), Ok(FileKind::Jpeg));
+        // A JFIF thumbnail and a JFXX extension (a whole small JPEG with its own EXIF)
+        // go; Adobe keeps only its standard bytes.
+        let mut with_thumbs = jpeg_with_exif(1, b"x");
+        let mut jfif = b"JFIF\0\x01\x01\0\0\x01\0\x01\x02\x01".to_vec();
+        jfif.extend_from_slice(secret);
+        let mut jfxx = b"JFXX\0\x10".to_vec();
+        jfxx.extend_from_slice(&jpeg_with_exif(6, secret));
+        let mut adobe = b"Adobe\0\x64\0\0\0\0\x01".to_vec();
+        adobe.extend_from_slice(secret);
+        let extra: Vec<u8> = [app(0xE0, &jfif), app(0xE0, &jfxx), app(0xEE, &adobe)].concat();
+        with_thumbs.splice(2..20, extra);
+        let clean = without_metadata(FileKind::Jpeg, &with_thumbs).expect("reads");
+        assert!(
+            !contains(&clean, secret) && !contains(&clean, b"JFXX"),
+            "no thumbnail survives"
+        );
+        assert!(contains(&clean, b"Adobe") && contains(&clean, b"JFIF"));
         assert_eq!(check(&clean, &Limits::default()), Ok(FileKind::Jpeg));
         // Cut short inside a scan: what arrived, closed.
         let cut = &jpeg_with_exif(1, b"x")[..jpeg_with_exif(1, b"x").len() - 4];

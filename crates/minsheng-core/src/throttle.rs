@@ -71,6 +71,12 @@ impl Bucket {
         Err(Duration::milliseconds(wait_ms.max(1)))
     }
 
+    /// How long until a request could be taken at `now`, without taking one.
+    pub fn wait(&self, rate: &Rate, now: DateTime<Utc>) -> Option<Duration> {
+        let mut b = *self;
+        b.take(rate, now).err()
+    }
+
     /// Whether it has been full again for a while (`now`), so it can be forgotten.
     pub fn is_full(&self, rate: &Rate, now: DateTime<Utc>) -> bool {
         let mut b = *self;

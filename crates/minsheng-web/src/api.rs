@@ -137,8 +137,18 @@ pub async fn limit(
     next: axum::middleware::Next,
 ) -> Response {
     if let Some(limiter) = &state.rate_limits.api {
+        let now = Utc::now();
         let client = crate::rate::client_key(&request, &state.trusted_proxies);
-        if let Err(wait) = limiter.check(&client, Utc::now()) {
+        let address = format!(
+            "a:{}",
+            crate::rate::client_address(&request, &state.trusted_proxies)
+        );
+        // Tokens that do not sign in count against their address, whatever they are.
+        let over = match limiter.waiting(&address, now) {
+            Some(wait) if client != address => Err(wait),
+            _ => limiter.check(&client, now),
+        };
+        if let Err(wait) = over {
             let mut response = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
@@ -151,6 +161,11 @@ pub async fn limit(
             }
             return response;
         }
+        let response = next.run(request).await;
+        if response.status() == StatusCode::UNAUTHORIZED && client != address {
+            let _ = limiter.check(&address, now);
+        }
+        return response;
     }
     next.run(request).await
 }

@@ -240,6 +240,8 @@ struct AppealPage {
     answers: Vec<(String, String)>,
     /// Whether the personal data is shown in full (after an audited reveal).
     revealed: bool,
+    /// Whether this person may ask to see it in full.
+    may_reveal: bool,
     /// The appeal's files: id, name, size in words, whether a picture.
     files: Vec<(i64, String, String, bool)>,
     unit: String,
@@ -350,6 +352,7 @@ async fn appeal_page(
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
         revealed: false,
+        may_reveal: me.staff.roles.iter().any(|r| r.may_reveal_personal_data()),
         files: a
             .attachments
             .iter()

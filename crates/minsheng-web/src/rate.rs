@@ -47,6 +47,14 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// How long `client` must wait before its next request, without counting one.
+    pub fn waiting(&self, client: &str, now: DateTime<Utc>) -> Option<Duration> {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets.get(client).and_then(|b| b.wait(&self.rate, now))
+    }
+}
+
 /// The limits of the machine interfaces (`None`: no limit).
 #[derive(Debug, Default)]
 pub struct RateLimits {

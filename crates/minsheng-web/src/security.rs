@@ -25,12 +25,24 @@ pub fn client_address(
     forwarded_for: Option<&str>,
     trusted: &[std::net::IpAddr],
 ) -> std::net::IpAddr {
+    let peer = peer.to_canonical();
     if !trusted.contains(&peer) {
         return peer;
     }
+    // An address as proxies write it: bare, with a port, or bracketed IPv6 with one.
+    let parse = |hop: &str| {
+        hop.parse::<std::net::IpAddr>()
+            .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|s| s.ip()))
+            .map(|ip| ip.to_canonical())
+    };
     let mut client = peer;
-    for hop in forwarded_for.unwrap_or("").rsplit(',') {
-        match hop.trim().parse::<std::net::IpAddr>() {
+    for hop in forwarded_for
+        .unwrap_or("")
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        match parse(hop) {
             Ok(ip) => {
                 client = ip;
                 if !trusted.contains(&ip) {
@@ -166,6 +178,25 @@ mod tests {
         h.append("x-forwarded-for", HeaderValue::from_static("9.9.9.8"));
         // The proxy's own line (the last) names the client; a forged first line does not.
         assert_eq!(client_of(proxy, &h, &[proxy]).to_string(), "9.9.9.8");
+        for (line, client) in [
+            ("8.8.8.8:1234", "8.8.8.8"),
+            ("[2001:db8::1]:80", "2001:db8::1"),
+            ("12.12.12.12,,, ", "12.12.12.12"),
+            ("::ffff:7.7.7.7", "7.7.7.7"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                "x-forwarded-for",
+                HeaderValue::from_str(line).expect("ascii"),
+            );
+            assert_eq!(client_of(proxy, &h, &[proxy]).to_string(), client, "{line}");
+        }
+        let mapped: std::net::IpAddr = "::ffff:127.0.0.1".parse().expect("ip");
+        assert_eq!(
+            client_of(mapped, &h, &[proxy]).to_string(),
+            "9.9.9.8",
+            "the proxy, IPv4-mapped"
+        );
         assert_eq!(
             client_of(proxy, &h, &[]),
             proxy,

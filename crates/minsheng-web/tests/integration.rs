@@ -4295,6 +4295,22 @@ async fn machine_clients_past_their_rate_get_429_with_retry_after() {
         .api(reqwest::Method::GET, "/categories", &call, None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    // Made-up tokens count against their address, whatever each one is: after the
+    // burst, 429 rather than another database lookup.
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let (status, _) = app
+            .api(
+                reqwest::Method::GET,
+                "/categories",
+                &format!("mst_made_up_{i}"),
+                None,
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
 }
 
 #[tokio::test]
@@ -4338,6 +4354,14 @@ async fn metrics_count_requests_by_route_on_their_own_address() {
         app.get(&format!("/track/{code}"), "").await.0,
         StatusCode::OK
     );
+    // A made-up method carrying a number does not become a label.
+    let odd = reqwest::Method::from_bytes(no.as_bytes()).expect("a token");
+    let _ = app
+        .client
+        .request(odd, format!("{}/", app.base))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(app.get("/no/such/page", "").await.0, StatusCode::NOT_FOUND);
     let text = app
         .client
@@ -4364,6 +4388,7 @@ async fn metrics_count_requests_by_route_on_their_own_address() {
         !text.contains(&code) && !text.contains(&no),
         "no numbers or codes in labels"
     );
+    assert!(text.contains("method=\"other\""));
     // Not on the public address.
     assert_eq!(app.get("/metrics", "").await.0, StatusCode::NOT_FOUND);
 }

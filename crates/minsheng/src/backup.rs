@@ -23,6 +23,25 @@ struct Manifest {
     audit_head: String,
     bytes: u64,
     sha256: String,
+    /// A keyed hash of the fields above, made with the data key: a manifest rewritten
+    /// to match an altered copy does not pass without the key.
+    seal: String,
+}
+
+impl Manifest {
+    fn sealed(&self, keys: &Keyring) -> String {
+        keys.blind_index(&format!(
+            "backup-manifest|{}|{}|{}|{}|{}|{}|{}|{}",
+            self.format,
+            self.created_at.to_rfc3339(),
+            self.key_id,
+            self.appeals,
+            self.audit_records,
+            self.audit_head,
+            self.bytes,
+            self.sha256
+        ))
+    }
 }
 
 fn manifest_path(file: &Path) -> PathBuf {
@@ -51,7 +70,7 @@ fn sha256_of(file: &Path) -> Result<(String, u64)> {
 /// Backs up the database at `url` into `file` (a new file) and writes its manifest.
 pub async fn backup(url: &str, keys: Keyring, file: &Path) -> Result<()> {
     let key_id = keys.current_id().to_owned();
-    let store = minsheng_store::open(url, keys).await?;
+    let store = minsheng_store::open(url, keys.clone()).await?;
     let info = store
         .backup_to(file)
         .await
@@ -67,6 +86,11 @@ pub async fn backup(url: &str, keys: Keyring, file: &Path) -> Result<()> {
         audit_head: info.audit_head.1,
         bytes,
         sha256,
+        seal: String::new(),
+    };
+    let manifest = Manifest {
+        seal: manifest.sealed(&keys),
+        ..manifest
     };
     let path = manifest_path(file);
     std::fs::write(&path, serde_json::to_string_pretty(&manifest)? + "\n")
@@ -102,6 +126,11 @@ pub async fn restore(url: &str, keys: Keyring, file: &Path) -> Result<()> {
         )
     })?;
     let (sha256, _) = sha256_of(file)?;
+    if manifest.key_id == keys.current_id() && manifest.seal != manifest.sealed(&keys) {
+        bail!(
+            "备份清单已被改动（与数据密钥的签名不符）/ the backup's manifest was altered (its seal does not match the data key)"
+        );
+    }
     if sha256 != manifest.sha256 {
         bail!(
             "备份文件与清单不符（已损坏或被改动）/ the backup file does not match its manifest (damaged or altered)"

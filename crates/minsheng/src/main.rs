@@ -467,6 +467,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             calendar(c, &cli.database_url, &cli.key_file, cli.calendar.as_deref()).await
         }
         Command::Sweep => {
+            setup::existing_database(&cli.database_url)?;
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref())
                 .await?
@@ -482,6 +483,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { file } => {
+            if !cli.database_url.starts_with("sqlite:") {
+                anyhow::bail!(
+                    "PostgreSQL 请用 pg_dump 备份（见 README）/ back PostgreSQL up with pg_dump (see the README)"
+                );
+            }
+            setup::existing_database(&cli.database_url)?;
             let keys = setup::keyring(&cli.key_file, false)?;
             backup::backup(&cli.database_url, keys, &file).await?;
             Ok(ExitCode::SUCCESS)
@@ -492,6 +499,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::VerifyAudit => {
+            setup::existing_database(&cli.database_url)?;
             let keys = setup::keyring(&cli.key_file, false)?;
             let store = minsheng_store::open(&cli.database_url, keys).await?;
             let report = store.verify_audit().await?;

@@ -117,3 +117,17 @@ pub async fn app(database_url: &str, keys: Keyring, extra: Option<&Path>) -> Res
         .context("loading the uploaded calendars")?;
     Ok(app)
 }
+
+/// Refuses a SQLite database file that does not exist (opening would create an empty
+/// one, and a mistyped path would then pass every check).
+pub fn existing_database(url: &str) -> Result<()> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        if !Path::new(path).exists() {
+            bail!(
+                "没有这个数据库文件：{path}（请检查 MINSHENG_DATABASE_URL）/ no database file at {path} (check MINSHENG_DATABASE_URL)"
+            );
+        }
+    }
+    Ok(())
+}

@@ -757,6 +757,23 @@ fn a_backup_taken_while_serving_restores_into_the_same_county() {
         .output()
         .expect("verify");
     assert!(verify.status.success(), "{}", text(&verify));
+    // A manifest rewritten to match something else does not pass without the key.
+    let manifest_file = dir.join("backup.db.manifest.json");
+    let original = std::fs::read_to_string(&manifest_file).expect("manifest");
+    let mut forged: serde_json::Value = serde_json::from_str(&original).expect("json");
+    forged["appeals"] = serde_json::json!(151);
+    std::fs::write(&manifest_file, forged.to_string()).expect("forge");
+    let out = restore("forged.db", "cli.key");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("改动"), "{}", text(&out));
+    std::fs::write(&manifest_file, original).expect("put back");
+    // verify-audit and backup name a missing database instead of making an empty one.
+    let missing = command(&dir, "typo.db", "cli.key")
+        .arg("verify-audit")
+        .output()
+        .expect("run");
+    assert!(!missing.status.success() && text(&missing).contains("没有这个数据库文件"));
+    assert!(!dir.join("typo.db").exists());
     // Not over an existing database, and not from a file changed since.
     assert!(!restore("restored.db", "cli.key").status.success());
     let mut bytes = std::fs::read(&backup).expect("backup");
