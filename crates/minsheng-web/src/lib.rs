@@ -257,6 +257,50 @@ async fn script() -> impl IntoResponse {
 /// them (slowloris) is closed after it.
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// What one connection may take: time to send its headers, pauses in its body, and
+/// how many connections its address may hold open at once (a reverse proxy named
+/// trusted is not counted).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Headers must arrive within this (a trickle is slowloris).
+    pub headers: std::time::Duration,
+    /// A body that pauses this long is cut off.
+    pub body_idle: std::time::Duration,
+    /// Open connections per client address.
+    pub per_address: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            headers: HEADER_READ_TIMEOUT,
+            body_idle: std::time::Duration::from_secs(30),
+            per_address: 64,
+        }
+    }
+}
+
+/// A connection counted against its address, given back when it ends.
+struct ConnectionSlot {
+    open: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    address: std::net::IpAddr,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
+}
+
 /// Serves the portal and the console on `listener` until `shutdown` completes (see
 /// [`shutdown_signal`]), then finishes the requests in flight.
 pub async fn serve(
@@ -264,23 +308,31 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, state, shutdown, HEADER_READ_TIMEOUT).await
+    serve_with(listener, state, shutdown, ConnectionLimits::default()).await
 }
 
-/// [`serve`] with another header timeout. Each connection is served by hyper with
-/// a timer, so headers must arrive within `header_timeout` (axum's own `serve` sets
-/// none, and a client sending a byte a minute would hold its connection for ever);
-/// each request carries the peer's address (`ConnectInfo`).
+/// [`serve`] with other connection limits. Each connection is served by hyper with a
+/// timer, so headers must arrive in time (axum's own `serve` sets none, and a client
+/// sending a byte a minute would hold its connection for ever); each request carries
+/// the peer's address (`ConnectInfo`).
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    header_timeout: std::time::Duration,
+    limits: ConnectionLimits,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use tower::ServiceExt as _;
-    let app = router(state);
+    let trusted = state.trusted_proxies.clone();
+    // A body that stops arriving (a byte now and then keeps the connection) is cut.
+    let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        limits.body_idle,
+    ));
+    let open = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        std::net::IpAddr,
+        usize,
+    >::new()));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -296,6 +348,24 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
+        // One address may hold only so many connections (a trusted proxy any number).
+        let address = peer.ip().to_canonical();
+        let counted = !trusted.contains(&address);
+        if counted {
+            let mut open = open
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = open.entry(address).or_default();
+            if *n >= limits.per_address {
+                tracing::warn!(client = %address, "too many connections from one address: refused");
+                continue;
+            }
+            *n += 1;
+        }
+        let release = counted.then(|| ConnectionSlot {
+            open: open.clone(),
+            address,
+        });
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service =
@@ -310,7 +380,7 @@ pub async fn serve_with(
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout);
+            .header_read_timeout(limits.headers);
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
@@ -319,6 +389,7 @@ pub async fn serve_with(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection ended");
             }
+            drop(release);
         });
     }
     drop(listener);

@@ -4409,7 +4409,11 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
         async {
             let _ = stopped.await;
         },
-        std::time::Duration::from_millis(800),
+        minsheng_web::ConnectionLimits {
+            headers: std::time::Duration::from_millis(800),
+            body_idle: std::time::Duration::from_millis(800),
+            per_address: 3,
+        },
     ));
     // Headers begun and never finished: the server closes the connection.
     let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -4429,11 +4433,56 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
     .await;
     assert!(read.is_ok(), "the trickling connection was not closed");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // A body that stops coming is cut off, with a 4xx (not a 500).
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stalled
+        .write_all(b"POST /staff/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a")
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stalled.read_to_string(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the stalled body was not cut off");
+    assert!(
+        answer.starts_with("HTTP/1.1 4"),
+        "{}",
+        answer.lines().next().unwrap_or_default()
+    );
     // Whole requests are served as ever, with the client's address known.
     let r = reqwest::get(format!("http://{addr}/healthz"))
         .await
         .expect("get");
     assert_eq!(r.text().await.expect("body"), "ok");
+    // One address holds at most three connections here: a fourth is closed at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let mut buf = [0u8; 64];
+        assert!(c.read(&mut buf).await.expect("read") > 0, "kept alive");
+        held.push(c);
+    }
+    let mut fourth = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let _ = fourth
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), fourth.read(&mut buf))
+        .await
+        .expect("answered at once")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "the fourth connection is closed");
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK, "freed when the others closed");
     let _ = stop.send(());
     server.await.expect("join").expect("served");
 }
