@@ -352,7 +352,12 @@ impl App {
                 .filter(|k| is_published(*k, Track::WorkOrder, true))
                 .collect(),
             track: Some(Track::WorkOrder),
-            categories: services.iter().map(|c| c.code.clone()).collect(),
+            // Public categories whose requests the county publishes.
+            categories: services
+                .iter()
+                .filter(|c| c.published)
+                .map(|c| c.code.clone())
+                .collect(),
             limit: MAX_REQUESTS,
             ..RequestQuery::default()
         };
@@ -390,7 +395,7 @@ impl App {
         Ok(Ok(rows
             .into_iter()
             .filter(|r| {
-                let public = services.iter().any(|c| c.code == r.category);
+                let public = services.iter().any(|c| c.code == r.category && c.published);
                 is_published(r.kind, r.track, public)
             })
             .map(|r| {

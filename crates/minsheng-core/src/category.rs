@@ -30,6 +30,11 @@ pub struct Category {
     /// Whether citizens see it (on the portal, and Open311 clients as a service).
     #[serde(default = "yes")]
     pub public: bool,
+    /// Whether Open311 publishes its requests (when it is public): off for matters
+    /// whose text names people, such as complaints about officials' conduct, which
+    /// citizens may raise but the county does not put on a public map.
+    #[serde(default = "yes")]
+    pub published: bool,
     /// Extra fields asked for appeals of it, exposed to Open311 as service attributes.
     #[serde(default)]
     pub fields: Vec<ExtraField>,
@@ -47,6 +52,7 @@ impl Category {
             parent: None,
             keywords: vec![],
             public: true,
+            published: true,
             fields: vec![],
         }
     }
@@ -298,6 +304,8 @@ pub struct CategoryFields {
     pub keywords: String,
     /// Whether citizens see it.
     pub public: bool,
+    /// Whether Open311 publishes its requests.
+    pub published: bool,
     /// Extra fields, one a line (see [`ExtraField::parse_lines`]).
     pub fields: String,
 }
@@ -313,6 +321,7 @@ impl CategoryFields {
             unit: c.unit.clone(),
             keywords: c.keywords.join(" "),
             public: c.public,
+            published: c.published,
             fields: c
                 .fields
                 .iter()
@@ -411,6 +420,7 @@ pub fn check_category(
             parent,
             keywords,
             public: f.public,
+            published: f.published,
             fields,
         }),
         _ => Err(errors),
@@ -504,9 +514,28 @@ mod tests {
             unit: template().categories[0].unit.clone(),
             keywords: "物业费、电梯 停车位,电梯".into(),
             public: true,
+            published: true,
             fields: "building | 楼栋号\n\nkind | 问题类型 | 单选 | 是 | 收费/服务/维修".into(),
             ..CategoryFields::default()
         }
+    }
+
+    #[test]
+    fn the_template_publishes_every_public_category_but_officials_conduct() {
+        let t = template();
+        let unpublished: Vec<&str> = t
+            .categories
+            .iter()
+            .filter(|c| !c.published)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert_eq!(unpublished, ["zuofeng"]);
+        let zuofeng = t
+            .categories
+            .iter()
+            .find(|c| c.code == "zuofeng")
+            .expect("zuofeng");
+        assert!(zuofeng.public, "citizens may still raise it");
     }
 
     #[test]

@@ -236,6 +236,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         parent: Some(cats[0].code.clone()),
         keywords: vec!["物业费".into(), "电梯".into()],
         public: false,
+        published: false,
         fields: vec![minsheng_core::category::ExtraField {
             code: "building".into(),
             label: "楼栋号".into(),

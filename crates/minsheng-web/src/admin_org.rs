@@ -419,6 +419,7 @@ struct CategoryRow {
     unit: String,
     keywords: String,
     public: bool,
+    published: bool,
     fields: usize,
 }
 
@@ -467,6 +468,7 @@ async fn categories_page(
             unit: unit_name(&c.unit),
             keywords: c.keywords.join("、"),
             public: c.public,
+            published: c.published,
             fields: c.fields.len(),
         })
         .collect();
@@ -505,6 +507,7 @@ fn category_fields(fields: &HashMap<String, String>) -> CategoryFields {
         unit: f("unit"),
         keywords: f("keywords"),
         public: fields.contains_key("public"),
+        published: fields.contains_key("published"),
         fields: f("fields"),
     }
 }
@@ -517,6 +520,7 @@ pub async fn list_categories(
     require_admin(&me)?;
     let form = CategoryFields {
         public: true,
+        published: true,
         ..CategoryFields::default()
     };
     categories_page(&state, lang, &me, None, form, Errors::default()).await

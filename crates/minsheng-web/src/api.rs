@@ -1391,6 +1391,8 @@ struct CategoryOut {
     default_unit: String,
     keywords: Vec<String>,
     public: bool,
+    /// Whether Open311 publishes its requests (when public).
+    published: bool,
 }
 
 /// The appeal categories.
@@ -1413,6 +1415,7 @@ async fn categories(
                 default_unit: c.unit,
                 keywords: c.keywords,
                 public: c.public,
+                published: c.published,
             })
             .collect(),
     ))

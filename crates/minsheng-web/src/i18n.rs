@@ -258,6 +258,9 @@ texts! {
     admin_default_unit: "默认承办单位", "Default unit";
     admin_keywords: "关键词", "Keywords";
     admin_public: "群众可见", "Public";
+    admin_published: "通过 Open311 公开其诉求", "Publish its requests on Open311";
+    admin_published_hint: "诉求内容会点名他人（如干部作风）的类别请勿勾选：群众可提交，但不公开", "Leave off for matters whose text names people (such as officials' conduct): citizens may raise them, they are not published";
+    admin_unpublished: "不公开", "Not published";
     admin_public_hint: "在群众门户和 Open311 中可选", "offered on the portal and to Open311 clients";
     admin_fields: "附加字段", "Extra fields";
     admin_fields_hint: "每行一个：编码 | 名称 | 类型（文本/长文本/数字/日期/单选/多选）| 是否必填（是/否）| 选项（以 / 分隔）", "One a line: code | label | type (string/text/number/datetime/singlevaluelist/multivaluelist) | required (yes/no) | choices (separated by /)";

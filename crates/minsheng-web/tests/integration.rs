@@ -1685,6 +1685,29 @@ x1,某单位,公司,火星
         .post("/submit", "", &portal_form(&[("category", "gongre-fee")]))
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A public category whose requests are not published: offered, and so marked.
+    let r = app
+        .post(
+            "/staff/admin/categories",
+            &admin,
+            &[
+                ("code", "gongre-staff"),
+                ("name", "供热站工作人员"),
+                ("parent", "gongre"),
+                ("unit", "zjj"),
+                ("public", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = app.store.categories().await.expect("categories");
+    let staff_cat = saved
+        .iter()
+        .find(|c| c.code == "gongre-staff")
+        .expect("saved");
+    assert!(staff_cat.public && !staff_cat.published);
+    let (_, list) = app.get("/staff/admin/categories", &admin).await;
+    assert!(list.contains("不公开"));
     // Three levels are refused.
     let r = app
         .post(
@@ -3426,6 +3449,27 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
         )
         .await
         .expect("report");
+    // A complaint about an official's conduct may be raised through Open311, and is
+    // not published: its category is public but not published (the template's).
+    let (status, body) = app
+        .open311_post(
+            "json",
+            &[
+                ("api_key", key.as_str()),
+                ("service_code", "zuofeng"),
+                ("address_id", V11),
+                ("description", "镇干部张三办事推诿"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let conduct: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let conduct = conduct[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, _, _) = app.open311_get(&format!("requests/{conduct}.json")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not published");
 
     // Reading: published requests, without who raised them; long numbers hidden.
     let (status, _, body) = app.open311_get("requests.json").await;
@@ -3437,6 +3481,7 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
         !body.contains("13800138000")
             && !body.contains("张三")
             && !body.contains(report.no.as_str())
+            && !body.contains(&conduct)
     );
     let ours = listed
         .iter()

@@ -319,11 +319,12 @@ impl Directory for SqlStore {
                 // A new category goes last; a stored one keeps its place.
                 last += 1;
                 sqlx::query(
-                    "INSERT INTO categories (code, name, name_en, unit_key, position, parent_code, keywords, public, fields) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO categories (code, name, name_en, unit_key, position, parent_code, keywords, public, fields, published) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, \
                      unit_key = excluded.unit_key, parent_code = excluded.parent_code, \
-                     keywords = excluded.keywords, public = excluded.public, fields = excluded.fields",
+                     keywords = excluded.keywords, public = excluded.public, fields = excluded.fields, \
+                     published = excluded.published",
                 )
                 .bind(&c.code)
                 .bind(&c.name)
@@ -334,11 +335,13 @@ impl Directory for SqlStore {
                 .bind(&keywords)
                 .bind(c.public)
                 .bind(&fields)
+                .bind(c.published)
                 .execute(&mut *tx)
                 .await?;
                 append_audit!(tx, chain, at, actor, "category.save", None, json!({
                     "code": c.code, "name": c.name, "name_en": c.name_en, "unit": c.unit,
                     "parent": c.parent, "keywords": c.keywords, "public": c.public, "fields": c.fields,
+                    "published": c.published,
                 }));
             }
             bump_directory!(tx);
@@ -349,14 +352,15 @@ impl Directory for SqlStore {
 
     async fn categories(&self) -> Result<Vec<Category>> {
         with_db!(self, p => {
-            let rows: Vec<(String, String, String, String, Option<String>, String, bool, String)> = sqlx::query_as(
-                "SELECT code, name, name_en, unit_key, parent_code, keywords, public, fields \
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(String, String, String, String, Option<String>, String, bool, String, bool)> = sqlx::query_as(
+                "SELECT code, name, name_en, unit_key, parent_code, keywords, public, fields, published \
                  FROM categories ORDER BY position, code",
             )
             .fetch_all(p)
             .await?;
             rows.into_iter()
-                .map(|(code, name, name_en, unit, parent, keywords, public, fields)| {
+                .map(|(code, name, name_en, unit, parent, keywords, public, fields, published)| {
                     Ok(Category {
                         keywords: serde_json::from_str(&keywords).map_err(|_| corrupt("keywords", &keywords))?,
                         fields: serde_json::from_str(&fields).map_err(|_| corrupt("extra fields", &fields))?,
@@ -366,6 +370,7 @@ impl Directory for SqlStore {
                         unit,
                         parent,
                         public,
+                        published,
                     })
                 })
                 .collect()
