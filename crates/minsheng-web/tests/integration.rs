@@ -4531,3 +4531,86 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
     let _ = stop.send(());
     server.await.expect("join").expect("served");
 }
+
+/// docs/security.md's access table, cell by cell, over HTTP: each account against the
+/// pages and actions, on an appeal placed in 城关街道 and routed to the housing bureau.
+#[tokio::test]
+async fn the_access_table_in_docs_security_holds() {
+    let app = app("access").await;
+    app.store
+        .create_staff(
+            &NewStaff {
+                username: "auditor1".into(),
+                display_name: "审计员".into(),
+                unit_key: "qzgzb".into(),
+                roles: vec![Role::Auditor],
+                password_hash: hash_password(PASSWORD),
+                must_change_password: false,
+            },
+            None,
+        )
+        .await
+        .expect("auditor");
+    let photo = fixture("photo-gps.jpg");
+    let key = format!("{:032x}", rand::random::<u128>());
+    let mut fields = portal_form(&[]);
+    fields.push(("submission_key", &key));
+    let r = app
+        .post_files("/submit", "", &fields, &[("现场.jpg", photo)])
+        .await;
+    let (no, detail) = app.received(r).await;
+    let file = detail.attachments[0].id;
+    const OK: u16 = 200;
+    const NO: u16 = 403;
+    const NONE: u16 = 404;
+    // account: intake form, administration, appeal page, its file, reveal, API staff list
+    let table: [(&str, [u16; 6]); 11] = [
+        ("admin", [OK, OK, OK, OK, OK, OK]),
+        ("callcenter1", [OK, NO, OK, OK, OK, NO]),
+        ("dispatcher1", [OK, NO, OK, OK, OK, NO]),
+        ("zjj.handler", [NO, NO, OK, OK, OK, NO]),
+        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO]),
+        ("t02.head", [NO, NO, NONE, NONE, NONE, NO]),
+        ("leader1", [NO, NO, OK, OK, OK, NO]),
+        ("supervisor1", [NO, NO, OK, OK, OK, NO]),
+        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO]),
+        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO]),
+        ("auditor1", [NO, NO, OK, OK, NO, NO]),
+    ];
+    let mut wrong = Vec::new();
+    for (user, expected) in table {
+        let cookie = app.login(user).await;
+        let token = app.token(user).await;
+        let got = [
+            app.get("/staff/intake", &cookie).await.0.as_u16(),
+            app.get("/staff/admin", &cookie).await.0.as_u16(),
+            app.get(&format!("/staff/appeals/{no}"), &cookie)
+                .await
+                .0
+                .as_u16(),
+            app.get_bytes(
+                &format!("/staff/appeals/{no}/files/{file}"),
+                ("cookie", &cookie),
+            )
+            .await
+            .0
+            .as_u16(),
+            app.post(
+                &format!("/staff/appeals/{no}/reveal"),
+                &cookie,
+                &[("reason", "回访核实")],
+            )
+            .await
+            .status()
+            .as_u16(),
+            app.api(reqwest::Method::GET, "/staff", &token, None)
+                .await
+                .0
+                .as_u16(),
+        ];
+        if got != expected {
+            wrong.push(format!("{user}: expected {expected:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
