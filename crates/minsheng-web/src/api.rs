@@ -352,6 +352,15 @@ impl FromRequestParts<AppState> for ApiCaller {
         };
         let token = crate::security::bearer_token(&parts.headers).ok_or_else(unauthorized)?;
         let me = state.api_session(token).await?.ok_or_else(unauthorized)?;
+        // An account still on its one-time password has not taken it over yet.
+        if me.staff.must_change_password {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "该账号须先登录工作台设置自己的密码，令牌才能使用",
+                "The account must first sign in to the console and choose its own password.",
+            ));
+        }
         Ok(ApiCaller(me))
     }
 }

@@ -26,8 +26,6 @@ pub enum AppError {
     CrossSite,
     /// The request's body or query could not be read (its status: 400, 413, 415, 422).
     Rejected(StatusCode),
-    /// Too many submissions from one address: wait this many seconds.
-    TooMany(String),
     /// Something broke.
     Internal(String),
 }
@@ -101,20 +99,6 @@ impl IntoResponse for AppError {
                     ),
                 };
                 page(status, zh, en, "")
-            }
-            AppError::TooMany(seconds) => {
-                let mut response = page(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "提交过于频繁，请稍后再试",
-                    "Too many submissions from this address; please wait and try again.",
-                    &format!("{seconds} s"),
-                );
-                if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
-                    response
-                        .headers_mut()
-                        .insert(axum::http::header::RETRY_AFTER, v);
-                }
-                response
             }
             AppError::Internal(e) => {
                 let id = format!("{:016x}", rand::random::<u64>());

@@ -44,6 +44,9 @@ pub struct AppState {
     pub rate_limits: std::sync::Arc<rate::RateLimits>,
     /// Requests seen, for `/metrics`.
     pub http_metrics: std::sync::Arc<metrics::HttpMetrics>,
+    /// The address the public reaches this server at (`https://12345.example.gov.cn`),
+    /// for links handed out (Open311 discovery and media); else the request's `Host`.
+    pub public_url: Option<std::sync::Arc<str>>,
 }
 
 /// API requests a minute per token, by default (a tenth of it at once).
@@ -67,6 +70,7 @@ impl AppState {
                 DEFAULT_PORTAL_RATE,
             )),
             http_metrics: std::sync::Arc::default(),
+            public_url: None,
         }
     }
 }

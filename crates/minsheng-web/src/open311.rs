@@ -324,7 +324,7 @@ async fn top(
     };
     let lang = lang(&headers);
     match stem {
-        "discovery" => discovery(&headers, format),
+        "discovery" => discovery(&state, &headers, format),
         "services" => match state.services().await {
             Ok(services) => {
                 let list: Vec<Value> = services
@@ -340,8 +340,12 @@ async fn top(
     }
 }
 
-/// Where this endpoint is, as the client reached it.
-fn base_url(headers: &HeaderMap) -> String {
+/// Where this endpoint is: under the configured public address, else as the client
+/// reached it (its `Host`, when it reads as a host name).
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(public) = &state.public_url {
+        return format!("{}/open311/v2", public.trim_end_matches('/'));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -354,7 +358,7 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// The discovery document: where this endpoint is and what it speaks.
-fn discovery(headers: &HeaderMap, format: Format) -> Response {
+fn discovery(state: &AppState, headers: &HeaderMap, format: Format) -> Response {
     let changeset = "2026-11-30T00:00:00+08:00";
     let doc = json!({
         "changeset": changeset,
@@ -362,7 +366,7 @@ fn discovery(headers: &HeaderMap, format: Format) -> Response {
         "key_service": "向县政务服务管理部门申请 API key（minsheng api-key create） / ask the county for an API key",
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": base_url(headers),
+            "url": base_url(state, headers),
             "changeset": changeset,
             "type": "production",
             "formats": ["application/json", "text/xml"],
@@ -522,7 +526,7 @@ async fn list_requests(
     }
     match state.published_requests(&filter, lang).await {
         Ok(Ok(found)) => {
-            let base = base_url(headers);
+            let base = base_url(state, headers);
             let list: Vec<Value> = found.iter().map(|r| published(r, &base)).collect();
             render(
                 StatusCode::OK,
@@ -586,7 +590,7 @@ async fn one_request(
     };
     match state.published_requests(&filter, lang(&headers)).await {
         Ok(Ok(found)) if !found.is_empty() => {
-            let base = base_url(&headers);
+            let base = base_url(&state, &headers);
             let list: Vec<Value> = found.iter().map(|r| published(r, &base)).collect();
             render(
                 StatusCode::OK,

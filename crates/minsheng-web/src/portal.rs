@@ -78,7 +78,30 @@ pub async fn submit_appeal(
         let client = crate::security::client_of(peer.ip(), &headers, &state.trusted_proxies);
         if let Err(wait) = limiter.check(&client.to_string(), Utc::now()) {
             tracing::warn!(%client, "portal submissions over the rate");
-            return Err(AppError::TooMany(crate::rate::retry_after(wait)));
+            // The form comes back as typed (files must be chosen again), saying when.
+            let seconds = crate::rate::retry_after(wait);
+            let message = match lang {
+                minsheng_core::Lang::Zh => format!(
+                    "提交过于频繁，请 {seconds} 秒后再点“提交”。您填写的内容已保留（附件需重新选择）。"
+                ),
+                minsheng_core::Lang::En => format!(
+                    "Too many submissions from this address: press submit again in {seconds} s. What you typed is kept (choose the files again)."
+                ),
+            };
+            let form: AppealForm = submitted.form()?;
+            let catalog = Catalog::load(&state).await?;
+            let page = SubmitPage {
+                t: texts(lang),
+                here: "/submit",
+                v: catalog.form_view(lang, true, form, Errors::whole_form(message)),
+            };
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return Ok(response);
         }
     }
     // A field people never see, which form-filling robots fill in.

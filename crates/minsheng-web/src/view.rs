@@ -69,6 +69,11 @@ impl Errors {
         )
     }
 
+    /// One message about the whole form (shown at its top).
+    pub fn whole_form(message: String) -> Errors {
+        Errors(vec![("form", message)])
+    }
+
     /// The message for one field.
     pub fn of(&self, field: &str) -> Option<&str> {
         self.0

@@ -4328,7 +4328,8 @@ async fn machine_clients_past_their_rate_get_429_with_retry_after() {
             >= 1
     );
     let page = r.text().await.expect("page");
-    assert!(page.contains("提交过于频繁") && page.contains("Too many submissions"));
+    assert!(page.contains("提交过于频繁") && page.contains("data-test=\"error-form\""));
+    assert!(page.contains("暖气不热"), "what was typed comes back");
     assert_eq!(
         app.get("/submit", "").await.0,
         StatusCode::OK,
@@ -4613,4 +4614,47 @@ async fn the_access_table_in_docs_security_holds() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn links_name_the_public_address_and_fresh_accounts_take_their_password_first() {
+    let app = app_with("public-url", |state| AppState {
+        public_url: Some(std::sync::Arc::from("https://12345.example.gov.cn")),
+        ..state
+    })
+    .await;
+    // Discovery names the configured address, whatever Host the client sent.
+    let r = app
+        .client
+        .get(format!("{}/open311/v2/discovery.json", app.base))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .expect("get");
+    let discovery: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(
+        discovery["endpoints"][0]["url"],
+        "https://12345.example.gov.cn/open311/v2"
+    );
+    // A token of an account still on its one-time password does not work yet.
+    app.store
+        .create_staff(
+            &NewStaff {
+                username: "fresh1".into(),
+                display_name: "新同事".into(),
+                unit_key: "qzgzb".into(),
+                roles: vec![Role::CallTaker],
+                password_hash: hash_password(PASSWORD),
+                must_change_password: true,
+            },
+            None,
+        )
+        .await
+        .expect("staff");
+    let token = app.token("fresh1").await;
+    let (status, body) = app
+        .api(reqwest::Method::GET, "/categories", &token, None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "password_change_required");
 }

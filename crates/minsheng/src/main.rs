@@ -116,6 +116,10 @@ enum Command {
         /// network only (default: not served).
         #[arg(long, env = "MINSHENG_METRICS_BIND")]
         metrics_bind: Option<SocketAddr>,
+        /// The address the public reaches Minsheng at (e.g. https://12345.example.gov.cn),
+        /// for the links Open311 hands out; default: the request's Host.
+        #[arg(long, env = "MINSHENG_PUBLIC_URL", value_parser = public_url)]
+        public_url: Option<String>,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -304,6 +308,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             open311_rate,
             portal_rate,
             metrics_bind,
+            public_url,
         } => {
             let files_dir = cli.files_dir.clone();
             let keys = setup::keyring(&cli.key_file, demo)?;
@@ -358,6 +363,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     open311_rate,
                     portal_rate,
                 )),
+                public_url: public_url.map(std::sync::Arc::from),
                 ..minsheng_web::AppState::new(app)
             };
             if let Some(addr) = metrics_bind {
@@ -725,5 +731,26 @@ async fn import(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => admin::refused(file, e),
+    }
+}
+
+/// `--public-url`: an http or https address without a path, query or fragment.
+fn public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("应以 http:// 或 https:// 开头 / must start with http:// or https://")?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    if host_ok {
+        Ok(s.to_owned())
+    } else {
+        Err(
+            "只写协议和主机名（可带端口），不带路径 / scheme and host (and port) only, no path"
+                .into(),
+        )
     }
 }
