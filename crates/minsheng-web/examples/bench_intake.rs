@@ -15,6 +15,9 @@
 //! 3. Bare insert: `--clients` tasks each insert one row of the same columns and sizes
 //!    into a plain table of the same database and commit it, for `--seconds`.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -31,27 +34,16 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        url: String::new(),
-        token: String::new(),
-        db_url: String::new(),
-        clients: 16,
-        seconds: 10,
-        rate: 200,
+    let f = common::flags(&["url", "token", "db-url", "clients", "seconds", "rate"]);
+    let text = |name: &str| f.get(name).cloned().unwrap_or_default();
+    let a = Args {
+        url: text("url"),
+        token: text("token"),
+        db_url: text("db-url"),
+        clients: common::number(&f, "clients", 16),
+        seconds: common::number(&f, "seconds", 10),
+        rate: common::number(&f, "rate", 200),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_default();
-        match flag.as_str() {
-            "--url" => a.url = value,
-            "--token" => a.token = value,
-            "--db-url" => a.db_url = value,
-            "--clients" => a.clients = value.parse().expect("--clients N"),
-            "--seconds" => a.seconds = value.parse().expect("--seconds N"),
-            "--rate" => a.rate = value.parse().expect("--rate N"),
-            other => panic!("unknown flag {other}"),
-        }
-    }
     assert!(
         !a.url.is_empty() && !a.token.is_empty(),
         "--url and --token are needed"
@@ -97,14 +89,6 @@ impl Corpus {
         }
         body
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 async fn post(client: &reqwest::Client, a: &Args, body: &Value) -> bool {
@@ -207,8 +191,8 @@ async fn main() {
         a.seconds,
         intake_rate,
         times.len(),
-        percentile(&times, 0.50),
-        percentile(&times, 0.99),
+        common::percentile(&times, 0.50),
+        common::percentile(&times, 0.99),
     );
 
     // 2. Open loop at a fixed rate.
@@ -242,9 +226,9 @@ async fn main() {
         a.rate,
         a.seconds,
         times.len(),
-        percentile(&times, 0.50),
-        percentile(&times, 0.95),
-        percentile(&times, 0.99),
+        common::percentile(&times, 0.50),
+        common::percentile(&times, 0.95),
+        common::percentile(&times, 0.99),
     );
 
     // 3. The same database's bare insert of a row of the same size.

@@ -11,6 +11,9 @@
 //! scripts/load --minutes 2          # a shorter run
 //! ```
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -31,29 +34,25 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        url: String::new(),
-        token: String::new(),
-        handler_token: String::new(),
-        cookie: String::new(),
-        pid: 0,
-        minutes: 10,
-        rate: 200,
+    let f = common::flags(&[
+        "url",
+        "token",
+        "handler-token",
+        "cookie",
+        "pid",
+        "minutes",
+        "rate",
+    ]);
+    let text = |name: &str| f.get(name).cloned().unwrap_or_default();
+    let a = Args {
+        url: text("url"),
+        token: text("token"),
+        handler_token: text("handler-token"),
+        cookie: text("cookie"),
+        pid: common::number(&f, "pid", 0),
+        minutes: common::number(&f, "minutes", 10),
+        rate: common::number(&f, "rate", 200),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_default();
-        match flag.as_str() {
-            "--url" => a.url = value,
-            "--token" => a.token = value,
-            "--handler-token" => a.handler_token = value,
-            "--cookie" => a.cookie = value,
-            "--pid" => a.pid = value.parse().expect("--pid N"),
-            "--minutes" => a.minutes = value.parse().expect("--minutes N"),
-            "--rate" => a.rate = value.parse().expect("--rate N"),
-            other => panic!("unknown flag {other}"),
-        }
-    }
     assert!(
         !a.url.is_empty()
             && !a.token.is_empty()
@@ -199,14 +198,6 @@ async fn one(
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 #[tokio::main]
 async fn main() {
     let a = Arc::new(args());
@@ -330,8 +321,8 @@ async fn main() {
         all.len() as u64 + errors + seen.refused.values().sum::<u64>(),
         elapsed,
         total as f64 / elapsed,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
+        common::percentile(&all, 0.5),
+        common::percentile(&all, 0.99),
         seen.refused.values().sum::<u64>(),
     );
     for (kind, times) in &seen.times {
@@ -340,8 +331,8 @@ async fn main() {
         println!(
             "| {kind:?} ({}) | {:.1} ms | {:.1} ms | {} errors, {} refused |",
             times.len(),
-            percentile(&times, 0.5),
-            percentile(&times, 0.99),
+            common::percentile(&times, 0.5),
+            common::percentile(&times, 0.99),
             seen.errors.get(kind).copied().unwrap_or(0),
             seen.refused.get(kind).copied().unwrap_or(0),
         );

@@ -3711,6 +3711,24 @@ impl App {
             .expect("post")
     }
 
+    /// One more account in the county's mass-work department, with the test password.
+    async fn add_staff(&self, username: &str, name: &str, role: Role, must_change: bool) {
+        self.store
+            .create_staff(
+                &NewStaff {
+                    username: username.into(),
+                    display_name: name.into(),
+                    unit_key: "qzgzb".into(),
+                    roles: vec![role],
+                    password_hash: hash_password(PASSWORD),
+                    must_change_password: must_change,
+                },
+                None,
+            )
+            .await
+            .expect("staff");
+    }
+
     /// The appeal a portal post (answered with a redirect to its receipt) stored.
     async fn received(&self, r: reqwest::Response) -> (String, minsheng_store::AppealDetail) {
         assert_eq!(
@@ -4152,20 +4170,8 @@ async fn personal_data_is_shown_in_full_only_on_an_audited_reveal() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let no = created["no"].as_str().expect("no").to_owned();
-    app.store
-        .create_staff(
-            &NewStaff {
-                username: "auditor1".into(),
-                display_name: "审计员".into(),
-                unit_key: "qzgzb".into(),
-                roles: vec![Role::Auditor],
-                password_hash: hash_password(PASSWORD),
-                must_change_password: false,
-            },
-            None,
-        )
-        .await
-        .expect("auditor");
+    app.add_staff("auditor1", "审计员", Role::Auditor, false)
+        .await;
     let outsider = app.token("slj.handler").await;
     let audit = || async { app.store.verify_audit().await.expect("audit").records };
     let path = format!("/staff/appeals/{no}/reveal");
@@ -4538,20 +4544,8 @@ async fn a_client_that_trickles_its_headers_is_cut_off() {
 #[tokio::test]
 async fn the_access_table_in_docs_security_holds() {
     let app = app("access").await;
-    app.store
-        .create_staff(
-            &NewStaff {
-                username: "auditor1".into(),
-                display_name: "审计员".into(),
-                unit_key: "qzgzb".into(),
-                roles: vec![Role::Auditor],
-                password_hash: hash_password(PASSWORD),
-                must_change_password: false,
-            },
-            None,
-        )
-        .await
-        .expect("auditor");
+    app.add_staff("auditor1", "审计员", Role::Auditor, false)
+        .await;
     let photo = fixture("photo-gps.jpg");
     let key = format!("{:032x}", rand::random::<u128>());
     let mut fields = portal_form(&[]);
@@ -4637,20 +4631,8 @@ async fn links_name_the_public_address_and_fresh_accounts_take_their_password_fi
         "https://12345.example.gov.cn/open311/v2"
     );
     // A token of an account still on its one-time password does not work yet.
-    app.store
-        .create_staff(
-            &NewStaff {
-                username: "fresh1".into(),
-                display_name: "新同事".into(),
-                unit_key: "qzgzb".into(),
-                roles: vec![Role::CallTaker],
-                password_hash: hash_password(PASSWORD),
-                must_change_password: true,
-            },
-            None,
-        )
-        .await
-        .expect("staff");
+    app.add_staff("fresh1", "新同事", Role::CallTaker, true)
+        .await;
     let token = app.token("fresh1").await;
     let (status, body) = app
         .api(reqwest::Method::GET, "/categories", &token, None)
