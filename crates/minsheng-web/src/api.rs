@@ -449,6 +449,20 @@ impl FromRequest<AppState> for AppealBody {
                 StatusCode::PAYLOAD_TOO_LARGE => too_large(),
                 status => ApiError::new(status, "bad_request", e.zh, e.en),
             })?;
+        if submitted
+            .pairs
+            .iter()
+            .filter(|(name, _)| name == "appeal")
+            .count()
+            > 1
+        {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "appeal",
+                "appeal 部分只能有一个",
+                "Send the appeal part once.",
+            ));
+        }
         let json = submitted
             .pairs
             .iter()
@@ -489,32 +503,44 @@ fn data_error(text: &str) -> ApiError {
         .strip_prefix("Failed to deserialize the JSON body into the target type: ")
         .unwrap_or(text);
     let (path, problem) = text.split_once(": ").unwrap_or(("", text));
-    let (zh, en) = if let Some(rest) = problem.strip_prefix("unknown field `") {
-        let name = rest.split('`').next().unwrap_or_default();
+    let named = |prefix: &str| {
+        problem
+            .strip_prefix(prefix)
+            .map(|rest| rest.split('`').next().unwrap_or_default().to_owned())
+    };
+    // The field at fault is named in `fields`, as for every other refusal.
+    let (field, zh, en) = if let Some(name) = named("unknown field `") {
         (
+            name.clone(),
             format!("不认识的字段“{name}”"),
             format!("unknown field `{name}`"),
         )
-    } else if let Some(rest) = problem.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or_default();
+    } else if let Some(name) = named("missing field `") {
         (
+            name.clone(),
             format!("缺少字段“{name}”"),
             format!("missing field `{name}`"),
         )
-    } else {
-        let field = if path.is_empty() || path == "." {
-            "（正文）"
-        } else {
-            path
-        };
+    } else if path.is_empty() || path == "." {
         (
-            format!("字段“{field}”的类型或取值有误"),
-            format!("`{field}` has the wrong type or value"),
+            String::new(),
+            "正文的类型或取值有误".to_owned(),
+            "the body has the wrong type or value".to_owned(),
+        )
+    } else {
+        (
+            path.to_owned(),
+            format!("字段“{path}”的类型或取值有误"),
+            format!("`{path}` has the wrong type or value"),
         )
     };
-    ApiError {
-        message: Message::new(zh, en),
-        ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "", "")
+    if field.is_empty() {
+        ApiError {
+            message: Message::new(zh, en),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "", "")
+        }
+    } else {
+        ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, &field, &zh, &en)
     }
 }
 

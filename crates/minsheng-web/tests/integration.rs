@@ -2614,7 +2614,8 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
             .as_str()
             .is_some_and(|m| m.contains("secret_admin"))
     );
-    let (status, _) = app
+    assert_eq!(body["error"]["field"], "secret_admin", "the field is named");
+    let (status, body) = app
         .api(
             Method::POST,
             "/appeals",
@@ -2623,6 +2624,7 @@ async fn systems_send_and_follow_appeals_over_the_json_api() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "text", "{body}");
     let r = app
         .client
         .post(format!("{}/api/v1/appeals", app.base))
@@ -3986,6 +3988,22 @@ async fn files_are_taken_by_content_kept_and_shown_only_to_those_allowed() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["error"]["fields"][0]["field"], "media", "{body}");
+    // Two appeal parts: which one was meant is not guessed.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/appeals", app.base))
+        .bearer_auth(&call)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("appeal", appeal.to_string())
+                .text("appeal", appeal.to_string()),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "appeal");
     // No appeal part: named.
     let r = app
         .client
