@@ -165,6 +165,7 @@ impl App {
             tags: Vec::new(),
             external_id,
             api_key_id: intake.api_key_id,
+            index_terms: Vec::new(),
         };
         let stored = self.store_registrations(vec![registration]).await?.pop();
         if let Some(Registered::Stored(_) | Registered::Repeat(_)) = &stored {
@@ -305,6 +306,16 @@ impl App {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(appeal = %no, action = decision.event.command.code(), "workflow step recorded");
+        if matches!(
+            decision.event.command,
+            wf::Command::Reply { .. } | wf::Command::IssueReview { .. }
+        ) {
+            // The reply is searchable from now on; the step stands even if this fails
+            // (the backlog indexer does not redo it, `minsheng reindex` does).
+            if let Err(e) = self.reindex(appeal.summary.id).await {
+                tracing::error!(appeal = %no, error = %e, "the reply was not indexed for search");
+            }
+        }
         Ok(decision)
     }
 }

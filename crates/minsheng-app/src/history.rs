@@ -143,10 +143,11 @@ impl App {
                         tags: vec!["import".to_owned()],
                         external_id: Some(h.external_id.clone()),
                         api_key_id: None,
+                        index_terms: Vec::new(),
                     }
                 })
                 .collect();
-            let sealed = self.store.seal_registrations(batch).map_err(Error::from)?;
+            let sealed = self.seal(batch).await?;
             if let Some((n, task)) = writing.take() {
                 tally(&mut report, joined(task.await)?);
                 done += n;

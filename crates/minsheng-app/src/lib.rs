@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod setup;
 pub mod staff;
 pub mod sweep;
+pub mod text;
 pub mod tokens;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -57,6 +58,7 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     directory: Arc<pipeline::DirectoryCache>,
     writer: Arc<pipeline::Writer>,
+    segmenters: Arc<text::Segmenters>,
 }
 
 /// The calendar the process starts with (shipped, plus a file given at start) and the
@@ -87,6 +89,7 @@ impl App {
             metrics: Arc::default(),
             directory: Arc::default(),
             writer: Arc::default(),
+            segmenters: Arc::default(),
         }
     }
 

@@ -121,7 +121,7 @@ impl App {
         &self,
         registrations: Vec<Registration>,
     ) -> Result<Vec<Registered>> {
-        let sealed = self.store.seal_registrations(registrations)?;
+        let sealed = self.seal(registrations).await?;
         self.write_sealed(sealed).await
     }
 

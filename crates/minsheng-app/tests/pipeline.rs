@@ -159,6 +159,7 @@ async fn pipeline(store: Arc<dyn Store>) {
         tags: Vec::new(),
         external_id: None,
         api_key_id: None,
+        index_terms: Vec::new(),
     };
     let mut good = Vec::new();
     for i in 0..30 {

@@ -185,6 +185,35 @@ pub struct Registration {
     pub external_id: Option<String>,
     /// The Open311 key it came in with, if any.
     pub api_key_id: Option<i64>,
+    /// Its search terms (title, text and address, segmented); stored with it.
+    pub index_terms: Vec<String>,
+}
+
+/// What an appeal is searched by: its title, text, address and replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSource {
+    /// Database id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// What was said.
+    pub text: String,
+    /// Where exactly, if given.
+    pub address: Option<String>,
+    /// The public replies, oldest first.
+    pub replies: Vec<String>,
+}
+
+impl IndexSource {
+    /// Everything indexed, as one text.
+    pub fn joined(&self) -> String {
+        let mut all = format!("{}\n{}", self.title, self.text);
+        for part in self.address.iter().chain(&self.replies) {
+            all.push('\n');
+            all.push_str(part);
+        }
+        all
+    }
 }
 
 /// What the appellant is told after submitting.
@@ -260,6 +289,8 @@ pub struct AppealSummary {
     pub phone_mask: Option<String>,
     /// People the appeal speaks for.
     pub headcount: i64,
+    /// Its text, in a list searched by words (for the snippet); `None` otherwise.
+    pub excerpt: Option<String>,
 }
 
 /// Everything about one appeal, for staff allowed to see it.
@@ -429,6 +460,9 @@ pub struct InboxFilter {
     pub number: Option<String>,
     /// Only appeals with this label.
     pub tag: Option<String>,
+    /// Only appeals whose words match, best match first (an empty query matches
+    /// nothing).
+    pub text: Option<minsheng_text::search::Query>,
 }
 
 /// Which appeals a list covers.
@@ -651,6 +685,15 @@ pub trait Appeals: Send + Sync {
     /// all in one transaction. A repeated submission key with the same content returns
     /// the earlier receipt; with other content nothing is stored for that row.
     async fn register_appeals(&self, registrations: &[Registration]) -> Result<Vec<Registered>>;
+    /// Replaces the search terms of appeals (after a reply; when indexing older ones).
+    async fn index_appeals(&self, rows: &[(i64, Vec<String>)]) -> Result<()>;
+    /// Up to `limit` appeals with an id above `after` that have no search terms yet,
+    /// by id, with what they are searched by.
+    async fn unindexed_appeals(&self, after: i64, limit: i64) -> Result<Vec<IndexSource>>;
+    /// What one appeal is searched by.
+    async fn index_source(&self, id: i64) -> Result<IndexSource>;
+    /// Empties the search index (to build it again).
+    async fn clear_search_index(&self) -> Result<()>;
     /// The first half of [`Appeals::register_appeals`] for bulk work: builds a batch's
     /// rows outside any transaction (CPU only), so the next batch can be built while the
     /// store writes this one with [`Appeals::write_registrations`].

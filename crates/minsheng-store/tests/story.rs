@@ -110,6 +110,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         tags: vec![format!("unit:{key}")],
         external_id: None,
         api_key_id: None,
+        index_terms: Vec::new(),
     }
 }
 
@@ -1312,6 +1313,8 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(again, open);
     assert_eq!(store.villages().await.expect("villages").len(), villages);
 
+    search(store.as_ref(), (&v11, &v21), (zjj.id, slj.id)).await;
+
     // Uploaded calendars are kept whole, oldest first.
     assert!(store.calendar_files().await.expect("calendars").is_empty());
     store
@@ -1409,4 +1412,183 @@ fn rand_suffix() -> u64 {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0),
     )
+}
+
+/// Full-text search: the same segmented terms answered by FTS5 and by tsvector, ranked,
+/// inside the scope and the other filters, never failing on what is typed.
+async fn search(
+    store: &dyn Store,
+    (here, there): (&RegionCode, &RegionCode),
+    (zjj, slj): (i64, i64),
+) {
+    let words = minsheng_text::Segmenter::new().with_words(["王家庄村", "李官屯村"]);
+    let write = |village: &RegionCode, category: &str, title: &str, text: &str, unit: i64| {
+        let mut a = appeal(village, category, 1, None);
+        a.title = title.into();
+        a.text = text.into();
+        a.address = None;
+        let mut r = registration(a, ("x", unit));
+        r.index_terms = words.index_terms(&format!("{title}\n{text}"));
+        r
+    };
+    let regs = vec![
+        write(
+            here,
+            "gongre",
+            "屋里冷",
+            "锅炉房说暖气片坏了，家里只有十二度，老人冻病了",
+            zjj,
+        ),
+        write(
+            here,
+            "gongre",
+            "暖气不热",
+            "暖气不热暖气不热，暖气一直不热",
+            zjj,
+        ),
+        write(there, "gongre", "暖气不热", "李官屯村东头暖气也不热", zjj),
+        write(here, "gongshui", "停水", "王家庄村停水三天，水管爆了", slj),
+    ];
+    let receipts = stored(&store.register_appeals(&regs).await.expect("register"));
+    let everywhere = ListScope::Visible(Scope {
+        regions: vec![here.county()],
+        units: vec![],
+    });
+    let find = |typed: &str, filter: InboxFilter, scope: ListScope| {
+        let q = words.query(typed);
+        let typed = typed.to_owned();
+        async move {
+            let filter = InboxFilter {
+                text: Some(q),
+                ..filter
+            };
+            store
+                .list_appeals(&scope, &filter, 1, 50)
+                .await
+                .unwrap_or_else(|e| panic!("{typed}: {e}"))
+        }
+    };
+    let nos = |page: &minsheng_store::Page<minsheng_store::AppealSummary>| {
+        page.items.iter().map(|a| a.no.clone()).collect::<Vec<_>>()
+    };
+    let heat = find("暖气 不热", InboxFilter::default(), everywhere.clone()).await;
+    assert_eq!(heat.total, 2, "both words needed: {:?}", nos(&heat));
+    assert_eq!(
+        nos(&heat)[0],
+        receipts[1].no,
+        "the fullest match ranks first"
+    );
+    assert!(
+        heat.items
+            .iter()
+            .all(|a| a.excerpt.as_deref().is_some_and(|t| t.contains("暖气")))
+    );
+    // A word inside a longer one (暖气 in 暖气片), a lone character as a prefix, a
+    // place name's stem.
+    assert_eq!(
+        find("暖气", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        3
+    );
+    assert_eq!(
+        find("水", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        1
+    );
+    assert_eq!(
+        find("李官屯", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        1
+    );
+    // The other filters and the scope apply inside the search.
+    let in_water = InboxFilter {
+        category: Some("gongshui".into()),
+        ..InboxFilter::default()
+    };
+    assert_eq!(find("暖气", in_water, everywhere.clone()).await.total, 0);
+    let elsewhere = ListScope::Visible(Scope {
+        regions: vec![there.clone()],
+        units: vec![],
+    });
+    assert_eq!(
+        find("暖气", InboxFilter::default(), elsewhere).await.total,
+        1
+    );
+    assert_eq!(
+        find("暖气", InboxFilter::default(), ListScope::Unit(slj))
+            .await
+            .total,
+        0
+    );
+    // Whatever is typed, nothing fails; only punctuation matches nothing.
+    for typed in [
+        "\"",
+        "暖气\" OR \"",
+        "NEAR(暖气 停水)",
+        "'; DROP TABLE appeals; --",
+        "*",
+        "暖气 -不热",
+        "a:b & c | !d",
+        "！？。",
+    ] {
+        find(typed, InboxFilter::default(), everywhere.clone()).await;
+    }
+    assert_eq!(
+        find("！？。", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        0
+    );
+    // A reply is found once indexed again; older appeals are found by the backlog.
+    let id = heat.items[0].id;
+    assert_eq!(
+        find("换热站", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        0
+    );
+    let mut source = store.index_source(id).await.expect("source");
+    source.replies.push("已联系换热站维修".into());
+    store
+        .index_appeals(&[(id, words.index_terms(&source.joined()))])
+        .await
+        .expect("reindex");
+    assert_eq!(
+        find("换热站", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        1
+    );
+    assert_eq!(
+        find("暖气 不热", InboxFilter::default(), everywhere.clone())
+            .await
+            .total,
+        2,
+        "replaced, not added"
+    );
+    assert!(
+        store
+            .unindexed_appeals(0, 10_000)
+            .await
+            .expect("backlog")
+            .is_empty()
+    );
+    store.clear_search_index().await.expect("clear");
+    let backlog = store.unindexed_appeals(0, 10_000).await.expect("backlog");
+    assert!(backlog.len() >= receipts.len());
+    assert!(backlog.windows(2).all(|w| w[0].id < w[1].id));
+    let rows: Vec<(i64, Vec<String>)> = backlog
+        .iter()
+        .map(|s| (s.id, words.index_terms(&s.joined())))
+        .collect();
+    store.index_appeals(&rows).await.expect("index backlog");
+    assert_eq!(
+        find("李官屯 暖气", InboxFilter::default(), everywhere)
+            .await
+            .total,
+        1
+    );
 }

@@ -607,7 +607,23 @@ struct AppealOut {
     appellant_name: Option<String>,
     /// Masked, as on screen.
     appellant_phone: Option<String>,
+    /// With `q`: the text around the first match, in pieces; `match` marks the
+    /// matching words. Long numbers in it are masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Vec<SnippetPiece>>,
 }
+
+/// A piece of a search snippet.
+#[derive(Debug, Serialize, ToSchema)]
+struct SnippetPiece {
+    text: String,
+    /// Whether these are words searched for.
+    #[serde(rename = "match")]
+    hit: bool,
+}
+
+/// Characters of text in a search snippet.
+const SNIPPET_CHARS: usize = 80;
 
 /// One appeal in full (personal data masked).
 #[derive(Debug, Serialize, ToSchema)]
@@ -681,9 +697,20 @@ fn summary_out(
     state: &AppState,
     a: &AppealSummary,
     units: &[minsheng_core::unit::Unit],
+    search: Option<&minsheng_text::search::Query>,
 ) -> AppealOut {
     let now = minsheng_store::now();
     AppealOut {
+        snippet: search.zip(a.excerpt.as_deref()).map(|(q, text)| {
+            let text = minsheng_core::mask::numbers_in_text(text);
+            minsheng_app::text::highlight(&text, q, SNIPPET_CHARS)
+                .into_iter()
+                .map(|p| SnippetPiece {
+                    text: p.text,
+                    hit: p.hit,
+                })
+                .collect()
+        }),
         no: a.no.to_string(),
         title: a.title.clone(),
         category: a.category.clone(),
@@ -723,7 +750,7 @@ fn detail_out(
 ) -> AppealDetailOut {
     let who = &d.appellant;
     AppealDetailOut {
-        summary: summary_out(state, &d.summary, units),
+        summary: summary_out(state, &d.summary, units, None),
         tracking_code: d.tracking_code.to_string(),
         text: d.text.clone(),
         address: d.address.clone(),
@@ -794,6 +821,11 @@ struct ListQuery {
     supervised: Option<bool>,
     flagged: Option<bool>,
     tag: Option<String>,
+    /// Words to search for in the title, text, address and replies (Chinese is
+    /// segmented; punctuation and operators are ignored). Results come best match
+    /// first, each with a `snippet`.
+    #[param(max_length = 200)]
+    q: Option<String>,
     /// Only those my own unit handles (the inbox), not all I may see.
     mine: Option<bool>,
     /// Opaque: the `next` of the previous page.
@@ -871,7 +903,19 @@ async fn list_appeals(
     if !(1..=200).contains(&limit) {
         return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
     }
+    let text = match q.q.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(words) if words.chars().count() > 200 => {
+            return Err(bad(
+                "q",
+                "查找的词最多200字",
+                "q is at most 200 characters.",
+            ));
+        }
+        Some(words) => Some(state.search_query(words).await?),
+    };
     let filter = InboxFilter {
+        text,
         status,
         due_before: q.due_before,
         supervised: q.supervised.unwrap_or(false),
@@ -900,7 +944,7 @@ async fn list_appeals(
         items: found
             .items
             .iter()
-            .map(|a| summary_out(&state, a, &units))
+            .map(|a| summary_out(&state, a, &units, filter.text.as_ref()))
             .collect(),
         total: found.total,
         next,

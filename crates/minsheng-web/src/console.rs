@@ -8,12 +8,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
 use minsheng_app::cases::Intake;
+use minsheng_app::text::highlight;
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
 use minsheng_core::workflow::{self as wf, Command, LegalChannel, ReturnReason, Urgency};
 use minsheng_core::{AppealNo, Channel, Lang, RegionCode, State as CaseState, mask};
 use minsheng_store::{AppealSummary, InboxFilter, ListScope};
+use minsheng_text::search::{Piece, Query as SearchQuery};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -24,6 +26,8 @@ use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 
 const PER_PAGE: i64 = 50;
+/// Characters of text shown around a search's first match.
+const SNIPPET_CHARS: usize = 80;
 
 /// The inbox query string; unknown or malformed values are ignored, not errors.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -59,9 +63,25 @@ impl InboxQuery {
             received_before: day(&self.to)
                 .and_then(|d| d.checked_add_days(Days::new(1)))
                 .and_then(view::day_start),
-            number: some(self.q.trim()),
+            number: self.number().map(str::to_owned),
             tag: some(self.tag.trim()),
+            text: None,
         }
+    }
+
+    /// The search box holds an appeal number (or part of one) when it is only ASCII
+    /// letters, digits and dashes with a digit; anything else is words to search for.
+    fn number(&self) -> Option<&str> {
+        let q = self.q.trim();
+        let number_like = q.chars().any(|c| c.is_ascii_digit())
+            && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        number_like.then_some(q)
+    }
+
+    /// The words to search for, if the search box holds words.
+    fn words(&self) -> Option<&str> {
+        let q = self.q.trim();
+        (!q.is_empty() && self.number().is_none()).then_some(q)
     }
 
     /// The page asked for: anything that is not a sensible number is page 1.
@@ -84,7 +104,9 @@ impl InboxQuery {
 
 struct Row {
     no: String,
-    title: String,
+    title: Vec<Piece>,
+    /// The text around the search's first match (empty without a search).
+    snippet: Vec<Piece>,
     category: String,
     place: String,
     channel: &'static str,
@@ -98,19 +120,33 @@ struct Row {
     flags: String,
 }
 
-fn row(
-    a: &AppealSummary,
-    catalog: &Catalog,
-    names: &std::collections::HashMap<String, String>,
+struct Listing<'a> {
+    catalog: &'a Catalog,
+    names: std::collections::HashMap<String, String>,
     lang: Lang,
-    t: &Texts,
-    policy: &wf::Policy,
-) -> Row {
+    t: &'static Texts,
+    policy: &'a wf::Policy,
+    search: Option<&'a SearchQuery>,
+}
+
+fn row(a: &AppealSummary, l: &Listing<'_>) -> Row {
+    let (catalog, names, lang, t, policy) = (l.catalog, &l.names, l.lang, l.t, l.policy);
     let now = Utc::now();
     let light = view::light(policy, a.clock_started_at, a.due_at, now);
     Row {
         no: a.no.to_string(),
-        title: a.title.clone(),
+        title: match l.search {
+            Some(q) => highlight(&a.title, q, usize::MAX),
+            None => vec![Piece {
+                text: a.title.clone(),
+                hit: false,
+            }],
+        },
+        snippet: l
+            .search
+            .zip(a.excerpt.as_deref())
+            .map(|(q, text)| highlight(&mask::numbers_in_text(text), q, SNIPPET_CHARS))
+            .unwrap_or_default(),
         category: catalog.category_label(&a.category, lang),
         place: catalog.place(names, &a.region_code),
         channel: a.channel.label(lang),
@@ -161,6 +197,10 @@ struct InboxPage {
     townships: Vec<Choice>,
     channels: Vec<Choice>,
     rows: Vec<Row>,
+    /// Words were searched for (results are ranked; an empty list says why).
+    searching: bool,
+    /// The words searched for were all punctuation or courtesies.
+    search_empty: bool,
     total: i64,
     page: i64,
     pages: i64,
@@ -182,12 +222,23 @@ pub async fn inbox(
     } else {
         ListScope::Unit(me.unit.id)
     };
+    let mut filter = query.filter(Utc::now());
+    if let Some(words) = query.words() {
+        filter.text = Some(state.search_query(words).await?);
+    }
     let page = state
         .store
-        .list_appeals(&scope, &query.filter(Utc::now()), query.page(), PER_PAGE)
+        .list_appeals(&scope, &filter, query.page(), PER_PAGE)
         .await?;
     let catalog = Catalog::load(&state).await?;
-    let names = catalog.place_names();
+    let listing = Listing {
+        catalog: &catalog,
+        names: catalog.place_names(),
+        lang,
+        t,
+        policy: &state.policy,
+        search: filter.text.as_ref(),
+    };
     let pages = page.pages();
     Ok(InboxPage {
         t,
@@ -206,11 +257,9 @@ pub async fn inbox(
         categories: catalog.category_choices(lang, &query.category),
         townships: catalog.township_choices(&query.township),
         channels: view::channel_choices(lang, &query.channel),
-        rows: page
-            .items
-            .iter()
-            .map(|a| row(a, &catalog, &names, lang, t, &state.policy))
-            .collect(),
+        rows: page.items.iter().map(|a| row(a, &listing)).collect(),
+        searching: filter.text.is_some(),
+        search_empty: filter.text.as_ref().is_some_and(SearchQuery::is_empty),
         total: page.total,
         page: page.page,
         pages,

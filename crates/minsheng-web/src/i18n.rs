@@ -102,6 +102,10 @@ texts! {
     prev: "上一页", "Previous";
     next: "下一页", "Next";
     no_rows: "没有符合条件的诉求。", "No appeals match.";
+    search_label: "编号或关键词", "Number or words";
+    search_no_match: "没有找到含这些词的诉求（已结合其他筛选条件）。", "No appeals contain these words (with the other filters applied).";
+    search_nothing: "没有可查找的词：标点和“你好”“反映”这类词不参与查找。", "Nothing to search for: punctuation and words such as 你好 or 反映 are left out of searches.";
+    search_ranked: "按相关度排序", "Best matches first";
     export_hint: "快捷键：/ 筛选，n 登记新诉求", "Shortcuts: / filter, n new appeal";
     appeal_text: "诉求内容", "Text";
     people: "人", "people";

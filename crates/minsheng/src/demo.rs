@@ -899,6 +899,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             tags,
             external_id: None,
             api_key_id: None,
+            index_terms: Vec::new(),
         });
         if batch.len() == BATCH {
             bar.inc(batch.len() as u64);

@@ -164,6 +164,13 @@ enum Command {
     /// Recompute every open case's clocks and flags from its events (the nightly sweep;
     /// `serve` also runs it every hour).
     Sweep,
+    /// Index appeals for search that are not yet (`serve` does this at start), or, with
+    /// --all, every appeal again (after the county's words changed a lot).
+    Reindex {
+        /// Drop the index and build it again from every appeal.
+        #[arg(long)]
+        all: bool,
+    },
     /// Answer calendar questions: due dates, and whether a calendar file is valid.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -355,6 +362,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 app.clone()
                     .sweep_every(std::time::Duration::from_secs(3600)),
             );
+            // Appeals stored before search existed become searchable in the background.
+            let indexer = app.clone();
+            tokio::spawn(async move {
+                match indexer.index_backlog(|_| {}).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(appeals = n, "older appeals indexed for search"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "indexing older appeals for search failed")
+                    }
+                }
+            });
             let state = minsheng_web::AppState {
                 secure_cookies,
                 trusted_proxies: std::sync::Arc::new(trusted_proxies),
@@ -377,6 +395,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 tokio::spawn(minsheng_web::metrics::serve(metrics, state.clone()));
             }
             minsheng_web::serve(listener, state, stop).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex { all } => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            if all {
+                app.store.clear_search_index().await?;
+            }
+            let bar = indicatif::ProgressBar::new(app.store.counts().await?.appeals.max(0) as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} {per_sec} 剩余 {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message("建立检索索引 / indexing");
+            let started = std::time::Instant::now();
+            let n = app
+                .index_backlog(|done| bar.set_position(done as u64))
+                .await?;
+            bar.finish_and_clear();
+            println!(
+                "已为 {n} 件诉求建立检索索引 / {n} appeals indexed for search ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Init {

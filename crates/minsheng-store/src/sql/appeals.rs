@@ -1,5 +1,6 @@
 //! Registering, listing and reading appeals.
 
+use super::search;
 use super::*;
 use crate::{Appeals, AttachedFile, SealedBatch};
 
@@ -407,6 +408,7 @@ impl SqlStore {
             let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut stored = Vec::with_capacity(new_rows.len());
+            let mut index_rows: Vec<(i64, &[String])> = Vec::with_capacity(new_rows.len());
             for (slot, &i) in new_rows.iter().enumerate() {
                 let reg = &registrations[i];
                 let a = &reg.appeal;
@@ -434,7 +436,9 @@ impl SqlStore {
                 let receive = row.receive.with(no.as_str());
                 audit_rows.push(chain.record_text(crate::now(), reg.actor_id, "appeal.receive".into(), Some(id), receive).into_args());
                 stored.push(Receipt { id, no: no.clone(), tracking_code: code.clone() });
+                index_rows.push((id, reg.index_terms.as_slice()));
             }
+            write_index!(tx, &index_rows);
             insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", tag_rows);
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
             insert_rows!(tx, EVENT_INSERT, event_rows);
@@ -485,6 +489,30 @@ impl SqlStore {
     }
 }
 
+/// The public replies of the appeals with ids in `$1..=$2`, in order.
+const REPLIES_BETWEEN: &str = "SELECT appeal_id, note FROM appeal_events \
+     WHERE appeal_id BETWEEN $1 AND $2 AND kind IN ('reply', 'issue_review') AND note IS NOT NULL \
+     ORDER BY appeal_id, id";
+
+fn with_replies(
+    rows: Vec<(i64, String, String, Option<String>)>,
+    replies: Vec<(i64, String)>,
+) -> Vec<IndexSource> {
+    let mut by_appeal: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, note) in replies {
+        by_appeal.entry(id).or_default().push(note);
+    }
+    rows.into_iter()
+        .map(|(id, title, text, address)| IndexSource {
+            replies: by_appeal.remove(&id).unwrap_or_default(),
+            id,
+            title,
+            text,
+            address,
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Appeals for SqlStore {
     fn seal_registrations(&self, registrations: Vec<Registration>) -> Result<SealedBatch> {
@@ -520,6 +548,62 @@ impl Appeals for SqlStore {
             }
             other => other,
         }
+    }
+
+    async fn index_appeals(&self, rows: &[(i64, Vec<String>)]) -> Result<()> {
+        let rows: Vec<(i64, &[String])> = rows.iter().map(|(id, t)| (*id, t.as_slice())).collect();
+        with_db!(self, p => {
+            let mut tx = p.begin().await?;
+            write_index!(tx, &rows);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn unindexed_appeals(&self, after: i64, limit: i64) -> Result<Vec<IndexSource>> {
+        let limit = limit.clamp(1, 10_000);
+        with_db!(self, p => {
+            let indexed = if numbered_pool(p) {
+                "SELECT appeal_id FROM appeal_search WHERE appeal_id > $1"
+            } else {
+                "SELECT rowid FROM appeal_search WHERE rowid > $1"
+            };
+            let sql = format!(
+                "SELECT id, title, body, address FROM appeals WHERE id > $1 AND id NOT IN ({indexed}) \
+                 ORDER BY id LIMIT $2"
+            );
+            let rows: Vec<(i64, String, String, Option<String>)> =
+                sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(p).await?;
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                return Ok(Vec::new());
+            };
+            let replies: Vec<(i64, String)> = sqlx::query_as(REPLIES_BETWEEN)
+                .bind(first.0)
+                .bind(last.0)
+                .fetch_all(p)
+                .await?;
+            Ok(with_replies(rows, replies))
+        })
+    }
+
+    async fn clear_search_index(&self) -> Result<()> {
+        with_db!(self, p => {
+            sqlx::query("DELETE FROM appeal_search").execute(p).await?;
+            Ok(())
+        })
+    }
+
+    async fn index_source(&self, id: i64) -> Result<IndexSource> {
+        with_db!(self, p => {
+            let row: (i64, String, String, Option<String>) =
+                sqlx::query_as("SELECT id, title, body, address FROM appeals WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(p)
+                    .await?;
+            let replies: Vec<(i64, String)> =
+                sqlx::query_as(REPLIES_BETWEEN).bind(id).bind(id).fetch_all(p).await?;
+            with_replies(vec![row], replies).pop().ok_or(StoreError::NotFound)
+        })
     }
 
     async fn list_appeals(
@@ -591,8 +675,34 @@ impl Appeals for SqlStore {
             let p = w.arg(Arg::Text(format!("%{n}%")));
             w.clauses.push(format!("a.no LIKE {p}"));
         }
+        let numbered = with_db!(self, p => numbered_pool(p));
+        let (join, order) = match &filter.text {
+            Some(q) if q.is_empty() => {
+                w.clauses.push("1 = 0".into());
+                (
+                    String::new(),
+                    "(a.due_at IS NULL), a.due_at, a.received_at, a.id",
+                )
+            }
+            Some(q) => {
+                let p = w.arg(Arg::Text(search::query_arg(numbered, q)));
+                (
+                    search::match_join(numbered, &p),
+                    "s.score DESC, a.received_at DESC, a.id DESC",
+                )
+            }
+            None => (
+                String::new(),
+                "(a.due_at IS NULL), a.due_at, a.received_at, a.id",
+            ),
+        };
+        let excerpt = if join.is_empty() {
+            ""
+        } else {
+            ", a.body AS excerpt"
+        };
         let where_sql = w.sql();
-        let count_sql = format!("SELECT COUNT(*) FROM appeals a{where_sql}");
+        let count_sql = format!("SELECT COUNT(*) FROM appeals a{join}{where_sql}");
         let mut page_args = Where {
             clauses: Vec::new(),
             args: Vec::new(),
@@ -602,8 +712,7 @@ impl Appeals for SqlStore {
         // Page placeholders come after the filter's.
         let shift = |ph: &str| format!("${}", ph[1..].parse::<usize>().unwrap_or(0) + w.args.len());
         let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM appeals a{where_sql} \
-             ORDER BY (a.due_at IS NULL), a.due_at, a.received_at, a.id LIMIT {} OFFSET {}",
+            "SELECT {SUMMARY_COLUMNS}{excerpt} FROM appeals a{join}{where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
             shift(&limit),
             shift(&offset)
         );

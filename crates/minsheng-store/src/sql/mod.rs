@@ -34,9 +34,9 @@ use sqlx::{FromRow, Pool, Postgres, Row as _, Sqlite, Transaction};
 use crate::audit::{self, AuditEntry, AuditReport, DataBut, StoredAudit};
 use crate::crypto::Keyring;
 use crate::{
-    AppealDetail, AppealSummary, Counts, InboxFilter, ListScope, NewStaff, OpenCase, Page,
-    PublicView, PublishedRequest, Receipt, Refresh, Registered, Registration, RequestQuery, Result,
-    StaffChange, StaffFilter, StaffMember, Store, StoreError,
+    AppealDetail, AppealSummary, Counts, InboxFilter, IndexSource, ListScope, NewStaff, OpenCase,
+    Page, PublicView, PublishedRequest, Receipt, Refresh, Registered, Registration, RequestQuery,
+    Result, StaffChange, StaffFilter, StaffMember, Store, StoreError,
 };
 
 enum Db {
@@ -576,6 +576,8 @@ struct SummaryRow {
     name_mask: Option<String>,
     phone_mask: Option<String>,
     headcount: i64,
+    #[sqlx(default)]
+    excerpt: Option<String>,
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -607,6 +609,7 @@ impl TryFrom<SummaryRow> for AppealSummary {
             name_mask: r.name_mask,
             phone_mask: r.phone_mask,
             headcount: r.headcount,
+            excerpt: r.excerpt,
         })
     }
 }
@@ -821,6 +824,8 @@ fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
         .collect()
 }
 
+#[macro_use]
+mod search;
 mod appeals;
 pub(crate) use appeals::Sealed;
 mod cases;

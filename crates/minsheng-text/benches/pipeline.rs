@@ -1,0 +1,35 @@
+//! The text pipeline's throughput on the hand-labelled appeals: segmentation, search
+//! terms, risk phrases (and, as they are added, signatures and LSH lookups).
+//! `cargo bench -p minsheng-text` (see docs/benchmarks.md).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use minsheng_text::Segmenter;
+use minsheng_text::risk::threats;
+
+fn corpus() -> Vec<String> {
+    include_str!("../tests/data/labelled.jsonl")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn pipeline(c: &mut Criterion) {
+    let texts = corpus();
+    let segmenter = Segmenter::new();
+    let mut g = c.benchmark_group("per appeal");
+    g.throughput(Throughput::Elements(texts.len() as u64));
+    g.bench_function("content words", |b| {
+        b.iter(|| texts.iter().map(|t| segmenter.content_words(t).len()).sum::<usize>())
+    });
+    g.bench_function("search terms", |b| {
+        b.iter(|| texts.iter().map(|t| segmenter.index_terms(t).len()).sum::<usize>())
+    });
+    g.bench_function("risk phrases", |b| {
+        b.iter(|| texts.iter().map(|t| threats(t).len()).sum::<usize>())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

@@ -1,0 +1,11 @@
+//! Minsheng's text work, pure and CPU-bound: one pipeline from what a person wrote to
+//! the words every other part reads (search terms, the routing model, risk phrases,
+//! similarity signatures). No I/O: the county's words come in as arguments.
+
+pub mod classify;
+pub mod normalize;
+pub mod risk;
+pub mod search;
+pub mod segment;
+
+pub use segment::Segmenter;
