@@ -18,6 +18,7 @@ pub mod attachments;
 pub mod cases;
 pub mod directory;
 pub mod error;
+pub mod evaluate;
 pub mod files;
 pub mod history;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod routing;
 pub mod sessions;
 pub mod setup;
 pub mod staff;
+pub mod suggest;
 pub mod sweep;
 pub mod text;
 pub mod tokens;
@@ -59,6 +61,7 @@ pub struct App {
     directory: Arc<pipeline::DirectoryCache>,
     writer: Arc<pipeline::Writer>,
     segmenters: Arc<text::Segmenters>,
+    models: Arc<suggest::Models>,
 }
 
 /// The calendar the process starts with (shipped, plus a file given at start) and the
@@ -90,6 +93,7 @@ impl App {
             directory: Arc::default(),
             writer: Arc::default(),
             segmenters: Arc::default(),
+            models: Arc::default(),
         }
     }
 

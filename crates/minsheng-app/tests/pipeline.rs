@@ -285,6 +285,68 @@ async fn stray_files(store: Arc<dyn Store>) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Reading the text: what every channel registers is searchable at once; routing
+/// suggestions come from the keywords before there is history, never name an excluded
+/// unit, and a model trains on an empty history without failing.
+async fn reading(store: Arc<dyn Store>) {
+    let app = App::new(store.clone());
+    let q = app.search_query("暖气 不热").await.expect("query");
+    let filter = minsheng_store::InboxFilter {
+        text: Some(q),
+        ..Default::default()
+    };
+    let everywhere = minsheng_store::ListScope::Visible(minsheng_core::staff::Scope {
+        regions: vec![code("370999000000")],
+        units: vec![],
+    });
+    let found = store
+        .list_appeals(&everywhere, &filter, 1, 10)
+        .await
+        .expect("search");
+    assert_eq!(found.total, 120, "the 120 registered at once");
+    let excerpt = found.items[0].excerpt.clone().expect("an excerpt to mark");
+    assert!(excerpt.contains("暖气不热"));
+
+    let units = store.units().await.expect("units");
+    let zjj = units.iter().find(|u| u.key == "zjj").expect("zjj").id;
+    let s = app
+        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉，孩子都冻感冒了", Some(&code(V11)), &[])
+        .await
+        .expect("suggest");
+    assert_eq!(s.categories[0].value, "gongre", "{s:?}");
+    assert_eq!(s.units[0].value, zjj, "{s:?}");
+    assert!(s.categories.len() <= 3 && s.units.len() <= 3);
+    let total: f64 = s.categories.iter().map(|c| c.confidence).sum();
+    assert!(total > 0.0 && total <= 1.0 + 1e-9);
+    let without = app
+        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉", Some(&code(V11)), &[zjj])
+        .await
+        .expect("suggest");
+    assert!(without.units.iter().all(|u| u.value != zjj), "an excluded unit is never suggested");
+
+    assert!(!app.routing_model_is_stale().await.expect("stale?"), "nothing settled yet");
+    let report = app.train_routing().await.expect("train");
+    assert_eq!(report.examples, 0);
+    let again = app
+        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉", Some(&code(V11)), &[])
+        .await
+        .expect("suggest");
+    assert_eq!(again.categories[0].value, "gongre");
+
+    let labelled: Vec<minsheng_app::evaluate::Labelled> = [
+        r#"{"id":"a","text":"再不发工资我就从楼上跳下去","category":"laodong","urgent":true}"#,
+        r#"{"id":"b","text":"我不会跳楼的，就想要回工钱","category":"laodong","urgent":false}"#,
+        r#"{"id":"c","text":"法院判决两年了还没执行","category":"shefa","litigation":true}"#,
+    ]
+    .iter()
+    .map(|l| serde_json::from_str(l).expect("labelled"))
+    .collect();
+    let e = app.evaluate(&labelled).await.expect("evaluate");
+    assert_eq!((e.urgent.hits, e.urgent.false_alarms, e.urgent.quiet), (1, 0, 1));
+    assert_eq!(e.litigation.hits, 1);
+    assert_eq!(e.routing.n, 3);
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -297,7 +359,8 @@ async fn the_pipeline_on_sqlite() {
     let url = format!("sqlite://{}", dir.join("p.db").display());
     let store = minsheng_store::open(&url, keys()).await.expect("open");
     pipeline(store.clone()).await;
-    stray_files(store).await;
+    stray_files(store.clone()).await;
+    reading(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -325,7 +388,8 @@ async fn the_pipeline_on_postgres() {
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let store = minsheng_store::open(&url, keys()).await.expect("open");
     pipeline(store.clone()).await;
-    stray_files(store).await;
+    stray_files(store.clone()).await;
+    reading(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)
         .await

@@ -513,13 +513,64 @@ pub struct Counts {
 /// implementation per database; the application holds it as `Arc<dyn Store>`, on which
 /// every aggregate's methods can be called.
 pub trait Store:
-    Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + AuditTrail + Send + Sync
+    Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + Analysis + AuditTrail + Send + Sync
 {
 }
 
-impl<T: Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + AuditTrail + Send + Sync>
-    Store for T
+impl<
+    T: Directory
+        + Sessions
+        + ApiTokens
+        + ApiKeys
+        + Appeals
+        + Cases
+        + Analysis
+        + AuditTrail
+        + Send
+        + Sync,
+> Store for T
 {
+}
+
+/// An appeal a unit handled to its end: what the routing model learns from.
+#[derive(Debug, Clone)]
+pub struct TrainingExample {
+    /// Title.
+    pub title: String,
+    /// What was said.
+    pub text: String,
+    /// Its category.
+    pub category: String,
+    /// The unit that handled it.
+    pub unit_id: Option<i64>,
+    /// Where.
+    pub region: RegionCode,
+}
+
+/// A model learnt from the county's history, serialised.
+#[derive(Debug, Clone)]
+pub struct StoredModel {
+    /// Its name (`routing`).
+    pub name: String,
+    /// When it was trained.
+    pub trained_at: DateTime<Utc>,
+    /// Appeals it learnt from.
+    pub examples: i64,
+    /// The model (JSON).
+    pub data: String,
+}
+
+/// What reading the appeals' text keeps.
+#[async_trait]
+pub trait Analysis: Send + Sync {
+    /// Appeals a unit handled to their end, newest first, at most `limit`.
+    async fn training_examples(&self, limit: i64) -> Result<Vec<TrainingExample>>;
+    /// How many appeals a unit has handled to their end.
+    async fn settled_appeals(&self) -> Result<i64>;
+    /// A stored model, by name.
+    async fn model(&self, name: &str) -> Result<Option<StoredModel>>;
+    /// Stores a model in place of the one of the same name; audited.
+    async fn save_model(&self, model: &StoredModel) -> Result<()>;
 }
 
 /// Regions, units, categories and staff: the county's organisation.

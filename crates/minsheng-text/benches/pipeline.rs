@@ -20,10 +20,20 @@ fn pipeline(c: &mut Criterion) {
     let mut g = c.benchmark_group("per appeal");
     g.throughput(Throughput::Elements(texts.len() as u64));
     g.bench_function("content words", |b| {
-        b.iter(|| texts.iter().map(|t| segmenter.content_words(t).len()).sum::<usize>())
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| segmenter.content_words(t).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("search terms", |b| {
-        b.iter(|| texts.iter().map(|t| segmenter.index_terms(t).len()).sum::<usize>())
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| segmenter.index_terms(t).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("risk phrases", |b| {
         b.iter(|| texts.iter().map(|t| threats(t).len()).sum::<usize>())

@@ -44,9 +44,9 @@ pub struct RiskHit {
 }
 
 /// How a phrase must be read.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Needs {
-    /// It is a threat wherever it stands (unless negated).
+    /// It is a threat wherever it stands (unless taken back).
     Nothing,
     /// Only with an intent before it in the clause (要, 就, 准备, 扬言 …).
     Intent,
@@ -54,309 +54,127 @@ enum Needs {
     People,
 }
 
-struct Phrase {
-    text: &'static str,
-    kind: RiskKind,
-    needs: Needs,
-}
-
-const fn life(text: &'static str) -> Phrase {
-    Phrase {
-        text,
-        kind: RiskKind::Life,
-        needs: Needs::Nothing,
-    }
-}
-const fn life_if_meant(text: &'static str) -> Phrase {
-    Phrase {
-        text,
-        kind: RiskKind::Life,
-        needs: Needs::Intent,
-    }
-}
-const fn order(text: &'static str) -> Phrase {
-    Phrase {
-        text,
-        kind: RiskKind::Order,
-        needs: Needs::Nothing,
-    }
-}
-const fn order_by_people(text: &'static str) -> Phrase {
-    Phrase {
-        text,
-        kind: RiskKind::Order,
-        needs: Needs::People,
-    }
-}
-
-const PHRASES: &[Phrase] = &[
-    life("自杀"),
-    life("轻生"),
-    life("寻短见"),
-    life("寻死"),
-    life("求死"),
-    life("跳楼"),
-    life("跳河"),
-    life("跳江"),
-    life("跳湖"),
-    life("跳井"),
-    life("跳崖"),
-    life("跳水库"),
-    life("卧轨"),
-    life("自焚"),
-    life("上吊"),
-    life("割腕"),
-    life("服毒"),
-    life("喝农药"),
-    life("喝敌敌畏"),
-    life("喝百草枯"),
-    life("喝老鼠药"),
-    life("吃老鼠药"),
-    life("吃安眠药"),
-    life("吞安眠药"),
-    life("不想活"),
-    life("活不下去"),
-    life("活不成"),
-    life("不活了"),
-    life("死给你"),
-    life("死给他"),
-    life("死在你们"),
-    life("死在政府"),
-    life("死在门口"),
-    life("死在县"),
-    life("死在镇"),
-    life("一死了之"),
-    life("以死相逼"),
-    life("以死抗争"),
-    life("以死明志"),
-    life("死了算了"),
-    life("不如死了"),
-    life("不如去死"),
-    life("命不要了"),
-    life("这条命不要"),
-    life("老命不要"),
-    life("拿命"),
-    life("同归于尽"),
-    life("报复社会"),
-    life("杀了他"),
-    life("杀了她"),
-    life("杀了你"),
-    life("杀了他们"),
-    life("砍死"),
-    life("捅死"),
-    life("弄死"),
-    life("宰了他"),
-    life("砍了他"),
-    life("捅了他"),
-    life("要他的命"),
-    life("要他命"),
-    life("浇汽油"),
-    life("泼汽油"),
-    life("带着汽油"),
-    life("一桶汽油"),
-    life("炸药"),
-    life("放火烧"),
-    life("点火烧"),
-    life("跟他拼了"),
-    life("跟他们拼了"),
-    life("和他拼了"),
-    life("和他们拼了"),
-    life("拼个你死我活"),
-    life_if_meant("喝药"),
-    life_if_meant("想死"),
-    life_if_meant("去死"),
-    life_if_meant("跳下去"),
-    life_if_meant("吊死"),
-    life_if_meant("撞死"),
-    order("拉横幅"),
-    order("打横幅"),
-    order("举横幅"),
-    order("挂横幅"),
-    order("拉条幅"),
-    order("集体上访"),
-    order("群体上访"),
-    order("联名上访"),
-    order("进京上访"),
-    order("去北京上访"),
-    order("到北京上访"),
-    order("上北京"),
-    order("进京"),
-    order("去省里上访"),
-    order("去市里上访"),
-    order("越级上访"),
-    order("静坐"),
-    order("打砸"),
-    order("冲击政府"),
-    order("围攻"),
-    order("聚众"),
-    order("游行"),
-    order("罢工"),
-    order("闹事"),
-    order("政府门口"),
-    order("政府大门"),
-    order("县委门口"),
-    order("县委大门"),
-    order_by_people("堵路"),
-    order_by_people("堵国道"),
-    order_by_people("堵高速"),
-    order_by_people("堵公路"),
-    order_by_people("堵马路"),
-    order_by_people("拦路"),
-    order_by_people("堵门"),
-    order_by_people("堵大门"),
-    order_by_people("围堵"),
-    order_by_people("把路堵"),
-    order_by_people("把大门堵"),
-    order_by_people("把门堵"),
-    order_by_people("堵了路"),
-    order_by_people("上街"),
+/// The phrases, by kind and reading, space-separated (typos people make included).
+const PHRASES: &[(RiskKind, Needs, &str)] = &[
+    (
+        RiskKind::Life,
+        Needs::Nothing,
+        "自杀 轻生 寻短见 寻死 求死 跳楼 跳河 跳江 跳湖 跳井 跳崖 跳水库 跳合 卧轨 自焚 上吊 \
+         割腕 服毒 喝农药 喝农要 喝敌敌畏 喝百草枯 喝老鼠药 吃老鼠药 吃安眠药 吞安眠药 不想活 \
+         活不下去 活不成 不活了 死给你 死给他 死在你们 死在政府 死在门口 死在县 死在镇 死在那 \
+         死在这 死在他们 一死了之 以死相逼 以死抗争 以死明志 死了算了 不如死了 不如去死 命不要了 \
+         这条命不要 老命不要 拿命 同归于尽 报复社会 杀了他 杀了她 杀了你 杀了我们 杀了他们 \
+         砍死 捅死 打死他 打死她 打死你 弄死 宰了他 砍了他 捅了他 捅了那 砍人 捅人 杀人 行凶 \
+         要他的命 要他命 浇汽油 泼汽油 带着汽油 一桶汽油 汽油都准备 炸药 放火烧 跟他拼了 \
+         跟他们拼了 和他拼了 和他们拼了 找他拼命 找他们拼命 跟他拼命 跟他们拼命 拼个你死我活 \
+         出人命 见血 流血了 遗书 快来人 救命 着火 起火 失火 火苗 煤气味 燃气味 天然气味 \
+         燃气泄漏 煤气泄漏 液化气泄漏 漏气 楼上跳下 楼顶跳下 桥上跳下 从楼上跳 从楼顶跳",
+    ),
+    (
+        RiskKind::Life,
+        Needs::Intent,
+        "喝药 想死 去死 跳下去 吊死 撞死 喝了",
+    ),
+    (
+        RiskKind::Order,
+        Needs::Nothing,
+        "拉横幅 打横幅 举横幅 挂横幅 拉条幅 带上横幅 横幅都 集体上访 群体上访 联名上访 进京上访 \
+         去北京上访 到北京上访 去省里上访 去市里上访 越级上访 静坐 打砸 冲击政府 围攻 聚众 游行 \
+         罢工 政府门口 政府大门 县委门口 县委大门",
+    ),
+    (RiskKind::Order, Needs::Intent, "去北京 上北京 进京"),
+    (
+        RiskKind::Order,
+        Needs::People,
+        "堵路 堵国道 堵省道 堵高速 堵公路 堵马路 堵路口 拦路 堵门 堵大门 围堵 堵了路 上街",
+    ),
 ];
 
 /// Words just before a phrase that take it back (不会跳楼, 没想过寻短见, 防止溺水).
-const NEGATIONS: &[&str] = &[
-    "不会",
-    "不想",
-    "不要",
-    "不敢",
-    "不打算",
-    "不至于",
-    "不可能",
-    "不能",
-    "不用",
-    "不必",
-    "没想",
-    "没有",
-    "没打算",
-    "没说",
-    "并没",
-    "绝不",
-    "决不",
-    "从没",
-    "从来没",
-    "从未",
-    "未曾",
-    "别",
-    "何必",
-    "谁会",
-    "防止",
-    "预防",
-    "防范",
-    "严禁",
-    "禁止",
-    "劝",
-    "不是要",
-    "不是说要",
-];
+const NEGATIONS: &str = "不会 不想 不要 不敢 不打算 不至于 不可能 不能 不用 不必 不是 没想 \
+    没有 没打算 没说 并没 绝不 决不 从没 从来没 从未 未曾 别 何必 谁会 \
+    防止 预防 防范 严禁 禁止 劝 差点 险些 以免 避免 万一 容易 以防";
 
 /// Words that may stand between a negation and its phrase (不会再去跳楼).
-const FILLER: &str = "去再会要想过真的用说轻易随便就此也";
+const FILLER: &str = "去再会要想过真的用说轻易随便就此也是";
 
-/// Words after a phrase that make it something else (跳楼价, 静坐式).
-const NOT_AFTER: &[&str] = &[
-    "价",
-    "甩卖",
-    "大甩卖",
-    "清仓",
-    "打折",
-    "式",
-    "率",
-    "事件",
-    "新闻",
-    "电视剧",
-    "游戏",
-];
+/// Words after a phrase that make it something else (跳楼价, 聚众赌博, 救命钱).
+const NOT_AFTER: &str = "价 甩卖 大甩卖 清仓 打折 式 率 事件 新闻 电视剧 游戏 赌博 吸毒 未遂 \
+    求婚 庆祝 祝贺 宣传 广告 招聘 钱 也得 也没用 也不 器 灶 证";
 
 /// An intent before the ambiguous phrases (要喝药, 扬言去死).
-const INTENT: &[&str] = &[
-    "要",
-    "就",
-    "去",
-    "准备",
-    "打算",
-    "扬言",
-    "闹着",
-    "威胁",
-    "逼",
-    "只能",
-    "只好",
-    "想",
-    "宁愿",
-    "干脆",
-    "不如",
-    "大不了",
-    "我",
-];
+const INTENT: &str = "要 就 去 准备 打算 扬言 闹着 威胁 逼 只能 只好 想 宁愿 干脆 不如 \
+    大不了 我 俺 明天 今天";
 
 /// Where 喝药 means medicine (每天按时喝药, 中药).
-const MEDICINE: &[&str] = &[
-    "按时", "每天", "天天", "一天", "医", "病", "中药", "药费", "药价", "药钱", "打针", "住院",
-    "吃药", "熬药", "感冒", "治疗", "药店", "买药", "开药", "咳嗽",
-];
+const MEDICINE: &str = "按时 每天 天天 一天 医 病 中药 药费 药价 药钱 打针 住院 吃药 熬药 \
+    感冒 治疗 药店 买药 开药 咳嗽 酒 水";
 
 /// Things that block roads without meaning to (渣土车, 施工, 积雪).
-const THINGS: &[&str] = &[
-    "车", "施工", "工地", "摊", "货", "树", "雪", "水", "垃圾", "建材", "土", "石", "占道", "堵车",
-    "拥堵", "下水", "管道", "马桶",
-];
+const THINGS: &str = "车 施工 工地 摊 货 树 雪 水 垃圾 建材 土 石 占道 堵车 拥堵 下水 \
+    管道 马桶 厕所 烟道 轮胎 车胎";
 
 /// Who blocks roads on purpose.
-const PEOPLE: &[&str] = &[
-    "村民",
-    "群众",
-    "工人",
-    "农民工",
-    "我们",
-    "咱们",
-    "大家",
-    "百姓",
-    "业主",
-    "居民",
-    "人",
-    "全村",
-    "一起",
-    "俺们",
-    "去",
-    "要",
-    "准备",
-];
+const PEOPLE: &str = "村民 群众 工人 农民工 我们 咱们 大家 百姓 业主 居民 人 全村 一起 \
+    俺们 去 要 准备 家长 工友";
 
-/// Someone else's past, reported (去年有人跳河): not a threat made now.
-const PAST_REPORT: &[&str] = &[
-    "去年",
-    "前年",
-    "以前",
-    "曾经",
-    "上次",
-    "之前有人",
-    "新闻",
-    "报道",
-    "听说有人",
-    "电视上",
-    "网上说",
-];
+/// Someone else's past, reported (去年有人跳河), or the appellant's own, over.
+const PAST_REPORT: &str = "去年 前年 以前 曾经 上次 之前 有一次 那次 上个月 新闻 报道 听说有人 \
+    电视上 网上说";
 
-/// Clause boundaries.
+/// Said and taken back in the same sentence (开玩笑的).
+const RETRACTED: &str = "开玩笑 说着玩 气话 说说而已 玩笑话";
+
+/// A crowd: five people or more (几十个, 上百人, 全村老少, 一家老小).
+const CROWDS: &str = "几十 上百 一百多 二百多 两百多 几百 数十 上千 全村 一家老小 全家老小 \
+    一家五口 一家六口 一家七口 一家八口 几十口 村民们 工友们 家长们 业主们 \
+    债权人 乡亲们 一群人 好多人 很多人 一大帮";
+
+/// What a crowd does that turns a grievance into an incident (堵, 围, 横幅, 坐着不走),
+/// or where it goes.
+const CROWD_ACTIONS: &str = "堵 围 横幅 静坐 坐着 不走 上访 讨说法 冲进 闹";
+const DESTINATIONS: &str = "政府 县委 市委 纪委 北京 省里 市里 县里 中院 法院 局 公司 门口 大门 \
+    工地 厂 学校 信访 办公室 派出所";
+
+/// A weapon in a fight (拿着刀在打架) is a threat to life.
+const WEAPONS: &str = "刀 斧 铁锹 扳手 镰刀 棍 棒子 砖头 锤 汽油";
+const FIGHTING: &str = "砍 捅 打架 打起来 打人 杀 伤人 挥 追着";
+
+/// Poisons that, with drinking ahead (就喝了), are a threat to one's own life.
+const POISONS: &str = "敌敌畏 百草枯 农药 老鼠药 安眠药";
+
+/// A person alone and not seen (三四天没见, 敲门没人应).
+const UNSEEN: &str = "没人应 没人开门 没见他出门 没见她出门 好几天没见";
+const ALONE: &str = "老人 大爷 大娘 独居 一个人住 五保 老太太 老头";
+
+/// Clause boundaries (a negation or a subject does not reach past them).
 fn is_boundary(c: char) -> bool {
-    matches!(
-        c,
-        '。' | '!' | '?' | ';' | '\n' | '.' | '…' | '~' | '、' | ',' | '，' | '！' | '？' | '；'
-    )
+    matches!(c, ',' | '、' | ' ') || ends_sentence(c)
 }
 
-fn ends_with_any(chars: &[char], words: &[&str]) -> Option<usize> {
-    words.iter().find_map(|w| {
+/// Sentence boundaries.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '!' | '?' | ';' | '\n' | '.' | '…' | '~')
+}
+
+fn ends_with_any(chars: &[char], words: &str) -> Option<usize> {
+    words.split_whitespace().find_map(|w| {
         let w: Vec<char> = w.chars().collect();
         chars.ends_with(&w).then_some(w.len())
     })
 }
 
-fn contains_any(chars: &[char], words: &[&str]) -> bool {
+fn contains_any(chars: &[char], words: &str) -> bool {
     let s: String = chars.iter().collect();
-    words.iter().any(|w| s.contains(w))
+    words.split_whitespace().any(|w| s.contains(w))
 }
 
 /// Is the phrase taken back by what stands before it in its clause?
 fn negated(before: &[char]) -> bool {
+    // 不堵路, 没跳; and 不是…的 over the whole clause (我又不是去闹事堵门的).
+    if matches!(before.last(), Some('不' | '没')) || contains_any(before, "不是") {
+        return true;
+    }
     let filler: Vec<char> = FILLER.chars().collect();
     let mut end = before.len();
     // Skip up to four filler characters, looking for a negation at each step.
@@ -372,7 +190,32 @@ fn negated(before: &[char]) -> bool {
     false
 }
 
-/// The threats in a text, in order.
+struct Phrase {
+    kind: RiskKind,
+    needs: Needs,
+    chars: Vec<char>,
+}
+
+fn phrases() -> &'static [Phrase] {
+    static P: std::sync::OnceLock<Vec<Phrase>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut all: Vec<Phrase> = PHRASES
+            .iter()
+            .flat_map(|(kind, needs, list)| {
+                list.split_whitespace().map(|w| Phrase {
+                    kind: *kind,
+                    needs: *needs,
+                    chars: w.chars().collect(),
+                })
+            })
+            .collect();
+        // Longest first, so 喝农药 is read before 喝了 could be.
+        all.sort_by_key(|p| std::cmp::Reverse(p.chars.len()));
+        all
+    })
+}
+
+/// The threats in a text, in order of where they stand.
 pub fn threats(text: &str) -> Vec<RiskHit> {
     let chars: Vec<char> = normalize(text).chars().collect();
     let mut hits = Vec::new();
@@ -380,106 +223,197 @@ pub fn threats(text: &str) -> Vec<RiskHit> {
     while start < chars.len() {
         let end = chars[start..]
             .iter()
-            .position(|c| is_boundary(*c))
+            .position(|c| ends_sentence(*c))
             .map_or(chars.len(), |i| start + i);
-        clause_threats(&chars[start..end], start, &mut hits);
+        sentence_threats(&chars, start, end, &mut hits);
         start = end + 1;
     }
+    whole_text_threats(&chars, &mut hits);
+    hits.sort_by_key(|h| h.at);
+    hits.dedup_by_key(|h| h.at);
     hits
 }
 
-fn clause_threats(clause: &[char], offset: usize, hits: &mut Vec<RiskHit>) {
-    let mut covered = 0;
+fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<RiskHit>) {
+    let sentence = &text[start..end];
+    if contains_any(sentence, RETRACTED) {
+        return;
+    }
+    let mut clause_start = 0;
+    for i in 0..=sentence.len() {
+        if i == sentence.len() || is_boundary(sentence[i]) {
+            clause_threats(sentence, clause_start, i, start, hits);
+            clause_start = i + 1;
+        }
+    }
+    let hit = |kind, phrase: &str, at: usize| RiskHit {
+        kind,
+        phrase: phrase.to_owned(),
+        at: start + at,
+    };
+    // A crowd that goes somewhere or blocks something.
+    if let Some(at) = crowd(sentence) {
+        let after = &sentence[at..];
+        let acts = contains_any(after, CROWD_ACTIONS)
+            || ["去", "到", "上"].iter().any(|g| {
+                let s: String = after.iter().collect();
+                s.match_indices(g).any(|(i, _)| {
+                    let rest: String = s[i..].chars().take(10).collect();
+                    !rest.starts_with("去年")
+                        && DESTINATIONS.split_whitespace().any(|d| rest.contains(d))
+                })
+            });
+        let past = contains_any(&sentence[..at], PAST_REPORT) || contains_any(sentence, "劝回");
+        if acts && !past {
+            hits.push(hit(RiskKind::Order, "聚集", at));
+        }
+    }
+    // A weapon in a fight.
+    if contains_any(sentence, WEAPONS) && contains_any(sentence, FIGHTING) {
+        hits.push(hit(RiskKind::Life, "持械", 0));
+    }
+    // 把X堵了, 把X围了, done by people (not by a lorry or a blocked drain).
+    for (i, c) in sentence.iter().enumerate() {
+        if *c != '把' {
+            continue;
+        }
+        let window = &sentence[i..(i + 6).min(sentence.len())];
+        if let Some(j) = window.iter().position(|c| *c == '堵' || *c == '围') {
+            let clause_from = sentence[..i]
+                .iter()
+                .rposition(|c| is_boundary(*c))
+                .map_or(0, |b| b + 1);
+            let subject = &sentence[clause_from..i];
+            let object = &window[1..j];
+            let people = contains_any(&sentence[..i], PEOPLE) || subject.is_empty();
+            if people
+                && !contains_any(&sentence[..i], THINGS)
+                && !contains_any(object, "下水 管 厕所")
+            {
+                hits.push(hit(RiskKind::Order, "堵", i + j));
+            }
+        }
+    }
+}
+
+/// Where a crowd of five or more is named in a sentence.
+fn crowd(sentence: &[char]) -> Option<usize> {
+    let s: String = sentence.iter().collect();
+    if let Some(at) = CROWDS.split_whitespace().filter_map(|w| s.find(w)).min() {
+        return Some(s[..at].chars().count());
+    }
+    // A counted group: 四十多个工友, 五十多个人, 12名工人.
+    const NUMERALS: &str = "0123456789一二两三四五六七八九十百千几";
+    for (i, c) in sentence.iter().enumerate() {
+        if !matches!(c, '个' | '名' | '户' | '位' | '口') || i == 0 {
+            continue;
+        }
+        let mut j = i;
+        while j > 0 && matches!(sentence[j - 1], '多' | '来') {
+            j -= 1;
+        }
+        let mut k = j;
+        while k > 0 && NUMERALS.contains(sentence[k - 1]) {
+            k -= 1;
+        }
+        let number: String = sentence[k..j].iter().collect();
+        let enough = number.contains(['十', '百', '千'])
+            || number.chars().any(|d| "五六七八九".contains(d))
+            || number.parse::<u32>().is_ok_and(|n| n >= 5);
+        let people_after = sentence[i + 1..]
+            .iter()
+            .take(3)
+            .collect::<String>()
+            .starts_with([
+                '人', '工', '家', '村', '业', '农', '学', '职', '员', '老', '群',
+            ]);
+        if k < j && enough && (people_after || *c == '户' || *c == '名' || *c == '口') {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// What only the whole text shows: a poison brought along and drinking ahead, a person
+/// alone and not seen for days.
+fn whole_text_threats(text: &[char], hits: &mut Vec<RiskHit>) {
+    let s: String = text.iter().collect();
+    if let Some(at) = POISONS.split_whitespace().filter_map(|p| s.find(p)).min() {
+        let after = &s[at..];
+        if ["就喝", "喝了", "喝下去", "要喝", "准备喝"]
+            .iter()
+            .any(|w| after.contains(w))
+        {
+            hits.push(RiskHit {
+                kind: RiskKind::Life,
+                phrase: "农药".into(),
+                at: s[..at].chars().count(),
+            });
+        }
+    }
+    if contains_any(text, UNSEEN) && contains_any(text, ALONE) {
+        hits.push(RiskHit {
+            kind: RiskKind::Life,
+            phrase: "独居无应答".into(),
+            at: 0,
+        });
+    }
+}
+
+fn clause_threats(
+    sentence: &[char],
+    from: usize,
+    to: usize,
+    offset: usize,
+    hits: &mut Vec<RiskHit>,
+) {
+    let clause = &sentence[from..to];
     let mut i = 0;
     while i < clause.len() {
-        let found = PHRASES.iter().find(|p| {
-            let mut cs = p.text.chars();
-            let mut j = i;
-            loop {
-                match cs.next() {
-                    None => return true,
-                    Some(c) if j < clause.len() && clause[j] == c => j += 1,
-                    Some(_) => return false,
-                }
-            }
-        });
-        let Some(p) = found else {
+        let Some(p) = phrases().iter().find(|p| clause[i..].starts_with(&p.chars)) else {
             i += 1;
             continue;
         };
-        let len = p.text.chars().count();
+        let len = p.chars.len();
         let (before, after) = (&clause[..i], &clause[i + len..]);
+        let near = &before[before.len().saturating_sub(8)..];
         let meant = match p.needs {
             Needs::Nothing => true,
-            Needs::Intent => {
-                contains_any(&before[before.len().saturating_sub(6)..], INTENT)
-                    && !contains_any(clause, MEDICINE)
-            }
+            Needs::Intent => contains_any(near, INTENT) && !contains_any(clause, MEDICINE),
             Needs::People => {
-                contains_any(before, PEOPLE) && !contains_any(before, THINGS)
-                    || before.is_empty() && !contains_any(after, THINGS)
+                let subject = &sentence[..from + i];
+                (contains_any(subject, PEOPLE) || before.is_empty())
+                    && !contains_any(before, THINGS)
+                    && !contains_any(after, THINGS)
             }
         };
+        // Hyperbole: 臭得人想上吊, 热得要死.
+        let hyperbole = before.iter().rev().take(4).any(|c| *c == '得');
         let taken_back = negated(before)
-            || NOT_AFTER.iter().any(|w| {
+            || NOT_AFTER.split_whitespace().any(|w| {
                 let w: Vec<char> = w.chars().collect();
                 after.starts_with(&w)
             })
-            || contains_any(before, PAST_REPORT);
-        if meant && !taken_back && i >= covered {
+            || contains_any(before, PAST_REPORT)
+            || hyperbole;
+        if meant && !taken_back {
             hits.push(RiskHit {
                 kind: p.kind,
-                phrase: p.text.to_owned(),
-                at: offset + i,
+                phrase: p.chars.iter().collect(),
+                at: offset + from + i,
             });
-            covered = i + len;
         }
         i += len.max(1);
     }
 }
 
 /// Words that place a matter before a court, an arbitration or a procuratorate.
-const LITIGATION: &[&str] = &[
-    "法院",
-    "判决",
-    "判了",
-    "裁定",
-    "仲裁",
-    "立案",
-    "开庭",
-    "败诉",
-    "胜诉",
-    "再审",
-    "强制执行",
-    "执行局",
-    "申请执行",
-    "执行款",
-    "调解书",
-    "上诉",
-    "检察院",
-    "抗诉",
-    "诉讼",
-    "起诉",
-    "法官",
-    "执行法官",
-    "终本",
-    "老赖",
-    "失信被执行人",
-];
+const LITIGATION: &str = "法院 判决 判了 裁定 仲裁 立案 开庭 败诉 胜诉 再审 强制执行 执行局 \
+    申请执行 执行款 调解书 上诉 检察院 抗诉 诉讼 起诉 法官 执行法官 终本 \
+    老赖 失信被执行人";
 
 /// Words before a court word that say it has not happened (要起诉, 建议去法院).
-const NOT_YET: &[&str] = &[
-    "要",
-    "想",
-    "准备",
-    "打算",
-    "建议",
-    "让我去",
-    "叫我去",
-    "不想",
-    "没钱",
-    "不懂",
-];
+const NOT_YET: &str = "要 想 准备 打算 建议 让我去 叫我去 不想 没钱 不懂";
 
 /// Is the matter litigation-related (涉法涉诉): already in or decided by a court,
 /// arbitration or procuratorate?
@@ -489,8 +423,8 @@ pub fn litigation(text: &str) -> Option<String> {
         let s: String = clause.iter().collect();
         // The first court word of the clause, and what leads up to it.
         let (at, word) = LITIGATION
-            .iter()
-            .filter_map(|w| s.find(w).map(|at| (s[..at].chars().count(), *w)))
+            .split_whitespace()
+            .filter_map(|w| s.find(w).map(|at| (s[..at].chars().count(), w)))
             .min()?;
         let before = &clause[at.saturating_sub(6)..at];
         let not_yet = contains_any(before, NOT_YET) || negated(before);

@@ -330,6 +330,22 @@ impl Segmenter {
         words
     }
 
+    /// What a model reads of a text: its content words, and each of their Chinese
+    /// characters (marked `#`), so a typo (暖器) or an unknown word still says something.
+    pub fn features(&self, text: &str) -> Vec<String> {
+        let words = self.content_words(text);
+        let mut chars: Vec<String> = words
+            .iter()
+            .filter(|w| w.chars().count() > 1)
+            .flat_map(|w| w.chars())
+            .filter(|c| !c.is_ascii() && !is_stop_word(c.encode_utf8(&mut [0; 4])))
+            .map(|c| format!("#{c}"))
+            .collect();
+        let mut all = words;
+        all.append(&mut chars);
+        all
+    }
+
     /// The terms a text is indexed under for search: its content words in order, then
     /// the shorter dictionary words inside the long ones (清华大学 → 清华, 大学), so a
     /// search for a part of a name finds the whole.

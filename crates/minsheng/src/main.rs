@@ -164,6 +164,21 @@ enum Command {
     /// Recompute every open case's clocks and flags from its events (the nightly sweep;
     /// `serve` also runs it every hour).
     Sweep,
+    /// Train the routing suggestions on the appeals units handled to their end (`serve`
+    /// does this at start when the model is missing or behind) and print how well they
+    /// rank appeals held out of the training.
+    Train,
+    /// Measure the text work on a labelled file of appeals (JSON Lines with `text` and
+    /// any of `title`, `category`, `urgent`, `litigation`): routing top-1/top-3 with this
+    /// database's model and learnt from the file (5-fold), life-safety recall and false
+    /// alarms, litigation flags.
+    Evaluate {
+        /// The labelled file.
+        file: PathBuf,
+        /// Also list every appeal judged wrongly.
+        #[arg(long)]
+        mistakes: bool,
+    },
     /// Index appeals for search that are not yet (`serve` does this at start), or, with
     /// --all, every appeal again (after the county's words changed a lot).
     Reindex {
@@ -395,6 +410,82 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 tokio::spawn(minsheng_web::metrics::serve(metrics, state.clone()));
             }
             minsheng_web::serve(listener, state, stop).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let started = std::time::Instant::now();
+            let r = app.train_routing().await?;
+            println!(
+                "分流建议模型已训练 / routing model trained on {} appeals ({:.1} s)",
+                r.examples,
+                started.elapsed().as_secs_f64()
+            );
+            println!("留出检验 / held out: {} appeals", r.held_out);
+            println!("                    首选 top-1   前三 top-3");
+            println!(
+                "类别 category       {:>9.1}%  {:>9.1}%",
+                r.category_top1 * 100.0,
+                r.category_top3 * 100.0
+            );
+            println!(
+                "承办单位 unit       {:>9.1}%  {:>9.1}%",
+                r.unit_top1 * 100.0,
+                r.unit_top3 * 100.0
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evaluate { file, mistakes } => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("读取 / reading {}", file.display()))?;
+            let mut items = Vec::new();
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let item: minsheng_app::evaluate::Labelled = serde_json::from_str(line)
+                    .with_context(|| format!("第 {} 行 / line {}", i + 1, i + 1))?;
+                items.push(item);
+            }
+            let e = app.evaluate(&items).await?;
+            let pct = |x: f64| format!("{:.1}%", x * 100.0);
+            println!("{} 件诉求 / appeals", e.appeals);
+            println!(
+                "分流 routing (本库模型 this database's model, n={}): top-1 {}  top-3 {}",
+                e.routing.n,
+                pct(e.routing.top1),
+                pct(e.routing.top3)
+            );
+            println!(
+                "分流 routing (文件内5折 learnt from the file, 5-fold): top-1 {}  top-3 {}",
+                pct(e.routing_learnt.top1),
+                pct(e.routing_learnt.top3)
+            );
+            println!(
+                "生命安全与秩序 urgent: 召回 recall {} ({}/{}), 误报 false alarms {} ({}/{})",
+                pct(e.urgent.recall()),
+                e.urgent.hits,
+                e.urgent.hits + e.urgent.misses,
+                pct(e.urgent.false_alarm_rate()),
+                e.urgent.false_alarms,
+                e.urgent.false_alarms + e.urgent.quiet
+            );
+            println!(
+                "涉法涉诉 litigation: 召回 recall {}, 精确 precision {}",
+                pct(e.litigation.recall()),
+                pct(e.litigation.precision())
+            );
+            if mistakes {
+                for (id, what) in &e.mistakes {
+                    println!("  {id}: {what}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex { all } => {

@@ -826,6 +826,7 @@ fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
 
 #[macro_use]
 mod search;
+mod analysis;
 mod appeals;
 pub(crate) use appeals::Sealed;
 mod cases;
