@@ -310,7 +310,12 @@ async fn reading(store: Arc<dyn Store>) {
     let units = store.units().await.expect("units");
     let zjj = units.iter().find(|u| u.key == "zjj").expect("zjj").id;
     let s = app
-        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉，孩子都冻感冒了", Some(&code(V11)), &[])
+        .suggest_routing(
+            "",
+            "屋里冻得跟冰窖似的，暖器片冰凉，孩子都冻感冒了",
+            Some(&code(V11)),
+            &[],
+        )
         .await
         .expect("suggest");
     assert_eq!(s.categories[0].value, "gongre", "{s:?}");
@@ -319,12 +324,23 @@ async fn reading(store: Arc<dyn Store>) {
     let total: f64 = s.categories.iter().map(|c| c.confidence).sum();
     assert!(total > 0.0 && total <= 1.0 + 1e-9);
     let without = app
-        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉", Some(&code(V11)), &[zjj])
+        .suggest_routing(
+            "",
+            "屋里冻得跟冰窖似的，暖器片冰凉",
+            Some(&code(V11)),
+            &[zjj],
+        )
         .await
         .expect("suggest");
-    assert!(without.units.iter().all(|u| u.value != zjj), "an excluded unit is never suggested");
+    assert!(
+        without.units.iter().all(|u| u.value != zjj),
+        "an excluded unit is never suggested"
+    );
 
-    assert!(!app.routing_model_is_stale().await.expect("stale?"), "nothing settled yet");
+    assert!(
+        !app.routing_model_is_stale().await.expect("stale?"),
+        "nothing settled yet"
+    );
     let report = app.train_routing().await.expect("train");
     assert_eq!(report.examples, 0);
     let again = app
@@ -342,7 +358,10 @@ async fn reading(store: Arc<dyn Store>) {
     .map(|l| serde_json::from_str(l).expect("labelled"))
     .collect();
     let e = app.evaluate(&labelled).await.expect("evaluate");
-    assert_eq!((e.urgent.hits, e.urgent.false_alarms, e.urgent.quiet), (1, 0, 1));
+    assert_eq!(
+        (e.urgent.hits, e.urgent.false_alarms, e.urgent.quiet),
+        (1, 0, 1)
+    );
     assert_eq!(e.litigation.hits, 1);
     assert_eq!(e.routing.n, 3);
 }

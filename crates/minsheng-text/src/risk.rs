@@ -65,10 +65,11 @@ const PHRASES: &[(RiskKind, Needs, &str)] = &[
          死在这 死在他们 一死了之 以死相逼 以死抗争 以死明志 死了算了 不如死了 不如去死 命不要了 \
          这条命不要 老命不要 拿命 同归于尽 报复社会 杀了他 杀了她 杀了你 杀了我们 杀了他们 \
          砍死 捅死 打死他 打死她 打死你 弄死 宰了他 砍了他 捅了他 捅了那 砍人 捅人 杀人 行凶 \
-         要他的命 要他命 浇汽油 泼汽油 带着汽油 一桶汽油 汽油都准备 炸药 放火烧 跟他拼了 \
+         要他的命 要他命 浇汽油 泼汽油 带着汽油 一桶汽油 汽油都准备 汽油都备 炸药 放火烧 跟他拼了 \
          跟他们拼了 和他拼了 和他们拼了 找他拼命 找他们拼命 跟他拼命 跟他们拼命 拼个你死我活 \
-         出人命 见血 流血了 遗书 快来人 救命 着火 起火 失火 火苗 煤气味 燃气味 天然气味 \
-         燃气泄漏 煤气泄漏 液化气泄漏 漏气 楼上跳下 楼顶跳下 桥上跳下 从楼上跳 从楼顶跳",
+         出人命 见血 流血了 遗书 快来人 着火 起火 失火 火苗 煤气味 燃气味 天然气味 \
+         燃气泄漏 煤气泄漏 液化气泄漏 漏气 楼上跳下 楼顶跳下 桥上跳下 从楼上跳 从楼顶跳 不想或了 活着还有啥意思 活着没意思 活着有什么意思 活够了 了结 \
+         结束自己 结束生命 别找我 一起死 一起完蛋 偿命 去河头 跳下来 唔想再捱 抱着孩子跳",
     ),
     (
         RiskKind::Life,
@@ -91,7 +92,7 @@ const PHRASES: &[(RiskKind, Needs, &str)] = &[
 ];
 
 /// Words just before a phrase that take it back (不会跳楼, 没想过寻短见, 防止溺水).
-const NEGATIONS: &str = "不会 不想 不要 不敢 不打算 不至于 不可能 不能 不用 不必 不是 没想 \
+const NEGATIONS: &str = "万一哪天 不会 不想 不要 不敢 不打算 不至于 不可能 不能 不用 不必 不是 没想 \
     没有 没打算 没说 并没 绝不 决不 从没 从来没 从未 未曾 别 何必 谁会 \
     防止 预防 防范 严禁 禁止 劝 差点 险些 以免 避免 万一 容易 以防";
 
@@ -99,7 +100,7 @@ const NEGATIONS: &str = "不会 不想 不要 不敢 不打算 不至于 不可�
 const FILLER: &str = "去再会要想过真的用说轻易随便就此也是";
 
 /// Words after a phrase that make it something else (跳楼价, 聚众赌博, 救命钱).
-const NOT_AFTER: &str = "价 甩卖 大甩卖 清仓 打折 式 率 事件 新闻 电视剧 游戏 赌博 吸毒 未遂 \
+const NOT_AFTER: &str = "的新闻 的报道 视频 价 甩卖 大甩卖 清仓 打折 式 率 事件 新闻 电视剧 游戏 赌博 吸毒 未遂 \
     求婚 庆祝 祝贺 宣传 广告 招聘 钱 也得 也没用 也不 器 灶 证";
 
 /// An intent before the ambiguous phrases (要喝药, 扬言去死).
@@ -119,26 +120,66 @@ const PEOPLE: &str = "村民 群众 工人 农民工 我们 咱们 大家 百姓
     俺们 去 要 准备 家长 工友";
 
 /// Someone else's past, reported (去年有人跳河), or the appellant's own, over.
-const PAST_REPORT: &str = "去年 前年 以前 曾经 上次 之前 有一次 那次 上个月 新闻 报道 听说有人 \
+const PAST_REPORT: &str = "让我 叫我 上周 上礼拜 上星期 让我去 叫我去 骂我 骂道 去年 前年 以前 曾经 上次 之前 有一次 那次 上个月 新闻 报道 听说有人 \
     电视上 网上说";
 
 /// Said and taken back in the same sentence (开玩笑的).
-const RETRACTED: &str = "开玩笑 说着玩 气话 说说而已 玩笑话";
+const RETRACTED: &str = "不参与 我不去 不跟着 开玩笑 说着玩 气话 说说而已 玩笑话";
 
 /// A crowd: five people or more (几十个, 上百人, 全村老少, 一家老小).
 const CROWDS: &str = "几十 上百 一百多 二百多 两百多 几百 数十 上千 全村 一家老小 全家老小 \
     一家五口 一家六口 一家七口 一家八口 几十口 村民们 工友们 家长们 业主们 \
-    债权人 乡亲们 一群人 好多人 很多人 一大帮";
+    债权人 乡亲们 一群人 一大帮";
 
 /// What a crowd does that turns a grievance into an incident (堵, 围, 横幅, 坐着不走),
 /// or where it goes.
-const CROWD_ACTIONS: &str = "堵 围 横幅 静坐 坐着 不走 上访 讨说法 冲进 闹";
+const CROWD_ACTIONS: &str = "不散 不让 聚到 聚在 横在 拦着 堵着 堵了 堵住 堵在 去堵 要堵 把路堵 围了 围住 围着 围在 围堵 \
+    横幅 静坐 坐着 不走 上访 讨说法 冲进 闹";
 const DESTINATIONS: &str = "政府 县委 市委 纪委 北京 省里 市里 县里 中院 法院 局 公司 门口 大门 \
     工地 厂 学校 信访 办公室 派出所";
 
-/// A weapon in a fight (拿着刀在打架) is a threat to life.
-const WEAPONS: &str = "刀 斧 铁锹 扳手 镰刀 棍 棒子 砖头 锤 汽油";
-const FIGHTING: &str = "砍 捅 打架 打起来 打人 杀 伤人 挥 追着";
+/// Words that together, in one sentence, signal danger to someone now: a weapon held
+/// to hurt, a live wire down, a collapse or a flood with people in it, someone trapped,
+/// unconscious or lost, a gas leak, a machine keeping someone alive without power, a
+/// person at a height or a river saying goodbye.
+const TOGETHER: &[(&str, &str)] = &[
+    (
+        "刀 斧 棍 棒子 砖头 锤 铁锹 镰刀 扳手",
+        "砍人 砍他 砍你 捅 晃 偿命 完蛋 带来了 揣 拼了 打起来 打架 追着 行凶 伤人 杀",
+    ),
+    ("汽油 煤气罐", "点了 点火 烧了 一块儿烧 同归"),
+    ("电线 电线杆 高压线 电缆", "火星 冒火 打火 电着 着了"),
+    (
+        "塌了 倒塌 塌方 垮了",
+        "老人 孩子 没抬出来 埋 压着 压在 被压 砸",
+    ),
+    (
+        "困在 被困 卡在 关在 出不来 关着个",
+        "老人 老太太 孩子 娃 小孩 里面 里头",
+    ),
+    ("漫过 淹了 淹到 洪水 水已经到", "困 老人 孩子 人"),
+    (
+        "叫不应 口吐白沫 昏迷 晕倒 不省人事 没气了 没有呼吸 躺地上起不来",
+        "人 老人 师傅 孩子 老太太 男的 女的 大爷",
+    ),
+    (
+        "走失 没回来 找不到 失踪 走丢",
+        "老人 痴呆 孩子 娃 老太太 老爷子 小孩",
+    ),
+    ("制氧机 呼吸机 透析", "停电 断电 黑了 没电 撑"),
+    ("臭鸡蛋味 嘶嘶 煤气 燃气 液化气 天然气", "漏 味儿 冲鼻 泄"),
+    ("砰 爆炸 炸了", "伤 烫 躺 起不来 流血"),
+    ("烫伤 被烫 烧伤", "躺 起不来 救护车 120"),
+    ("对不起", "别找我 永别 下辈子 再见了 走了 桥上 天台 楼顶"),
+    ("攒", "安眠药 药都"),
+    (
+        "天台 楼顶 塔吊 桥上 大桥上 河边 江边",
+        "跳 了结 别找我 对不起 不想活",
+    ),
+];
+
+/// The same threats written in pinyin.
+const PINYIN: &str = "bu xiang huo|buxianghuo|tiao lou|tiaolou|zi sha|zisha|bu huo le|tiao he";
 
 /// Poisons that, with drinking ahead (就喝了), are a threat to one's own life.
 const POISONS: &str = "敌敌畏 百草枯 农药 老鼠药 安眠药";
@@ -254,7 +295,7 @@ fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<Risk
     // A crowd that goes somewhere or blocks something.
     if let Some(at) = crowd(sentence) {
         let after = &sentence[at..];
-        let acts = contains_any(after, CROWD_ACTIONS)
+        let acts = contains_any(sentence, CROWD_ACTIONS)
             || ["去", "到", "上"].iter().any(|g| {
                 let s: String = after.iter().collect();
                 s.match_indices(g).any(|(i, _)| {
@@ -268,16 +309,36 @@ fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<Risk
             hits.push(hit(RiskKind::Order, "聚集", at));
         }
     }
-    // A weapon in a fight.
-    if contains_any(sentence, WEAPONS) && contains_any(sentence, FIGHTING) {
-        hits.push(hit(RiskKind::Life, "持械", 0));
+    // Danger now, told by two things together.
+    for (one, other) in TOGETHER {
+        if contains_any(sentence, one) && contains_any(sentence, other) {
+            let at = one
+                .split_whitespace()
+                .filter_map(|w| sentence.iter().collect::<String>().find(w))
+                .min()
+                .unwrap_or(0);
+            let sentence_text: String = sentence.iter().collect();
+            let before: Vec<char> = sentence_text[..at].chars().collect();
+            let clause = before
+                .iter()
+                .rposition(|c| is_boundary(*c))
+                .map_or(&before[..], |b| &before[b + 1..]);
+            if !negated(clause) && !contains_any(sentence, PAST_REPORT) {
+                hits.push(hit(
+                    RiskKind::Life,
+                    one.split_whitespace().next().unwrap_or(""),
+                    before.len(),
+                ));
+                break;
+            }
+        }
     }
     // 把X堵了, 把X围了, done by people (not by a lorry or a blocked drain).
     for (i, c) in sentence.iter().enumerate() {
         if *c != '把' {
             continue;
         }
-        let window = &sentence[i..(i + 6).min(sentence.len())];
+        let window = &sentence[i..(i + 9).min(sentence.len())];
         if let Some(j) = window.iter().position(|c| *c == '堵' || *c == '围') {
             let clause_from = sentence[..i]
                 .iter()
@@ -305,7 +366,7 @@ fn crowd(sentence: &[char]) -> Option<usize> {
     // A counted group: 四十多个工友, 五十多个人, 12名工人.
     const NUMERALS: &str = "0123456789一二两三四五六七八九十百千几";
     for (i, c) in sentence.iter().enumerate() {
-        if !matches!(c, '个' | '名' | '户' | '位' | '口') || i == 0 {
+        if !matches!(c, '个' | '名' | '户' | '位' | '口' | '号' | '辆') || i == 0 {
             continue;
         }
         let mut j = i;
@@ -327,7 +388,12 @@ fn crowd(sentence: &[char]) -> Option<usize> {
             .starts_with([
                 '人', '工', '家', '村', '业', '农', '学', '职', '员', '老', '群',
             ]);
-        if k < j && enough && (people_after || *c == '户' || *c == '名' || *c == '口') {
+        if k < j
+            && enough
+            && (people_after
+                || matches!(c, '户' | '名' | '口' | '辆')
+                || sentence[i + 1..].starts_with(&['人']))
+        {
             return Some(k);
         }
     }
@@ -340,16 +406,36 @@ fn whole_text_threats(text: &[char], hits: &mut Vec<RiskHit>) {
     let s: String = text.iter().collect();
     if let Some(at) = POISONS.split_whitespace().filter_map(|p| s.find(p)).min() {
         let after = &s[at..];
-        if ["就喝", "喝了", "喝下去", "要喝", "准备喝"]
+        let drinking = [
+            "就喝",
+            "喝了",
+            "喝下去",
+            "要喝",
+            "准备喝",
+            "揣",
+            "拧开",
+            "带着",
+            "拿着",
+        ]
+        .iter()
+        .any(|w| after.contains(w));
+        let person = ["我", "俺", "他", "她", "爹", "妈", "老人", "老伴"]
             .iter()
-            .any(|w| after.contains(w))
-        {
+            .any(|w| s.contains(w));
+        if drinking && person && !after.contains('卖') {
             hits.push(RiskHit {
                 kind: RiskKind::Life,
                 phrase: "农药".into(),
                 at: s[..at].chars().count(),
             });
         }
+    }
+    if PINYIN.split('|').any(|p| s.contains(p)) {
+        hits.push(RiskHit {
+            kind: RiskKind::Life,
+            phrase: "pinyin".into(),
+            at: 0,
+        });
     }
     if contains_any(text, UNSEEN) && contains_any(text, ALONE) {
         hits.push(RiskHit {
@@ -408,7 +494,7 @@ fn clause_threats(
 }
 
 /// Words that place a matter before a court, an arbitration or a procuratorate.
-const LITIGATION: &str = "法院 判决 判了 裁定 仲裁 立案 开庭 败诉 胜诉 再审 强制执行 执行局 \
+const LITIGATION: &str = "官司打了 官司输了 官司赢了 打完官司 法院 判决 判了 裁定 仲裁 立案 开庭 败诉 胜诉 再审 强制执行 执行局 \
     申请执行 执行款 调解书 上诉 检察院 抗诉 诉讼 起诉 法官 执行法官 终本 \
     老赖 失信被执行人";
 

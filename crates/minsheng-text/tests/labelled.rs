@@ -5,9 +5,12 @@
 use minsheng_text::risk::{litigation, threats};
 use serde_json::Value;
 
+/// Both sets the rules were developed on: ours, and the one first held out (it was
+/// held out for one measurement, recorded in docs/benchmarks.md, then read).
 fn corpus() -> Vec<Value> {
-    include_str!("data/labelled.jsonl")
-        .lines()
+    [include_str!("data/labelled.jsonl"), include_str!("data/heldout.jsonl")]
+        .iter()
+        .flat_map(|f| f.lines())
         .map(|l| serde_json::from_str(l).expect("a labelled line is JSON"))
         .collect()
 }
@@ -55,9 +58,9 @@ fn risk_phrases_find_threats_without_crying_wolf() {
     for m in &misses {
         println!("  {m}");
     }
-    // The rules were written with this set in view: these floors keep them from
-    // sliding back. The held-out set (heldout.jsonl) says how they do on text they
-    // were not written for.
+    // The rules were written with these sets in view: the floors keep them from
+    // sliding back; a blind set (blind.jsonl) says how they do on text they were not
+    // written for.
     assert!(recall >= 0.95, "recall {recall}");
     assert!(false_alarms <= 0.02, "false alarms {false_alarms}");
 }
