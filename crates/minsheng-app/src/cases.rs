@@ -166,6 +166,7 @@ impl App {
             external_id,
             api_key_id: intake.api_key_id,
             index_terms: Vec::new(),
+            signals: Vec::new(),
         };
         let stored = self.store_registrations(vec![registration]).await?.pop();
         if let Some(Registered::Stored(_) | Registered::Repeat(_)) = &stored {

@@ -144,6 +144,7 @@ impl App {
                         external_id: Some(h.external_id.clone()),
                         api_key_id: None,
                         index_terms: Vec::new(),
+                        signals: Vec::new(),
                     }
                 })
                 .collect();

@@ -14,6 +14,7 @@
 //! answer (not found, invalid input with its fields, refused with the workflow's
 //! reason, stale) and wraps the store's failures without losing them.
 
+pub mod alerts;
 pub mod attachments;
 pub mod cases;
 pub mod directory;

@@ -4,8 +4,10 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use minsheng_core::alerts::Signal;
 use minsheng_store::{IndexSource, Registration, SealedBatch};
 use minsheng_text::Segmenter;
+use minsheng_text::risk::{RiskKind, threats};
 use minsheng_text::search::{Piece, Query, snippet};
 
 use crate::pipeline::Directory;
@@ -95,6 +97,9 @@ impl App {
                     };
                     r.index_terms = segmenter.index_terms(&source.joined());
                 }
+                if r.signals.is_empty() {
+                    r.signals = signals(&r.appeal);
+                }
             }
             regs
         };
@@ -147,6 +152,32 @@ impl App {
     pub async fn search_query(&self, typed: &str) -> Result<Query> {
         Ok(self.segmenter().await?.query(typed))
     }
+}
+
+/// What an appeal's words and form signal to the duty desk: the first threat to a life
+/// and the first to public order in its words, and the people it speaks for.
+pub fn signals(appeal: &minsheng_core::intake::NewAppeal) -> Vec<Signal> {
+    let text = format!("{}\n{}", appeal.title, appeal.text);
+    let hits = threats(&text);
+    let mut signals = Vec::new();
+    for kind in [RiskKind::Life, RiskKind::Order] {
+        if let Some(h) = hits.iter().find(|h| h.kind == kind) {
+            signals.push(match kind {
+                RiskKind::Life => Signal::Life {
+                    phrase: h.phrase.clone(),
+                },
+                RiskKind::Order => Signal::Order {
+                    phrase: h.phrase.clone(),
+                },
+            });
+        }
+    }
+    if appeal.appellant.headcount > 1 {
+        signals.push(Signal::Group {
+            headcount: appeal.appellant.headcount,
+        });
+    }
+    signals
 }
 
 /// The part of `text` around the query's first match, matches marked.

@@ -160,6 +160,7 @@ async fn pipeline(store: Arc<dyn Store>) {
         external_id: None,
         api_key_id: None,
         index_terms: Vec::new(),
+        signals: Vec::new(),
     };
     let mut good = Vec::new();
     for i in 0..30 {

@@ -5,7 +5,9 @@
 //! This crate must not depend on tokio, sqlx, axum or any other I/O crate.
 #![warn(missing_docs)]
 
+#[macro_use]
 pub mod appeal;
+pub mod alerts;
 pub mod appellant;
 pub mod attachment;
 pub mod category;

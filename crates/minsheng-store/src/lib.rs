@@ -187,6 +187,10 @@ pub struct Registration {
     pub api_key_id: Option<i64>,
     /// Its search terms (title, text and address, segmented); stored with it.
     pub index_terms: Vec<String>,
+    /// What its words and form signal (threats, a group); each that reaches the
+    /// county's thresholds raises an alert in the same transaction. An appellant's
+    /// repeats are found by the store.
+    pub signals: Vec<minsheng_core::alerts::Signal>,
 }
 
 /// What an appeal is searched by: its title, text, address and replies.
@@ -291,6 +295,8 @@ pub struct AppealSummary {
     pub headcount: i64,
     /// Its text, in a list searched by words (for the snippet); `None` otherwise.
     pub excerpt: Option<String>,
+    /// `life` or `order` when its words threaten either.
+    pub risk: Option<String>,
 }
 
 /// Everything about one appeal, for staff allowed to see it.
@@ -460,6 +466,8 @@ pub struct InboxFilter {
     pub number: Option<String>,
     /// Only appeals with this label.
     pub tag: Option<String>,
+    /// Only the appeals this alert names.
+    pub alert: Option<i64>,
     /// Only appeals whose words match, best match first (an empty query matches
     /// nothing).
     pub text: Option<minsheng_text::search::Query>,
@@ -513,7 +521,17 @@ pub struct Counts {
 /// implementation per database; the application holds it as `Arc<dyn Store>`, on which
 /// every aggregate's methods can be called.
 pub trait Store:
-    Directory + Sessions + ApiTokens + ApiKeys + Appeals + Cases + Analysis + AuditTrail + Send + Sync
+    Directory
+    + Sessions
+    + ApiTokens
+    + ApiKeys
+    + Appeals
+    + Cases
+    + Analysis
+    + Alerts
+    + AuditTrail
+    + Send
+    + Sync
 {
 }
 
@@ -525,6 +543,7 @@ impl<
         + Appeals
         + Cases
         + Analysis
+        + Alerts
         + AuditTrail
         + Send
         + Sync,
@@ -558,6 +577,91 @@ pub struct StoredModel {
     pub examples: i64,
     /// The model (JSON).
     pub data: String,
+}
+
+/// An early-warning alert as the board lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertSummary {
+    /// Id.
+    pub id: i64,
+    /// What raised it.
+    pub rule: minsheng_core::alerts::AlertRule,
+    /// How urgent.
+    pub level: minsheng_core::alerts::AlertLevel,
+    /// Where it stands.
+    pub state: minsheng_core::alerts::AlertState,
+    /// Why (the signal that raised it, or the latest that joined it).
+    pub signal: minsheng_core::alerts::Signal,
+    /// Where (the first appeal's place).
+    pub region: RegionCode,
+    /// Raised.
+    pub raised_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The unit that took it.
+    pub unit_id: Option<i64>,
+    /// The leader in charge.
+    pub leader_id: Option<i64>,
+    /// How it ended.
+    pub outcome: Option<String>,
+    /// Appeals it names.
+    pub members: i64,
+}
+
+/// Which alerts a board shows.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// Only this one.
+    pub id: Option<i64>,
+    /// Only those not resolved.
+    pub active_only: bool,
+    /// Only this rule's.
+    pub rule: Option<minsheng_core::alerts::AlertRule>,
+    /// Only this level.
+    pub level: Option<minsheng_core::alerts::AlertLevel>,
+    /// Only those naming this appeal.
+    pub appeal_id: Option<i64>,
+}
+
+/// What the duty desk does with an alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertChange {
+    /// Take it: a unit handles it, a leader is in charge.
+    Take {
+        /// The unit.
+        unit_id: Option<i64>,
+        /// The leader.
+        leader_id: Option<i64>,
+    },
+    /// Put it before a joint meeting.
+    Escalate,
+    /// It is over.
+    Resolve {
+        /// How it ended.
+        outcome: String,
+    },
+}
+
+/// Early-warning alerts.
+#[async_trait]
+pub trait Alerts: Send + Sync {
+    /// Alerts naming an appeal the scope allows, most urgent and newest first.
+    async fn alerts(
+        &self,
+        scope: &Scope,
+        filter: &AlertFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<AlertSummary>>;
+    /// The appeals the given alerts name that the scope allows: (alert id, appeal id,
+    /// appeal number), by alert and appeal.
+    async fn alert_members(
+        &self,
+        alerts: &[i64],
+        scope: &Scope,
+    ) -> Result<Vec<(i64, i64, AppealNo)>>;
+    /// Moves an alert on; a resolved alert stays resolved (NotFound). Audited.
+    async fn change_alert(&self, id: i64, change: &AlertChange, actor: i64) -> Result<()>;
 }
 
 /// What reading the appeals' text keeps.

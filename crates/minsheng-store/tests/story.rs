@@ -111,6 +111,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         external_id: None,
         api_key_id: None,
         index_terms: Vec::new(),
+        signals: Vec::new(),
     }
 }
 
@@ -1314,6 +1315,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     assert_eq!(store.villages().await.expect("villages").len(), villages);
 
     search(store.as_ref(), (&v11, &v21), (zjj.id, slj.id)).await;
+    alerts(store.as_ref(), (&v11, &v21), zjj.id).await;
 
     // Uploaded calendars are kept whole, oldest first.
     assert!(store.calendar_files().await.expect("calendars").is_empty());
@@ -1591,4 +1593,183 @@ async fn search(
             .total,
         1
     );
+}
+
+/// Alerts are raised in the transaction that registers their appeals: one per
+/// threatening or collective appeal, an appellant's repeats gathered into one; the
+/// board shows only what the scope allows; a resolved alert stays resolved.
+async fn alerts(store: &dyn Store, (here, there): (&RegionCode, &RegionCode), zjj: i64) {
+    use minsheng_core::alerts::{AlertLevel, AlertRule, AlertState, Signal};
+    use minsheng_store::{AlertChange, AlertFilter};
+    let county = Scope {
+        regions: vec![here.county()],
+        units: vec![],
+    };
+    let before = store
+        .alerts(&county, &AlertFilter::default(), 1, 200)
+        .await
+        .expect("alerts")
+        .total;
+    let with = |village: &RegionCode, phone: Option<&str>, signals: Vec<Signal>, days_ago: i64| {
+        let mut r = registration(appeal(village, "laodong", days_ago, phone), ("x", zjj));
+        r.signals = signals;
+        r
+    };
+    let life = vec![Signal::Life {
+        phrase: "跳楼".into(),
+    }];
+    let group = vec![Signal::Group { headcount: 30 }];
+    let few = vec![Signal::Group { headcount: 2 }];
+    let got = stored(
+        &store
+            .register_appeals(&[
+                with(here, None, life, 0),
+                with(there, None, group, 0),
+                with(there, None, few, 0),
+                with(here, Some("13912345678"), vec![], 20),
+                with(here, Some("13912345678"), vec![], 10),
+            ])
+            .await
+            .expect("register"),
+    );
+    let active = AlertFilter {
+        active_only: true,
+        ..AlertFilter::default()
+    };
+    let page = store
+        .alerts(&county, &active, 1, 200)
+        .await
+        .expect("alerts");
+    let new: Vec<_> = page
+        .items
+        .iter()
+        .filter(|a| a.raised_at >= minsheng_store::now() - Duration::minutes(5))
+        .collect();
+    assert_eq!(
+        page.total - before,
+        2,
+        "life and a group of 30; two people and two appeals of one phone raise nothing: {new:?}"
+    );
+    assert_eq!(page.items[0].rule, AlertRule::LifeSafety, "red first");
+    assert_eq!(page.items[0].level, AlertLevel::Red);
+    let life_alert = page.items[0].id;
+    let members = store
+        .alert_members(&[life_alert], &county)
+        .await
+        .expect("members");
+    assert_eq!(
+        members.iter().map(|m| m.2.clone()).collect::<Vec<_>>(),
+        [got[0].no.clone()]
+    );
+    let listed = store
+        .list_appeals(
+            &ListScope::Visible(county.clone()),
+            &InboxFilter {
+                alert: Some(life_alert),
+                ..InboxFilter::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed.items[0].risk.as_deref(), Some("life"));
+    // The third appeal of one phone within 30 days raises a repeat alert naming all
+    // three; the fourth joins it.
+    store
+        .register_appeals(&[with(here, Some("13912345678"), vec![], 1)])
+        .await
+        .expect("third");
+    store
+        .register_appeals(&[with(there, Some("13912345678"), vec![], 0)])
+        .await
+        .expect("fourth");
+    let repeats = store
+        .alerts(
+            &county,
+            &AlertFilter {
+                rule: Some(AlertRule::Repeat),
+                ..AlertFilter::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("repeats");
+    assert_eq!(repeats.total, 1);
+    assert_eq!(repeats.items[0].members, 4);
+    assert_eq!(
+        repeats.items[0].signal,
+        Signal::Repeat { count: 4, days: 30 }
+    );
+    // A township's head sees the alert and only their own township's members.
+    let only_there = Scope {
+        regions: vec![there.clone()],
+        units: vec![],
+    };
+    let seen = store
+        .alert_members(&[repeats.items[0].id], &only_there)
+        .await
+        .expect("members");
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let life_there = store
+        .alerts(
+            &only_there,
+            &AlertFilter {
+                id: Some(life_alert),
+                ..AlertFilter::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("scoped");
+    assert_eq!(
+        life_there.total, 0,
+        "an alert outside the scope does not exist"
+    );
+    // Taken, resolved, and then it stays resolved.
+    store
+        .change_alert(
+            life_alert,
+            &AlertChange::Take {
+                unit_id: Some(zjj),
+                leader_id: None,
+            },
+            1,
+        )
+        .await
+        .expect("take");
+    store
+        .change_alert(
+            life_alert,
+            &AlertChange::Resolve {
+                outcome: "已上门稳控，当事人情绪平稳".into(),
+            },
+            1,
+        )
+        .await
+        .expect("resolve");
+    let after = store
+        .alerts(
+            &county,
+            &AlertFilter {
+                id: Some(life_alert),
+                ..AlertFilter::default()
+            },
+            1,
+            1,
+        )
+        .await
+        .expect("alert");
+    assert_eq!(after.items[0].state, AlertState::Resolved);
+    assert_eq!(after.items[0].unit_id, Some(zjj));
+    assert!(matches!(
+        store
+            .change_alert(life_alert, &AlertChange::Escalate, 1)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let report = store.verify_audit().await.expect("verify");
+    assert!(report.first_bad.is_none(), "{report:?}");
 }

@@ -8,11 +8,14 @@ use serde_json::Value;
 /// Both sets the rules were developed on: ours, and the one first held out (it was
 /// held out for one measurement, recorded in docs/benchmarks.md, then read).
 fn corpus() -> Vec<Value> {
-    [include_str!("data/labelled.jsonl"), include_str!("data/heldout.jsonl")]
-        .iter()
-        .flat_map(|f| f.lines())
-        .map(|l| serde_json::from_str(l).expect("a labelled line is JSON"))
-        .collect()
+    [
+        include_str!("data/labelled.jsonl"),
+        include_str!("data/heldout.jsonl"),
+    ]
+    .iter()
+    .flat_map(|f| f.lines())
+    .map(|l| serde_json::from_str(l).expect("a labelled line is JSON"))
+    .collect()
 }
 
 fn text(v: &Value) -> String {

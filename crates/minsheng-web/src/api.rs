@@ -33,7 +33,7 @@ use crate::console::ActionForm;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Minsheng API", version = "1", description = "Appeals in and out of Minsheng (民声). Every call carries a staff API token: `Authorization: Bearer mst_…` (`minsheng token create --user LOGIN`)."),
-    paths(list_appeals, create_appeal, get_appeal, attachment, reveal, timeline, act, units, regions, categories, staff),
+    paths(list_appeals, create_appeal, get_appeal, attachment, reveal, timeline, act, list_alerts, units, regions, categories, staff),
     modifiers(&Bearer),
 )]
 pub struct ApiDoc;
@@ -114,6 +114,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/appeals/{no}/reveal", post(reveal))
         .route("/appeals/{no}/timeline", get(timeline))
         .route("/appeals/{no}/actions", post(act))
+        .route("/alerts", get(list_alerts))
         .route("/units", get(units))
         .route("/regions", get(regions))
         .route("/categories", get(categories))
@@ -607,10 +608,38 @@ struct AppealOut {
     appellant_name: Option<String>,
     /// Masked, as on screen.
     appellant_phone: Option<String>,
+    /// `life` or `order` when its words threaten either (an alert was raised).
+    risk: Option<String>,
     /// With `q`: the text around the first match, in pieces; `match` marks the
     /// matching words. Long numbers in it are masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     snippet: Option<Vec<SnippetPiece>>,
+}
+
+/// Routing suggestions.
+#[derive(Debug, Serialize, ToSchema)]
+struct SuggestionsOut {
+    /// Likeliest categories first (at most 3).
+    categories: Vec<CategoryGuess>,
+    /// Likeliest lead units first (at most 3).
+    units: Vec<UnitGuess>,
+    /// Appeals of the county's history the model learnt from (0: keywords only).
+    learnt_from: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct CategoryGuess {
+    code: String,
+    /// 0 to 1.
+    confidence: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct UnitGuess {
+    id: i64,
+    name: String,
+    /// 0 to 1.
+    confidence: f64,
 }
 
 /// A piece of a search snippet.
@@ -630,6 +659,9 @@ const SNIPPET_CHARS: usize = 80;
 struct AppealDetailOut {
     #[serde(flatten)]
     summary: AppealOut,
+    /// The routing model's top categories and lead units for this appeal's words
+    /// (suggestions only: the rules decide).
+    suggestions: SuggestionsOut,
     tracking_code: String,
     text: String,
     address: Option<String>,
@@ -701,6 +733,7 @@ fn summary_out(
 ) -> AppealOut {
     let now = minsheng_store::now();
     AppealOut {
+        risk: a.risk.clone(),
         snippet: search.zip(a.excerpt.as_deref()).map(|(q, text)| {
             let text = minsheng_core::mask::numbers_in_text(text);
             minsheng_app::text::highlight(&text, q, SNIPPET_CHARS)
@@ -747,9 +780,34 @@ fn detail_out(
     state: &AppState,
     d: &AppealDetail,
     units: &[minsheng_core::unit::Unit],
+    suggestions: &minsheng_app::suggest::Suggestions,
 ) -> AppealDetailOut {
     let who = &d.appellant;
     AppealDetailOut {
+        suggestions: SuggestionsOut {
+            categories: suggestions
+                .categories
+                .iter()
+                .map(|c| CategoryGuess {
+                    code: c.value.clone(),
+                    confidence: c.confidence,
+                })
+                .collect(),
+            units: suggestions
+                .units
+                .iter()
+                .map(|u| UnitGuess {
+                    id: u.value,
+                    name: units
+                        .iter()
+                        .find(|x| x.id == u.value)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default(),
+                    confidence: u.confidence,
+                })
+                .collect(),
+            learnt_from: suggestions.learnt_from,
+        },
         summary: summary_out(state, &d.summary, units, None),
         tracking_code: d.tracking_code.to_string(),
         text: d.text.clone(),
@@ -826,6 +884,8 @@ struct ListQuery {
     /// first, each with a `snippet`.
     #[param(max_length = 200)]
     q: Option<String>,
+    /// Only the appeals this alert names (see `GET /api/v1/alerts`).
+    alert: Option<i64>,
     /// Only those my own unit handles (the inbox), not all I may see.
     mine: Option<bool>,
     /// Opaque: the `next` of the previous page.
@@ -915,6 +975,7 @@ async fn list_appeals(
         Some(words) => Some(state.search_query(words).await?),
     };
     let filter = InboxFilter {
+        alert: q.alert,
         text,
         status,
         due_before: q.due_before,
@@ -1169,7 +1230,11 @@ async fn get_appeal(
     let no = appeal_no(&no)?;
     let detail = state.store.appeal(&no, &me.scope).await?;
     let units = state.store.units().await?;
-    Ok(Json(detail_out(&state, &detail, &units)))
+    let s = &detail.summary;
+    let suggestions = state
+        .suggest_routing(&s.title, &detail.text, Some(&s.region_code), &[])
+        .await?;
+    Ok(Json(detail_out(&state, &detail, &units, &suggestions)))
 }
 
 /// One of an appeal's files, as stored (staff whose area covers the appeal).
@@ -1394,6 +1459,154 @@ struct UnitOut {
     kind: &'static str,
     parent_id: Option<i64>,
     jurisdiction: Vec<String>,
+}
+
+/// Filters and paging of `GET /api/v1/alerts`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AlertQuery {
+    /// `active` (default: open, in hand or before a joint meeting) or `all`.
+    #[param(pattern = "^(active|all)$")]
+    state: Option<String>,
+    #[param(pattern = "^(life_safety|public_order|collective|repeat|cluster|surge)$")]
+    rule: Option<String>,
+    #[param(pattern = "^(blue|yellow|orange|red)$")]
+    level: Option<String>,
+    /// Opaque: the `next` of the previous page.
+    #[param(pattern = "^p[1-9][0-9]{0,5}$")]
+    cursor: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct AlertOut {
+    id: i64,
+    /// life_safety, public_order, collective, repeat, cluster or surge.
+    rule: &'static str,
+    /// blue, yellow, orange or red.
+    level: &'static str,
+    /// open, acknowledged, escalated or resolved.
+    state: &'static str,
+    reason: Message,
+    /// Where (the first appeal's region code).
+    region: String,
+    raised_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// The appeals it names: their numbers, which are also their Open311
+    /// `service_request_id`s.
+    members: Vec<AlertMember>,
+    unit_id: Option<i64>,
+    leader_id: Option<i64>,
+    outcome: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct AlertMember {
+    no: String,
+    service_request_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct AlertPage {
+    items: Vec<AlertOut>,
+    total: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next: Option<String>,
+}
+
+/// Early-warning alerts naming an appeal in the token's area, most urgent and newest
+/// first.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
+    responses((status = 200, body = AlertPage), (status = 400, description = "A bad filter", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn list_alerts(
+    State(state): State<AppState>,
+    ApiCaller(me): ApiCaller,
+    ApiQuery(q): ApiQuery<AlertQuery>,
+) -> Result<Json<AlertPage>, ApiError> {
+    use minsheng_core::alerts::{AlertLevel, AlertRule};
+    let bad =
+        |field: &str, zh: &str, en: &str| ApiError::field(StatusCode::BAD_REQUEST, field, zh, en);
+    let active_only = match q.state.as_deref() {
+        None | Some("active") => true,
+        Some("all") => false,
+        Some(_) => {
+            return Err(bad(
+                "state",
+                "状态应为 active 或 all",
+                "state is active or all.",
+            ));
+        }
+    };
+    let rule = match q.rule.as_deref() {
+        None => None,
+        Some(r) => Some(
+            AlertRule::from_code(r)
+                .ok_or_else(|| bad("rule", "未知的预警类型", "Unknown rule."))?,
+        ),
+    };
+    let level = match q.level.as_deref() {
+        None => None,
+        Some(l) => Some(
+            AlertLevel::from_code(l)
+                .ok_or_else(|| bad("level", "未知的预警级别", "Unknown level."))?,
+        ),
+    };
+    let page = match q.cursor.as_deref() {
+        None => 1,
+        Some(c) => c
+            .strip_prefix("p")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| bad("cursor", "分页游标无效", "Invalid cursor."))?,
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
+    }
+    let filter = minsheng_store::AlertFilter {
+        active_only,
+        rule,
+        level,
+        ..Default::default()
+    };
+    let found = state.alerts(&me, &filter, page, limit).await?;
+    let ids: Vec<i64> = found.items.iter().map(|a| a.id).collect();
+    let members = state.store.alert_members(&ids, &me.scope).await?;
+    let shown = i64::try_from(found.items.len()).unwrap_or(0);
+    let next = ((page - 1) * limit + shown < found.total).then(|| format!("p{}", page + 1));
+    Ok(Json(AlertPage {
+        items: found
+            .items
+            .iter()
+            .map(|a| AlertOut {
+                id: a.id,
+                rule: a.rule.code(),
+                level: a.level.code(),
+                state: a.state.code(),
+                reason: Message::new(a.signal.explain(Lang::Zh), a.signal.explain(Lang::En)),
+                region: a.region.to_string(),
+                raised_at: a.raised_at,
+                updated_at: a.updated_at,
+                members: members
+                    .iter()
+                    .filter(|(alert, _, _)| *alert == a.id)
+                    .map(|(_, _, no)| AlertMember {
+                        no: no.to_string(),
+                        service_request_id: no.to_string(),
+                    })
+                    .collect(),
+                unit_id: a.unit_id,
+                leader_id: a.leader_id,
+                outcome: a.outcome.clone(),
+            })
+            .collect(),
+        total: found.total,
+        next,
+    }))
 }
 
 /// The county's units.

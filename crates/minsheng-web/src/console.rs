@@ -42,6 +42,8 @@ pub struct InboxQuery {
     from: String,
     to: String,
     tag: String,
+    /// An alert's id: the appeals it names.
+    alert: String,
     /// `overdue`, `supervision` or `flagged`: the special lists.
     list: String,
     page: String,
@@ -65,6 +67,7 @@ impl InboxQuery {
                 .and_then(view::day_start),
             number: self.number().map(str::to_owned),
             tag: some(self.tag.trim()),
+            alert: self.alert.trim().parse().ok(),
             text: None,
         }
     }
@@ -165,6 +168,8 @@ fn row(a: &AppealSummary, l: &Listing<'_>) -> Row {
         light_label: light.map_or("", |l| l.label(lang)),
         status: a.status.label(lang),
         flags: [
+            (a.risk.as_deref() == Some("life"), t.risk_life),
+            (a.risk.as_deref() == Some("order"), t.risk_order),
             (a.backlog, t.backlog),
             (a.hard, t.hard),
             (a.supervision_due.is_some(), t.supervised),
@@ -317,6 +322,16 @@ struct AppealPage {
     version: i64,
     error: Option<String>,
     units: Vec<Choice>,
+    /// The alerts naming it: id, level code, level label, rule label, reason.
+    alerts: Vec<(i64, &'static str, &'static str, &'static str, String)>,
+    /// Suggested categories: label and percent.
+    suggested_categories: Vec<(String, u32)>,
+    /// Suggested lead units: id, name and percent (one click dispatches).
+    suggested_units: Vec<(i64, String, u32)>,
+    /// What the model learnt from (0: the keywords only).
+    learnt_from: usize,
+    /// Whether a suggested unit is a one-click dispatch.
+    may_dispatch: bool,
 }
 
 /// One action the page offers, with what its form needs.
@@ -370,7 +385,7 @@ async fn appeal_page(
     let now = Utc::now();
     let calendar = state.calendar();
     let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &calendar);
-    let actions = wf::available(&case, &me.actor(), &state.policy, &calendar, now)
+    let actions: Vec<ActionView> = wf::available(&case, &me.actor(), &state.policy, &calendar, now)
         .into_iter()
         .map(|code| ActionView {
             code,
@@ -380,7 +395,41 @@ async fn appeal_page(
     let next = case.next_due(&state.policy, &calendar, now);
     let s = &a.summary;
     let who = &a.appellant;
+    let suggestions = state
+        .suggest_routing(&s.title, &a.text, Some(&s.region_code), &[])
+        .await?;
+    let alert_filter = minsheng_store::AlertFilter {
+        appeal_id: Some(s.id),
+        ..Default::default()
+    };
+    let alerts = state.alerts(me, &alert_filter, 1, 20).await?;
+    let pct = |c: f64| (c * 100.0).round() as u32;
     Ok(AppealPage {
+        alerts: alerts
+            .items
+            .iter()
+            .map(|l| {
+                (
+                    l.id,
+                    l.level.code(),
+                    l.level.label(lang),
+                    l.rule.label(lang),
+                    l.signal.explain(lang),
+                )
+            })
+            .collect(),
+        suggested_categories: suggestions
+            .categories
+            .iter()
+            .map(|c| (catalog.category_label(&c.value, lang), pct(c.confidence)))
+            .collect(),
+        suggested_units: suggestions
+            .units
+            .iter()
+            .map(|u| (u.value, unit_name(Some(u.value)), pct(u.confidence)))
+            .collect(),
+        learnt_from: suggestions.learnt_from,
+        may_dispatch: actions.iter().any(|a: &ActionView| a.code == "dispatch"),
         t,
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),

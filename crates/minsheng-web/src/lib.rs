@@ -7,6 +7,7 @@
 
 mod admin;
 mod admin_org;
+mod alerts;
 pub mod api;
 mod auth;
 mod console;
@@ -121,6 +122,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))
+        .route("/staff/alerts", get(alerts::board))
+        .route("/staff/alerts/{id}", get(alerts::show).post(alerts::act))
         .route("/staff/appeals/{no}", get(console::show_appeal))
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
         .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))

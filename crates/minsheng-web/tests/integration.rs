@@ -4658,3 +4658,188 @@ async fn links_name_the_public_address_and_fresh_accounts_take_their_password_fi
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "password_change_required");
 }
+
+#[tokio::test]
+async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
+    use reqwest::Method;
+    let app = app("reading").await;
+    let dispatcher_token = app.token("dispatcher1").await;
+    let alerts = |token: String| {
+        let app = &app;
+        async move {
+            let (status, body) = app.api(Method::GET, "/alerts", &token, None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    let before = alerts(dispatcher_token.clone()).await["total"]
+        .as_i64()
+        .expect("total");
+    // A threat on the portal is on the board by the time the receipt is shown.
+    let (no, _) = app
+        .submit(&[
+            ("category", "laodong"),
+            ("text", "工资拖了半年，再不给钱我就从楼上跳下去"),
+        ])
+        .await;
+    let board = alerts(dispatcher_token.clone()).await;
+    assert_eq!(board["total"].as_i64(), Some(before + 1), "{board}");
+    let alert = &board["items"][0];
+    assert_eq!(alert["level"], "red");
+    assert_eq!(alert["rule"], "life_safety");
+    assert_eq!(alert["members"][0]["no"], no.as_str());
+    assert_eq!(alert["members"][0]["service_request_id"], no.as_str());
+    assert!(
+        alert["reason"]["zh-CN"]
+            .as_str()
+            .is_some_and(|r| r.contains("跳")),
+        "{alert}"
+    );
+    let id = alert["id"].as_i64().expect("id");
+    // Taken back in words: no alert.
+    app.submit(&[
+        ("category", "laodong"),
+        ("text", "我不会跳楼的，就想把工钱要回来"),
+    ])
+    .await;
+    assert_eq!(
+        alerts(dispatcher_token.clone()).await["total"].as_i64(),
+        Some(before + 1)
+    );
+
+    // The board and the alert's page, for the duty desk only to act on.
+    let dispatcher = app.login("dispatcher1").await;
+    let (status, page) = app.get("/staff/alerts", &dispatcher).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("红色") && page.contains(&format!("/staff/alerts/{id}")),
+        "{page}"
+    );
+    let (_, case) = app.get(&format!("/staff/appeals/{no}"), &dispatcher).await;
+    assert!(case.contains("data-test=\"appeal-alert\""));
+    let caller = app.login("callcenter1").await;
+    let r = app
+        .post(
+            &format!("/staff/alerts/{id}"),
+            &caller,
+            &[("action", "escalate")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            &format!("/staff/alerts/{id}"),
+            &dispatcher,
+            &[("action", "resolve"), ("outcome", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let zjj = app.unit_id("rsj").await;
+    let r = app
+        .post(
+            &format!("/staff/alerts/{id}"),
+            &dispatcher,
+            &[("action", "take"), ("unit", zjj.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(
+            &format!("/staff/alerts/{id}"),
+            &dispatcher,
+            &[
+                ("action", "resolve"),
+                ("outcome", "镇里已上门，工资本周发放"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app
+        .get(&format!("/staff/alerts/{id}?done=1"), &dispatcher)
+        .await;
+    assert!(page.contains("data-test=\"alert-done\"") && page.contains("工资本周发放"));
+    assert!(
+        !page.contains("data-test=\"alert-resolve\""),
+        "no more actions once resolved"
+    );
+    assert_eq!(
+        alerts(dispatcher_token.clone()).await["total"].as_i64(),
+        Some(before)
+    );
+
+    // Search: the inbox and the API, ranked, marked, inside the scope.
+    let (_, inbox) = app
+        .get("/staff?view=all&q=%E6%A5%BC%E4%B8%8A", &dispatcher)
+        .await;
+    assert!(
+        inbox.contains(&no) && inbox.contains("<mark>楼上</mark>"),
+        "{inbox}"
+    );
+    let (_, nothing) = app
+        .get("/staff?view=all&q=%EF%BC%81%EF%BC%81", &dispatcher)
+        .await;
+    assert!(nothing.contains("没有可查找的词"));
+    let (status, found) = app
+        .api(
+            Method::GET,
+            "/appeals?q=%E8%B7%B3%E4%B8%8B%E5%8E%BB",
+            &dispatcher_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["items"][0]["no"], no.as_str());
+    assert_eq!(found["items"][0]["risk"], "life");
+    let marked: Vec<&str> = found["items"][0]["snippet"]
+        .as_array()
+        .expect("snippet")
+        .iter()
+        .filter(|p| p["match"] == true)
+        .filter_map(|p| p["text"].as_str())
+        .collect();
+    assert_eq!(marked, ["跳下去"]);
+    for odd in ["%22", "OR%201%3D1", "NEAR(a%20b)", "%27%3B--", "*"] {
+        let (status, _) = app
+            .api(
+                Method::GET,
+                &format!("/appeals?q={odd}"),
+                &dispatcher_token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "q={odd}");
+    }
+    let outsider = app.token("slj.handler").await;
+    let (_, hidden) = app
+        .api(
+            Method::GET,
+            "/appeals?q=%E8%B7%B3%E4%B8%8B%E5%8E%BB",
+            &outsider,
+            None,
+        )
+        .await;
+    assert_eq!(
+        hidden["total"], 0,
+        "outside the scope, search finds nothing"
+    );
+
+    // Routing suggestions on the case and in the API.
+    let (_, detail) = app
+        .api(
+            Method::GET,
+            &format!("/appeals/{no}"),
+            &dispatcher_token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        detail["suggestions"]["categories"][0]["code"], "laodong",
+        "{detail}"
+    );
+    assert!(
+        detail["suggestions"]["units"]
+            .as_array()
+            .is_some_and(|u| !u.is_empty())
+    );
+    assert!(case.contains("data-test=\"suggestions\""));
+}

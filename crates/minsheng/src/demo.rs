@@ -900,6 +900,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             external_id: None,
             api_key_id: None,
             index_terms: Vec::new(),
+            signals: Vec::new(),
         });
         if batch.len() == BATCH {
             bar.inc(batch.len() as u64);

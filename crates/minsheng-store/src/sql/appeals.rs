@@ -1,8 +1,9 @@
 //! Registering, listing and reading appeals.
 
-use super::search;
 use super::*;
+use super::{alerts, search};
 use crate::{Appeals, AttachedFile, SealedBatch};
+use minsheng_core::alerts::{AlertLevel, AlertPolicy, Raise, Signal};
 
 /// A batch of registrations with everything about each row that needs no number or id
 /// computed: personal data sealed, masks, blind indexes, hashes and the encoded routing
@@ -443,6 +444,12 @@ impl SqlStore {
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
             insert_rows!(tx, EVENT_INSERT, event_rows);
             insert_rows!(tx, AUDIT_INSERT, audit_rows);
+            let raised: alerts::Raised = stored
+                .iter()
+                .zip(&new_rows)
+                .map(|(r, &i)| (r.id, registrations[i].appeal.region.to_string(), registrations[i].signals.clone()))
+                .collect();
+            raise_alerts!(tx, chain, raised, crate::now());
             commit_chain!(tx, chain);
             Ok(fates
                 .into_iter()
@@ -663,6 +670,12 @@ impl Appeals for SqlStore {
             let p = w.arg(Arg::Text(tag.clone()));
             w.clauses.push(format!(
                 "a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p})"
+            ));
+        }
+        if let Some(alert) = filter.alert {
+            let p = w.arg(Arg::Int(alert));
+            w.clauses.push(format!(
+                "a.id IN (SELECT appeal_id FROM alert_members WHERE alert_id = {p})"
             ));
         }
         if let Some(n) = &filter.number {

@@ -553,7 +553,7 @@ impl Where {
 
 const SUMMARY_COLUMNS: &str = "a.id, a.no, a.title, a.category, a.channel, a.kind, a.track, a.status, \
     a.region_code, a.handler_unit_id, a.received_at, a.due_at, a.clock_started_at, a.supervision_due, \
-    a.backlog, a.hard, a.name_mask, a.phone_mask, a.headcount";
+    a.backlog, a.hard, a.name_mask, a.phone_mask, a.headcount, a.risk";
 
 #[derive(FromRow)]
 struct SummaryRow {
@@ -576,6 +576,7 @@ struct SummaryRow {
     name_mask: Option<String>,
     phone_mask: Option<String>,
     headcount: i64,
+    risk: Option<String>,
     #[sqlx(default)]
     excerpt: Option<String>,
 }
@@ -610,6 +611,7 @@ impl TryFrom<SummaryRow> for AppealSummary {
             phone_mask: r.phone_mask,
             headcount: r.headcount,
             excerpt: r.excerpt,
+            risk: r.risk,
         })
     }
 }
@@ -826,6 +828,8 @@ fn roles_of(rows: Vec<(String,)>) -> Vec<Role> {
 
 #[macro_use]
 mod search;
+#[macro_use]
+mod alerts;
 mod analysis;
 mod appeals;
 pub(crate) use appeals::Sealed;

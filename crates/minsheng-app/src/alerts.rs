@@ -1,0 +1,110 @@
+//! The alert board's use cases: what a person may see (alerts naming an appeal in
+//! their scope) and do (the duty roles take, escalate and resolve alerts).
+
+use minsheng_core::AppealNo;
+use minsheng_core::intake::{FieldError, FieldErrors, clean_text};
+use minsheng_core::staff::Role;
+use minsheng_store::{AlertChange, AlertFilter, AlertSummary, Page, StaffFilter};
+
+use crate::sessions::SignedIn;
+use crate::{App, Error, Result};
+
+/// Roles that work the alert board.
+pub fn works_alerts(me: &SignedIn) -> bool {
+    me.staff.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::Dispatcher | Role::Leader | Role::Supervisor | Role::UnitHead | Role::Admin
+        )
+    })
+}
+
+/// The longest outcome note.
+pub const MAX_OUTCOME: usize = 500;
+
+impl App {
+    /// Alerts naming an appeal in `me`'s scope, most urgent and newest first.
+    pub async fn alerts(
+        &self,
+        me: &SignedIn,
+        filter: &AlertFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<AlertSummary>> {
+        Ok(self.store.alerts(&me.scope, filter, page, per_page).await?)
+    }
+
+    /// One alert in `me`'s scope and the appeals it names (id, number).
+    pub async fn alert(
+        &self,
+        me: &SignedIn,
+        id: i64,
+    ) -> Result<(AlertSummary, Vec<(i64, AppealNo)>)> {
+        let filter = AlertFilter {
+            id: Some(id),
+            ..AlertFilter::default()
+        };
+        let found = self.store.alerts(&me.scope, &filter, 1, 1).await?;
+        let alert = found.items.into_iter().next().ok_or(Error::NotFound)?;
+        let members = self.store.alert_members(&[id], &me.scope).await?;
+        Ok((
+            alert,
+            members.into_iter().map(|(_, a, no)| (a, no)).collect(),
+        ))
+    }
+
+    /// Takes an alert (a unit handles it, a leader is in charge), puts it before a
+    /// joint meeting, or resolves it with an outcome.
+    pub async fn change_alert(&self, me: &SignedIn, id: i64, change: AlertChange) -> Result<()> {
+        if !works_alerts(me) {
+            return Err(Error::Forbidden);
+        }
+        // Outside the scope it does not exist.
+        self.alert(me, id).await?;
+        let change = match change {
+            AlertChange::Take { unit_id, leader_id } => {
+                let mut errors = Vec::new();
+                if let Some(u) = unit_id
+                    && self.unit(u).await.is_err()
+                {
+                    errors.push(("unit", FieldError::UnknownChoice));
+                }
+                if let Some(l) = leader_id {
+                    let leaders = self
+                        .store
+                        .staff_members(&StaffFilter {
+                            role: Some(Role::Leader),
+                            active: Some(true),
+                            ..StaffFilter::default()
+                        })
+                        .await?;
+                    if !leaders.iter().any(|m| m.staff.id == l) {
+                        errors.push(("leader", FieldError::UnknownChoice));
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(Error::Invalid(FieldErrors(errors)));
+                }
+                AlertChange::Take { unit_id, leader_id }
+            }
+            AlertChange::Resolve { outcome } => {
+                let sent = outcome.chars().count();
+                let outcome = clean_text(&outcome);
+                let n = outcome.chars().count();
+                if n < 2 || sent > MAX_OUTCOME {
+                    let e = match n {
+                        0 => FieldError::Required,
+                        1 => FieldError::TooShort(2),
+                        _ => FieldError::TooLong(MAX_OUTCOME),
+                    };
+                    return Err(Error::Invalid(FieldErrors(vec![("outcome", e)])));
+                }
+                AlertChange::Resolve { outcome }
+            }
+            AlertChange::Escalate => AlertChange::Escalate,
+        };
+        self.store.change_alert(id, &change, me.staff.id).await?;
+        tracing::info!(alert = id, staff = me.staff.id, "alert moved on");
+        Ok(())
+    }
+}

@@ -1,0 +1,228 @@
+//! Early warning: the signals an appeal carries when it comes in (a threat to a life or
+//! to public order, a group, an appellant who keeps coming back) and the alert each
+//! raises, with its level and reason. Which signals a text carries is read elsewhere
+//! (`minsheng-text`); what they mean for the duty desk is decided here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Explain, Lang, pick};
+
+labelled_enum! {
+    /// What raised an alert.
+    AlertRule {
+        /// Words threatening a life (自杀, 跳楼, 喝农药 …) or danger to someone now.
+        LifeSafety = "life_safety", "危及生命", "threat to life";
+        /// Words threatening public order (堵路, 拉横幅, 集体上访 …).
+        PublicOrder = "public_order", "扰乱秩序", "threat to public order";
+        /// A collective visit or group appeal.
+        Collective = "collective", "集体访", "collective visit";
+        /// One appellant, many appeals in a short time.
+        Repeat = "repeat", "重复来访", "repeat appellant";
+        /// Many similar appeals in one place and time.
+        Cluster = "cluster", "诉求聚集", "cluster of appeals";
+        /// A category's daily count far above its own baseline.
+        Surge = "surge", "数量激增", "surge";
+    }
+}
+
+labelled_enum! {
+    /// How urgent, as Chinese emergency plans grade it.
+    AlertLevel {
+        /// 蓝色
+        Blue = "blue", "蓝色", "blue";
+        /// 黄色
+        Yellow = "yellow", "黄色", "yellow";
+        /// 橙色
+        Orange = "orange", "橙色", "orange";
+        /// 红色
+        Red = "red", "红色", "red";
+    }
+}
+
+labelled_enum! {
+    /// Where an alert stands.
+    AlertState {
+        /// Raised, nobody has taken it yet.
+        Open = "open", "待处置", "open";
+        /// Someone took it (assigned to a unit and a leader).
+        Acknowledged = "acknowledged", "处置中", "in hand";
+        /// Put before a joint meeting.
+        Escalated = "escalated", "已提交联席会议", "before a joint meeting";
+        /// Over, with an outcome.
+        Resolved = "resolved", "已化解", "resolved";
+    }
+}
+
+impl AlertState {
+    /// Whether the alert still needs someone.
+    pub fn is_active(self) -> bool {
+        !matches!(self, AlertState::Resolved)
+    }
+}
+
+/// What one appeal carries into intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "signal", rename_all = "snake_case")]
+pub enum Signal {
+    /// A threat to a life, in these words.
+    Life {
+        /// The words.
+        phrase: String,
+    },
+    /// A threat to public order, in these words.
+    Order {
+        /// The words.
+        phrase: String,
+    },
+    /// Raised for this many people.
+    Group {
+        /// People.
+        headcount: u32,
+    },
+    /// The appellant's n-th appeal within the window.
+    Repeat {
+        /// Appeals in the window, this one included.
+        count: u32,
+        /// The window, days.
+        days: u32,
+    },
+}
+
+/// The county's thresholds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertPolicy {
+    /// People that make a visit collective.
+    pub collective_headcount: u32,
+    /// Appeals by one appellant that make a repeat …
+    pub repeat_count: u32,
+    /// … within this many days.
+    pub repeat_days: u32,
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        AlertPolicy {
+            collective_headcount: 5,
+            repeat_count: 3,
+            repeat_days: 30,
+        }
+    }
+}
+
+/// An alert to raise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raise {
+    /// What raised it.
+    pub rule: AlertRule,
+    /// How urgent.
+    pub level: AlertLevel,
+    /// Why, in words.
+    pub signal: Signal,
+}
+
+impl AlertPolicy {
+    /// The alert a signal raises, if it reaches the county's thresholds.
+    pub fn raise(&self, signal: &Signal) -> Option<Raise> {
+        let (rule, level) = match signal {
+            Signal::Life { .. } => (AlertRule::LifeSafety, AlertLevel::Red),
+            Signal::Order { .. } => (AlertRule::PublicOrder, AlertLevel::Orange),
+            Signal::Group { headcount } if *headcount >= self.collective_headcount => {
+                let level = match headcount {
+                    50.. => AlertLevel::Red,
+                    20..=49 => AlertLevel::Orange,
+                    _ => AlertLevel::Yellow,
+                };
+                (AlertRule::Collective, level)
+            }
+            Signal::Repeat { count, .. } if *count >= self.repeat_count => {
+                let level = if *count >= self.repeat_count * 2 {
+                    AlertLevel::Yellow
+                } else {
+                    AlertLevel::Blue
+                };
+                (AlertRule::Repeat, level)
+            }
+            _ => return None,
+        };
+        Some(Raise {
+            rule,
+            level,
+            signal: signal.clone(),
+        })
+    }
+}
+
+impl Explain for Signal {
+    fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Signal::Life { phrase }, Lang::Zh) => format!("诉求中有危及生命的表述：「{phrase}」"),
+            (Signal::Life { phrase }, Lang::En) => format!("Words threatening a life: “{phrase}”"),
+            (Signal::Order { phrase }, Lang::Zh) => {
+                format!("诉求中有扰乱公共秩序的表述：「{phrase}」")
+            }
+            (Signal::Order { phrase }, Lang::En) => {
+                format!("Words threatening public order: “{phrase}”")
+            }
+            (Signal::Group { headcount }, Lang::Zh) => format!("{headcount} 人集体反映"),
+            (Signal::Group { headcount }, Lang::En) => format!("{headcount} people together"),
+            (Signal::Repeat { count, days }, Lang::Zh) => {
+                format!("同一诉求人 {days} 天内第 {count} 次反映")
+            }
+            (Signal::Repeat { count, days }, Lang::En) => {
+                format!("The same appellant's appeal no. {count} within {days} days")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_decide_which_signals_raise_alerts() {
+        let p = AlertPolicy::default();
+        let life = Signal::Life {
+            phrase: "跳楼".into(),
+        };
+        assert_eq!(
+            p.raise(&life).map(|r| (r.rule, r.level)),
+            Some((AlertRule::LifeSafety, AlertLevel::Red))
+        );
+        assert_eq!(p.raise(&Signal::Group { headcount: 4 }), None);
+        assert_eq!(
+            p.raise(&Signal::Group { headcount: 5 }).map(|r| r.level),
+            Some(AlertLevel::Yellow)
+        );
+        assert_eq!(
+            p.raise(&Signal::Group { headcount: 60 }).map(|r| r.level),
+            Some(AlertLevel::Red)
+        );
+        assert_eq!(p.raise(&Signal::Repeat { count: 2, days: 30 }), None);
+        assert_eq!(
+            p.raise(&Signal::Repeat { count: 3, days: 30 })
+                .map(|r| r.level),
+            Some(AlertLevel::Blue)
+        );
+        assert_eq!(
+            p.raise(&Signal::Repeat { count: 6, days: 30 })
+                .map(|r| r.level),
+            Some(AlertLevel::Yellow)
+        );
+    }
+
+    #[test]
+    fn every_code_reads_back() {
+        for r in AlertRule::ALL {
+            assert_eq!(AlertRule::from_code(r.code()), Some(*r));
+        }
+        for s in AlertState::ALL {
+            assert_eq!(AlertState::from_code(s.code()), Some(*s));
+        }
+        assert!(
+            Signal::Group { headcount: 7 }
+                .explain(Lang::Zh)
+                .contains('7')
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! The alert board (`/staff/alerts`): active alerts most urgent first, each with its
+//! reason, place and appeals; the duty roles take, escalate and resolve them.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minsheng_app::alerts::works_alerts;
+use minsheng_core::Lang;
+use minsheng_core::alerts::{AlertLevel, AlertRule};
+use minsheng_core::i18n::Explain;
+use minsheng_core::staff::Role;
+use minsheng_store::{AlertChange, AlertFilter, AlertSummary, StaffFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::CurrentStaff;
+use crate::error::AppError;
+use crate::extract::{Form, Path, Query};
+use crate::i18n::{Texts, UiLang, texts};
+use crate::view::{Catalog, Choice, local};
+
+const PER_PAGE: i64 = 50;
+
+/// The board's query string; anything unknown is ignored.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BoardQuery {
+    /// `all` for resolved alerts too.
+    view: String,
+    rule: String,
+    level: String,
+    page: String,
+}
+
+pub struct AlertRow {
+    id: i64,
+    level: &'static str,
+    level_label: &'static str,
+    rule: &'static str,
+    reason: String,
+    place: String,
+    raised: String,
+    state: &'static str,
+    members: i64,
+    unit: String,
+    outcome: String,
+}
+
+fn alert_row(
+    a: &AlertSummary,
+    catalog: &Catalog,
+    names: &std::collections::HashMap<String, String>,
+    lang: Lang,
+) -> AlertRow {
+    AlertRow {
+        id: a.id,
+        level: a.level.code(),
+        level_label: a.level.label(lang),
+        rule: a.rule.label(lang),
+        reason: a.signal.explain(lang),
+        place: catalog.place(names, &a.region),
+        raised: local(a.raised_at),
+        state: a.state.label(lang),
+        members: a.members,
+        unit: a
+            .unit_id
+            .and_then(|u| catalog.units.iter().find(|x| x.id == u))
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        outcome: a.outcome.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alerts.html")]
+struct BoardPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    all: bool,
+    rules: Vec<Choice>,
+    levels: Vec<Choice>,
+    rows: Vec<AlertRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(q): Query<BoardQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let filter = AlertFilter {
+        active_only: q.view != "all",
+        rule: AlertRule::from_code(&q.rule),
+        level: AlertLevel::from_code(&q.level),
+        ..AlertFilter::default()
+    };
+    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let found = state.alerts(&me, &filter, page, PER_PAGE).await?;
+    let catalog = Catalog::load(&state).await?;
+    let names = catalog.place_names();
+    let choose = |code: &str, label: &str, current: &str| Choice {
+        value: code.to_owned(),
+        label: label.to_owned(),
+        selected: code == current,
+        group: String::new(),
+    };
+    Ok(BoardPage {
+        t: texts(lang),
+        here: "/staff/alerts",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: me.staff.has(Role::Admin),
+        all: q.view == "all",
+        rules: AlertRule::ALL
+            .iter()
+            .map(|r| choose(r.code(), r.label(lang), &q.rule))
+            .collect(),
+        levels: AlertLevel::ALL
+            .iter()
+            .map(|l| choose(l.code(), l.label(lang), &q.level))
+            .collect(),
+        rows: found
+            .items
+            .iter()
+            .map(|a| alert_row(a, &catalog, &names, lang))
+            .collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alert.html")]
+struct AlertPage {
+    t: &'static Texts,
+    here: String,
+    me_name: String,
+    me_unit: String,
+    admin: bool,
+    a: AlertRow,
+    active: bool,
+    leader: String,
+    /// Appeal number and title of each appeal it names that the viewer may see.
+    appeals: Vec<(String, String)>,
+    may_act: bool,
+    units: Vec<Choice>,
+    leaders: Vec<Choice>,
+    error: String,
+    done: bool,
+}
+
+async fn alert_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    id: i64,
+) -> Result<AlertPage, AppError> {
+    let (alert, _) = state.alert(me, id).await?;
+    let catalog = Catalog::load(state).await?;
+    let names = catalog.place_names();
+    let filter = minsheng_store::InboxFilter {
+        alert: Some(id),
+        ..Default::default()
+    };
+    let members = state
+        .store
+        .list_appeals(
+            &minsheng_store::ListScope::Visible(me.scope.clone()),
+            &filter,
+            1,
+            200,
+        )
+        .await?;
+    let leaders = state
+        .store
+        .staff_members(&StaffFilter {
+            role: Some(Role::Leader),
+            active: Some(true),
+            ..StaffFilter::default()
+        })
+        .await?;
+    let choice = |value: String, label: String, selected: bool| Choice {
+        value,
+        label,
+        selected,
+        group: String::new(),
+    };
+    Ok(AlertPage {
+        t: texts(lang),
+        here: format!("/staff/alerts/{id}"),
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        admin: me.staff.has(Role::Admin),
+        active: alert.state.is_active(),
+        leader: alert
+            .leader_id
+            .and_then(|l| leaders.iter().find(|m| m.staff.id == l))
+            .map(|m| m.staff.display_name.clone())
+            .unwrap_or_default(),
+        a: alert_row(&alert, &catalog, &names, lang),
+        appeals: members
+            .items
+            .iter()
+            .map(|a| (a.no.to_string(), a.title.clone()))
+            .collect(),
+        may_act: works_alerts(me),
+        units: catalog
+            .units
+            .iter()
+            .map(|u| {
+                choice(
+                    u.id.to_string(),
+                    u.name.clone(),
+                    alert.unit_id == Some(u.id),
+                )
+            })
+            .collect(),
+        leaders: leaders
+            .iter()
+            .map(|m| {
+                choice(
+                    m.staff.id.to_string(),
+                    m.staff.display_name.clone(),
+                    alert.leader_id == Some(m.staff.id),
+                )
+            })
+            .collect(),
+        error: String::new(),
+        done: false,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let mut page = alert_page(&state, lang, &me, id).await?;
+    page.done = q.done == "1";
+    Ok(page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AlertForm {
+    action: String,
+    unit: String,
+    leader: String,
+    outcome: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(form): Form<AlertForm>,
+) -> Result<Response, AppError> {
+    let change = match form.action.as_str() {
+        "take" => AlertChange::Take {
+            unit_id: form.unit.parse().ok(),
+            leader_id: form.leader.parse().ok(),
+        },
+        "escalate" => AlertChange::Escalate,
+        "resolve" => AlertChange::Resolve {
+            outcome: form.outcome.clone(),
+        },
+        _ => return Err(AppError::BadRequest("未知的操作", "Unknown action.")),
+    };
+    match state.change_alert(&me, id, change).await {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/alerts/{id}?done=1")).into_response()),
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let mut page = alert_page(&state, lang, &me, id).await?;
+            page.error = errors
+                .0
+                .iter()
+                .map(|(f, e)| format!("{f}: {}", e.explain(lang)))
+                .collect::<Vec<_>>()
+                .join("；");
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(minsheng_app::Error::NotFound) if state.alert(&me, id).await.is_ok() => {
+            // It exists but is resolved: say so.
+            let mut page = alert_page(&state, lang, &me, id).await?;
+            page.error = texts(lang).alert_closed.to_owned();
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
