@@ -7,7 +7,7 @@ use minsheng_text::Segmenter;
 use minsheng_text::risk::threats;
 
 fn corpus() -> Vec<String> {
-    include_str!("../tests/data/labelled.jsonl")
+    include_str!("../data/labelled.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["text"].as_str().map(str::to_owned))

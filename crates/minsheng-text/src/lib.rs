@@ -7,5 +7,6 @@ pub mod normalize;
 pub mod risk;
 pub mod search;
 pub mod segment;
+pub mod urgency;
 
 pub use segment::Segmenter;

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::normalize;
+use crate::urgency::{THRESHOLD, UrgencyModel};
 
 /// What a phrase threatens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -256,8 +257,40 @@ fn phrases() -> &'static [Phrase] {
     })
 }
 
-/// The threats in a text, in order of where they stand.
+/// The threats in a text: what the phrase rules find, or, when they find nothing, what
+/// the model learnt from the shipped labelled appeals judges urgent.
 pub fn threats(text: &str) -> Vec<RiskHit> {
+    threats_with(text, UrgencyModel::shipped())
+}
+
+/// [`threats`] with another model (to measure one trained on part of the examples).
+pub fn threats_with(text: &str, model: &UrgencyModel) -> Vec<RiskHit> {
+    let hits = rule_threats(text);
+    if !hits.is_empty() || model.probability(text) <= THRESHOLD {
+        return hits;
+    }
+    let normalized = normalize(text);
+    let kind = if ORDER_CUES
+        .split_whitespace()
+        .any(|c| normalized.contains(c))
+    {
+        RiskKind::Order
+    } else {
+        RiskKind::Life
+    };
+    let phrase = model.strongest(text).unwrap_or_default();
+    let at = normalized
+        .find(&phrase)
+        .map_or(0, |b| normalized[..b].chars().count());
+    vec![RiskHit { kind, phrase, at }]
+}
+
+/// Words that make an urgent appeal a matter of public order rather than of a life.
+const ORDER_CUES: &str =
+    "堵 围 横幅 上访 聚 静坐 北京 省里 一百 几十 上百 号人 多人 群众 村民们 工友";
+
+/// What the phrase rules find, in order of where it stands.
+pub fn rule_threats(text: &str) -> Vec<RiskHit> {
     let chars: Vec<char> = normalize(text).chars().collect();
     let mut hits = Vec::new();
     let mut start = 0;
