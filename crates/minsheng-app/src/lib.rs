@@ -63,6 +63,9 @@ pub struct App {
     writer: Arc<pipeline::Writer>,
     segmenters: Arc<text::Segmenters>,
     models: Arc<suggest::Models>,
+    /// Whether intake reads the text (search terms, risk signals): off only to
+    /// measure what reading costs.
+    read_text: bool,
 }
 
 /// The calendar the process starts with (shipped, plus a file given at start) and the
@@ -95,6 +98,7 @@ impl App {
             writer: Arc::default(),
             segmenters: Arc::default(),
             models: Arc::default(),
+            read_text: true,
         }
     }
 
@@ -103,6 +107,15 @@ impl App {
     pub fn with_calendar(self, calendar: Calendar) -> App {
         App {
             calendars: Arc::new(Calendars::new(calendar)),
+            ..self
+        }
+    }
+
+    /// The same application with intake not reading the text (no search terms, no
+    /// risk signals): for measuring what the text pipeline costs, never for a county.
+    pub fn without_text(self) -> App {
+        App {
+            read_text: false,
             ..self
         }
     }

@@ -83,6 +83,9 @@ impl App {
 
     /// Seals registrations for the writer with their search terms.
     pub async fn seal(&self, mut registrations: Vec<Registration>) -> Result<SealedBatch> {
+        if !self.read_text {
+            return Ok(self.store.seal_registrations(registrations)?);
+        }
         let segmenter = self.segmenter().await?;
         let fill = move |mut regs: Vec<Registration>| {
             for r in &mut regs {

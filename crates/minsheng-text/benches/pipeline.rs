@@ -4,7 +4,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use minsheng_text::Segmenter;
-use minsheng_text::risk::threats;
+use minsheng_text::risk::{rule_threats, threats};
+use minsheng_text::urgency::UrgencyModel;
 
 fn corpus() -> Vec<String> {
     include_str!("../data/labelled.jsonl")
@@ -35,7 +36,14 @@ fn pipeline(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    g.bench_function("risk phrases", |b| {
+    g.bench_function("risk rules", |b| {
+        b.iter(|| texts.iter().map(|t| rule_threats(t).len()).sum::<usize>())
+    });
+    let model = UrgencyModel::shipped();
+    g.bench_function("urgency model", |b| {
+        b.iter(|| texts.iter().map(|t| model.probability(t)).sum::<f64>())
+    });
+    g.bench_function("risk (rules, then the model)", |b| {
         b.iter(|| texts.iter().map(|t| threats(t).len()).sum::<usize>())
     });
     g.finish();

@@ -238,6 +238,22 @@ struct Phrase {
     chars: Vec<char>,
 }
 
+/// The phrases by their first character, longest first.
+fn by_first_char() -> &'static std::collections::HashMap<char, Vec<&'static Phrase>> {
+    static P: std::sync::OnceLock<std::collections::HashMap<char, Vec<&'static Phrase>>> =
+        std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut index: std::collections::HashMap<char, Vec<&'static Phrase>> =
+            std::collections::HashMap::new();
+        for p in phrases() {
+            if let Some(c) = p.chars.first() {
+                index.entry(*c).or_default().push(p);
+            }
+        }
+        index
+    })
+}
+
 fn phrases() -> &'static [Phrase] {
     static P: std::sync::OnceLock<Vec<Phrase>> = std::sync::OnceLock::new();
     P.get_or_init(|| {
@@ -343,14 +359,15 @@ fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<Risk
         }
     }
     // Danger now, told by two things together.
+    let sentence_text: String = sentence.iter().collect();
+    let has = |list: &str| list.split_whitespace().any(|w| sentence_text.contains(w));
     for (one, other) in TOGETHER {
-        if contains_any(sentence, one) && contains_any(sentence, other) {
+        if has(one) && has(other) {
             let at = one
                 .split_whitespace()
-                .filter_map(|w| sentence.iter().collect::<String>().find(w))
+                .filter_map(|w| sentence_text.find(w))
                 .min()
                 .unwrap_or(0);
-            let sentence_text: String = sentence.iter().collect();
             let before: Vec<char> = sentence_text[..at].chars().collect();
             let clause = before
                 .iter()
@@ -489,7 +506,10 @@ fn clause_threats(
     let clause = &sentence[from..to];
     let mut i = 0;
     while i < clause.len() {
-        let Some(p) = phrases().iter().find(|p| clause[i..].starts_with(&p.chars)) else {
+        let Some(p) = by_first_char()
+            .get(&clause[i])
+            .and_then(|ps| ps.iter().find(|p| clause[i..].starts_with(&p.chars)))
+        else {
             i += 1;
             continue;
         };

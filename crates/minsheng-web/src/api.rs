@@ -662,6 +662,9 @@ struct AppealDetailOut {
     /// The routing model's top categories and lead units for this appeal's words
     /// (suggestions only: the rules decide).
     suggestions: SuggestionsOut,
+    /// The court or arbitration word that makes it look litigation-related (涉法涉诉:
+    /// suggest the legal track), if any.
+    litigation: Option<String>,
     tracking_code: String,
     text: String,
     address: Option<String>,
@@ -784,6 +787,7 @@ fn detail_out(
 ) -> AppealDetailOut {
     let who = &d.appellant;
     AppealDetailOut {
+        litigation: minsheng_text::risk::litigation(&d.text),
         suggestions: SuggestionsOut {
             categories: suggestions
                 .categories

@@ -332,6 +332,9 @@ struct AppealPage {
     learnt_from: usize,
     /// Whether a suggested unit is a one-click dispatch.
     may_dispatch: bool,
+    /// The court or arbitration word that makes it look litigation-related (涉法涉诉),
+    /// when it is not on the legal track already.
+    litigation: Option<String>,
 }
 
 /// One action the page offers, with what its form needs.
@@ -429,6 +432,9 @@ async fn appeal_page(
             .map(|u| (u.value, unit_name(Some(u.value)), pct(u.confidence)))
             .collect(),
         learnt_from: suggestions.learnt_from,
+        litigation: (s.track != wf::Track::Legal)
+            .then(|| minsheng_text::risk::litigation(&a.text))
+            .flatten(),
         may_dispatch: actions.iter().any(|a: &ActionView| a.code == "dispatch"),
         t,
         here: format!("/staff/appeals/{no}"),

@@ -4842,4 +4842,25 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
             .is_some_and(|u| !u.is_empty())
     );
     assert!(case.contains("data-test=\"suggestions\""));
+    assert!(!case.contains("data-test=\"litigation\""));
+    // A matter already before a court: the legal track is suggested.
+    let (court, _) = app
+        .submit(&[
+            ("category", "laodong"),
+            ("text", "劳动仲裁裁决都下来两年了，老板一分钱没给"),
+        ])
+        .await;
+    let (_, page) = app
+        .get(&format!("/staff/appeals/{court}"), &dispatcher)
+        .await;
+    assert!(page.contains("data-test=\"litigation\""), "{page}");
+    let (_, detail) = app
+        .api(
+            Method::GET,
+            &format!("/appeals/{court}"),
+            &dispatcher_token,
+            None,
+        )
+        .await;
+    assert_eq!(detail["litigation"], "仲裁");
 }

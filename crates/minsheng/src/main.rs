@@ -120,6 +120,11 @@ enum Command {
         /// for the links Open311 hands out; default: the request's Host.
         #[arg(long, env = "MINSHENG_PUBLIC_URL", value_parser = public_url)]
         public_url: Option<String>,
+        /// Whether intake reads the text (search terms, risk alerts). `off` only to
+        /// measure what reading costs (scripts/bench-intake); appeals taken while off
+        /// are indexed at the next start, but raise no alerts.
+        #[arg(long, env = "MINSHENG_TEXT_PIPELINE", default_value = "on", value_parser = ["on", "off"])]
+        text_pipeline: String,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -331,6 +336,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             portal_rate,
             metrics_bind,
             public_url,
+            text_pipeline,
         } => {
             let files_dir = cli.files_dir.clone();
             let keys = setup::keyring(&cli.key_file, demo)?;
@@ -342,6 +348,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     max_files: usize::from(max_files),
                 },
             });
+            if text_pipeline == "off" {
+                app = app.without_text();
+            }
             app.session_rules = minsheng_app::sessions::SessionRules {
                 idle: chrono::Duration::minutes(i64::from(session_idle_minutes)),
                 absolute: chrono::Duration::hours(i64::from(session_hours)),

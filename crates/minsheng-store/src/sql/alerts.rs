@@ -6,9 +6,20 @@ use minsheng_core::alerts::{AlertLevel, AlertRule, AlertState, Signal};
 use super::*;
 use crate::{AlertChange, AlertFilter, AlertSummary};
 
-/// The appeals to raise alerts for in one registration transaction: (appeal id, its
-/// region, the signals its text and form carry).
-pub(super) type Raised = Vec<(i64, String, Vec<Signal>)>;
+/// An appeal stored in a registration transaction, as alerts see it.
+pub(super) struct Arriving {
+    /// Its id.
+    pub id: i64,
+    /// Its region.
+    pub region: String,
+    /// What its text and form signal.
+    pub signals: Vec<Signal>,
+    /// Its phone's blind index and when it was received, if a phone was given.
+    pub phone: Option<(String, DateTime<Utc>)>,
+}
+
+/// The appeals to raise alerts for in one registration transaction.
+pub(super) type Raised = Vec<Arriving>;
 
 /// Raises the alerts of `$raised` ([`Raised`]) at `$now` in the open transaction `$tx`,
 /// recording each in `$chain`: one alert per threatening or collective appeal, and an
@@ -18,7 +29,7 @@ macro_rules! raise_alerts {
         let raised: alerts::Raised = $raised;
         let now: DateTime<Utc> = $now;
         let policy = AlertPolicy::default();
-        for (appeal, region, signals) in &raised {
+        for alerts::Arriving { id: appeal, region, signals, .. } in &raised {
             for signal in signals {
                 let Some(raise) = policy.raise(signal) else { continue };
                 if let Signal::Life { .. } | Signal::Order { .. } = signal {
@@ -35,19 +46,12 @@ macro_rules! raise_alerts {
             }
         }
         // One appellant's appeals in the window, by the phone's blind index.
-        let (first, last) = (raised.iter().map(|r| r.0).min(), raised.iter().map(|r| r.0).max());
-        if let (Some(first), Some(last)) = (first, last) {
-            let new: Vec<(i64, String, DateTime<Utc>, String)> = sqlx::query_as(
-                "SELECT id, phone_bidx, received_at, region_code FROM appeals \
-                 WHERE id BETWEEN $1 AND $2 AND phone_bidx IS NOT NULL ORDER BY id",
-            )
-            .bind(first)
-            .bind(last)
-            .fetch_all(&mut *$tx)
-            .await?;
-            let mine: std::collections::HashSet<i64> = raised.iter().map(|r| r.0).collect();
-            let new: Vec<_> = new.into_iter().filter(|r| mine.contains(&r.0)).collect();
-            let window = chrono::Duration::days(i64::from(policy.repeat_days));
+        let new: Vec<(i64, &String, DateTime<Utc>, &String)> = raised
+            .iter()
+            .filter_map(|r| r.phone.as_ref().map(|(b, at)| (r.id, b, *at, &r.region)))
+            .collect();
+        let window = chrono::Duration::days(i64::from(policy.repeat_days));
+        {
             if let Some(from) = new.iter().map(|r| r.2).min() {
                 let phones: Vec<&str> = new.iter().map(|r| r.1.as_str()).collect();
                 let list = serde_json::to_string(&phones).map_err(StoreError::other)?;
@@ -64,7 +68,7 @@ macro_rules! raise_alerts {
                 for (appeal, bidx, at, region) in &new {
                     let within: Vec<i64> = earlier
                         .iter()
-                        .filter(|(_, b, t)| b == bidx && *t <= *at && *t >= *at - window)
+                        .filter(|(_, b, t)| b == *bidx && *t <= *at && *t >= *at - window)
                         .map(|(id, _, _)| *id)
                         .collect();
                     let signal = Signal::Repeat {

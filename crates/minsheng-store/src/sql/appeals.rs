@@ -19,6 +19,8 @@ pub(crate) struct Sealed {
 /// One registration's row of `appeals` but its county, number and tracking code.
 struct SealedRow {
     county: RegionCode,
+    /// The phone's blind index, if a phone was given (for repeat alerts).
+    phone_bidx: Option<String>,
     /// The columns from `submission_key` on, in the insert's order.
     tail: Vec<Arg>,
     /// Its timeline's first entries (appeal id still to be set): the registration,
@@ -154,8 +156,10 @@ impl SqlStore {
             }) else {
                 unreachable!("json! of an object literal is an object")
             };
+            let phone_bidx = who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str()));
             rows.push(SealedRow {
                 county: a.region.county(),
+                phone_bidx: phone_bidx.clone(),
                 tail: vec![
                     Arg::OptText(a.submission_key.as_ref().map(|k| k.as_str().to_owned())),
                     Arg::Text(a.channel.code().to_owned()),
@@ -184,7 +188,7 @@ impl SqlStore {
                     )),
                     Arg::OptText(seal("home_address", who.address.as_deref())),
                     Arg::OptText(seal("representatives", representatives.as_deref())),
-                    Arg::OptText(who.phone.as_ref().map(|ph| keys.blind_index(ph.as_str()))),
+                    Arg::OptText(phone_bidx),
                     Arg::Text(reg.opening.track.code().to_owned()),
                     Arg::OptTime(outcome.clock_started_at),
                     Arg::OptTime(outcome.supervision_due),
@@ -447,7 +451,12 @@ impl SqlStore {
             let raised: alerts::Raised = stored
                 .iter()
                 .zip(&new_rows)
-                .map(|(r, &i)| (r.id, registrations[i].appeal.region.to_string(), registrations[i].signals.clone()))
+                .map(|(r, &i)| alerts::Arriving {
+                    id: r.id,
+                    region: registrations[i].appeal.region.to_string(),
+                    signals: registrations[i].signals.clone(),
+                    phone: rows[i].phone_bidx.clone().map(|b| (b, registrations[i].appeal.received_at)),
+                })
                 .collect();
             raise_alerts!(tx, chain, raised, crate::now());
             commit_chain!(tx, chain);
