@@ -3,10 +3,12 @@
 //! similarity signatures). No I/O: the county's words come in as arguments.
 
 pub mod classify;
+pub mod minhash;
 pub mod normalize;
 pub mod risk;
 pub mod search;
 pub mod segment;
+pub mod similar;
 pub mod urgency;
 
 pub use segment::Segmenter;

@@ -138,3 +138,85 @@ fn the_blind_set_is_read_by_rules_and_a_model_that_never_saw_it() {
     assert!(both.0 > rules.0, "the model adds what the rules miss");
     assert!(both.1 <= 0.08, "false alarms {}", both.1);
 }
+
+/// Clusters on the three labelled sets: pairwise precision and recall of the full join
+/// (category, place, time, TF-IDF words, MinHash/LSH) against MinHash alone.
+#[test]
+fn similar_appeals_cluster_as_labelled() {
+    use minsheng_text::Segmenter;
+    use minsheng_text::minhash::{Hasher, shingles};
+    use minsheng_text::similar::{Item, Rules, cluster_all, pairwise};
+    use std::collections::HashMap;
+    let segmenter = Segmenter::new();
+    for (name, file) in [
+        ("labelled", include_str!("../data/labelled.jsonl")),
+        ("heldout", include_str!("../data/heldout.jsonl")),
+        ("blind", include_str!("../data/blind.jsonl")),
+    ] {
+        let rows: Vec<Value> = file
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON"))
+            .collect();
+        let mut items: Vec<Item> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Item {
+                id: i as i64,
+                words: segmenter.features(&text(v)),
+                category: v["category"].as_str().unwrap_or("").into(),
+                village: format!(
+                    "{}/{}",
+                    v["township"].as_str().unwrap_or(""),
+                    v["village"].as_str().unwrap_or("")
+                ),
+                location: None,
+                day: v["day"].as_f64().unwrap_or(0.0),
+            })
+            .collect();
+        items.sort_by(|a, b| a.day.total_cmp(&b.day).then(a.id.cmp(&b.id)));
+        let labels: HashMap<i64, String> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v["cluster"].as_str().map(|c| (i as i64, c.to_owned())))
+            .collect();
+        let found = cluster_all(Rules::default(), items.iter().cloned());
+        let (p, r) = pairwise(&found, &labels);
+        // MinHash alone: pairs above the LSH threshold, joined transitively.
+        let h = Hasher::default();
+        let sigs: Vec<_> = items
+            .iter()
+            .map(|it| {
+                h.signature(
+                    shingles(&segmenter.content_words(&text(&rows[it.id as usize])))
+                        .iter()
+                        .map(String::as_str),
+                )
+            })
+            .collect();
+        let mut parent: Vec<usize> = (0..items.len()).collect();
+        fn root(p: &mut Vec<usize>, i: usize) -> usize {
+            let mut i = i;
+            while p[i] != i {
+                p[i] = p[p[i]];
+                i = p[i];
+            }
+            i
+        }
+        for i in 0..items.len() {
+            for j in i + 1..items.len() {
+                if sigs[i].similarity(&sigs[j]) >= Rules::default().lsh {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    parent[a] = b;
+                }
+            }
+        }
+        let alone: Vec<(i64, u64)> = (0..items.len())
+            .map(|i| (items[i].id, root(&mut parent, i) as u64))
+            .collect();
+        let (mp, mr) = pairwise(&alone, &labels);
+        println!(
+            "clusters {name}: full join precision {p:.3} recall {r:.3}; MinHash alone precision {mp:.3} recall {mr:.3}"
+        );
+        assert!(p >= 0.5 && r >= 0.4, "{name}: precision {p}, recall {r}");
+    }
+}

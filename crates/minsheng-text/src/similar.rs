@@ -1,0 +1,525 @@
+//! Similar appeals: which appeals are the same problem at the same place and time.
+//!
+//! Word overlap alone is weak (one says 暖气不热, another 屋里只有十二度) and misleading
+//! (two neighbours' different problems share the compound's name), so a join weighs
+//! several signals: the category, the place (same village or community, a place named
+//! in both texts — a compound, a road, a factory — or the distance between their
+//! points), the time, and the content words weighted by rarity (TF-IDF cosine), with a
+//! MinHash/LSH index as the fast first filter beside the (village, category) block.
+//! Every join keeps its evidence, so a person can see why two appeals were joined.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::minhash::{Hasher, Lsh, PERMUTATIONS, Signature, shingles};
+
+/// What the clustering reads of one appeal.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The appeal's id.
+    pub id: i64,
+    /// Its features ([`crate::Segmenter::features`]: content words and their
+    /// characters, so 暖气片 and 暖气 still share something).
+    pub words: Vec<String>,
+    /// Its category (as chosen at intake, or the top suggestion).
+    pub category: String,
+    /// Its village or community (a code or a name).
+    pub village: String,
+    /// Where it is (latitude, longitude), if known.
+    pub location: Option<(f64, f64)>,
+    /// When it came in, in days (any fixed origin).
+    pub day: f64,
+}
+
+/// The thresholds of a join.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    /// Appeals further apart in time never join (days).
+    pub days: f64,
+    /// Appeals with points this close count as one place (km).
+    pub km: f64,
+    /// Same category and place: the least word similarity (TF-IDF cosine).
+    pub same_category: f64,
+    /// Another category, same place: the least word similarity.
+    pub other_category: f64,
+    /// The LSH threshold (estimated Jaccard of word shingles).
+    pub lsh: f64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            days: 30.0,
+            km: 2.0,
+            same_category: 0.08,
+            other_category: 0.45,
+            lsh: 0.3,
+        }
+    }
+}
+
+/// How two places agree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum PlaceMatch {
+    /// The same village or community.
+    Village,
+    /// Both texts name this place (a compound, road, factory …).
+    Named {
+        /// The place.
+        place: String,
+    },
+    /// Their points are this close.
+    Near {
+        /// Kilometres.
+        km: f64,
+    },
+}
+
+/// Why two appeals were (or were not) joined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The appeal compared with.
+    pub with: i64,
+    /// Content words both use, rarest first (at most 8).
+    pub shared: Vec<String>,
+    /// TF-IDF cosine of their content words.
+    pub cosine: f64,
+    /// Estimated Jaccard of their word shingles (MinHash).
+    pub minhash: f64,
+    /// Same category.
+    pub same_category: bool,
+    /// How their places agree, if they do.
+    pub place: Option<PlaceMatch>,
+    /// Days between them.
+    pub days: f64,
+}
+
+/// Words that end a named place (幸福家园 + 小区, 化工 + 路, 鑫达 + 厂).
+const PLACE_MARKERS: &str = "小区 花园 家园 公寓 大厦 号楼 号院 楼 路 街 大道 巷 厂 公司 学校 小学 中学 \
+    幼儿园 医院 卫生院 市场 广场 工地 超市 酒店 宾馆 车站 站 大桥 桥 河 水库";
+
+/// The places an appeal's words name.
+pub fn named_places(words: &[String]) -> Vec<String> {
+    let is_marker = |w: &str| PLACE_MARKERS.split_whitespace().any(|m| m == w);
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let name_like = |p: &str| p.chars().count() >= 2 && !p.chars().all(|c| c.is_ascii_digit());
+        if is_marker(w) {
+            if let Some(prev) = i.checked_sub(1).map(|j| &words[j]) {
+                if name_like(prev) && !is_marker(prev) {
+                    out.push(format!("{prev}{w}"));
+                }
+            }
+        } else if w.chars().count() >= 3
+            && PLACE_MARKERS
+                .split_whitespace()
+                .any(|m| w.ends_with(m) && w.chars().count() > m.chars().count() + 1)
+        {
+            out.push(w.clone());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Document frequencies of the recent appeals' words.
+#[derive(Debug, Clone, Default)]
+pub struct Idf {
+    docs: usize,
+    df: HashMap<String, u32>,
+}
+
+impl Idf {
+    /// Counts an appeal's words.
+    pub fn add(&mut self, words: &[String]) {
+        self.docs += 1;
+        let mut seen: Vec<&String> = words.iter().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *self.df.entry(w.clone()).or_default() += 1;
+        }
+    }
+
+    /// Forgets an appeal's words.
+    pub fn remove(&mut self, words: &[String]) {
+        self.docs = self.docs.saturating_sub(1);
+        let mut seen: Vec<&String> = words.iter().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            if let Some(n) = self.df.get_mut(w) {
+                *n -= 1;
+                if *n == 0 {
+                    self.df.remove(w);
+                }
+            }
+        }
+    }
+
+    /// A word's weight: rarer weighs more.
+    pub fn weight(&self, w: &str) -> f64 {
+        let df = self.df.get(w).copied().unwrap_or(0) as f64;
+        ((self.docs as f64 + 1.0) / (df + 1.0)).ln() + 1.0
+    }
+}
+
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
+/// One appeal as the clusterer holds it.
+#[derive(Debug, Clone)]
+struct Held {
+    item: Item,
+    signature: Signature,
+    places: Vec<String>,
+    cluster: u64,
+}
+
+fn counts(words: &[String]) -> HashMap<&str, f64> {
+    let mut m: HashMap<&str, f64> = HashMap::new();
+    for w in words {
+        *m.entry(w.as_str()).or_default() += 1.0;
+    }
+    m
+}
+
+/// Compares two appeals.
+fn compare(a: &Held, b: &Held, idf: &Idf) -> Evidence {
+    let (ta, tb) = (counts(&a.item.words), counts(&b.item.words));
+    let norm = |t: &HashMap<&str, f64>| {
+        t.iter()
+            .map(|(w, n)| (n * idf.weight(w)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let mut shared: Vec<(&str, f64)> = ta
+        .iter()
+        .filter_map(|(w, n)| tb.get(w).map(|m| (*w, n * m * idf.weight(w).powi(2))))
+        .collect();
+    let dot: f64 = shared.iter().map(|(_, x)| x).sum();
+    let (na, nb) = (norm(&ta), norm(&tb));
+    let cosine = if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
+    };
+    shared.sort_by(|x, y| {
+        idf.weight(y.0)
+            .total_cmp(&idf.weight(x.0))
+            .then(x.0.cmp(y.0))
+    });
+    let place = if a.item.village == b.item.village && !a.item.village.is_empty() {
+        Some(PlaceMatch::Village)
+    } else if let Some(p) = a.places.iter().find(|p| b.places.contains(p)) {
+        Some(PlaceMatch::Named { place: p.clone() })
+    } else {
+        a.item
+            .location
+            .zip(b.item.location)
+            .map(|(x, y)| PlaceMatch::Near {
+                km: distance_km(x, y),
+            })
+    };
+    Evidence {
+        with: b.item.id,
+        // Whole words first, then the characters they share.
+        shared: shared
+            .iter()
+            .filter(|(w, _)| !w.starts_with('#'))
+            .chain(shared.iter().filter(|(w, _)| w.starts_with('#')))
+            .take(8)
+            .map(|(w, _)| w.trim_start_matches('#').to_owned())
+            .collect(),
+        cosine,
+        minhash: a.signature.similarity(&b.signature),
+        same_category: a.item.category == b.item.category,
+        place,
+        days: (a.item.day - b.item.day).abs(),
+    }
+}
+
+/// Whether the evidence joins two appeals under the rules.
+pub fn joins(e: &Evidence, rules: &Rules) -> bool {
+    let place = match &e.place {
+        Some(PlaceMatch::Village | PlaceMatch::Named { .. }) => true,
+        Some(PlaceMatch::Near { km }) => *km <= rules.km,
+        None => false,
+    };
+    let named = matches!(e.place, Some(PlaceMatch::Named { .. }));
+    let topic = if e.same_category {
+        e.cosine >= rules.same_category || e.minhash >= rules.lsh || named
+    } else {
+        e.cosine >= rules.other_category
+    };
+    e.days <= rules.days && place && topic
+}
+
+/// Where an appeal went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The cluster it joined, or `None`: a new one (the caller numbers it and tells
+    /// the clusterer with [`Clusterer::place`]).
+    pub cluster: Option<u64>,
+    /// Why it joined: the evidence against the member it matched best.
+    pub evidence: Option<Evidence>,
+}
+
+/// Clusters appeals as they come, keeping the recent ones (the rules' window).
+#[derive(Debug)]
+pub struct Clusterer {
+    rules: Rules,
+    hasher: Hasher,
+    lsh: Lsh,
+    idf: Idf,
+    held: HashMap<i64, Held>,
+    by_block: HashMap<(String, String), Vec<i64>>,
+    order: VecDeque<(f64, i64)>,
+}
+
+impl Clusterer {
+    /// An empty clusterer.
+    pub fn new(rules: Rules) -> Self {
+        Clusterer {
+            lsh: Lsh::new(rules.lsh, PERMUTATIONS),
+            rules,
+            hasher: Hasher::default(),
+            idf: Idf::default(),
+            held: HashMap::new(),
+            by_block: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// Forgets appeals older than the window before `day`.
+    fn expire(&mut self, day: f64) {
+        let mut gone = HashSet::new();
+        while let Some((d, id)) = self.order.front().copied() {
+            if day - d <= self.rules.days {
+                break;
+            }
+            self.order.pop_front();
+            if let Some(h) = self.held.remove(&id) {
+                self.idf.remove(&h.item.words);
+                if let Some(ids) = self
+                    .by_block
+                    .get_mut(&(h.item.village.clone(), h.item.category.clone()))
+                {
+                    ids.retain(|x| *x != id);
+                }
+                gone.insert(id);
+            }
+        }
+        if !gone.is_empty() {
+            self.lsh.remove(&gone);
+        }
+    }
+
+    /// Takes one appeal (in the order they came in) and says which held appeal's
+    /// cluster it joins, if any; the caller then [`Clusterer::place`]s it.
+    pub fn add(&mut self, item: Item) -> Assignment {
+        self.expire(item.day);
+        let me = self.hold(item);
+        let block = (me.item.village.clone(), me.item.category.clone());
+        let mut candidates = self.lsh.candidates(&me.signature);
+        if let Some(ids) = self.by_block.get(&block) {
+            candidates.extend(ids.iter().rev().take(200));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let best = candidates
+            .iter()
+            .filter(|id| **id != me.item.id)
+            .filter_map(|id| self.held.get(id))
+            .filter(|other| other.cluster != 0)
+            .map(|other| compare(&me, other, &self.idf))
+            .filter(|e| joins(e, &self.rules))
+            .max_by(|a, b| a.cosine.total_cmp(&b.cosine).then(b.with.cmp(&a.with)));
+        let assignment = Assignment {
+            cluster: best.as_ref().map(|e| self.held[&e.with].cluster),
+            evidence: best,
+        };
+        self.keep(me);
+        assignment
+    }
+
+    /// Takes one appeal whose cluster is already known (rebuilding the window at start).
+    pub fn add_known(&mut self, item: Item, cluster: u64) {
+        self.expire(item.day);
+        let mut me = self.hold(item);
+        me.cluster = cluster;
+        self.keep(me);
+    }
+
+    /// Says which cluster a taken appeal is in.
+    pub fn place(&mut self, id: i64, cluster: u64) {
+        if let Some(h) = self.held.get_mut(&id) {
+            h.cluster = cluster;
+        }
+    }
+
+    fn hold(&mut self, item: Item) -> Held {
+        let signature = self
+            .hasher
+            .signature(shingles(&item.words).iter().map(String::as_str));
+        let places = named_places(&item.words);
+        self.idf.add(&item.words);
+        Held {
+            item,
+            signature,
+            places,
+            cluster: 0,
+        }
+    }
+
+    fn keep(&mut self, me: Held) {
+        let id = me.item.id;
+        self.lsh.insert(id, &me.signature);
+        self.by_block
+            .entry((me.item.village.clone(), me.item.category.clone()))
+            .or_default()
+            .push(id);
+        self.order.push_back((me.item.day, id));
+        self.held.insert(id, me);
+    }
+
+    /// Appeals held (the window).
+    pub fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+}
+
+/// Clusters appeals in the order given, numbering new clusters from 1: (id, cluster).
+pub fn cluster_all(rules: Rules, items: impl IntoIterator<Item = Item>) -> Vec<(i64, u64)> {
+    let mut c = Clusterer::new(rules);
+    let mut next = 1;
+    items
+        .into_iter()
+        .map(|it| {
+            let id = it.id;
+            let cluster = c.add(it).cluster.unwrap_or_else(|| {
+                next += 1;
+                next - 1
+            });
+            c.place(id, cluster);
+            (id, cluster)
+        })
+        .collect()
+}
+
+/// Pairwise precision and recall of a clustering against labels (appeals without a
+/// label are each their own cluster).
+pub fn pairwise(found: &[(i64, u64)], labels: &HashMap<i64, String>) -> (f64, f64) {
+    let mut tp = 0usize;
+    let mut found_pairs = 0usize;
+    let mut label_pairs = 0usize;
+    for (i, (a, ca)) in found.iter().enumerate() {
+        for (b, cb) in &found[i + 1..] {
+            let same_found = ca == cb;
+            let same_label = matches!((labels.get(a), labels.get(b)), (Some(x), Some(y)) if x == y);
+            found_pairs += usize::from(same_found);
+            label_pairs += usize::from(same_label);
+            tp += usize::from(same_found && same_label);
+        }
+    }
+    let p = if found_pairs == 0 {
+        1.0
+    } else {
+        tp as f64 / found_pairs as f64
+    };
+    let r = if label_pairs == 0 {
+        1.0
+    } else {
+        tp as f64 / label_pairs as f64
+    };
+    (p, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::tests::segmenter;
+
+    fn item(id: i64, text: &str, category: &str, village: &str, day: f64) -> Item {
+        Item {
+            id,
+            words: segmenter().features(text),
+            category: category.into(),
+            village: village.into(),
+            location: None,
+            day,
+        }
+    }
+
+    #[test]
+    fn the_same_problem_in_one_place_joins_and_others_do_not() {
+        let mut c = Clusterer::new(Rules::default());
+        let mut take = |id, text, category, village, day| {
+            let a = c.add(item(id, text, category, village, day));
+            c.place(id, a.cluster.unwrap_or(id as u64));
+            a
+        };
+        let a = take(
+            1,
+            "幸福家园小区暖气不热，屋里只有十二度",
+            "gongre",
+            "v1",
+            0.0,
+        );
+        let b = take(
+            2,
+            "我们小区供暖不达标，孩子冻感冒了，暖气片冰凉",
+            "gongre",
+            "v1",
+            1.0,
+        );
+        let water = take(3, "幸福家园小区停水两天了，水管爆了", "gongshui", "v1", 1.0);
+        let far = take(4, "暖气不热，屋里只有十二度", "gongre", "v9", 1.0);
+        let late = take(5, "暖气不热，屋里只有十二度", "gongre", "v1", 60.0);
+        assert!(a.cluster.is_none() && b.cluster == Some(1), "{b:?}");
+        let e = b.evidence.expect("why");
+        assert_eq!(e.place, Some(PlaceMatch::Village));
+        assert!(e.shared.iter().any(|w| w == "暖"), "{e:?}");
+        assert!(
+            water.cluster.is_none(),
+            "another problem in the same place: {water:?}"
+        );
+        assert!(far.cluster.is_none(), "the same problem elsewhere: {far:?}");
+        assert!(late.cluster.is_none(), "two months later: {late:?}");
+    }
+
+    #[test]
+    fn named_places_are_read_from_words() {
+        let p = named_places(
+            &segmenter().content_words("幸福家园小区3号楼暖气不热，化工路东段鑫达建材厂冒黑烟"),
+        );
+        assert!(p.iter().any(|x| x.contains("幸福家园")), "{p:?}");
+        assert!(p.iter().any(|x| x.ends_with('路')), "{p:?}");
+    }
+
+    #[test]
+    fn pairwise_counts_pairs() {
+        let labels: HashMap<i64, String> =
+            [(1, "A".into()), (2, "A".into()), (3, "B".into())].into();
+        assert_eq!(pairwise(&[(1, 7), (2, 7), (3, 8)], &labels), (1.0, 1.0));
+        let (p, r) = pairwise(&[(1, 7), (2, 8), (3, 7)], &labels);
+        assert_eq!((p, r), (0.0, 0.0));
+    }
+}
