@@ -107,10 +107,11 @@ pub fn named_places(words: &[String]) -> Vec<String> {
     for (i, w) in words.iter().enumerate() {
         let name_like = |p: &str| p.chars().count() >= 2 && !p.chars().all(|c| c.is_ascii_digit());
         if is_marker(w) {
-            if let Some(prev) = i.checked_sub(1).map(|j| &words[j]) {
-                if name_like(prev) && !is_marker(prev) {
-                    out.push(format!("{prev}{w}"));
-                }
+            if let Some(prev) = i.checked_sub(1).map(|j| &words[j])
+                && name_like(prev)
+                && !is_marker(prev)
+            {
+                out.push(format!("{prev}{w}"));
             }
         } else if w.chars().count() >= 3
             && PLACE_MARKERS
