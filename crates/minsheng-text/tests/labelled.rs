@@ -194,7 +194,7 @@ fn similar_appeals_cluster_as_labelled() {
             })
             .collect();
         let mut parent: Vec<usize> = (0..items.len()).collect();
-        fn root(p: &mut Vec<usize>, i: usize) -> usize {
+        fn root(p: &mut [usize], i: usize) -> usize {
             let mut i = i;
             while p[i] != i {
                 p[i] = p[p[i]];
