@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod attachments;
 pub mod cases;
+pub mod cluster;
 pub mod directory;
 pub mod error;
 pub mod evaluate;
@@ -63,6 +64,7 @@ pub struct App {
     writer: Arc<pipeline::Writer>,
     segmenters: Arc<text::Segmenters>,
     models: Arc<suggest::Models>,
+    clustering: Arc<cluster::Clustering>,
     /// Whether intake reads the text (search terms, risk signals): off only to
     /// measure what reading costs.
     read_text: bool,
@@ -98,6 +100,7 @@ impl App {
             writer: Arc::default(),
             segmenters: Arc::default(),
             models: Arc::default(),
+            clustering: Arc::default(),
             read_text: true,
         }
     }

@@ -121,8 +121,34 @@ impl App {
         &self,
         registrations: Vec<Registration>,
     ) -> Result<Vec<Registered>> {
+        let arriving: Vec<crate::cluster::Arrival> = registrations
+            .iter()
+            .map(|r| crate::cluster::Arrival {
+                id: 0,
+                title: r.appeal.title.clone(),
+                text: r.appeal.text.clone(),
+                category: r.appeal.category.clone(),
+                region: r.appeal.region.clone(),
+                location: r.appeal.location,
+                received_at: r.appeal.received_at,
+            })
+            .collect();
         let sealed = self.seal(registrations).await?;
-        self.write_sealed(sealed).await
+        let written = self.write_sealed(sealed).await?;
+        // Stored: now placed among similar appeals. The appeal stands if this fails
+        // (`minsheng recluster` places it later).
+        let stored: Vec<crate::cluster::Arrival> = written
+            .iter()
+            .zip(arriving)
+            .filter_map(|(w, a)| match w {
+                Registered::Stored(r) => Some(crate::cluster::Arrival { id: r.id, ..a }),
+                _ => None,
+            })
+            .collect();
+        if let Err(e) = self.cluster_arrivals(stored).await {
+            tracing::error!(error = %e, "new appeals were not placed in clusters");
+        }
+        Ok(written)
     }
 
     /// Stores a batch sealed by the caller (an import seals the next batch while this

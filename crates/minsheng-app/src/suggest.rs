@@ -170,6 +170,14 @@ fn learn(
     (train(false), report)
 }
 
+/// The first three suggestions, leaving out any under 1% (noise, not a choice); the
+/// first always stays.
+fn worthwhile<T>(list: &mut Vec<Suggested<T>>) {
+    let mut first = true;
+    list.retain(|s| std::mem::replace(&mut first, false) || s.confidence >= 0.01);
+    list.truncate(SHOWN);
+}
+
 /// Sums weighted distributions and keeps the best.
 fn blend<T: Clone + PartialEq>(parts: &[(f64, Vec<Suggested<T>>)]) -> Vec<Suggested<T>> {
     let mut sum: Vec<Suggested<T>> = Vec::new();
@@ -344,8 +352,8 @@ impl App {
         let mut units = blend(&unit_parts);
         units.retain(|u| !excluded.contains(&u.value));
         let mut categories = categories;
-        categories.truncate(SHOWN);
-        units.truncate(SHOWN);
+        worthwhile(&mut categories);
+        worthwhile(&mut units);
         Ok(Suggestions {
             categories,
             units,

@@ -165,13 +165,10 @@ pub fn signals(appeal: &minsheng_core::intake::NewAppeal) -> Vec<Signal> {
     let mut signals = Vec::new();
     for kind in [RiskKind::Life, RiskKind::Order] {
         if let Some(h) = hits.iter().find(|h| h.kind == kind) {
+            let (phrase, suspected) = (h.phrase.clone(), h.suspected);
             signals.push(match kind {
-                RiskKind::Life => Signal::Life {
-                    phrase: h.phrase.clone(),
-                },
-                RiskKind::Order => Signal::Order {
-                    phrase: h.phrase.clone(),
-                },
+                RiskKind::Life => Signal::Life { phrase, suspected },
+                RiskKind::Order => Signal::Order { phrase, suspected },
             });
         }
     }

@@ -350,6 +350,71 @@ async fn reading(store: Arc<dyn Store>) {
         .expect("suggest");
     assert_eq!(again.categories[0].value, "gongre");
 
+    // The 120 alike appeals registered at once are one cluster, with their evidence,
+    // and it raised a cluster alert; a rebuild finds the same.
+    let first = found.items[0].id;
+    let me = minsheng_app::sessions::SignedIn {
+        staff: minsheng_core::staff::Staff {
+            id: 0,
+            username: "reader".into(),
+            display_name: "reader".into(),
+            unit_id: zjj,
+            roles: vec![],
+            must_change_password: false,
+        },
+        unit: units.iter().find(|u| u.id == zjj).expect("zjj").clone(),
+        scope: minsheng_core::staff::Scope {
+            regions: vec![code("370999000000")],
+            units: vec![],
+        },
+    };
+    let cluster = app
+        .cluster_of(&me, first)
+        .await
+        .expect("cluster")
+        .expect("clustered");
+    assert!(cluster.size >= 120, "{}", cluster.size);
+    assert!(
+        cluster
+            .members
+            .iter()
+            .filter(|m| m.evidence.is_some())
+            .count()
+            >= 119
+    );
+    let why = cluster
+        .members
+        .iter()
+        .find_map(|m| m.evidence.as_deref())
+        .and_then(|e| minsheng_app::cluster::explain(e, minsheng_core::Lang::Zh))
+        .expect("explained");
+    assert!(why.contains("同一村"), "{why}");
+    let cluster_alerts = store
+        .alerts(
+            &me.scope,
+            &minsheng_store::AlertFilter {
+                rule: Some(minsheng_core::alerts::AlertRule::Cluster),
+                appeal_id: Some(first),
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("alerts");
+    assert_eq!(
+        cluster_alerts.total, 1,
+        "one alert for the cluster, grown, not repeated"
+    );
+    let rebuilt = app.recluster(|_| {}).await.expect("recluster");
+    assert!(rebuilt.clustered >= 120);
+    let again = app
+        .cluster_of(&me, first)
+        .await
+        .expect("cluster")
+        .expect("clustered");
+    assert!(again.size >= 120);
+
     let labelled: Vec<minsheng_app::evaluate::Labelled> = [
         r#"{"id":"a","text":"再不发工资我就从楼上跳下去","category":"laodong","urgent":true}"#,
         r#"{"id":"b","text":"我不会跳楼的，就想要回工钱","category":"laodong","urgent":false}"#,

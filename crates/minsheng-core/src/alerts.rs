@@ -68,16 +68,31 @@ pub enum Signal {
     Life {
         /// The words.
         phrase: String,
+        /// Judged by the learnt model alone (no phrase named it): to be checked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        suspected: bool,
     },
     /// A threat to public order, in these words.
     Order {
         /// The words.
         phrase: String,
+        /// Judged by the learnt model alone: to be checked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        suspected: bool,
     },
     /// Raised for this many people.
     Group {
         /// People.
         headcount: u32,
+    },
+    /// A cluster of similar appeals grew to this many within the window.
+    Cluster {
+        /// The cluster's id.
+        cluster: i64,
+        /// Appeals within the window.
+        count: u32,
+        /// The window, hours.
+        hours: u32,
     },
     /// The appellant's n-th appeal within the window.
     Repeat {
@@ -97,6 +112,12 @@ pub struct AlertPolicy {
     pub repeat_count: u32,
     /// … within this many days.
     pub repeat_days: u32,
+    /// Similar appeals in one cluster that raise an alert …
+    pub cluster_size: u32,
+    /// … within this many hours (or twice as many within `cluster_days`).
+    pub cluster_hours: u32,
+    /// The long window of a cluster, days.
+    pub cluster_days: u32,
 }
 
 impl Default for AlertPolicy {
@@ -105,6 +126,9 @@ impl Default for AlertPolicy {
             collective_headcount: 5,
             repeat_count: 3,
             repeat_days: 30,
+            cluster_size: 5,
+            cluster_hours: 24,
+            cluster_days: 30,
         }
     }
 }
@@ -124,8 +148,24 @@ impl AlertPolicy {
     /// The alert a signal raises, if it reaches the county's thresholds.
     pub fn raise(&self, signal: &Signal) -> Option<Raise> {
         let (rule, level) = match signal {
-            Signal::Life { .. } => (AlertRule::LifeSafety, AlertLevel::Red),
-            Signal::Order { .. } => (AlertRule::PublicOrder, AlertLevel::Orange),
+            // A phrase that names the threat is red (orange for order); the model's
+            // judgement alone is a lower level until someone has checked it.
+            Signal::Life { suspected, .. } => (
+                AlertRule::LifeSafety,
+                if *suspected {
+                    AlertLevel::Yellow
+                } else {
+                    AlertLevel::Red
+                },
+            ),
+            Signal::Order { suspected, .. } => (
+                AlertRule::PublicOrder,
+                if *suspected {
+                    AlertLevel::Blue
+                } else {
+                    AlertLevel::Orange
+                },
+            ),
             Signal::Group { headcount } if *headcount >= self.collective_headcount => {
                 let level = match headcount {
                     50.. => AlertLevel::Red,
@@ -142,6 +182,14 @@ impl AlertPolicy {
                 };
                 (AlertRule::Repeat, level)
             }
+            Signal::Cluster { count, .. } if *count >= self.cluster_size => {
+                let level = match *count {
+                    n if n >= self.cluster_size * 4 => AlertLevel::Red,
+                    n if n >= self.cluster_size * 2 => AlertLevel::Orange,
+                    _ => AlertLevel::Yellow,
+                };
+                (AlertRule::Cluster, level)
+            }
             _ => return None,
         };
         Some(Raise {
@@ -155,16 +203,64 @@ impl AlertPolicy {
 impl Explain for Signal {
     fn explain(&self, lang: Lang) -> String {
         match (self, lang) {
-            (Signal::Life { phrase }, Lang::Zh) => format!("诉求中有危及生命的表述：「{phrase}」"),
-            (Signal::Life { phrase }, Lang::En) => format!("Words threatening a life: “{phrase}”"),
-            (Signal::Order { phrase }, Lang::Zh) => {
+            (
+                Signal::Life {
+                    suspected: true, ..
+                },
+                Lang::Zh,
+            ) => "文字研判疑似危及生命，请核实".into(),
+            (
+                Signal::Life {
+                    suspected: true, ..
+                },
+                Lang::En,
+            ) => "The text reads as a possible threat to a life: check it".into(),
+            (
+                Signal::Order {
+                    suspected: true, ..
+                },
+                Lang::Zh,
+            ) => "文字研判疑似扰乱公共秩序，请核实".into(),
+            (
+                Signal::Order {
+                    suspected: true, ..
+                },
+                Lang::En,
+            ) => "The text reads as a possible threat to public order: check it".into(),
+            (Signal::Life { phrase, .. }, Lang::Zh) => {
+                format!("诉求中有危及生命的表述：「{phrase}」")
+            }
+            (Signal::Life { phrase, .. }, Lang::En) => {
+                format!("Words threatening a life: “{phrase}”")
+            }
+            (Signal::Order { phrase, .. }, Lang::Zh) => {
                 format!("诉求中有扰乱公共秩序的表述：「{phrase}」")
             }
-            (Signal::Order { phrase }, Lang::En) => {
+            (Signal::Order { phrase, .. }, Lang::En) => {
                 format!("Words threatening public order: “{phrase}”")
             }
             (Signal::Group { headcount }, Lang::Zh) => format!("{headcount} 人集体反映"),
             (Signal::Group { headcount }, Lang::En) => format!("{headcount} people together"),
+            (
+                Signal::Cluster {
+                    cluster,
+                    count,
+                    hours,
+                },
+                Lang::Zh,
+            ) => {
+                format!("同类诉求聚集（第 {cluster} 组）：{hours} 小时内 {count} 件")
+            }
+            (
+                Signal::Cluster {
+                    cluster,
+                    count,
+                    hours,
+                },
+                Lang::En,
+            ) => {
+                format!("Cluster {cluster} of similar appeals: {count} within {hours} hours")
+            }
             (Signal::Repeat { count, days }, Lang::Zh) => {
                 format!("同一诉求人 {days} 天内第 {count} 次反映")
             }
@@ -184,7 +280,16 @@ mod tests {
         let p = AlertPolicy::default();
         let life = Signal::Life {
             phrase: "跳楼".into(),
+            suspected: false,
         };
+        let suspected = Signal::Life {
+            phrase: "现在".into(),
+            suspected: true,
+        };
+        assert_eq!(
+            p.raise(&suspected).map(|r| r.level),
+            Some(AlertLevel::Yellow)
+        );
         assert_eq!(
             p.raise(&life).map(|r| (r.rule, r.level)),
             Some((AlertRule::LifeSafety, AlertLevel::Red))

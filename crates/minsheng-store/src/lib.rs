@@ -664,9 +664,109 @@ pub trait Alerts: Send + Sync {
     async fn change_alert(&self, id: i64, change: &AlertChange, actor: i64) -> Result<()>;
 }
 
+/// An appeal as the clustering reads it.
+#[derive(Debug, Clone)]
+pub struct ClusterSource {
+    /// Id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// What was said.
+    pub text: String,
+    /// Category.
+    pub category: String,
+    /// Village or community.
+    pub region: RegionCode,
+    /// Where (latitude, longitude), if known.
+    pub location: Option<(f64, f64)>,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Its cluster, if placed.
+    pub cluster_id: Option<i64>,
+}
+
+/// Where the clustering puts an appeal.
+#[derive(Debug, Clone)]
+pub struct ClusterPlacement {
+    /// The appeal.
+    pub appeal_id: i64,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// Its category (a new cluster takes it).
+    pub category: String,
+    /// Its region (a new cluster takes it).
+    pub region: RegionCode,
+    /// The cluster it joins: a stored one, or one this call starts (the same key
+    /// within one call is the same new cluster).
+    pub cluster: ClusterRef,
+    /// Why it joined (JSON), if it did.
+    pub evidence: Option<String>,
+}
+
+/// A cluster a placement names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClusterRef {
+    /// A stored cluster, by id.
+    Stored(i64),
+    /// A cluster started in this call, by a key of the caller's.
+    New(u64),
+}
+
+/// A cluster as the appeal page shows it.
+#[derive(Debug, Clone)]
+pub struct ClusterView {
+    /// Id.
+    pub id: i64,
+    /// Category of its first appeal.
+    pub category: String,
+    /// Region of its first appeal.
+    pub region: RegionCode,
+    /// Appeals in it.
+    pub size: i64,
+    /// The members the viewer may see, oldest first.
+    pub members: Vec<ClusterMember>,
+}
+
+/// One appeal of a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterMember {
+    /// Its id.
+    pub appeal_id: i64,
+    /// Its number.
+    pub no: AppealNo,
+    /// Its title.
+    pub title: String,
+    /// Received.
+    pub received_at: DateTime<Utc>,
+    /// Why it joined (JSON of the evidence), if it joined rather than started it.
+    pub evidence: Option<String>,
+}
+
 /// What reading the appeals' text keeps.
 #[async_trait]
 pub trait Analysis: Send + Sync {
+    /// Appeals received at or after `since`, oldest first, after (`received_at`, id)
+    /// `after`, at most `limit`.
+    async fn cluster_sources(
+        &self,
+        since: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ClusterSource>>;
+    /// Places appeals in clusters, in one transaction; a cluster that now holds
+    /// `policy.cluster_size` appeals within `policy.cluster_hours` raises (or grows) a
+    /// cluster alert. Returns each placement's cluster id, in order.
+    async fn place_in_clusters(
+        &self,
+        placements: &[ClusterPlacement],
+        policy: &minsheng_core::alerts::AlertPolicy,
+    ) -> Result<Vec<i64>>;
+    /// The cluster of an appeal, with the members the scope allows.
+    async fn cluster_of(&self, appeal_id: i64, scope: &Scope) -> Result<Option<ClusterView>>;
+    /// Drops every cluster (and the alerts they raised), to build them again; audited.
+    async fn clear_clusters(&self) -> Result<()>;
+    /// (appeal id, label) of every appeal with a label starting with `prefix`.
+    async fn labelled_appeals(&self, prefix: &str) -> Result<Vec<(i64, String)>>;
     /// Appeals a unit handled to their end, newest first, at most `limit`.
     async fn training_examples(&self, limit: i64) -> Result<Vec<TrainingExample>>;
     /// How many appeals a unit has handled to their end.

@@ -1617,6 +1617,7 @@ async fn alerts(store: &dyn Store, (here, there): (&RegionCode, &RegionCode), zj
     };
     let life = vec![Signal::Life {
         phrase: "跳楼".into(),
+        suspected: false,
     }];
     let group = vec![Signal::Group { headcount: 30 }];
     let few = vec![Signal::Group { headcount: 2 }];

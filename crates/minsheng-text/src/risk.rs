@@ -38,10 +38,13 @@ impl RiskKind {
 pub struct RiskHit {
     /// What it threatens.
     pub kind: RiskKind,
-    /// The words as written (normalised).
+    /// The words as written (normalised); for a model's judgement, the pair of
+    /// characters that weighed most.
     pub phrase: String,
     /// Where they start, in characters.
     pub at: usize,
+    /// Whether only the learnt model judged it (no phrase rule): to be checked.
+    pub suspected: bool,
 }
 
 /// How a phrase must be read.
@@ -69,7 +72,7 @@ const PHRASES: &[(RiskKind, Needs, &str)] = &[
          要他的命 要他命 浇汽油 泼汽油 带着汽油 一桶汽油 汽油都准备 汽油都备 炸药 放火烧 跟他拼了 \
          跟他们拼了 和他拼了 和他们拼了 找他拼命 找他们拼命 跟他拼命 跟他们拼命 拼个你死我活 \
          出人命 见血 流血了 遗书 快来人 着火 起火 失火 火苗 煤气味 燃气味 天然气味 \
-         燃气泄漏 煤气泄漏 液化气泄漏 漏气 楼上跳下 楼顶跳下 桥上跳下 从楼上跳 从楼顶跳 不想或了 活着还有啥意思 活着没意思 活着有什么意思 活够了 了结 \
+         燃气泄漏 煤气泄漏 液化气泄漏 漏气 楼上跳下 楼顶跳下 桥上跳下 从楼上跳 从楼顶跳 不想或了 烧炭 点火烧了 放火烧了 炸了他 炸了村委会 炸了政府 kill myself suicide 活着还有啥意思 活着没意思 活着有什么意思 活够了 了结 \
          结束自己 结束生命 别找我 一起死 一起完蛋 偿命 去河头 跳下来 唔想再捱 抱着孩子跳",
     ),
     (
@@ -298,7 +301,12 @@ pub fn threats_with(text: &str, model: &UrgencyModel) -> Vec<RiskHit> {
     let at = normalized
         .find(&phrase)
         .map_or(0, |b| normalized[..b].chars().count());
-    vec![RiskHit { kind, phrase, at }]
+    vec![RiskHit {
+        kind,
+        phrase,
+        at,
+        suspected: true,
+    }]
 }
 
 /// Words that make an urgent appeal a matter of public order rather than of a life.
@@ -326,7 +334,15 @@ pub fn rule_threats(text: &str) -> Vec<RiskHit> {
 
 fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<RiskHit>) {
     let sentence = &text[start..end];
-    if contains_any(sentence, RETRACTED) {
+    // Taken back (开玩笑的), unless the taking back is itself denied (不是开玩笑).
+    let text: String = sentence.iter().collect();
+    let retracted = RETRACTED.split_whitespace().any(|w| {
+        text.match_indices(w).any(|(at, _)| {
+            let before: Vec<char> = text[..at].chars().collect();
+            !negated(&before) && !before.ends_with(&['不', '是']) && !before.ends_with(&['不'])
+        })
+    });
+    if retracted {
         return;
     }
     let mut clause_start = 0;
@@ -340,6 +356,7 @@ fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<Risk
         kind,
         phrase: phrase.to_owned(),
         at: start + at,
+        suspected: false,
     };
     // A crowd that goes somewhere or blocks something.
     if let Some(at) = crowd(sentence) {
@@ -477,6 +494,7 @@ fn whole_text_threats(text: &[char], hits: &mut Vec<RiskHit>) {
                 kind: RiskKind::Life,
                 phrase: "农药".into(),
                 at: s[..at].chars().count(),
+                suspected: false,
             });
         }
     }
@@ -485,6 +503,7 @@ fn whole_text_threats(text: &[char], hits: &mut Vec<RiskHit>) {
             kind: RiskKind::Life,
             phrase: "pinyin".into(),
             at: 0,
+            suspected: false,
         });
     }
     if contains_any(text, UNSEEN) && contains_any(text, ALONE) {
@@ -492,6 +511,7 @@ fn whole_text_threats(text: &[char], hits: &mut Vec<RiskHit>) {
             kind: RiskKind::Life,
             phrase: "独居无应答".into(),
             at: 0,
+            suspected: false,
         });
     }
 }
@@ -540,6 +560,7 @@ fn clause_threats(
                 kind: p.kind,
                 phrase: p.chars.iter().collect(),
                 at: offset + from + i,
+                suspected: false,
             });
         }
         i += len.max(1);

@@ -51,7 +51,7 @@ impl Default for Rules {
     fn default() -> Self {
         Rules {
             days: 30.0,
-            km: 2.0,
+            km: 5.0,
             same_category: 0.08,
             other_category: 0.45,
             lsh: 0.3,
@@ -336,7 +336,7 @@ impl Clusterer {
         let block = (me.item.village.clone(), me.item.category.clone());
         let mut candidates = self.lsh.candidates(&me.signature);
         if let Some(ids) = self.by_block.get(&block) {
-            candidates.extend(ids.iter().rev().take(200));
+            candidates.extend(ids.iter().rev().take(50));
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -426,20 +426,25 @@ pub fn cluster_all(rules: Rules, items: impl IntoIterator<Item = Item>) -> Vec<(
 }
 
 /// Pairwise precision and recall of a clustering against labels (appeals without a
-/// label are each their own cluster).
-pub fn pairwise(found: &[(i64, u64)], labels: &HashMap<i64, String>) -> (f64, f64) {
-    let mut tp = 0usize;
-    let mut found_pairs = 0usize;
-    let mut label_pairs = 0usize;
-    for (i, (a, ca)) in found.iter().enumerate() {
-        for (b, cb) in &found[i + 1..] {
-            let same_found = ca == cb;
-            let same_label = matches!((labels.get(a), labels.get(b)), (Some(x), Some(y)) if x == y);
-            found_pairs += usize::from(same_found);
-            label_pairs += usize::from(same_label);
-            tp += usize::from(same_found && same_label);
+/// label are each their own cluster), counted by cells rather than pairs.
+pub fn pairwise<C: Eq + std::hash::Hash + Copy>(
+    found: &[(i64, C)],
+    labels: &HashMap<i64, String>,
+) -> (f64, f64) {
+    let pairs = |n: usize| n * n.saturating_sub(1) / 2;
+    let mut by_cluster: HashMap<C, usize> = HashMap::new();
+    let mut by_label: HashMap<&str, usize> = HashMap::new();
+    let mut by_cell: HashMap<(C, &str), usize> = HashMap::new();
+    for (id, c) in found {
+        *by_cluster.entry(*c).or_default() += 1;
+        if let Some(l) = labels.get(id) {
+            *by_label.entry(l.as_str()).or_default() += 1;
+            *by_cell.entry((*c, l.as_str())).or_default() += 1;
         }
     }
+    let tp: usize = by_cell.values().map(|n| pairs(*n)).sum();
+    let found_pairs: usize = by_cluster.values().map(|n| pairs(*n)).sum();
+    let label_pairs: usize = by_label.values().map(|n| pairs(*n)).sum();
     let p = if found_pairs == 0 {
         1.0
     } else {
@@ -519,8 +524,8 @@ mod tests {
     fn pairwise_counts_pairs() {
         let labels: HashMap<i64, String> =
             [(1, "A".into()), (2, "A".into()), (3, "B".into())].into();
-        assert_eq!(pairwise(&[(1, 7), (2, 7), (3, 8)], &labels), (1.0, 1.0));
-        let (p, r) = pairwise(&[(1, 7), (2, 8), (3, 7)], &labels);
+        assert_eq!(pairwise(&[(1, 7u64), (2, 7), (3, 8)], &labels), (1.0, 1.0));
+        let (p, r) = pairwise(&[(1, 7u64), (2, 8), (3, 7)], &labels);
         assert_eq!((p, r), (0.0, 0.0));
     }
 }

@@ -273,10 +273,28 @@ pub async fn act(
     Path(id): Path<i64>,
     Form(form): Form<AlertForm>,
 ) -> Result<Response, AppError> {
+    // An empty choice is "nobody"; anything else must be an id.
+    let id_of = |v: &str, zh: &'static str, en: &'static str| -> Result<Option<i64>, AppError> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(zh, en))
+    };
     let change = match form.action.as_str() {
         "take" => AlertChange::Take {
-            unit_id: form.unit.parse().ok(),
-            leader_id: form.leader.parse().ok(),
+            unit_id: id_of(
+                &form.unit,
+                "请从列表中选择处置单位",
+                "Choose the unit from the list.",
+            )?,
+            leader_id: id_of(
+                &form.leader,
+                "请从列表中选择包案领导",
+                "Choose the leader from the list.",
+            )?,
         },
         "escalate" => AlertChange::Escalate,
         "resolve" => AlertChange::Resolve {

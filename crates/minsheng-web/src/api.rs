@@ -616,6 +616,25 @@ struct AppealOut {
     snippet: Option<Vec<SnippetPiece>>,
 }
 
+/// A cluster of similar appeals.
+#[derive(Debug, Serialize, ToSchema)]
+struct ClusterOut {
+    id: i64,
+    /// Appeals in it (all, including those outside the token's area).
+    size: i64,
+    /// The members in the token's area, oldest first.
+    members: Vec<ClusterMemberOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct ClusterMemberOut {
+    no: String,
+    received_at: DateTime<Utc>,
+    /// Why it joined: shared terms, word similarity, place, days apart (absent for the
+    /// appeal that started the cluster).
+    why: Option<Message>,
+}
+
 /// Routing suggestions.
 #[derive(Debug, Serialize, ToSchema)]
 struct SuggestionsOut {
@@ -665,6 +684,8 @@ struct AppealDetailOut {
     /// The court or arbitration word that makes it look litigation-related (涉法涉诉:
     /// suggest the legal track), if any.
     litigation: Option<String>,
+    /// Its cluster of similar appeals (same problem, place and time), if it has company.
+    cluster: Option<ClusterOut>,
     tracking_code: String,
     text: String,
     address: Option<String>,
@@ -784,9 +805,28 @@ fn detail_out(
     d: &AppealDetail,
     units: &[minsheng_core::unit::Unit],
     suggestions: &minsheng_app::suggest::Suggestions,
+    cluster: Option<minsheng_store::ClusterView>,
 ) -> AppealDetailOut {
     let who = &d.appellant;
     AppealDetailOut {
+        cluster: cluster.filter(|c| c.size > 1).map(|c| ClusterOut {
+            id: c.id,
+            size: c.size,
+            members: c
+                .members
+                .iter()
+                .map(|m| ClusterMemberOut {
+                    no: m.no.to_string(),
+                    received_at: m.received_at,
+                    why: m.evidence.as_deref().and_then(|e| {
+                        Some(Message::new(
+                            minsheng_app::cluster::explain(e, Lang::Zh)?,
+                            minsheng_app::cluster::explain(e, Lang::En)?,
+                        ))
+                    }),
+                })
+                .collect(),
+        }),
         litigation: minsheng_text::risk::litigation(&d.text),
         suggestions: SuggestionsOut {
             categories: suggestions
@@ -1238,7 +1278,14 @@ async fn get_appeal(
     let suggestions = state
         .suggest_routing(&s.title, &detail.text, Some(&s.region_code), &[])
         .await?;
-    Ok(Json(detail_out(&state, &detail, &units, &suggestions)))
+    let cluster = state.cluster_of(&me, s.id).await?;
+    Ok(Json(detail_out(
+        &state,
+        &detail,
+        &units,
+        &suggestions,
+        cluster,
+    )))
 }
 
 /// One of an appeal's files, as stored (staff whose area covers the appeal).

@@ -73,10 +73,12 @@ impl InboxQuery {
     }
 
     /// The search box holds an appeal number (or part of one) when it is only ASCII
-    /// letters, digits and dashes with a digit; anything else is words to search for.
+    /// letters, digits and dashes with `MS` or at least four digits (`0` alone would
+    /// match every number); anything else is words to search for.
     fn number(&self) -> Option<&str> {
         let q = self.q.trim();
-        let number_like = q.chars().any(|c| c.is_ascii_digit())
+        let digits = q.chars().filter(char::is_ascii_digit).count();
+        let number_like = (digits >= 4 || (digits > 0 && q.to_ascii_uppercase().starts_with("MS")))
             && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         number_like.then_some(q)
     }
@@ -332,10 +334,15 @@ struct AppealPage {
     learnt_from: usize,
     /// Whether a suggested unit is a one-click dispatch.
     may_dispatch: bool,
+    /// Its cluster of similar appeals: id, size, and the members the viewer may see.
+    cluster: Option<(i64, i64, Vec<ClusterRow>)>,
     /// The court or arbitration word that makes it look litigation-related (涉法涉诉),
     /// when it is not on the legal track already.
     litigation: Option<String>,
 }
+
+/// A member of an appeal's cluster: number, title, received, why it joined.
+type ClusterRow = (String, String, String, String);
 
 /// One action the page offers, with what its form needs.
 struct ActionView {
@@ -407,7 +414,26 @@ async fn appeal_page(
     };
     let alerts = state.alerts(me, &alert_filter, 1, 20).await?;
     let pct = |c: f64| (c * 100.0).round() as u32;
+    let cluster = state.cluster_of(me, s.id).await?.filter(|c| c.size > 1);
     Ok(AppealPage {
+        cluster: cluster.map(|c| {
+            let others = c
+                .members
+                .iter()
+                .map(|m| {
+                    (
+                        m.no.to_string(),
+                        m.title.clone(),
+                        local(m.received_at),
+                        m.evidence
+                            .as_deref()
+                            .and_then(|e| minsheng_app::cluster::explain(e, lang))
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (c.id, c.size, others)
+        }),
         alerts: alerts
             .items
             .iter()

@@ -4863,4 +4863,43 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
         )
         .await;
     assert_eq!(detail["litigation"], "仲裁");
+
+    // Similar appeals in one place: the second joins the first's cluster, and says why.
+    let (one, _) = app
+        .submit(&[
+            ("category", "gongre"),
+            ("text", "幸福社区3号楼暖气不热，屋里只有十二度"),
+        ])
+        .await;
+    let (two, _) = app
+        .submit(&[
+            ("category", "gongre"),
+            ("text", "我们社区供暖不达标，暖气片冰凉，孩子冻感冒了"),
+        ])
+        .await;
+    let (_, page) = app.get(&format!("/staff/appeals/{two}"), &dispatcher).await;
+    assert!(
+        page.contains("data-test=\"cluster\"") && page.contains(&one),
+        "{page}"
+    );
+    assert!(page.contains("同一村"), "the reason is shown");
+    let (_, detail) = app
+        .api(
+            Method::GET,
+            &format!("/appeals/{two}"),
+            &dispatcher_token,
+            None,
+        )
+        .await;
+    assert!(
+        detail["cluster"]["size"].as_i64().is_some_and(|n| n >= 2),
+        "{detail}"
+    );
+    assert!(
+        detail["cluster"]["members"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|x| x["why"]["zh-CN"]
+                .as_str()
+                .is_some_and(|w| w.contains("同一村"))))
+    );
 }

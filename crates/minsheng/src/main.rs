@@ -184,6 +184,9 @@ enum Command {
         #[arg(long)]
         mistakes: bool,
     },
+    /// Build the clusters of similar appeals again from every appeal, oldest first (the
+    /// demo does this after filling; an import should be followed by it).
+    Recluster,
     /// Index appeals for search that are not yet (`serve` does this at start), or, with
     /// --all, every appeal again (after the county's words changed a lot).
     Reindex {
@@ -386,15 +389,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 app.clone()
                     .sweep_every(std::time::Duration::from_secs(3600)),
             );
-            // Appeals stored before search existed become searchable in the background.
-            let indexer = app.clone();
+            // In the background: appeals stored before search existed become
+            // searchable, and a missing or stale routing model is trained.
+            let reader = app.clone();
             tokio::spawn(async move {
-                match indexer.index_backlog(|_| {}).await {
+                match reader.index_backlog(|_| {}).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(appeals = n, "older appeals indexed for search"),
                     Err(e) => {
                         tracing::error!(error = %e, "indexing older appeals for search failed")
                     }
+                }
+                match reader.routing_model_is_stale().await {
+                    Ok(false) => {}
+                    Ok(true) => match reader.train_routing().await {
+                        Ok(r) => tracing::info!(
+                            examples = r.examples,
+                            category_top1 = r.category_top1,
+                            "routing model trained"
+                        ),
+                        Err(e) => tracing::error!(error = %e, "training the routing model failed"),
+                    },
+                    Err(e) => tracing::error!(error = %e, "checking the routing model failed"),
                 }
             });
             let state = minsheng_web::AppState {
@@ -495,6 +511,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("  {id}: {what}");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recluster => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            demo::recluster(&app).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex { all } => {

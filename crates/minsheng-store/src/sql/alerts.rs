@@ -319,19 +319,43 @@ impl crate::Alerts for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let done = sqlx::query(
-                "UPDATE alerts SET state = $1, updated_at = $2, unit_id = COALESCE($3, unit_id), \
-                 leader_id = COALESCE($4, leader_id), outcome = COALESCE($5, outcome) \
-                 WHERE id = $6 AND state <> 'resolved'",
-            )
-            .bind(state.code())
-            .bind(at)
-            .bind(unit)
-            .bind(leader)
-            .bind(outcome)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            // Taking sets the unit and the leader as given (none: nobody yet), so the
+            // audit record says what the alert holds.
+            let done = match change {
+                AlertChange::Take { .. } => {
+                    sqlx::query(
+                        "UPDATE alerts SET state = $1, updated_at = $2, unit_id = $3, leader_id = $4 \
+                         WHERE id = $5 AND state <> 'resolved'",
+                    )
+                    .bind(state.code())
+                    .bind(at)
+                    .bind(unit)
+                    .bind(leader)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                }
+                AlertChange::Escalate => {
+                    sqlx::query("UPDATE alerts SET state = $1, updated_at = $2 WHERE id = $3 AND state <> 'resolved'")
+                        .bind(state.code())
+                        .bind(at)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                }
+                AlertChange::Resolve { .. } => {
+                    sqlx::query(
+                        "UPDATE alerts SET state = $1, updated_at = $2, outcome = $3 \
+                         WHERE id = $4 AND state <> 'resolved'",
+                    )
+                    .bind(state.code())
+                    .bind(at)
+                    .bind(outcome)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                }
+            };
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }

@@ -1,8 +1,13 @@
 //! What reading the appeals' text keeps: the routing models learnt from the county's
-//! history, and the history they learn from.
+//! history and the history they learn from, and the clusters of similar appeals.
+
+use minsheng_core::alerts::{AlertLevel, AlertPolicy, Raise, Signal};
 
 use super::*;
-use crate::{Analysis, StoredModel, TrainingExample};
+use crate::{
+    Analysis, ClusterMember, ClusterPlacement, ClusterRef, ClusterSource, ClusterView, StoredModel,
+    TrainingExample,
+};
 
 /// States in which a unit has handled an appeal to its end: what it was and who
 /// handled it are settled.
@@ -10,6 +15,249 @@ const SETTLED: &str = "('replied', 'reviewed', 'final', 'answered', 'closed')";
 
 #[async_trait]
 impl Analysis for SqlStore {
+    async fn cluster_sources(
+        &self,
+        since: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ClusterSource>> {
+        let (at, id) = after.unwrap_or((since, 0));
+        with_db!(self, p => {
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(i64, String, String, String, String, Option<f64>, Option<f64>, DateTime<Utc>, Option<i64>)> =
+                sqlx::query_as(
+                    "SELECT a.id, a.title, a.body, a.category, a.region_code, a.lat, a.lng, a.received_at, m.cluster_id \
+                     FROM appeals a LEFT JOIN cluster_members m ON m.appeal_id = a.id \
+                     WHERE a.received_at >= $1 AND (a.received_at > $2 OR (a.received_at = $2 AND a.id > $3)) \
+                     ORDER BY a.received_at, a.id LIMIT $4",
+                )
+                .bind(since)
+                .bind(at)
+                .bind(id)
+                .bind(limit.clamp(1, 100_000))
+                .fetch_all(p)
+                .await?;
+            rows.into_iter()
+                .map(|(id, title, text, category, region, lat, lng, received_at, cluster_id)| {
+                    Ok(ClusterSource {
+                        region: RegionCode::parse(&region).map_err(|_| corrupt("region", &region))?,
+                        id,
+                        title,
+                        text,
+                        category,
+                        location: lat.zip(lng),
+                        received_at,
+                        cluster_id,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn place_in_clusters(
+        &self,
+        placements: &[ClusterPlacement],
+        policy: &AlertPolicy,
+    ) -> Result<Vec<i64>> {
+        if placements.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = crate::now();
+        let short = chrono::Duration::hours(i64::from(policy.cluster_hours));
+        let long = chrono::Duration::days(i64::from(policy.cluster_days));
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            // New clusters first (one statement each, for their ids), then every member
+            // in few statements, then each cluster's size once.
+            let mut started: HashMap<u64, i64> = HashMap::new();
+            for pl in placements {
+                if let ClusterRef::New(key) = pl.cluster {
+                    if started.contains_key(&key) {
+                        continue;
+                    }
+                    let (c,): (i64,) = sqlx::query_as(
+                        "INSERT INTO clusters (category, region_code, created_at, updated_at, size) \
+                         VALUES ($1, $2, $3, $3, 0) RETURNING id",
+                    )
+                    .bind(&pl.category)
+                    .bind(pl.region.as_str())
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    started.insert(key, c);
+                }
+            }
+            let ids: Vec<i64> = placements
+                .iter()
+                .map(|pl| match pl.cluster {
+                    ClusterRef::Stored(c) => c,
+                    ClusterRef::New(key) => started[&key],
+                })
+                .collect();
+            let rows: Vec<Vec<Arg>> = placements
+                .iter()
+                .zip(&ids)
+                .map(|(pl, c)| {
+                    vec![
+                        Arg::Int(pl.appeal_id),
+                        Arg::Int(*c),
+                        Arg::Time(pl.received_at),
+                        Arg::OptText(pl.evidence.clone()),
+                    ]
+                })
+                .collect();
+            insert_rows!(tx, "INSERT INTO cluster_members (appeal_id, cluster_id, received_at, evidence)", rows);
+            let mut grown: HashMap<i64, (i64, DateTime<Utc>, String)> = HashMap::new();
+            for (pl, c) in placements.iter().zip(&ids) {
+                let e = grown.entry(*c).or_insert((0, pl.received_at, pl.region.to_string()));
+                e.0 += 1;
+                if pl.received_at > e.1 {
+                    e.1 = pl.received_at;
+                }
+            }
+            for (c, (n, _, _)) in &grown {
+                sqlx::query("UPDATE clusters SET size = size + $1, updated_at = $2 WHERE id = $3")
+                    .bind(*n)
+                    .bind(now)
+                    .bind(*c)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Clusters that grew: enough members within the short window, or many
+            // within the long one, raise or grow an alert naming them.
+            let mut grown: Vec<(i64, (i64, DateTime<Utc>, String))> = grown.into_iter().collect();
+            grown.sort_by_key(|(c, _)| *c);
+            for (cluster, (_, latest, region)) in grown {
+                let members: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT appeal_id, received_at FROM cluster_members WHERE cluster_id = $1 \
+                     AND received_at >= $2 AND received_at <= $3 ORDER BY appeal_id",
+                )
+                .bind(cluster)
+                .bind(latest - long)
+                .bind(latest)
+                .fetch_all(&mut *tx)
+                .await?;
+                if members.len() < 2 {
+                    continue;
+                }
+                let recent = members.iter().filter(|(_, at)| *at >= latest - short).count();
+                let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                let raise = policy
+                    .raise(&Signal::Cluster { cluster, count: count(recent), hours: policy.cluster_hours })
+                    .or_else(|| {
+                        policy.raise(&Signal::Cluster {
+                            cluster,
+                            count: count(members.len()),
+                            hours: policy.cluster_days * 24,
+                        })
+                        .filter(|_| members.len() >= (policy.cluster_size * 2) as usize)
+                    });
+                let Some(raise) = raise else { continue };
+                let grouping = format!("cluster:{cluster}");
+                let active: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM alerts WHERE grouping = $1 AND state <> 'resolved'")
+                        .bind(&grouping)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (id, action) = match active {
+                    Some((id,)) => {
+                        sqlx::query("UPDATE alerts SET level = $1, signal = $2, updated_at = $3 WHERE id = $4")
+                            .bind(raise.level.code())
+                            .bind(serde_json::to_string(&raise.signal).map_err(StoreError::other)?)
+                            .bind(now)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        (id, "alert.join")
+                    }
+                    None => (insert_alert!(tx, raise, Some(grouping), region, now), "alert.raise"),
+                };
+                let named: Vec<(i64,)> = sqlx::query_as("SELECT appeal_id FROM alert_members WHERE alert_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let named: std::collections::HashSet<i64> = named.into_iter().map(|(a,)| a).collect();
+                for (appeal, _) in members.iter().filter(|(a, _)| !named.contains(a)) {
+                    join_alert!(tx, chain, id, *appeal, &raise, now, action);
+                }
+            }
+            commit_chain!(tx, chain);
+            Ok(ids)
+        })
+    }
+
+    async fn cluster_of(&self, appeal_id: i64, scope: &Scope) -> Result<Option<ClusterView>> {
+        with_db!(self, p => {
+            let head: Option<(i64, String, String, i64)> = sqlx::query_as(
+                "SELECT c.id, c.category, c.region_code, c.size FROM cluster_members m \
+                 JOIN clusters c ON c.id = m.cluster_id WHERE m.appeal_id = $1",
+            )
+            .bind(appeal_id)
+            .fetch_optional(p)
+            .await?;
+            let Some((id, category, region, size)) = head else {
+                return Ok(None);
+            };
+            let mut w = Where::default();
+            let c = w.arg(Arg::Int(id));
+            w.clauses.push(format!("m.cluster_id = {c}"));
+            w.scope(scope);
+            let sql = format!(
+                "SELECT a.id, a.no, a.title, m.received_at, m.evidence FROM cluster_members m \
+                 JOIN appeals a ON a.id = m.appeal_id{} ORDER BY m.received_at, a.id LIMIT 200",
+                w.sql()
+            );
+            #[allow(clippy::type_complexity)]
+            let rows: Vec<(i64, String, String, DateTime<Utc>, Option<String>)> =
+                bind_args!(sqlx::query_as(&sql), &w.args).fetch_all(p).await?;
+            Ok(Some(ClusterView {
+                id,
+                category,
+                region: RegionCode::parse(&region).map_err(|_| corrupt("region", &region))?,
+                size,
+                members: rows
+                    .into_iter()
+                    .map(|(appeal_id, no, title, received_at, evidence)| {
+                        Ok(ClusterMember {
+                            no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
+                            appeal_id,
+                            title,
+                            received_at,
+                            evidence,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            }))
+        })
+    }
+
+    async fn labelled_appeals(&self, prefix: &str) -> Result<Vec<(i64, String)>> {
+        let pattern = format!("{}%", prefix.replace(['%', '_'], ""));
+        with_db!(self, p => {
+            Ok(sqlx::query_as("SELECT appeal_id, tag FROM appeal_tags WHERE tag LIKE $1 ORDER BY appeal_id")
+                .bind(pattern)
+                .fetch_all(p)
+                .await?)
+        })
+    }
+
+    async fn clear_clusters(&self) -> Result<()> {
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let (clusters,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM clusters").fetch_one(&mut *tx).await?;
+            sqlx::query("DELETE FROM alert_members WHERE alert_id IN (SELECT id FROM alerts WHERE rule = 'cluster')")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM alerts WHERE rule = 'cluster'").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM cluster_members").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM clusters").execute(&mut *tx).await?;
+            append_audit!(tx, chain, crate::now(), None, "cluster.rebuild", None, json!({ "clusters_dropped": clusters }));
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }
     async fn training_examples(&self, limit: i64) -> Result<Vec<TrainingExample>> {
         let sql = format!(
             "SELECT title, body, category, handler_unit_id, region_code FROM appeals \
