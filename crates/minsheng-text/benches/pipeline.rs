@@ -4,6 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use minsheng_text::Segmenter;
+use minsheng_text::minhash::{Hasher, Lsh, PERMUTATIONS, shingles};
 use minsheng_text::risk::{rule_threats, threats};
 use minsheng_text::urgency::UrgencyModel;
 
@@ -45,6 +46,33 @@ fn pipeline(c: &mut Criterion) {
     });
     g.bench_function("risk (rules, then the model)", |b| {
         b.iter(|| texts.iter().map(|t| threats(t).len()).sum::<usize>())
+    });
+    // Segmentation, signature and LSH lookup against an index of the corpus: the
+    // first filter of similar appeals.
+    let hasher = Hasher::default();
+    let mut lsh = Lsh::new(0.3, PERMUTATIONS);
+    for (i, t) in texts.iter().enumerate() {
+        let sig = hasher.signature(
+            shingles(&segmenter.content_words(t))
+                .iter()
+                .map(String::as_str),
+        );
+        lsh.insert(i as i64, &sig);
+    }
+    g.bench_function("segment + signature + LSH lookup", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    let sig = hasher.signature(
+                        shingles(&segmenter.content_words(t))
+                            .iter()
+                            .map(String::as_str),
+                    );
+                    lsh.candidates(&sig).len()
+                })
+                .sum::<usize>()
+        })
     });
     g.finish();
 }
