@@ -4,7 +4,7 @@
 use minsheng_core::AppealNo;
 use minsheng_core::intake::{FieldError, FieldErrors, clean_text};
 use minsheng_core::staff::Role;
-use minsheng_store::{AlertChange, AlertFilter, AlertSummary, Page, StaffFilter};
+use minsheng_store::{AlertChange, AlertFilter, AlertSummary, Page, StaffFilter, StaffMember};
 
 use crate::sessions::SignedIn;
 use crate::{App, Error, Result};
@@ -23,6 +23,18 @@ pub fn works_alerts(me: &SignedIn) -> bool {
 pub const MAX_OUTCOME: usize = 500;
 
 impl App {
+    /// The active accounts that may be put in charge of an alert (leaders).
+    pub async fn leaders(&self) -> Result<Vec<StaffMember>> {
+        Ok(self
+            .store
+            .staff_members(&StaffFilter {
+                role: Some(Role::Leader),
+                active: Some(true),
+                ..StaffFilter::default()
+            })
+            .await?)
+    }
+
     /// Alerts naming an appeal in `me`'s scope, most urgent and newest first.
     pub async fn alerts(
         &self,
@@ -70,14 +82,7 @@ impl App {
                     errors.push(("unit", FieldError::UnknownChoice));
                 }
                 if let Some(l) = leader_id {
-                    let leaders = self
-                        .store
-                        .staff_members(&StaffFilter {
-                            role: Some(Role::Leader),
-                            active: Some(true),
-                            ..StaffFilter::default()
-                        })
-                        .await?;
+                    let leaders = self.leaders().await?;
                     if !leaders.iter().any(|m| m.staff.id == l) {
                         errors.push(("leader", FieldError::UnknownChoice));
                     }

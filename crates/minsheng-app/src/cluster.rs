@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use minsheng_core::alerts::AlertPolicy;
-use minsheng_core::region::RegionCode;
 use minsheng_store::{ClusterPlacement, ClusterRef, ClusterSource};
 use minsheng_text::Segmenter;
 use minsheng_text::similar::{Clusterer, Item, Rules};
@@ -25,38 +24,8 @@ const NEW_KEYS: u64 = 1 << 62;
 #[derive(Default)]
 pub(crate) struct Clustering(Mutex<Option<Clusterer>>);
 
-/// What one appeal brings to the clustering.
-#[derive(Debug, Clone)]
-pub struct Arrival {
-    /// The stored appeal's id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// What was said.
-    pub text: String,
-    /// Category.
-    pub category: String,
-    /// Village or community.
-    pub region: RegionCode,
-    /// Point, if known.
-    pub location: Option<(f64, f64)>,
-    /// Received.
-    pub received_at: DateTime<Utc>,
-}
-
-impl From<ClusterSource> for Arrival {
-    fn from(s: ClusterSource) -> Arrival {
-        Arrival {
-            id: s.id,
-            title: s.title,
-            text: s.text,
-            category: s.category,
-            region: s.region,
-            location: s.location,
-            received_at: s.received_at,
-        }
-    }
-}
+/// What one appeal brings to the clustering (as the store reads it back).
+pub type Arrival = ClusterSource;
 
 /// The villages' centroids, so an appeal without a point of its own is placed at its
 /// village's (distance then counts between neighbouring villages).
@@ -287,7 +256,7 @@ impl App {
                             .cluster_id
                             .and_then(|c| u64::try_from(c).ok())
                             .unwrap_or(0);
-                        c.add_known(item(&segmenter, &places, &Arrival::from(s)), cluster);
+                        c.add_known(item(&segmenter, &places, &s), cluster);
                     }
                 }
                 guard.insert(c)
@@ -316,7 +285,7 @@ impl App {
             let page = self.store.cluster_sources(origin, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = Some((last.received_at, last.id));
-            let arrivals: Vec<Arrival> = page.into_iter().map(Arrival::from).collect();
+            let arrivals: Vec<Arrival> = page;
             let (s, at) = (segmenter.clone(), places.clone());
             let (mut c, placements, key) = tokio::task::spawn_blocking(move || {
                 let mut key = next_key;

@@ -131,6 +131,7 @@ impl App {
                 region: r.appeal.region.clone(),
                 location: r.appeal.location,
                 received_at: r.appeal.received_at,
+                cluster_id: None,
             })
             .collect();
         let sealed = self.seal(registrations).await?;

@@ -11,7 +11,7 @@ use minsheng_core::Lang;
 use minsheng_core::alerts::{AlertLevel, AlertRule};
 use minsheng_core::i18n::Explain;
 use minsheng_core::staff::Role;
-use minsheng_store::{AlertChange, AlertFilter, AlertSummary, StaffFilter};
+use minsheng_store::{AlertChange, AlertFilter, AlertSummary};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -180,14 +180,7 @@ async fn alert_page(
             200,
         )
         .await?;
-    let leaders = state
-        .store
-        .staff_members(&StaffFilter {
-            role: Some(Role::Leader),
-            active: Some(true),
-            ..StaffFilter::default()
-        })
-        .await?;
+    let leaders = state.leaders().await?;
     let choice = |value: String, label: String, selected: bool| Choice {
         value,
         label,

@@ -995,18 +995,7 @@ async fn list_appeals(
             }
         },
     };
-    let page = match q.cursor.as_deref() {
-        None => 1,
-        Some(c) => c
-            .strip_prefix("p")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| bad("cursor", "分页游标无效", "Invalid cursor."))?,
-    };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
-    }
+    let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
     let text = match q.q.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(words) if words.chars().count() > 200 => {
@@ -1043,8 +1032,7 @@ async fn list_appeals(
         .list_appeals(&scope, &filter, page, limit)
         .await?;
     let units = state.store.units().await?;
-    let shown = i64::try_from(found.items.len()).unwrap_or(0);
-    let next = ((page - 1) * limit + shown < found.total).then(|| format!("p{}", page + 1));
+    let next = next_cursor(page, limit, found.items.len(), found.total);
     Ok(Json(AppealPage {
         items: found
             .items
@@ -1512,6 +1500,32 @@ struct UnitOut {
     jurisdiction: Vec<String>,
 }
 
+/// The page and page size a list's `cursor` and `limit` ask for (1 to 200, 50 by
+/// default), or a 400 naming the field.
+fn paging(cursor: Option<&str>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let bad =
+        |field: &str, zh: &str, en: &str| ApiError::field(StatusCode::BAD_REQUEST, field, zh, en);
+    let page = match cursor {
+        None => 1,
+        Some(c) => c
+            .strip_prefix("p")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| bad("cursor", "分页游标无效", "Invalid cursor."))?,
+    };
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
+    }
+    Ok((page, limit))
+}
+
+/// The `next` cursor after a page of `shown` items, if more follow.
+fn next_cursor(page: i64, limit: i64, shown: usize, total: i64) -> Option<String> {
+    let shown = i64::try_from(shown).unwrap_or(0);
+    ((page - 1) * limit + shown < total).then(|| format!("p{}", page + 1))
+}
+
 /// Filters and paging of `GET /api/v1/alerts`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default, deny_unknown_fields)]
@@ -1606,18 +1620,7 @@ async fn list_alerts(
                 .ok_or_else(|| bad("level", "未知的预警级别", "Unknown level."))?,
         ),
     };
-    let page = match q.cursor.as_deref() {
-        None => 1,
-        Some(c) => c
-            .strip_prefix("p")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| bad("cursor", "分页游标无效", "Invalid cursor."))?,
-    };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad("limit", "每页条数应为1至200", "limit is 1 to 200."));
-    }
+    let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
     let filter = minsheng_store::AlertFilter {
         active_only,
         rule,
@@ -1627,8 +1630,7 @@ async fn list_alerts(
     let found = state.alerts(&me, &filter, page, limit).await?;
     let ids: Vec<i64> = found.items.iter().map(|a| a.id).collect();
     let members = state.store.alert_members(&ids, &me.scope).await?;
-    let shown = i64::try_from(found.items.len()).unwrap_or(0);
-    let next = ((page - 1) * limit + shown < found.total).then(|| format!("p{}", page + 1));
+    let next = next_cursor(page, limit, found.items.len(), found.total);
     Ok(Json(AlertPage {
         items: found
             .items
