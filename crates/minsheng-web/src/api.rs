@@ -960,6 +960,18 @@ async fn list_appeals(
 ) -> Result<Json<AppealPage>, ApiError> {
     let bad =
         |field: &str, zh: &str, en: &str| ApiError::field(StatusCode::BAD_REQUEST, field, zh, en);
+    // Every field is checked before any answer (an unknown township answers empty).
+    if q.q.as_deref().is_some_and(|w| w.chars().count() > 200) {
+        return Err(bad(
+            "q",
+            "查找的词最多200字",
+            "q is at most 200 characters.",
+        ));
+    }
+    let text = match q.q.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(words) => Some(state.search_query(words).await?),
+    };
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(
@@ -996,17 +1008,6 @@ async fn list_appeals(
         },
     };
     let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
-    let text = match q.q.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(words) if words.chars().count() > 200 => {
-            return Err(bad(
-                "q",
-                "查找的词最多200字",
-                "q is at most 200 characters.",
-            ));
-        }
-        Some(words) => Some(state.search_query(words).await?),
-    };
     let filter = InboxFilter {
         alert: q.alert,
         text,

@@ -4809,6 +4809,18 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
             .await;
         assert_eq!(status, StatusCode::OK, "q={odd}");
     }
+    // Too long is refused whatever else the query says (an unknown township included).
+    let long = "暖".repeat(201);
+    let (status, body) = app
+        .api(
+            Method::GET,
+            &format!("/appeals?q={long}&township=000000000000"),
+            &dispatcher_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "q", "{body}");
     let outsider = app.token("slj.handler").await;
     let (_, hidden) = app
         .api(
