@@ -555,12 +555,41 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| ApiQuery(v))
-            .map_err(|e| ApiError {
-                message: Message::new(
-                    format!("查询参数有误：{}", e.body_text()),
-                    format!("A query parameter is wrong: {}", e.body_text()),
-                ),
-                ..ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "", "")
+            .map_err(|e| {
+                let text = e.body_text();
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                // "limit: invalid digit…", "duplicate field `q`", "unknown field `x`".
+                let field = detail
+                    .split_once(": ")
+                    .map(|(f, _)| f)
+                    .filter(|f| {
+                        !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .or_else(|| detail.split('`').nth(1))
+                    .map(str::to_owned);
+                let (zh, en) = match &field {
+                    Some(f) => (
+                        format!("查询参数「{f}」的值无效或重复"),
+                        format!("The query parameter {f} is invalid or repeated ({detail})."),
+                    ),
+                    None => (
+                        "查询参数有误".to_owned(),
+                        format!("A query parameter is wrong ({detail})."),
+                    ),
+                };
+                ApiError {
+                    fields: field
+                        .into_iter()
+                        .map(|field| FieldMessage {
+                            field,
+                            message: Message::new(zh.clone(), en.clone()),
+                        })
+                        .collect(),
+                    message: Message::new(zh, en),
+                    ..ApiError::new(StatusCode::BAD_REQUEST, "bad_query", "", "")
+                }
             })
     }
 }

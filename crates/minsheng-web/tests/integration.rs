@@ -4809,6 +4809,25 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
             .await;
         assert_eq!(status, StatusCode::OK, "q={odd}");
     }
+    // A malformed or repeated query parameter is named, in Chinese without English.
+    for (query, field) in [
+        ("limit=abc", "limit"),
+        ("alert=x", "alert"),
+        ("q=a&q=b", "q"),
+    ] {
+        let (status, body) = app
+            .api(
+                Method::GET,
+                &format!("/appeals?{query}"),
+                &dispatcher_token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+        let zh = body["error"]["message"]["zh-CN"].as_str().unwrap_or("");
+        assert!(!zh.contains("Failed") && !zh.contains("invalid"), "{zh}");
+    }
     // Too long is refused whatever else the query says (an unknown township included).
     let long = "暖".repeat(201);
     let (status, body) = app
