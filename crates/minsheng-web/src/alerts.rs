@@ -302,7 +302,15 @@ pub async fn act(
             page.error = errors
                 .0
                 .iter()
-                .map(|(f, e)| format!("{f}: {}", e.explain(lang)))
+                .map(|(f, e)| {
+                    let t = texts(lang);
+                    let label = match *f {
+                        "unit" => t.alert_unit,
+                        "leader" => t.alert_leader,
+                        _ => t.alert_outcome,
+                    };
+                    format!("{label}：{}", e.explain(lang))
+                })
                 .collect::<Vec<_>>()
                 .join("；");
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

@@ -4734,6 +4734,10 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.expect("page").contains("化解结果：此项必填"),
+        "the field is named in Chinese"
+    );
     let zjj = app.unit_id("rsj").await;
     let r = app
         .post(
