@@ -155,6 +155,7 @@ impl App {
             &directory.rules,
             &directory.categories,
             &directory.units,
+            &crate::recusal::accused_units(&appeal, &directory.units),
         );
         let facts = CaseFacts::of(&appeal, &routing);
         let registration = Registration {
@@ -257,11 +258,21 @@ impl App {
         Ok((view, due))
     }
 
-    /// The database id of the case to merge another into: one the actor may see and
-    /// that is still open (else the workflow's refusal).
-    pub async fn merge_target(&self, no: &AppealNo, scope: &Scope) -> Result<i64> {
+    /// The database id of the case to merge `merged` into: one the actor may see, that
+    /// is still open and not led by a unit `merged` accuses (else the workflow's
+    /// refusal).
+    pub async fn merge_target(
+        &self,
+        merged: &AppealNo,
+        no: &AppealNo,
+        scope: &Scope,
+    ) -> Result<i64> {
+        let source = self.store.appeal(merged, scope).await?;
         let target = self.store.appeal(no, scope).await?.summary;
-        wf::check_merge_target(target.status)?;
+        let calendar = self.calendar();
+        let case = wf::Case::replay(&source.facts, &source.history, &self.policy, &calendar);
+        let units = &self.directory().await?.units;
+        wf::check_merge_target(&case, target.status, target.handler_unit_id, units)?;
         Ok(target.id)
     }
 
@@ -281,11 +292,10 @@ impl App {
         if appeal.version != version {
             return Err(Error::Stale);
         }
-        let units: Vec<i64> = self.directory().await?.units.iter().map(|u| u.id).collect();
-        wf::check_references(&command, &units)?;
         let calendar = self.calendar();
         let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
         let case = wf::Case::replay(&appeal.facts, &appeal.history, policy, calendar);
+        wf::check_references(&command, &case, &self.directory().await?.units)?;
         let now = minsheng_store::now();
         let decision = wf::decide(&case, command, actor, policy, calendar, now)?;
         let mut after = case;

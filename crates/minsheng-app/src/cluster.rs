@@ -194,6 +194,7 @@ impl App {
         let scope = minsheng_core::staff::Scope {
             regions: county.into_iter().collect(),
             units: Vec::new(),
+            above: Vec::new(),
         };
         let filter = minsheng_store::AlertFilter {
             rule: Some(minsheng_core::alerts::AlertRule::Cluster),

@@ -130,7 +130,9 @@ impl App {
         for it in items {
             let text = format!("{}\n{}", it.title, it.text);
             if let Some(c) = &it.category {
-                let s = self.suggest_routing(&it.title, &it.text, None, &[]).await?;
+                let s = self
+                    .suggest_routing(&it.title, &it.text, None, &[], &[])
+                    .await?;
                 let rank = s.categories.iter().position(|x| &x.value == c);
                 routing.add(rank);
                 if rank != Some(0) {

@@ -129,6 +129,7 @@ impl App {
                         &rules,
                         &categories,
                         &units,
+                        &crate::recusal::accused_units(&h.appeal, &units),
                     );
                     let facts = CaseFacts::of(&h.appeal, &routing);
                     let ended = match h.ending {

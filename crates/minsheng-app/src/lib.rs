@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod open311;
 pub mod passwords;
 pub mod pipeline;
+pub mod recusal;
 pub mod routing;
 pub mod sessions;
 pub mod setup;

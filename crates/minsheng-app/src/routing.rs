@@ -39,7 +39,7 @@ impl App {
         let categories = self.store.categories().await?;
         let units = self.store.units().await?;
         let rules = self.store.routing_rules().await?;
-        Ok(route(category, place, &rules, &categories, &units))
+        Ok(route(category, place, &rules, &categories, &units, &[]))
     }
 
     /// Adds a rule after checking that its category, region and units exist; the

@@ -144,7 +144,9 @@ impl App {
             return Ok(None);
         };
         let unit = self.unit(staff.unit_id).await?;
-        let scope = staff.scope(&unit.jurisdiction);
+        let above =
+            minsheng_core::unit::lineage(unit.id, &self.directory().await?.units)[1..].to_vec();
+        let scope = staff.scope(&unit.jurisdiction, above);
         Ok(Some(SignedIn { staff, unit, scope }))
     }
 

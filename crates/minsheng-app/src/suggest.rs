@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use minsheng_core::region::RegionCode;
 use minsheng_core::routing::route;
+use minsheng_core::unit::barred;
 use minsheng_store::{StoredModel, TrainingExample};
 use minsheng_text::Segmenter;
 use minsheng_text::classify::{Guess, Model, Trainer};
@@ -277,15 +278,33 @@ impl App {
         Ok(loaded)
     }
 
+    /// The likeliest categories and lead units for a stored case: never a unit it
+    /// accuses (nor one under such a unit), never a unit that already returned it.
+    pub async fn suggest_for(&self, a: &minsheng_store::AppealDetail) -> Result<Suggestions> {
+        let calendar = self.calendar();
+        let case =
+            minsheng_core::workflow::Case::replay(&a.facts, &a.history, &self.policy, &calendar);
+        let s = &a.summary;
+        self.suggest_routing(
+            &s.title,
+            &a.text,
+            Some(&s.region_code),
+            &case.accused,
+            &case.returned_by,
+        )
+        .await
+    }
+
     /// The likeliest categories and lead units for an appeal's words, placed at
-    /// `place` if known; `excluded` units (those the appeal accuses) are never among
-    /// them.
+    /// `place` if known; units the appeal accuses (and those under them) and the
+    /// `returned` units are never among them.
     pub async fn suggest_routing(
         &self,
         title: &str,
         text: &str,
         place: Option<&RegionCode>,
-        excluded: &[i64],
+        accused: &[i64],
+        returned: &[i64],
     ) -> Result<Suggestions> {
         let models = self.routing_models().await?;
         let segmenter = self.segmenter().await?;
@@ -322,6 +341,7 @@ impl App {
                     &directory.rules,
                     &directory.categories,
                     &directory.units,
+                    accused,
                 );
                 if let Some(lead) = r.lead {
                     via_rules.push(Suggested {
@@ -350,7 +370,9 @@ impl App {
             ];
         }
         let mut units = blend(&unit_parts);
-        units.retain(|u| !excluded.contains(&u.value));
+        units.retain(|u| {
+            !returned.contains(&u.value) && !barred(u.value, accused, &directory.units)
+        });
         let mut categories = categories;
         worthwhile(&mut categories);
         worthwhile(&mut units);

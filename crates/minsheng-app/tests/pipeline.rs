@@ -149,6 +149,7 @@ async fn pipeline(store: Arc<dyn Store>) {
         &directory.rules,
         &directory.categories,
         &directory.units,
+        &[],
     );
     let facts = minsheng_core::workflow::CaseFacts::of(&bad, &routing);
     let poison = minsheng_store::Registration {
@@ -299,6 +300,7 @@ async fn reading(store: Arc<dyn Store>) {
     let everywhere = minsheng_store::ListScope::Visible(minsheng_core::staff::Scope {
         regions: vec![code("370999000000")],
         units: vec![],
+        above: Vec::new(),
     });
     let found = store
         .list_appeals(&everywhere, &filter, 1, 10)
@@ -316,6 +318,7 @@ async fn reading(store: Arc<dyn Store>) {
             "屋里冻得跟冰窖似的，暖器片冰凉，孩子都冻感冒了",
             Some(&code(V11)),
             &[],
+            &[],
         )
         .await
         .expect("suggest");
@@ -330,12 +333,27 @@ async fn reading(store: Arc<dyn Store>) {
             "屋里冻得跟冰窖似的，暖器片冰凉",
             Some(&code(V11)),
             &[zjj],
+            &[],
         )
         .await
         .expect("suggest");
     assert!(
         without.units.iter().all(|u| u.value != zjj),
-        "an excluded unit is never suggested"
+        "an accused unit is never suggested"
+    );
+    let returned = app
+        .suggest_routing(
+            "",
+            "屋里冻得跟冰窖似的，暖器片冰凉",
+            Some(&code(V11)),
+            &[],
+            &[zjj],
+        )
+        .await
+        .expect("suggest");
+    assert!(
+        returned.units.iter().all(|u| u.value != zjj),
+        "a unit that returned the appeal is not suggested again"
     );
 
     assert!(
@@ -345,7 +363,13 @@ async fn reading(store: Arc<dyn Store>) {
     let report = app.train_routing().await.expect("train");
     assert_eq!(report.examples, 0);
     let again = app
-        .suggest_routing("", "屋里冻得跟冰窖似的，暖器片冰凉", Some(&code(V11)), &[])
+        .suggest_routing(
+            "",
+            "屋里冻得跟冰窖似的，暖器片冰凉",
+            Some(&code(V11)),
+            &[],
+            &[],
+        )
         .await
         .expect("suggest");
     assert_eq!(again.categories[0].value, "gongre");
@@ -366,6 +390,7 @@ async fn reading(store: Arc<dyn Store>) {
         scope: minsheng_core::staff::Scope {
             regions: vec![code("370999000000")],
             units: vec![],
+            above: Vec::new(),
         },
     };
     let cluster = app
@@ -432,6 +457,102 @@ async fn reading(store: Arc<dyn Store>) {
     assert_eq!(e.routing.n, 3);
 }
 
+/// Anti-retaliation end to end: an accusation against the housing bureau, whose
+/// category it is, is not routed there, is invisible to it (page, list, search), cannot
+/// be dispatched to it, and the bureau is never suggested for it.
+async fn retaliation(store: Arc<dyn Store>) {
+    let app = App::new(store.clone());
+    let units = store.units().await.expect("units");
+    let zjj = units.iter().find(|u| u.key == "zjj").expect("zjj").id;
+    let centre = units
+        .iter()
+        .find(|u| u.kind == minsheng_core::unit::UnitKind::CountyMassWork)
+        .expect("dispatch centre")
+        .id;
+    let mut accusation = form("实名举报住建局王科长收受供热公司好处费，小区暖气一直不热也没人管");
+    accusation.kind = "report".into();
+    let receipt = app
+        .register(&accusation, Origin::Staff, None)
+        .await
+        .expect("registered");
+    let scope = |unit: i64| minsheng_core::staff::Scope {
+        regions: vec![code("370999000000")],
+        units: vec![unit],
+        above: Vec::new(),
+    };
+    let seen = store
+        .appeal(&receipt.no, &scope(centre))
+        .await
+        .expect("the dispatch centre sees it");
+    assert_eq!(seen.facts.accused, vec![zjj]);
+    assert_eq!(
+        seen.summary.handler_unit_id, None,
+        "not routed to the accused"
+    );
+    assert_eq!(
+        seen.routing_reason.as_ref().map(|r| r.code()),
+        Some("recused")
+    );
+    // The bureau, even county-wide, does not see it anywhere.
+    assert!(matches!(
+        store.appeal(&receipt.no, &scope(zjj)).await,
+        Err(minsheng_store::StoreError::NotFound)
+    ));
+    let q = app.search_query("好处费").await.expect("query");
+    let filter = minsheng_store::InboxFilter {
+        text: Some(q),
+        ..Default::default()
+    };
+    let listed = |unit| {
+        let (store, filter) = (store.clone(), filter.clone());
+        async move {
+            store
+                .list_appeals(
+                    &minsheng_store::ListScope::Visible(scope(unit)),
+                    &filter,
+                    1,
+                    10,
+                )
+                .await
+                .expect("list")
+                .total
+        }
+    };
+    assert_eq!(listed(centre).await, 1);
+    assert_eq!(listed(zjj).await, 0, "not in the accused unit's search");
+    // A dispatcher cannot send it there.
+    let dispatcher = minsheng_core::workflow::Actor {
+        id: 1,
+        unit_id: centre,
+        roles: vec![minsheng_core::staff::Role::Dispatcher],
+        scope: scope(centre),
+    };
+    let refused = app
+        .act(
+            &dispatcher,
+            &receipt.no,
+            seen.version,
+            minsheng_core::workflow::Command::Dispatch {
+                lead: zjj,
+                co: Vec::new(),
+                urgency: minsheng_core::workflow::Urgency::Normal,
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(minsheng_app::Error::Refused(minsheng_core::workflow::WorkflowError::Recused(u))) if u == zjj
+        ),
+        "{refused:?}"
+    );
+    let suggested = app.suggest_for(&seen).await.expect("suggest");
+    assert!(
+        suggested.units.iter().all(|u| u.value != zjj),
+        "{suggested:?}"
+    );
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -445,7 +566,8 @@ async fn the_pipeline_on_sqlite() {
     let store = minsheng_store::open(&url, keys()).await.expect("open");
     pipeline(store.clone()).await;
     stray_files(store.clone()).await;
-    reading(store).await;
+    reading(store.clone()).await;
+    retaliation(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -474,7 +596,8 @@ async fn the_pipeline_on_postgres() {
     let store = minsheng_store::open(&url, keys()).await.expect("open");
     pipeline(store.clone()).await;
     stray_files(store.clone()).await;
-    reading(store).await;
+    reading(store.clone()).await;
+    retaliation(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)
         .await

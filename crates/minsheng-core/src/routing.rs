@@ -5,13 +5,17 @@
 //! rule); else the category's default unit (the county-wide rule every county starts
 //! with); else the government of the township the place lies in (兜底); else nobody,
 //! and the dispatch centre places it by hand.
+//!
+//! An accusation (举报) names units that must stand aside (回避): when the unit the
+//! rules choose is one of them or lies under one, nobody is chosen and the dispatch
+//! centre places the appeal by hand; co-handlers under an accused unit are dropped.
 
 use serde::{Deserialize, Serialize};
 
 use crate::category::Category;
 use crate::i18n::{Lang, pick};
 use crate::region::{RegionCode, RegionLevel};
-use crate::unit::{Unit, UnitKind};
+use crate::unit::{Unit, UnitKind, barred};
 
 /// An explicit rule: appeals of `category` placed inside `region` go to `lead`, with
 /// `co` as co-handlers.
@@ -45,6 +49,9 @@ pub enum RoutingReason {
     TownshipFallback,
     /// Nothing applies: the dispatch centre decides.
     Unrouted,
+    /// The unit chosen is accused by the appeal (or lies under one that is): the
+    /// dispatch centre decides.
+    Recused,
 }
 
 impl RoutingReason {
@@ -55,6 +62,7 @@ impl RoutingReason {
             RoutingReason::CategoryDefault => "category_default",
             RoutingReason::TownshipFallback => "township_fallback",
             RoutingReason::Unrouted => "unrouted",
+            RoutingReason::Recused => "recused",
         }
     }
 
@@ -83,6 +91,12 @@ impl RoutingReason {
                 "no rule applies: the dispatch centre places it",
             )
             .into(),
+            RoutingReason::Recused => pick(
+                lang,
+                "规则指定的单位是被举报对象，须回避，待派单中心人工派单",
+                "the unit the rules name is accused by the appeal and stands aside: the dispatch centre places it",
+            )
+            .into(),
         }
     }
 }
@@ -96,10 +110,36 @@ pub struct Routing {
     pub co: Vec<i64>,
     /// Why.
     pub reason: RoutingReason,
+    /// The units the appeal accuses, which may neither handle nor see it.
+    #[serde(default)]
+    pub accused: Vec<i64>,
 }
 
-/// Routes an appeal of `category` placed at `place`.
+/// Routes an appeal of `category` placed at `place` that accuses the units `accused`
+/// (usually none).
 pub fn route(
+    category: &str,
+    place: &RegionCode,
+    rules: &[RoutingRule],
+    categories: &[Category],
+    units: &[Unit],
+    accused: &[i64],
+) -> Routing {
+    let mut routing = route_by_rules(category, place, rules, categories, units);
+    if accused.is_empty() {
+        return routing;
+    }
+    routing.accused = accused.to_vec();
+    routing.co.retain(|u| !barred(*u, accused, units));
+    if routing.lead.is_some_and(|u| barred(u, accused, units)) {
+        routing.lead = None;
+        routing.co.clear();
+        routing.reason = RoutingReason::Recused;
+    }
+    routing
+}
+
+fn route_by_rules(
     category: &str,
     place: &RegionCode,
     rules: &[RoutingRule],
@@ -130,6 +170,7 @@ pub fn route(
                 id: rule.id,
                 region: rule.region.clone(),
             },
+            accused: Vec::new(),
         };
     }
     let default = categories
@@ -141,6 +182,7 @@ pub fn route(
             lead: Some(unit.id),
             co: Vec::new(),
             reason: RoutingReason::CategoryDefault,
+            accused: Vec::new(),
         };
     }
     let township = units.iter().find(|u| {
@@ -154,11 +196,13 @@ pub fn route(
             lead: Some(unit.id),
             co: Vec::new(),
             reason: RoutingReason::TownshipFallback,
+            accused: Vec::new(),
         },
         None => Routing {
             lead: None,
             co: Vec::new(),
             reason: RoutingReason::Unrouted,
+            accused: Vec::new(),
         },
     }
 }
@@ -237,7 +281,14 @@ mod tests {
         #[case] co: &[i64],
         #[case] reason: &str,
     ) {
-        let r = route(category, &code(place), &rules(), &categories(), &units());
+        let r = route(
+            category,
+            &code(place),
+            &rules(),
+            &categories(),
+            &units(),
+            &[],
+        );
         assert_eq!(r.lead, lead);
         assert_eq!(r.co, co, "the lead is never its own co-handler");
         assert_eq!(r.reason.code(), reason);
@@ -252,26 +303,97 @@ mod tests {
             &[],
             &categories(),
             &units(),
+            &[],
         );
         assert_eq!(
             (r.lead, r.reason),
             (Some(1), RoutingReason::CategoryDefault)
         );
-        let r = route("zhian", &code("370999001001"), &[], &categories(), &units());
+        let r = route(
+            "zhian",
+            &code("370999001001"),
+            &[],
+            &categories(),
+            &units(),
+            &[],
+        );
         assert_eq!(
             (r.lead, r.reason),
             (Some(3), RoutingReason::TownshipFallback)
         );
     }
 
+    #[test]
+    fn an_accused_unit_stands_aside_with_everything_under_it() {
+        let mut units = units();
+        units[4].parent_id = Some(3); // the village committee is under the township
+        // The township is accused: its own rule is skipped, and its village committee
+        // (under it) may not lead either.
+        let r = route(
+            "gongre",
+            &code("370999001002"),
+            &rules(),
+            &categories(),
+            &units,
+            &[3],
+        );
+        assert_eq!((r.lead, r.reason.code()), (None, "recused"));
+        assert!(r.co.is_empty());
+        assert_eq!(r.accused, vec![3]);
+        let r = route(
+            "gongre",
+            &code("370999001001"),
+            &rules(),
+            &categories(),
+            &units,
+            &[3],
+        );
+        assert_eq!(
+            r.lead, None,
+            "the village committee lies under the accused township"
+        );
+        // A co-handler accused is dropped; the lead stays.
+        let r = route(
+            "gongre",
+            &code("370999001002"),
+            &rules(),
+            &categories(),
+            &units,
+            &[1],
+        );
+        assert_eq!((r.lead, r.co), (Some(3), Vec::<i64>::new()));
+        assert!(!RoutingReason::Recused.explain(Lang::Zh).is_empty());
+    }
+
     proptest! {
+        /// Anti-retaliation on the routing path: whatever the rules, the tree and the
+        /// accusation, neither the lead nor a co-handler is accused or under an
+        /// accused unit.
+        #[test]
+        fn routing_never_reaches_an_accused_unit(
+            parents in proptest::collection::vec(proptest::option::of(1i64..6), 5),
+            accused in proptest::collection::vec(1i64..6, 0..3),
+            t in 1u16..4, v in 1u16..4, pick in 0usize..4,
+        ) {
+            let mut units = units();
+            for (u, p) in units.iter_mut().zip(parents) {
+                u.parent_id = p.filter(|p| *p != u.id);
+            }
+            let place = RegionCode::village(&RegionCode::township(&code("370999000000"), t), v);
+            let category = ["gongre", "jiaoyu", "zhian", "qita"][pick];
+            let r = route(category, &place, &rules(), &categories(), &units, &accused);
+            for u in r.lead.iter().chain(&r.co) {
+                prop_assert!(!barred(*u, &accused, &units), "unit {} reached", u);
+            }
+        }
+
         #[test]
         fn a_matching_rule_always_covers_the_place(
             t in 1u16..4, v in 1u16..4, pick in 0usize..4
         ) {
             let place = RegionCode::village(&RegionCode::township(&code("370999000000"), t), v);
             let category = ["gongre", "jiaoyu", "zhian", "qita"][pick];
-            let r = route(category, &place, &rules(), &categories(), &units());
+            let r = route(category, &place, &rules(), &categories(), &units(), &[]);
             if let RoutingReason::Rule { id, region } = &r.reason {
                 prop_assert!(place.is_within(region));
                 let chosen = rules().into_iter().find(|x| x.id == *id).expect("rule");

@@ -165,8 +165,9 @@ impl Staff {
         self.roles.contains(&role)
     }
 
-    /// What the staff member may see, given their home unit's jurisdiction.
-    pub fn scope(&self, unit_jurisdiction: &[RegionCode]) -> Scope {
+    /// What the staff member may see, given their home unit's jurisdiction and the
+    /// units above it (see [`crate::unit::lineage`]).
+    pub fn scope(&self, unit_jurisdiction: &[RegionCode], above: Vec<i64>) -> Scope {
         let regions = if self.roles.iter().any(|r| r.sees_region()) {
             unit_jurisdiction.to_vec()
         } else {
@@ -175,6 +176,7 @@ impl Staff {
         Scope {
             regions,
             units: vec![self.unit_id],
+            above,
         }
     }
 }
@@ -243,20 +245,33 @@ impl std::fmt::Debug for NewPassword {
 }
 
 /// The appeals a staff member may see: those placed inside one of `regions`, and those
-/// handled by one of `units`.
+/// handled by one of `units`, except those that accuse one of `units` or a unit
+/// `above` them (回避: an accused office never sees the accusation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
     /// Regions seen whole.
     pub regions: Vec<RegionCode>,
     /// Units whose cases are seen.
     pub units: Vec<i64>,
+    /// The units above `units`, up to the top of the tree.
+    #[serde(default)]
+    pub above: Vec<i64>,
 }
 
 impl Scope {
-    /// Whether an appeal placed in `region` and handled by `unit` is visible.
-    pub fn allows(&self, region: &RegionCode, unit: Option<i64>) -> bool {
-        self.regions.iter().any(|r| region.is_within(r))
-            || unit.is_some_and(|u| self.units.contains(&u))
+    /// Whether an appeal placed in `region`, handled by `unit` and accusing the units
+    /// `accused` is visible.
+    pub fn allows(&self, region: &RegionCode, unit: Option<i64>, accused: &[i64]) -> bool {
+        (self.regions.iter().any(|r| region.is_within(r))
+            || unit.is_some_and(|u| self.units.contains(&u)))
+            && !self.accused_by(accused)
+    }
+
+    /// Whether an accusation naming `accused` names the viewer's own unit or one above it.
+    pub fn accused_by(&self, accused: &[i64]) -> bool {
+        accused
+            .iter()
+            .any(|a| self.units.contains(a) || self.above.contains(a))
     }
 }
 
@@ -279,10 +294,14 @@ mod tests {
     fn a_handler_sees_only_their_units_cases() {
         let county = RegionCode::parse("370999000000").expect("valid");
         let village = RegionCode::parse("370999001001").expect("valid");
-        let scope = staff(vec![Role::Handler]).scope(std::slice::from_ref(&county));
-        assert!(scope.allows(&village, Some(7)));
-        assert!(!scope.allows(&village, Some(8)));
-        assert!(!scope.allows(&village, None));
+        let scope = staff(vec![Role::Handler]).scope(std::slice::from_ref(&county), vec![3]);
+        assert!(scope.allows(&village, Some(7), &[]));
+        assert!(!scope.allows(&village, Some(8), &[]));
+        assert!(!scope.allows(&village, None, &[]));
+        // An accusation against the unit, or the unit above it, is hidden from it.
+        assert!(!scope.allows(&village, Some(7), &[7]));
+        assert!(!scope.allows(&village, Some(7), &[3]));
+        assert!(scope.allows(&village, Some(7), &[8]));
     }
 
     #[test]
@@ -290,9 +309,13 @@ mod tests {
         let town = RegionCode::parse("370999001000").expect("valid");
         let inside = RegionCode::parse("370999001001").expect("valid");
         let outside = RegionCode::parse("370999002001").expect("valid");
-        let scope = staff(vec![Role::Leader]).scope(&[town]);
-        assert!(scope.allows(&inside, Some(99)));
-        assert!(!scope.allows(&outside, Some(99)));
+        let scope = staff(vec![Role::Leader]).scope(&[town], Vec::new());
+        assert!(scope.allows(&inside, Some(99), &[]));
+        assert!(!scope.allows(&outside, Some(99), &[]));
+        assert!(
+            !scope.allows(&inside, Some(99), &[7]),
+            "accusing the leader's own unit"
+        );
     }
 
     #[test]

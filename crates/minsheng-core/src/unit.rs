@@ -107,6 +107,27 @@ pub struct Unit {
     pub contact_phone: Option<String>,
 }
 
+/// A unit and the units above it, nearest first. The walk stops at the top, at a
+/// parent that is not in `units`, or at a loop (which the directory refuses anyway).
+pub fn lineage(unit: i64, units: &[Unit]) -> Vec<i64> {
+    let mut chain = vec![unit];
+    let mut at = unit;
+    while let Some(parent) = units.iter().find(|u| u.id == at).and_then(|u| u.parent_id) {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+        at = parent;
+    }
+    chain
+}
+
+/// Whether `unit` must stand aside (回避) from an appeal accusing the units `accused`:
+/// it is one of them or lies under one, so it may neither handle nor see the appeal.
+pub fn barred(unit: i64, accused: &[i64], units: &[Unit]) -> bool {
+    !accused.is_empty() && lineage(unit, units).iter().any(|u| accused.contains(u))
+}
+
 impl NewUnit {
     /// The government of a township (乡镇人民政府, or 街道办事处 for a subdistrict), which
     /// answers for the whole township and is where appeals fall when no rule places

@@ -22,6 +22,7 @@ use crate::clock::{BeyondCalendar, Calendar, Light, Limit, WorkingHours, end_of_
 use crate::i18n::{Explain, Lang, pick};
 use crate::region::RegionCode;
 use crate::staff::{Role, Scope};
+use crate::unit::{Unit, barred};
 
 /// Which rules a case follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,6 +166,9 @@ pub struct CaseFacts {
     /// in its dispatch step).
     #[serde(default)]
     pub routed_co: Vec<i64>,
+    /// The units the appeal accuses (举报), which must stand aside (回避).
+    #[serde(default)]
+    pub accused: Vec<i64>,
 }
 
 impl CaseFacts {
@@ -178,6 +182,7 @@ impl CaseFacts {
             received_at: appeal.received_at,
             routed_unit: routing.lead,
             routed_co: routing.co.clone(),
+            accused: routing.accused.clone(),
         }
     }
 }
@@ -549,6 +554,11 @@ pub enum WorkflowError {
     /// A case can be merged only into a case still open.
     #[error("a case can be merged only into an open case; that one is {0:?}")]
     MergeTargetEnded(State),
+    /// The unit is accused by the appeal, or lies under one that is (回避).
+    #[error(
+        "unit {0} is accused by this appeal (or lies under a unit that is) and must stand aside"
+    )]
+    Recused(i64),
 }
 
 impl Explain for WorkflowError {
@@ -575,6 +585,9 @@ impl Explain for WorkflowError {
             ) => format!("{what_zh}应在 {min} 到 {max} 之间"),
             (WorkflowError::BeyondCalendar(e), Lang::Zh) => e.explain(Lang::Zh),
             (WorkflowError::UnknownUnit(id), Lang::Zh) => format!("不存在编号为 {id} 的单位"),
+            (WorkflowError::Recused(id), Lang::Zh) => {
+                format!("编号为 {id} 的单位是本件的被举报对象（或其下属），须回避，不能承办")
+            }
             (WorkflowError::TextTooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
             (WorkflowError::MergeTargetEnded(s), Lang::Zh) => format!(
                 "只能合并到仍在办理的诉求，目标诉求当前为“{}”",
@@ -814,6 +827,12 @@ pub struct Case {
     pub ended_at: Option<DateTime<Utc>>,
     /// The case it was merged into.
     pub merged_into: Option<i64>,
+    /// The units the appeal accuses: never its handlers, never its readers.
+    #[serde(default)]
+    pub accused: Vec<i64>,
+    /// The units that returned it (退单), once each.
+    #[serde(default)]
+    pub returned_by: Vec<i64>,
 }
 
 /// One running clock of a case.
@@ -986,6 +1005,8 @@ impl Case {
             leader: None,
             ended_at: None,
             merged_into: None,
+            accused: facts.accused.clone(),
+            returned_by: Vec::new(),
         }
     }
 
@@ -1054,7 +1075,11 @@ impl Case {
                 self.stage(State::Dispatched, at);
             }
             Command::SignFor => self.stage(State::Handling, at),
-            Command::Return { .. } => self.stage(State::Returned, at),
+            Command::Return { .. } => {
+                self.returned_by
+                    .extend(self.lead.filter(|u| !self.returned_by.contains(u)));
+                self.stage(State::Returned, at);
+            }
             Command::Rule => {
                 self.ruled = true;
                 self.stage(State::Dispatched, at);
@@ -1264,7 +1289,7 @@ fn need_text(s: &str) -> Result<(), WorkflowError> {
 
 /// Who may give a command: the roles, and whether they must belong to the lead unit.
 fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowError> {
-    if !actor.scope.allows(&case.region, case.lead) {
+    if !actor.scope.allows(&case.region, case.lead, &case.accused) {
         return Err(WorkflowError::NotAllowed);
     }
     let in_lead_unit = case.lead == Some(actor.unit_id) || actor.has(Role::Admin);
@@ -1298,29 +1323,44 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
     }
 }
 
-/// Checks that every unit a command names exists (`units` holds the ids that do), so
-/// a dispatch to a made-up unit is refused with a reason instead of failing in storage.
-pub fn check_references(cmd: &Command, units: &[i64]) -> Result<(), WorkflowError> {
+/// Checks every unit a command names against the directory's `units`: it must exist
+/// (a dispatch to a made-up unit is refused with a reason instead of failing in
+/// storage), and it must not be accused by the case or lie under a unit that is
+/// (anti-retaliation: an accused office never handles the accusation).
+pub fn check_references(cmd: &Command, case: &Case, units: &[Unit]) -> Result<(), WorkflowError> {
     let named: Vec<i64> = match cmd {
         Command::Dispatch { lead, co, .. } => {
             std::iter::once(*lead).chain(co.iter().copied()).collect()
         }
         _ => Vec::new(),
     };
-    match named.into_iter().find(|u| !units.contains(u)) {
-        Some(unknown) => Err(WorkflowError::UnknownUnit(unknown)),
-        None => Ok(()),
+    for u in named {
+        if !units.iter().any(|x| x.id == u) {
+            return Err(WorkflowError::UnknownUnit(u));
+        }
+        if barred(u, &case.accused, units) {
+            return Err(WorkflowError::Recused(u));
+        }
     }
+    Ok(())
 }
 
-/// Checks the case another is to be merged into: it must still be open, so merged
-/// cases always lead to one that someone handles (no chains into ended cases, no
-/// cycles: a merged case is ended).
-pub fn check_merge_target(target: State) -> Result<(), WorkflowError> {
+/// Checks the case another (`merged`) is to be merged into: it must still be open, so
+/// merged cases always lead to one that someone handles (no chains into ended cases,
+/// no cycles: a merged case is ended); and its lead must not be a unit `merged`
+/// accuses, which would hand the accusation to the accused.
+pub fn check_merge_target(
+    merged: &Case,
+    target: State,
+    target_lead: Option<i64>,
+    units: &[Unit],
+) -> Result<(), WorkflowError> {
     if target.is_terminal() {
-        Err(WorkflowError::MergeTargetEnded(target))
-    } else {
-        Ok(())
+        return Err(WorkflowError::MergeTargetEnded(target));
+    }
+    match target_lead {
+        Some(u) if barred(u, &merged.accused, units) => Err(WorkflowError::Recused(u)),
+        _ => Ok(()),
     }
 }
 

@@ -99,6 +99,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         lead: Some(id),
         co: Vec::new(),
         reason: RoutingReason::CategoryDefault,
+        accused: Vec::new(),
     };
     let facts = CaseFacts::of(&a, &routing);
     let opening = open_case(&facts, &Policy::default(), &Calendar::shipped());
@@ -756,6 +757,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let town_scope = Scope {
         regions: vec![t1.clone()],
         units: vec![],
+        above: Vec::new(),
     };
     let seen = store
         .list_appeals(
@@ -771,6 +773,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let slj_scope = Scope {
         regions: vec![],
         units: vec![slj.id],
+        above: Vec::new(),
     };
     let seen = store
         .list_appeals(
@@ -790,6 +793,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let county_wide = Scope {
         regions: vec![county.clone()],
         units: vec![],
+        above: Vec::new(),
     };
     let detail = store
         .appeal(&receipts[1].no, &county_wide)
@@ -798,6 +802,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let other_unit = Scope {
         regions: vec![],
         units: vec![slj.id],
+        above: Vec::new(),
     };
     assert!(matches!(
         store.appeal(&receipts[1].no, &other_unit).await,
@@ -835,6 +840,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         scope: Scope {
             regions: vec![],
             units: vec![zjj.id],
+            above: Vec::new(),
         },
     };
     let now = detail.summary.received_at + Duration::hours(1);
@@ -1043,6 +1049,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let county_scope = Scope {
         regions: vec![county.clone()],
         units: vec![],
+        above: Vec::new(),
     };
     let history = store
         .appeals_by_phone(&phone, &county_scope)
@@ -1455,6 +1462,7 @@ async fn search(
     let everywhere = ListScope::Visible(Scope {
         regions: vec![here.county()],
         units: vec![],
+        above: Vec::new(),
     });
     let find = |typed: &str, filter: InboxFilter, scope: ListScope| {
         let q = words.query(typed);
@@ -1514,6 +1522,7 @@ async fn search(
     let elsewhere = ListScope::Visible(Scope {
         regions: vec![there.clone()],
         units: vec![],
+        above: Vec::new(),
     });
     assert_eq!(
         find("暖气", InboxFilter::default(), elsewhere).await.total,
@@ -1604,6 +1613,7 @@ async fn alerts(store: &dyn Store, (here, there): (&RegionCode, &RegionCode), zj
     let county = Scope {
         regions: vec![here.county()],
         units: vec![],
+        above: Vec::new(),
     };
     let before = store
         .alerts(&county, &AlertFilter::default(), 1, 200)
@@ -1707,6 +1717,7 @@ async fn alerts(store: &dyn Store, (here, there): (&RegionCode, &RegionCode), zj
     let only_there = Scope {
         regions: vec![there.clone()],
         units: vec![],
+        above: Vec::new(),
     };
     let seen = store
         .alert_members(&[repeats.items[0].id], &only_there)

@@ -2,6 +2,7 @@
 //! the words every other part reads (search terms, the routing model, risk phrases,
 //! similarity signatures). No I/O: the county's words come in as arguments.
 
+pub mod accusation;
 pub mod classify;
 pub mod minhash;
 pub mod normalize;

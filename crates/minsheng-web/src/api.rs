@@ -715,6 +715,9 @@ struct AppealDetailOut {
     litigation: Option<String>,
     /// Its cluster of similar appeals (same problem, place and time), if it has company.
     cluster: Option<ClusterOut>,
+    /// The units the appeal accuses (举报), by key: they and the units under them stand
+    /// aside (回避), never handling it and never seeing it.
+    accused_units: Vec<String>,
     tracking_code: String,
     text: String,
     address: Option<String>,
@@ -762,7 +765,8 @@ struct AnswerOut {
 /// The routing decision made at registration.
 #[derive(Debug, Serialize, ToSchema)]
 struct RoutingOut {
-    /// rule, category_default, township_fallback or unrouted.
+    /// rule, category_default, township_fallback, unrouted or recused (the rules' unit
+    /// is accused by the appeal).
     reason: &'static str,
     /// The rule that applied, for `rule`.
     rule_id: Option<i64>,
@@ -838,6 +842,11 @@ fn detail_out(
 ) -> AppealDetailOut {
     let who = &d.appellant;
     AppealDetailOut {
+        accused_units: units
+            .iter()
+            .filter(|u| d.facts.accused.contains(&u.id))
+            .map(|u| u.key.clone())
+            .collect(),
         cluster: cluster.filter(|c| c.size > 1).map(|c| ClusterOut {
             id: c.id,
             size: c.size,
@@ -1293,9 +1302,7 @@ async fn get_appeal(
     let detail = state.store.appeal(&no, &me.scope).await?;
     let units = state.store.units().await?;
     let s = &detail.summary;
-    let suggestions = state
-        .suggest_routing(&s.title, &detail.text, Some(&s.region_code), &[])
-        .await?;
+    let suggestions = state.suggest_for(&detail).await?;
     let cluster = state.cluster_of(&me, s.id).await?;
     Ok(Json(detail_out(
         &state,
@@ -1479,7 +1486,7 @@ async fn act(
     let no = appeal_no(&no)?;
     let into = match (input.action.as_str(), input.into.as_deref()) {
         ("merge", Some(n)) => match AppealNo::parse(n) {
-            Ok(n) => match state.merge_target(&n, &me.scope).await {
+            Ok(n) => match state.merge_target(&no, &n, &me.scope).await {
                 Ok(id) => Some(id),
                 Err(minsheng_app::Error::NotFound) => None,
                 Err(e) => return Err(e.into()),

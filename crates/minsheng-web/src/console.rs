@@ -339,6 +339,8 @@ struct AppealPage {
     /// The court or arbitration word that makes it look litigation-related (涉法涉诉),
     /// when it is not on the legal track already.
     litigation: Option<String>,
+    /// The units the appeal accuses, which stand aside (回避).
+    accused: Vec<String>,
 }
 
 /// A member of an appeal's cluster: number, title, received, why it joined.
@@ -405,9 +407,7 @@ async fn appeal_page(
     let next = case.next_due(&state.policy, &calendar, now);
     let s = &a.summary;
     let who = &a.appellant;
-    let suggestions = state
-        .suggest_routing(&s.title, &a.text, Some(&s.region_code), &[])
-        .await?;
+    let suggestions = state.suggest_for(&a).await?;
     let alert_filter = minsheng_store::AlertFilter {
         appeal_id: Some(s.id),
         ..Default::default()
@@ -462,6 +462,7 @@ async fn appeal_page(
             .then(|| minsheng_text::risk::litigation(&a.text))
             .flatten(),
         may_dispatch: actions.iter().any(|a: &ActionView| a.code == "dispatch"),
+        accused: a.facts.accused.iter().map(|u| unit_name(Some(*u))).collect(),
         t,
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),
@@ -733,7 +734,7 @@ pub async fn act_on_appeal(
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
     let into = match (form.action.as_str(), AppealNo::parse(&form.into)) {
-        ("merge", Ok(n)) => match state.merge_target(&n, &me.scope).await {
+        ("merge", Ok(n)) => match state.merge_target(&no, &n, &me.scope).await {
             Ok(id) => Some(id),
             Err(minsheng_app::Error::Refused(e)) => return refused(e.explain(lang)).await,
             Err(minsheng_app::Error::NotFound) => None,

@@ -434,6 +434,51 @@ async fn html_is_stored_as_text_and_double_posts_land_once() {
     );
 }
 
+/// Anti-retaliation over HTTP: a report accusing the housing bureau, whose category
+/// it is, waits for the dispatch centre; the bureau cannot open, list or find it; the
+/// dispatch centre sees who stands aside and cannot dispatch it there.
+#[tokio::test]
+async fn an_accused_unit_neither_gets_nor_sees_the_accusation() {
+    let app = app("recusal").await;
+    let (no, _) = app
+        .submit(&[
+            ("kind", "report"),
+            ("text", "实名举报住建局王科长收受供热公司好处费，我们小区暖气一直不热"),
+        ])
+        .await;
+    let zjj = app.login("zjj.handler").await;
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{no}"), &zjj).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, inbox) = app.get("/staff?view=all", &zjj).await;
+    assert!(!inbox.contains(&no));
+    let (_, found) = app.get("/staff?view=all&q=%E5%A5%BD%E5%A4%84%E8%B4%B9", &zjj).await;
+    assert!(!found.contains(&no), "not found by searching either");
+    let dispatcher = app.login("dispatcher1").await;
+    let (page, _, _) = app.case_page(&dispatcher, &no).await;
+    assert!(page.contains("data-test=\"accused\""), "{page}");
+    assert!(page.contains("县住房和城乡建设局"));
+    let lead = app.unit_id("zjj").await;
+    let (status, body) = app
+        .act(
+            &dispatcher,
+            &no,
+            &[
+                ("action", "dispatch"),
+                ("lead", lead.as_str()),
+                ("urgency", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("回避"), "{body}");
+    assert!(
+        !body.contains(&format!("name=\"lead\" value=\"{lead}\"")),
+        "the accused unit is not a one-click suggestion"
+    );
+}
+
 #[tokio::test]
 async fn staff_see_their_units_appeals_and_nothing_else() {
     let app = app("scope").await;
@@ -3108,6 +3153,7 @@ fn county_scope() -> minsheng_core::staff::Scope {
     minsheng_core::staff::Scope {
         regions: vec![code("370999000000")],
         units: vec![],
+        above: Vec::new(),
     }
 }
 

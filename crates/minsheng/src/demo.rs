@@ -726,6 +726,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
     let county_scope = Scope {
         regions: vec![county_code.clone()],
         units: Vec::new(),
+        above: Vec::new(),
     };
     let policy = Policy::default();
 
@@ -870,8 +871,20 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
                 (a, Vec::new())
             }
         };
-        let routing = route(&appeal.category, &appeal.region, &[], &categories, &units);
-        anyhow::ensure!(routing.lead.is_some(), "category without a unit");
+        let accused = minsheng_app::recusal::accused_units(&appeal, &units);
+        let routing = route(
+            &appeal.category,
+            &appeal.region,
+            &[],
+            &categories,
+            &units,
+            &accused,
+        );
+        // An accusation against the category's own unit waits for the dispatch centre.
+        anyhow::ensure!(
+            routing.lead.is_some() || !routing.accused.is_empty(),
+            "category without a unit"
+        );
         let facts = CaseFacts::of(&appeal, &routing);
         let opening = if options.all_open {
             open_case(&facts, &policy, &options.calendar)

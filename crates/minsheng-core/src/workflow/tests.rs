@@ -29,6 +29,7 @@ fn actor(roles: &[Role], unit: i64) -> Actor {
         scope: Scope {
             regions: vec![RegionCode::parse(COUNTY).expect("code")],
             units: vec![unit],
+            above: Vec::new(),
         },
     }
 }
@@ -51,6 +52,7 @@ fn facts(track: Track) -> CaseFacts {
         received_at: at(0, 0),
         routed_unit: None,
         routed_co: Vec::new(),
+        accused: Vec::new(),
     }
 }
 
@@ -444,6 +446,7 @@ fn nobody_acts_outside_their_scope() {
     outsider.scope = Scope {
         regions: vec![RegionCode::parse("370999002000").expect("code")],
         units: vec![1],
+        above: Vec::new(),
     };
     assert_eq!(
         run(&mut case, "dispatch", &outsider).map(|_| ()),
@@ -770,4 +773,121 @@ fn a_supervision_order_past_its_deadline_escalates_to_the_hard_list() {
             .supervision_due,
         Some(due)
     );
+}
+
+/// The units of the anti-retaliation tests: the county's dispatch centre (1) above the
+/// lead unit (`LEAD`), which has a section (`SECTION`) under it, and another office
+/// (`OTHER`) beside it.
+const SECTION: i64 = 90;
+
+fn unit_tree() -> Vec<crate::unit::Unit> {
+    let unit = |id: i64, parent: Option<i64>| crate::unit::Unit {
+        id,
+        key: format!("u{id}"),
+        name: format!("单位{id}"),
+        kind: crate::unit::UnitKind::Department,
+        parent_id: parent,
+        jurisdiction: vec![RegionCode::parse(COUNTY).expect("code")],
+        contact_phone: None,
+    };
+    vec![
+        unit(1, None),
+        unit(LEAD, Some(1)),
+        unit(SECTION, Some(LEAD)),
+        unit(OTHER, Some(1)),
+    ]
+}
+
+#[test]
+fn an_accused_unit_neither_handles_nor_acts_on_the_accusation() {
+    let units = unit_tree();
+    let mut case = new_case(Track::WorkOrder);
+    case.accused = vec![LEAD];
+    for u in [LEAD, SECTION] {
+        let dispatch = Command::Dispatch {
+            lead: u,
+            co: Vec::new(),
+            urgency: Urgency::Normal,
+        };
+        assert_eq!(
+            check_references(&dispatch, &case, &units),
+            Err(WorkflowError::Recused(u))
+        );
+        let as_co = Command::Dispatch {
+            lead: OTHER,
+            co: vec![u],
+            urgency: Urgency::Normal,
+        };
+        assert_eq!(
+            check_references(&as_co, &case, &units),
+            Err(WorkflowError::Recused(u))
+        );
+    }
+    let fine = Command::Dispatch {
+        lead: OTHER,
+        co: Vec::new(),
+        urgency: Urgency::Normal,
+    };
+    assert_eq!(check_references(&fine, &case, &units), Ok(()));
+    assert!(
+        WorkflowError::Recused(LEAD)
+            .explain(Lang::Zh)
+            .contains("回避")
+    );
+    // Merging the accusation into a case the accused unit leads is refused too.
+    assert_eq!(
+        check_merge_target(&case, State::Handling, Some(SECTION), &units),
+        Err(WorkflowError::Recused(SECTION))
+    );
+    assert_eq!(
+        check_merge_target(&case, State::Handling, Some(OTHER), &units),
+        Ok(())
+    );
+}
+
+proptest! {
+    /// Anti-retaliation on every path through the workflow: whatever an actor of an
+    /// accused unit (or a unit under it) tries, with whatever roles, it is refused;
+    /// and no dispatch the workflow accepts names an accused unit.
+    #[test]
+    fn no_path_hands_an_accusation_to_the_accused(
+        track in prop_oneof![Just(Track::Petition), Just(Track::WorkOrder), Just(Track::Legal)],
+        accused in prop::sample::subsequence(vec![1i64, LEAD, SECTION, OTHER], 1..3),
+        steps in prop::collection::vec((0usize..COMMANDS.len(), role_set(), 0i64..72), 1..30),
+        lead in prop_oneof![Just(1i64), Just(LEAD), Just(SECTION), Just(OTHER)],
+        co in prop::sample::subsequence(vec![1i64, LEAD, SECTION, OTHER], 0..3),
+    ) {
+        let (policy, calendar, units) = (Policy::default(), Calendar::shipped(), unit_tree());
+        let mut case = new_case(track);
+        case.accused = accused.clone();
+        let mut now = case.received_at;
+        for (i, (roles, unit), hours) in steps {
+            now += Duration::hours(hours);
+            let mut cmd = command(COMMANDS[i]);
+            if let Command::Dispatch { lead: l, co: c, .. } = &mut cmd {
+                *l = lead;
+                c.clone_from(&co);
+            }
+            let mut who = actor(&roles, unit);
+            who.scope.above = crate::unit::lineage(unit, &units)[1..].to_vec();
+            let checked = check_references(&cmd, &case, &units);
+            let decided = decide(&case, cmd.clone(), &who, &policy, &calendar, now);
+            if crate::unit::barred(unit, &accused, &units) {
+                prop_assert!(decided.is_err(), "{} by an accused unit", COMMANDS[i]);
+            }
+            if let (Ok(()), Ok(d)) = (checked, decided) {
+                if let Command::Dispatch { lead: l, co: c, .. } = &d.event.command {
+                    for u in std::iter::once(l).chain(c) {
+                        prop_assert!(!crate::unit::barred(*u, &accused, &units));
+                    }
+                }
+                case.apply(&d.event, &policy, &calendar);
+            }
+            if let Some(l) = case.lead {
+                // The lead a case ends up with came from an accepted dispatch or the
+                // routing it was opened with (none here): never an accused unit.
+                prop_assert!(!crate::unit::barred(l, &accused, &units), "lead {} accused", l);
+            }
+        }
+    }
 }

@@ -147,7 +147,7 @@ impl SqlStore {
                 "category": a.category,
                 "region": a.region.as_str(),
                 "track": reg.opening.track.code(),
-                "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason},
+                "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason, "accused": reg.routing.accused},
                 "external_id": reg.external_id,
                 "api_key_id": reg.api_key_id,
                 "answers": a.answers,
@@ -410,8 +410,8 @@ impl SqlStore {
             }
             // Then, appeal by appeal in order, what hangs off each: labels, files, the
             // timeline and the registration's audit record.
-            let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows, mut accused_rows) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
             let mut stored = Vec::with_capacity(new_rows.len());
             let mut index_rows: Vec<(i64, &[String])> = Vec::with_capacity(new_rows.len());
             for (slot, &i) in new_rows.iter().enumerate() {
@@ -423,6 +423,9 @@ impl SqlStore {
                     .ok_or_else(|| StoreError::msg("an inserted appeal did not come back"))?;
                 for tag in &reg.tags {
                     tag_rows.push(vec![Arg::Int(id), Arg::Text(tag.clone())]);
+                }
+                for unit in &reg.routing.accused {
+                    accused_rows.push(vec![Arg::Int(id), Arg::Int(*unit)]);
                 }
                 for att in &a.attachments {
                     file_rows.push(vec![
@@ -445,6 +448,7 @@ impl SqlStore {
             }
             write_index!(tx, &index_rows);
             insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", tag_rows);
+            insert_rows!(tx, "INSERT INTO appeal_accused (appeal_id, unit_id)", accused_rows);
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
             insert_rows!(tx, EVENT_INSERT, event_rows);
             insert_rows!(tx, AUDIT_INSERT, audit_rows);
@@ -762,8 +766,15 @@ impl Appeals for SqlStore {
         with_db!(self, p => {
             let row: SummaryRow = sqlx::query_as(&sql).bind(no.as_str()).fetch_one(p).await?;
             let summary = AppealSummary::try_from(row)?;
-            // Outside the scope it does not exist; nothing is decrypted for it.
-            if !scope.allows(&summary.region_code, summary.handler_unit_id) {
+            let accused: Vec<(i64,)> =
+                sqlx::query_as("SELECT unit_id FROM appeal_accused WHERE appeal_id = $1 ORDER BY unit_id")
+                    .bind(summary.id)
+                    .fetch_all(p)
+                    .await?;
+            let accused: Vec<i64> = accused.into_iter().map(|(u,)| u).collect();
+            // Outside the scope (or accusing the viewer's unit) it does not exist;
+            // nothing is decrypted for it.
+            if !scope.allows(&summary.region_code, summary.handler_unit_id, &accused) {
                 return Err(StoreError::NotFound);
             }
             let pii: PiiRow = sqlx::query_as(
@@ -818,6 +829,7 @@ impl Appeals for SqlStore {
                     received_at: summary.received_at,
                     routed_unit,
                     routed_co: Vec::new(),
+                    accused,
                 },
                 history,
                 version,
@@ -900,6 +912,8 @@ impl Appeals for SqlStore {
                     received_at,
                     routed_unit,
                     routed_co: Vec::new(),
+                    // The public view decides nothing for anyone.
+                    accused: Vec::new(),
                 },
                 history,
                 category,

@@ -548,9 +548,27 @@ impl Where {
         }
         if any.is_empty() {
             self.clauses.push("1 = 0".into());
-        } else {
-            self.clauses.push(format!("({})", any.join(" OR ")));
+            return;
         }
+        // What accuses the viewer's unit or one above it is not there for them. One
+        // clause, so callers can move it into a subquery.
+        let own: Vec<String> = scope
+            .units
+            .iter()
+            .chain(&scope.above)
+            .map(|u| self.arg(Arg::Int(*u)))
+            .collect();
+        let unaccused = if own.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND NOT EXISTS (SELECT 1 FROM appeal_accused x WHERE x.appeal_id = a.id \
+                 AND x.unit_id IN ({}))",
+                own.join(", ")
+            )
+        };
+        self.clauses
+            .push(format!("(({}){unaccused})", any.join(" OR ")));
     }
 }
 
@@ -731,6 +749,8 @@ impl OpenRow {
                 received_at: self.received_at,
                 routed_unit,
                 routed_co: Vec::new(),
+                // The sweep moves clocks for no one's unit.
+                accused: Vec::new(),
             },
             history,
             version: self.version,

@@ -1,0 +1,39 @@
+//! Anti-retaliation (回避): an accusation (举报) against a unit or its staff is never
+//! routed to, and never visible to, the accused unit or the units under it. Which
+//! units an appeal accuses is read here from its kind and text; routing, the workflow
+//! and every scope check in the store enforce it.
+
+use minsheng_core::appeal::AppealKind;
+use minsheng_core::intake::NewAppeal;
+use minsheng_core::unit::{Unit, UnitKind};
+use minsheng_text::accusation::{
+    Office, TOWNSHIP_OFFICIALS, VILLAGE_OFFICIALS, accuses, named_offices, office_names,
+};
+
+/// The units `appeal` accuses: when it is a report (举报) or its text accuses someone
+/// (an accusing verb, a named wrongdoing), every unit it names, by its name, a short
+/// form or a word for its staff (住建局, 城管, 派出所); and its own township's
+/// government and its own village's committee when it names their officials (镇长,
+/// 村支书). Erring towards naming costs a manual dispatch; the other way hands the
+/// accusation to the accused.
+pub fn accused_units(appeal: &NewAppeal, units: &[Unit]) -> Vec<i64> {
+    let text = format!("{}\n{}", appeal.title, appeal.text);
+    if appeal.kind != AppealKind::Report && !accuses(&text) {
+        return Vec::new();
+    }
+    let offices: Vec<Office> = units
+        .iter()
+        .map(|u| {
+            let mut names = office_names(&u.name);
+            let local = u.jurisdiction.iter().any(|j| appeal.region.is_within(j));
+            let officials = match u.kind {
+                UnitKind::TownshipGovernment if local => TOWNSHIP_OFFICIALS,
+                UnitKind::VillageCommittee if local => VILLAGE_OFFICIALS,
+                _ => "",
+            };
+            names.extend(officials.split_whitespace().map(String::from));
+            Office { id: u.id, names }
+        })
+        .collect();
+    named_offices(&text, &offices)
+}
