@@ -1,8 +1,14 @@
 //! The alert board's use cases: what a person may see (alerts naming an appeal in
 //! their scope) and do (the duty roles take, escalate and resolve alerts).
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use minsheng_core::AppealNo;
+use minsheng_core::alerts::AlertPolicy;
+use minsheng_core::clock::{china, local_day};
 use minsheng_core::intake::{FieldError, FieldErrors, clean_text};
+use minsheng_core::region::RegionCode;
 use minsheng_core::staff::Role;
 use minsheng_store::{AlertChange, AlertFilter, AlertSummary, Page, StaffFilter, StaffMember};
 
@@ -111,5 +117,67 @@ impl App {
         self.store.change_alert(id, &change, me.staff.id).await?;
         tracing::info!(alert = id, staff = me.staff.id, "alert moved on");
         Ok(())
+    }
+}
+
+impl App {
+    /// The surge rule, as of `now`: each category's count today in each township
+    /// against its own last `surge_weeks` weeks (robust z-score of the day); a day far
+    /// above raises one alert for the pair and day, grown as more come. Run by the
+    /// sweep. Returns how many pairs are surging.
+    pub async fn surge_alerts(&self, now: DateTime<Utc>) -> Result<usize> {
+        let policy = AlertPolicy::default();
+        let today = local_day(now);
+        let midnight = |d: NaiveDate| -> DateTime<Utc> {
+            china()
+                .from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .single()
+                .map_or(now, |t| t.with_timezone(&Utc))
+        };
+        let days = i64::from(policy.surge_weeks) * 7;
+        let start = midnight(today - chrono::Duration::days(days));
+        let (today_from, today_to) = (midnight(today), midnight(today + chrono::Duration::days(1)));
+        let counts = self.store.daily_counts(start, today_to).await?;
+        // Per pair: the baseline days (quiet ones stay 0) and today.
+        let mut series: HashMap<(String, RegionCode), (Vec<u32>, u32)> = HashMap::new();
+        for c in counts {
+            let entry = series
+                .entry((c.category, c.township))
+                .or_insert_with(|| (vec![0; days as usize], 0));
+            let back = (today - c.day).num_days();
+            if back == 0 {
+                entry.1 = c.count;
+            } else if (1..=days).contains(&back) {
+                entry.0[(days - back) as usize] = c.count;
+            }
+        }
+        let directory = self.directory().await?;
+        let mut surging = 0;
+        for ((category, township), (history, count)) in series {
+            if count < policy.surge_min {
+                continue;
+            }
+            let category_name = directory
+                .categories
+                .iter()
+                .find(|c| c.code == category)
+                .map_or(category.as_str(), |c| c.name.as_str());
+            let township_name = directory
+                .regions
+                .iter()
+                .find(|r| r.region.code == township)
+                .map_or(township.as_str(), |r| r.region.name.as_str());
+            let Some(raise) = policy
+                .surge(category_name, township_name, count, &history)
+                .and_then(|s| policy.raise(&s))
+            else {
+                continue;
+            };
+            self.store
+                .raise_surge(&category, &township, (today_from, today_to), &raise, now)
+                .await?;
+            surging += 1;
+        }
+        Ok(surging)
     }
 }

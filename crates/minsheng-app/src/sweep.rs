@@ -2,7 +2,8 @@
 //! sorted by deadline and the backlog/hard flags stay true as time passes and when the
 //! calendar (it reloads uploaded calendars first) or the policy changes. It changes no case; it refreshes the store's derived
 //! columns, each only against the version it read, so it never overwrites a step that
-//! landed meanwhile.
+//! landed meanwhile. It also raises the day's surge alerts (a category far above its
+//! own baseline in a township).
 
 use std::time::{Duration, Instant};
 
@@ -91,6 +92,8 @@ impl App {
             r.map_err(|e| Error::Task(e.to_string()))?
         };
         let (a, b) = (joined(low.await)?, joined(high.await)?);
+        // A category far above its own baseline today, in a township.
+        self.surge_alerts(now).await?;
         Ok(Report {
             cases: a.0 + b.0,
             changed: a.1 + b.1,

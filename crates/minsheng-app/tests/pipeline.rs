@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use minsheng_app::App;
 use minsheng_app::cases::Intake;
+use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, FieldError, Origin};
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_store::{DataKey, Keyring, Store};
@@ -431,6 +432,48 @@ async fn reading(store: Arc<dyn Store>) {
         cluster_alerts.total, 1,
         "one alert for the cluster, grown, not repeated"
     );
+    // 120 heating appeals today in one township, none before: a surge, alerted once
+    // however often the sweep looks, naming the day's appeals.
+    let now = minsheng_store::now();
+    let counts = store
+        .daily_counts(
+            now - chrono::Duration::days(2),
+            now + chrono::Duration::hours(1),
+        )
+        .await
+        .expect("counts");
+    let heating = counts
+        .iter()
+        .find(|c| c.category == "gongre")
+        .expect("heating counted");
+    assert_eq!(heating.township.as_str(), "370999001000");
+    assert_eq!(heating.day, minsheng_core::clock::local_day(now));
+    assert!(heating.count >= 120, "{heating:?}");
+    assert_eq!(app.surge_alerts(now).await.expect("surge"), 1);
+    assert_eq!(app.surge_alerts(now).await.expect("again"), 1);
+    let surges = store
+        .alerts(
+            &me.scope,
+            &minsheng_store::AlertFilter {
+                rule: Some(minsheng_core::alerts::AlertRule::Surge),
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("alerts");
+    assert_eq!(surges.total, 1, "one alert for the pair and day");
+    assert!(surges.items[0].members >= 120);
+    assert!(
+        surges.items[0]
+            .signal
+            .explain(minsheng_core::Lang::Zh)
+            .contains("城关街道"),
+        "{:?}",
+        surges.items[0].signal
+    );
+
     let rebuilt = app.recluster(|_| {}).await.expect("recluster");
     assert!(rebuilt.clustered >= 120);
     let again = app

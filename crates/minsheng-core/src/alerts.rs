@@ -101,6 +101,53 @@ pub enum Signal {
         /// The window, days.
         days: u32,
     },
+    /// A category's count in a township today, far above its own baseline.
+    Surge {
+        /// The category's name.
+        category: String,
+        /// The township's name.
+        township: String,
+        /// Appeals today.
+        count: u32,
+        /// The median day over the baseline weeks.
+        median: u32,
+        /// The robust z-score, in tenths.
+        score_x10: u32,
+        /// The baseline, weeks.
+        weeks: u32,
+    },
+}
+
+/// How far `today` lies above the days of `history` (one count per day, quiet days
+/// as 0), in robust standard deviations: 0.6745 · (today − median) / MAD, the median
+/// absolute deviation floored at 1 so a quiet series needs several appeals, not one,
+/// to stand out. 0 for an empty history.
+pub fn robust_z(today: u32, history: &[u32]) -> f64 {
+    if history.is_empty() {
+        return 0.0;
+    }
+    let median = median(history.iter().map(|&c| f64::from(c)).collect());
+    let mad = median_abs(history, median).max(1.0);
+    0.6745 * (f64::from(today) - median) / mad
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn median_abs(history: &[u32], centre: f64) -> f64 {
+    median(
+        history
+            .iter()
+            .map(|&c| (f64::from(c) - centre).abs())
+            .collect(),
+    )
 }
 
 /// The county's thresholds.
@@ -118,6 +165,12 @@ pub struct AlertPolicy {
     pub cluster_hours: u32,
     /// The long window of a cluster, days.
     pub cluster_days: u32,
+    /// Weeks of a category's own history a day is measured against.
+    pub surge_weeks: u32,
+    /// The robust z-score, in tenths, that makes a day a surge …
+    pub surge_score_x10: u32,
+    /// … with at least this many appeals that day.
+    pub surge_min: u32,
 }
 
 impl Default for AlertPolicy {
@@ -129,6 +182,9 @@ impl Default for AlertPolicy {
             cluster_size: 5,
             cluster_hours: 24,
             cluster_days: 30,
+            surge_weeks: 8,
+            surge_score_x10: 35,
+            surge_min: 5,
         }
     }
 }
@@ -145,6 +201,32 @@ pub struct Raise {
 }
 
 impl AlertPolicy {
+    /// The surge signal of a day with `today` appeals of `category` in `township`,
+    /// against `history` (the days of the baseline weeks before it, quiet days as 0),
+    /// if it is one: at least `surge_min` appeals and a robust z-score of at least
+    /// `surge_score_x10` tenths.
+    pub fn surge(
+        &self,
+        category: &str,
+        township: &str,
+        today: u32,
+        history: &[u32],
+    ) -> Option<Signal> {
+        let z = robust_z(today, history);
+        let score_x10 = (z * 10.0).floor();
+        (today >= self.surge_min && score_x10 >= f64::from(self.surge_score_x10)).then(|| {
+            Signal::Surge {
+                category: category.to_owned(),
+                township: township.to_owned(),
+                count: today,
+                median: median(history.iter().map(|&c| f64::from(c)).collect()).round() as u32,
+                // Bounded: z is at most 0.6745 · u32::MAX.
+                score_x10: score_x10.min(f64::from(u32::MAX)) as u32,
+                weeks: self.surge_weeks,
+            }
+        })
+    }
+
     /// The alert a signal raises, if it reaches the county's thresholds.
     pub fn raise(&self, signal: &Signal) -> Option<Raise> {
         let (rule, level) = match signal {
@@ -189,6 +271,14 @@ impl AlertPolicy {
                     _ => AlertLevel::Yellow,
                 };
                 (AlertRule::Cluster, level)
+            }
+            Signal::Surge { score_x10, .. } if *score_x10 >= self.surge_score_x10 => {
+                let level = if *score_x10 >= self.surge_score_x10 * 2 {
+                    AlertLevel::Orange
+                } else {
+                    AlertLevel::Yellow
+                };
+                (AlertRule::Surge, level)
             }
             _ => return None,
         };
@@ -267,6 +357,27 @@ impl Explain for Signal {
             (Signal::Repeat { count, days }, Lang::En) => {
                 format!("The same appellant's appeal no. {count} within {days} days")
             }
+            (
+                Signal::Surge {
+                    category,
+                    township,
+                    count,
+                    median,
+                    score_x10,
+                    weeks,
+                },
+                lang,
+            ) => {
+                let z = format!("{}.{}", score_x10 / 10, score_x10 % 10);
+                match lang {
+                    Lang::Zh => format!(
+                        "{township}「{category}」类今日 {count} 件，远高于近 {weeks} 周日中位数 {median} 件（稳健 Z 值 {z}）"
+                    ),
+                    Lang::En => format!(
+                        "{township}: {count} “{category}” appeals today, far above the median day of the last {weeks} weeks ({median}; robust z {z})"
+                    ),
+                }
+            }
         }
     }
 }
@@ -314,6 +425,54 @@ mod tests {
                 .map(|r| r.level),
             Some(AlertLevel::Yellow)
         );
+    }
+
+    #[test]
+    fn a_surge_is_far_above_the_days_own_baseline() {
+        let p = AlertPolicy::default();
+        // Eight quiet weeks: mostly 0-2 a day.
+        let quiet: Vec<u32> = (0..56).map(|d| [0, 1, 0, 2, 1, 0, 1][d % 7]).collect();
+        assert_eq!(
+            p.surge("供暖", "城关镇", 3, &quiet),
+            None,
+            "an ordinary busy day"
+        );
+        assert_eq!(
+            p.surge("供暖", "城关镇", 5, &quiet),
+            None,
+            "z = 0.6745·4 < 3.5"
+        );
+        let s = p.surge("供暖", "城关镇", 12, &quiet).expect("a surge");
+        let raised = p.raise(&s).expect("raised");
+        assert_eq!(raised.rule, AlertRule::Surge);
+        assert_eq!(raised.level, AlertLevel::Orange, "z = 7.4");
+        assert!(
+            s.explain(Lang::Zh).contains("12 件"),
+            "{}",
+            s.explain(Lang::Zh)
+        );
+        // A category busy every day is measured against itself.
+        let busy: Vec<u32> = (0..56).map(|d| 40 + (d % 5) as u32).collect();
+        assert_eq!(p.surge("供水", "城关镇", 46, &busy), None);
+        assert!(p.surge("供水", "城关镇", 60, &busy).is_some());
+        // Fewer than the minimum never alert, however quiet the past.
+        assert_eq!(p.surge("供暖", "城关镇", 4, &[0; 56]), None);
+        assert_eq!(robust_z(9, &[]), 0.0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_score_grows_with_the_day_and_never_fails(
+            history in proptest::collection::vec(0u32..10_000, 0..120),
+            today in 0u32..100_000,
+        ) {
+            let (a, b) = (robust_z(today, &history), robust_z(today.saturating_add(1), &history));
+            proptest::prop_assert!(a.is_finite() && b >= a);
+            let p = AlertPolicy::default();
+            if let Some(s) = p.surge("c", "t", today, &history) {
+                proptest::prop_assert!(p.raise(&s).is_some());
+            }
+        }
     }
 
     #[test]

@@ -712,6 +712,19 @@ pub enum ClusterRef {
     New(u64),
 }
 
+/// How many appeals of a category came in from a township on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCount {
+    /// The category's code.
+    pub category: String,
+    /// The township.
+    pub township: RegionCode,
+    /// The local day.
+    pub day: chrono::NaiveDate,
+    /// Appeals.
+    pub count: u32,
+}
+
 /// A cluster as the appeal page shows it.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
@@ -763,6 +776,21 @@ pub trait Analysis: Send + Sync {
     ) -> Result<Vec<i64>>;
     /// The cluster of an appeal, with the members the scope allows.
     async fn cluster_of(&self, appeal_id: i64, scope: &Scope) -> Result<Option<ClusterView>>;
+    /// Appeals received in `from..to`, counted by category, township and day (China's
+    /// local day).
+    async fn daily_counts(&self, from: DateTime<Utc>, to: DateTime<Utc>)
+    -> Result<Vec<DailyCount>>;
+    /// Raises, or grows, the surge alert of `category` in `township` for the day
+    /// `from..to` (one per pair and day), naming that day's appeals of the category in
+    /// the township; audited. Returns the alert's id.
+    async fn raise_surge(
+        &self,
+        category: &str,
+        township: &RegionCode,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        raise: &minsheng_core::alerts::Raise,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
     /// Drops every cluster (and the alerts they raised), to build them again; audited.
     async fn clear_clusters(&self) -> Result<()>;
     /// (appeal id, label) of every appeal with a label starting with `prefix`.

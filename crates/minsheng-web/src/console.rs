@@ -462,7 +462,12 @@ async fn appeal_page(
             .then(|| minsheng_text::risk::litigation(&a.text))
             .flatten(),
         may_dispatch: actions.iter().any(|a: &ActionView| a.code == "dispatch"),
-        accused: a.facts.accused.iter().map(|u| unit_name(Some(*u))).collect(),
+        accused: a
+            .facts
+            .accused
+            .iter()
+            .map(|u| unit_name(Some(*u)))
+            .collect(),
         t,
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),

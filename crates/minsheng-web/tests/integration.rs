@@ -443,7 +443,10 @@ async fn an_accused_unit_neither_gets_nor_sees_the_accusation() {
     let (no, _) = app
         .submit(&[
             ("kind", "report"),
-            ("text", "实名举报住建局王科长收受供热公司好处费，我们小区暖气一直不热"),
+            (
+                "text",
+                "实名举报住建局王科长收受供热公司好处费，我们小区暖气一直不热",
+            ),
         ])
         .await;
     let zjj = app.login("zjj.handler").await;
@@ -453,7 +456,9 @@ async fn an_accused_unit_neither_gets_nor_sees_the_accusation() {
     );
     let (_, inbox) = app.get("/staff?view=all", &zjj).await;
     assert!(!inbox.contains(&no));
-    let (_, found) = app.get("/staff?view=all&q=%E5%A5%BD%E5%A4%84%E8%B4%B9", &zjj).await;
+    let (_, found) = app
+        .get("/staff?view=all&q=%E5%A5%BD%E5%A4%84%E8%B4%B9", &zjj)
+        .await;
     assert!(!found.contains(&no), "not found by searching either");
     let dispatcher = app.login("dispatcher1").await;
     let (page, _, _) = app.case_page(&dispatcher, &no).await;

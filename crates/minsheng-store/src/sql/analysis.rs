@@ -5,8 +5,8 @@ use minsheng_core::alerts::{AlertLevel, AlertPolicy, Raise, Signal};
 
 use super::*;
 use crate::{
-    Analysis, ClusterMember, ClusterPlacement, ClusterRef, ClusterSource, ClusterView, StoredModel,
-    TrainingExample,
+    Analysis, ClusterMember, ClusterPlacement, ClusterRef, ClusterSource, ClusterView, DailyCount,
+    StoredModel, TrainingExample,
 };
 
 /// States in which a unit has handled an appeal to its end: what it was and who
@@ -184,6 +184,91 @@ impl Analysis for SqlStore {
             }
             commit_chain!(tx, chain);
             Ok(ids)
+        })
+    }
+
+    async fn daily_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DailyCount>> {
+        with_db!(self, p => {
+            // China's day, at its fixed offset (as the workflow calendar reads it).
+            let day = if numbered_pool(p) {
+                "to_char((received_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD')"
+            } else {
+                "date(received_at, '+8 hours')"
+            };
+            let sql = format!(
+                "SELECT category, substr(region_code, 1, 9), {day}, COUNT(*) FROM appeals \
+                 WHERE received_at >= $1 AND received_at < $2 GROUP BY 1, 2, 3"
+            );
+            let rows: Vec<(String, String, String, i64)> =
+                sqlx::query_as(&sql).bind(from).bind(to).fetch_all(p).await?;
+            rows.into_iter()
+                .map(|(category, township, day, count)| {
+                    let code = format!("{township}000");
+                    Ok(DailyCount {
+                        category,
+                        township: RegionCode::parse(&code).map_err(|_| corrupt("region", &code))?,
+                        day: chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                            .map_err(|_| corrupt("day", &day))?,
+                        count: u32::try_from(count).unwrap_or(u32::MAX),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn raise_surge(
+        &self,
+        category: &str,
+        township: &RegionCode,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        raise: &Raise,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let grouping = format!("surge:{category}:{township}:{}", from.timestamp());
+        let prefix = format!("{}%", &township.as_str()[..9]);
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let active: Option<(i64,)> =
+                sqlx::query_as("SELECT id FROM alerts WHERE grouping = $1")
+                    .bind(&grouping)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (id, action) = match active {
+                Some((id,)) => {
+                    sqlx::query("UPDATE alerts SET level = $1, signal = $2, updated_at = $3 WHERE id = $4")
+                        .bind(raise.level.code())
+                        .bind(serde_json::to_string(&raise.signal).map_err(StoreError::other)?)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    (id, "alert.join")
+                }
+                None => (insert_alert!(tx, raise, Some(grouping), township, now), "alert.raise"),
+            };
+            let members: Vec<(i64,)> = sqlx::query_as(
+                "SELECT a.id FROM appeals a WHERE a.category = $1 AND a.region_code LIKE $2 \
+                 AND a.received_at >= $3 AND a.received_at < $4 \
+                 AND NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = $5 AND m.appeal_id = a.id) \
+                 ORDER BY a.id",
+            )
+            .bind(category)
+            .bind(&prefix)
+            .bind(from)
+            .bind(to)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (appeal,) in members {
+                join_alert!(tx, chain, id, appeal, raise, now, action);
+            }
+            commit_chain!(tx, chain);
+            Ok(id)
         })
     }
 
