@@ -23,6 +23,7 @@ pub mod error;
 pub mod evaluate;
 pub mod files;
 pub mod history;
+pub mod meetings;
 pub mod metrics;
 pub mod open311;
 pub mod passwords;

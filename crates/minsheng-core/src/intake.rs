@@ -309,6 +309,17 @@ pub enum FieldError {
          Check what you typed and submit again to register it as a new appeal"
     )]
     SubmissionKeyReused,
+    /// Not a date.
+    #[error("a date is written like 2026-12-01")]
+    Date,
+    /// A whole number outside its range.
+    #[error("a whole number from {0} to {1}")]
+    Range(i64, i64),
+    /// A deadline past the holiday calendar's years.
+    #[error(
+        "the deadline would lie beyond the holiday calendar's years; upload the next year's calendar first"
+    )]
+    BeyondCalendar,
 }
 
 impl Explain for FieldError {
@@ -321,6 +332,11 @@ impl Explain for FieldError {
             (FieldError::File(e), _) => e.explain(lang),
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
+            (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01".into(),
+            (FieldError::Range(a, b), Lang::Zh) => format!("应为{a}至{b}的整数"),
+            (FieldError::BeyondCalendar, Lang::Zh) => {
+                "期限超出节假日日历的年份，请先上传下一年的日历".into()
+            }
             (FieldError::TooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
             (FieldError::TooShort(n), Lang::Zh) => format!("内容过短，至少{n}个字"),
             (FieldError::UnknownChoice, Lang::Zh) => "请从列表中选择".into(),

@@ -16,6 +16,7 @@ pub mod history;
 pub mod i18n;
 pub mod intake;
 pub mod mask;
+pub mod meeting;
 pub mod open311;
 pub mod place;
 pub mod region;

@@ -529,6 +529,7 @@ pub trait Store:
     + Cases
     + Analysis
     + Alerts
+    + Meetings
     + AuditTrail
     + Send
     + Sync
@@ -543,6 +544,7 @@ impl<
         + Appeals
         + Cases
         + Analysis
+        + Meetings
         + Alerts
         + AuditTrail
         + Send
@@ -803,6 +805,128 @@ pub trait Analysis: Send + Sync {
     async fn model(&self, name: &str) -> Result<Option<StoredModel>>;
     /// Stores a model in place of the one of the same name; audited.
     async fn save_model(&self, model: &StoredModel) -> Result<()>;
+}
+
+/// A joint meeting (联席会议).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    /// Database id.
+    pub id: i64,
+    /// Its name.
+    pub title: String,
+    /// The day it is held.
+    pub held_on: chrono::NaiveDate,
+    /// Who called it (staff id).
+    pub convener_id: i64,
+    /// Member units.
+    pub members: Vec<i64>,
+    /// Who came (as the minutes name them).
+    pub attendance: String,
+    /// The minutes.
+    pub minutes: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Its action items not done yet.
+    pub open_actions: i64,
+}
+
+/// Something put before a meeting: an alert or a case, with a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaItem {
+    /// Database id.
+    pub id: i64,
+    /// The alert, if it is one.
+    pub alert_id: Option<i64>,
+    /// The case's number, if it is one.
+    pub appeal_no: Option<AppealNo>,
+    /// What is to be discussed.
+    pub note: String,
+}
+
+/// An action item: a decision's owner unit, deadline and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionItem {
+    /// Database id.
+    pub id: i64,
+    /// The meeting that decided it.
+    pub meeting_id: i64,
+    /// That meeting's name.
+    pub meeting_title: String,
+    /// What is to be done.
+    pub decision: String,
+    /// The unit that does it.
+    pub owner_unit_id: i64,
+    /// By when.
+    pub due_at: DateTime<Utc>,
+    /// Open or done.
+    pub state: minsheng_core::meeting::ActionState,
+    /// What was done, once done.
+    pub result: Option<String>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A meeting with its agenda and action items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingDetail {
+    /// The meeting.
+    pub meeting: Meeting,
+    /// Its agenda, in the order added.
+    pub agenda: Vec<AgendaItem>,
+    /// Its action items, in the order decided.
+    pub actions: Vec<ActionItem>,
+}
+
+/// Joint meetings, their agendas, minutes and action items; every change audited.
+#[async_trait]
+pub trait Meetings: Send + Sync {
+    /// Records a meeting called by `convener`; returns its id.
+    async fn create_meeting(
+        &self,
+        meeting: &minsheng_core::meeting::NewMeeting,
+        convener: i64,
+    ) -> Result<i64>;
+    /// Meetings, the latest first; with `unit`, only those it is a member of or owns an
+    /// action item of.
+    async fn meetings(&self, unit: Option<i64>, page: i64, per_page: i64) -> Result<Page<Meeting>>;
+    /// One meeting in full.
+    async fn meeting(&self, id: i64) -> Result<MeetingDetail>;
+    /// Puts an alert (which then stands escalated, if active) or a case before the
+    /// meeting.
+    async fn add_agenda(
+        &self,
+        meeting: i64,
+        alert: Option<i64>,
+        appeal: Option<i64>,
+        note: &str,
+        actor: i64,
+    ) -> Result<()>;
+    /// Records who came and the minutes.
+    async fn record_minutes(
+        &self,
+        meeting: i64,
+        attendance: &str,
+        minutes: &str,
+        actor: i64,
+    ) -> Result<()>;
+    /// Records a decision's action item; returns its id.
+    async fn add_action(
+        &self,
+        meeting: i64,
+        action: &minsheng_core::meeting::NewAction,
+        actor: i64,
+    ) -> Result<i64>;
+    /// Closes an open action item with its result (`NotFound` if it is not open).
+    async fn close_action(&self, action: i64, result: &str, actor: i64) -> Result<()>;
+    /// One action item.
+    async fn action(&self, id: i64) -> Result<ActionItem>;
+    /// Open action items past their deadline at `now`, the most overdue first; with
+    /// `unit`, only its own.
+    async fn overdue_actions(
+        &self,
+        now: DateTime<Utc>,
+        unit: Option<i64>,
+    ) -> Result<Vec<ActionItem>>;
 }
 
 /// Regions, units, categories and staff: the county's organisation.

@@ -1323,6 +1323,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
 
     search(store.as_ref(), (&v11, &v21), (zjj.id, slj.id)).await;
     alerts(store.as_ref(), (&v11, &v21), zjj.id).await;
+    meetings(store.as_ref(), (zjj.id, slj.id), hid).await;
 
     // Uploaded calendars are kept whole, oldest first.
     assert!(store.calendar_files().await.expect("calendars").is_empty());
@@ -1784,4 +1785,139 @@ async fn alerts(store: &dyn Store, (here, there): (&RegionCode, &RegionCode), zj
     ));
     let report = store.verify_audit().await.expect("verify");
     assert!(report.first_bad.is_none(), "{report:?}");
+}
+
+/// Joint meetings on either engine: members, agenda (an alert put before one stands
+/// escalated), minutes, action items overdue and closed once; every step audited.
+async fn meetings(store: &dyn Store, (zjj, slj): (i64, i64), convener: i64) {
+    use minsheng_core::meeting::{ActionState, NewAction, NewMeeting};
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("day");
+    let audit_before = store.verify_audit().await.expect("verify").records;
+    let id = store
+        .create_meeting(
+            &NewMeeting {
+                title: "供暖问题联席会议".into(),
+                held_on: day,
+                members: vec![zjj],
+            },
+            convener,
+        )
+        .await
+        .expect("create");
+    let mine = store.meetings(Some(zjj), 1, 10).await.expect("list");
+    assert!(
+        mine.items
+            .iter()
+            .any(|m| m.id == id && m.members == vec![zjj])
+    );
+    let theirs = store.meetings(Some(slj), 1, 10).await.expect("list");
+    assert!(!theirs.items.iter().any(|m| m.id == id), "not a member");
+    let county = Scope {
+        regions: vec![code("370999000000")],
+        units: vec![],
+        above: Vec::new(),
+    };
+    let alert = store
+        .alerts(
+            &county,
+            &minsheng_store::AlertFilter {
+                active_only: true,
+                ..Default::default()
+            },
+            1,
+            1,
+        )
+        .await
+        .expect("alerts")
+        .items
+        .first()
+        .map(|a| a.id);
+    store
+        .add_agenda(id, alert, None, "小区集中反映暖气不热", convener)
+        .await
+        .expect("agenda");
+    if let Some(a) = alert {
+        let after = store
+            .alerts(
+                &county,
+                &minsheng_store::AlertFilter {
+                    id: Some(a),
+                    ..Default::default()
+                },
+                1,
+                1,
+            )
+            .await
+            .expect("alert");
+        assert_eq!(
+            after.items[0].state,
+            minsheng_core::alerts::AlertState::Escalated
+        );
+    }
+    store
+        .record_minutes(id, "住建局张局长", "研究了供暖问题", convener)
+        .await
+        .expect("minutes");
+    let due = minsheng_core::clock::end_of_day(day + chrono::Duration::days(1));
+    let action = store
+        .add_action(
+            id,
+            &NewAction {
+                decision: "排查管网".into(),
+                owner: slj,
+                due,
+            },
+            convener,
+        )
+        .await
+        .expect("action");
+    // An owner that is not a member sees the meeting through its item.
+    let theirs = store.meetings(Some(slj), 1, 10).await.expect("list");
+    assert!(
+        theirs
+            .items
+            .iter()
+            .any(|m| m.id == id && m.open_actions == 1)
+    );
+    let detail = store.meeting(id).await.expect("detail");
+    assert_eq!(detail.agenda.len(), 1);
+    assert_eq!(detail.meeting.minutes, "研究了供暖问题");
+    assert_eq!(detail.actions[0].due_at, due);
+    let now = minsheng_store::now();
+    let late = store
+        .overdue_actions(now, Some(slj))
+        .await
+        .expect("overdue");
+    assert!(late.iter().any(|a| a.id == action));
+    assert!(
+        store
+            .overdue_actions(now, Some(zjj))
+            .await
+            .expect("overdue")
+            .iter()
+            .all(|a| a.id != action)
+    );
+    store
+        .close_action(action, "已排查", convener)
+        .await
+        .expect("close");
+    assert!(matches!(
+        store.close_action(action, "再办一次", convener).await,
+        Err(minsheng_store::StoreError::NotFound)
+    ));
+    let closed = store.action(action).await.expect("action");
+    assert_eq!(
+        (closed.state, closed.result.as_deref()),
+        (ActionState::Done, Some("已排查"))
+    );
+    assert!(
+        store
+            .overdue_actions(now, None)
+            .await
+            .expect("overdue")
+            .iter()
+            .all(|a| a.id != action)
+    );
+    let report = store.verify_audit().await.expect("verify");
+    assert!(report.records >= audit_before + 5, "each step audited");
 }

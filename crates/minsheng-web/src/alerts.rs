@@ -64,11 +64,7 @@ fn alert_row(
         raised: local(a.raised_at),
         state: a.state.label(lang),
         members: a.members,
-        unit: a
-            .unit_id
-            .and_then(|u| catalog.units.iter().find(|x| x.id == u))
-            .map(|u| u.name.clone())
-            .unwrap_or_default(),
+        unit: a.unit_id.map(|u| catalog.unit_name(u)).unwrap_or_default(),
         outcome: a.outcome.clone().unwrap_or_default(),
     }
 }

@@ -213,6 +213,8 @@ struct InboxPage {
     pages: i64,
     prev: Option<String>,
     next: Option<String>,
+    /// On the supervision list: joint meetings' action items past their deadline.
+    overdue: Vec<crate::meetings::ActionRow>,
 }
 
 pub async fn inbox(
@@ -272,6 +274,11 @@ pub async fn inbox(
         pages,
         prev: (page.page > 1).then(|| query.with_page(page.page - 1)),
         next: (page.page < pages).then(|| query.with_page(page.page + 1)),
+        overdue: if query.list == "supervision" {
+            crate::meetings::overdue_rows(&state, &me, lang).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 

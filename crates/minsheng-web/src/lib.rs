@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod files;
 mod i18n;
+mod meetings;
 pub mod metrics;
 mod open311;
 mod portal;
@@ -124,6 +125,19 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(console::inbox))
         .route("/staff/alerts", get(alerts::board))
         .route("/staff/alerts/{id}", get(alerts::show).post(alerts::act))
+        .route(
+            "/staff/meetings",
+            get(meetings::list).post(meetings::create),
+        )
+        .route(
+            "/staff/meetings/{id}",
+            get(meetings::show).post(meetings::act),
+        )
+        .route("/staff/meetings/{id}/minutes", get(meetings::minutes))
+        .route(
+            "/staff/meetings/{id}/minutes.docx",
+            get(meetings::minutes_docx),
+        )
         .route("/staff/appeals/{no}", get(console::show_appeal))
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
         .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))

@@ -150,6 +150,14 @@ impl Catalog {
         }
     }
 
+    /// A unit's name by id (its id when it is not known).
+    pub fn unit_name(&self, id: i64) -> String {
+        self.units
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    }
+
     pub fn category_label(&self, code: &str, lang: Lang) -> String {
         category_label(&self.categories, code, lang)
     }

@@ -434,6 +434,196 @@ async fn html_is_stored_as_text_and_double_posts_land_once() {
     );
 }
 
+/// A joint meeting over HTTP: a dispatcher calls it, puts a case before it, records
+/// the minutes and an action item for the housing bureau; the bureau sees it and
+/// closes it with a result; an item past its deadline is on the supervision list; the
+/// minutes print and download as a Word document; others cannot run it.
+#[tokio::test]
+async fn a_joint_meeting_decides_and_its_action_items_are_tracked() {
+    let app = app("meetings").await;
+    let (no, _) = app.submit(&[]).await;
+    let dispatcher = app.login("dispatcher1").await;
+    let (zjj, slj) = (app.unit_id("zjj").await, app.unit_id("slj").await);
+    let create = |title: &'static str, day: &'static str| {
+        vec![
+            ("title", title),
+            ("held_on", day),
+            ("members", zjj.as_str()),
+            ("members", slj.as_str()),
+        ]
+    };
+    let r = app
+        .post(
+            "/staff/meetings",
+            &dispatcher,
+            &create("城关街道供暖问题联席会议", "2026-01-05"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let at = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let id = at
+        .strip_prefix("/staff/meetings/")
+        .expect("meeting url")
+        .to_owned();
+    let ok = StatusCode::SEE_OTHER;
+    let act = |fields: Vec<(&'static str, String)>| {
+        let (app, dispatcher, at) = (&app, dispatcher.clone(), at.clone());
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = app.post(&at, &dispatcher, &f).await;
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+    assert_eq!(
+        act(vec![
+            ("action", "agenda".into()),
+            ("appeal", no.clone()),
+            ("note", "小区集中反映暖气不热".into())
+        ])
+        .await
+        .0,
+        ok
+    );
+    assert_eq!(
+        act(vec![
+            ("action", "minutes".into()),
+            ("attendance", "住建局张局长、水利局李科长".into()),
+            ("minutes", "会议研究了供暖不达标问题。".into())
+        ])
+        .await
+        .0,
+        ok
+    );
+    // Held in January with one working day: long overdue now.
+    assert_eq!(
+        act(vec![
+            ("action", "action".into()),
+            ("decision", "住建局督促热力公司排查管网".into()),
+            ("owner", zjj.clone()),
+            ("days", "1".into())
+        ])
+        .await
+        .0,
+        ok
+    );
+    let (status, body) = act(vec![
+        ("action", "action".into()),
+        ("decision", "x".into()),
+        ("owner", zjj.clone()),
+        ("days", "0".into()),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("完成时限（工作日）：应为1至60的整数"),
+        "{body}"
+    );
+    let (_, page) = app.get(&at, &dispatcher).await;
+    assert!(
+        page.contains(&format!("/staff/appeals/{no}")) && page.contains("会议研究了供暖不达标问题")
+    );
+    assert!(page.contains("data-test=\"action-overdue\""));
+    let (_, supervision) = app
+        .get("/staff?view=all&list=supervision", &dispatcher)
+        .await;
+    assert!(
+        supervision.contains("data-test=\"overdue-actions\""),
+        "on the supervision list"
+    );
+    assert!(supervision.contains("住建局督促热力公司排查管网"));
+
+    // The minutes print and download.
+    let (status, print) = app.get(&format!("{at}/minutes"), &dispatcher).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(print.contains("城关街道供暖问题联席会议") && print.contains("议定事项"));
+    let r = app
+        .client
+        .get(format!("{}{at}/minutes.docx", app.base))
+        .header("cookie", &dispatcher)
+        .send()
+        .await
+        .expect("docx");
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = r.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"PK"), "a zip package");
+
+    // Another unit's handler sees the meeting (a member) but cannot close the bureau's
+    // item or run the meeting; a handler of a unit not in it does not see it at all.
+    let water = app.login("slj.handler").await;
+    assert_eq!(app.get(&at, &water).await.0, StatusCode::OK);
+    let (_, page) = app.get(&at, &dispatcher).await;
+    let item = between(&page, "name=\"item\" value=\"", "\"");
+    let r = app
+        .post(
+            &at,
+            &water,
+            &[("action", "close"), ("item", &item), ("result", "已完成")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app
+        .post(
+            &at,
+            &water,
+            &[("action", "minutes"), ("attendance", "x"), ("minutes", "y")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post("/staff/meetings", &water, &create("越权召集", "2026-12-01"))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let land = app.login("zrzyj.handler").await;
+    assert_eq!(app.get(&at, &land).await.0, StatusCode::NOT_FOUND);
+
+    // The bureau closes its item: a result is needed.
+    let housing = app.login("zjj.handler").await;
+    let r = app
+        .post(
+            &at,
+            &housing,
+            &[("action", "close"), ("item", &item), ("result", "好")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &at,
+            &housing,
+            &[
+                ("action", "close"),
+                ("item", &item),
+                ("result", "已排查管网并更换阀门"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&at, &housing).await;
+    assert!(
+        page.contains("已排查管网并更换阀门") && !page.contains("data-test=\"action-overdue\"")
+    );
+    let (_, supervision) = app
+        .get("/staff?view=all&list=supervision", &dispatcher)
+        .await;
+    assert!(
+        !supervision.contains("data-test=\"overdue-actions\""),
+        "closed: off the list"
+    );
+    // Closing twice is refused.
+    let r = app
+        .post(
+            &at,
+            &housing,
+            &[("action", "close"), ("item", &item), ("result", "再次办结")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let _ = id;
+}
+
 /// Anti-retaliation over HTTP: a report accusing the housing bureau, whose category
 /// it is, waits for the dispatch centre; the bureau cannot open, list or find it; the
 /// dispatch centre sees who stands aside and cannot dispatch it there.

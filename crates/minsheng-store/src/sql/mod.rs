@@ -858,6 +858,7 @@ mod appeals;
 pub(crate) use appeals::Sealed;
 mod cases;
 mod directory;
+mod meetings;
 mod sessions;
 mod tokens;
 mod verify;
