@@ -181,3 +181,92 @@ impl App {
         Ok(surging)
     }
 }
+
+/// Members read for an alert's summary, at most.
+const SUMMARY_MEMBERS: i64 = 200;
+
+/// A place among an alert's appeals: the village or community, its appeals, and its
+/// centroid if known.
+pub type DigestPlace = (RegionCode, usize, Option<(f64, f64)>);
+
+/// What an alert's appeals have in common, at a glance: the words they use most, where
+/// they are, and when they came.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertDigest {
+    /// The most frequent content words, with the number of appeals using each.
+    pub terms: Vec<(String, usize)>,
+    /// Each place (village or community) with its number of appeals and its centroid
+    /// if known, most first.
+    pub places: Vec<DigestPlace>,
+    /// Appeals per local day, from the first to the last (quiet days as 0).
+    pub days: Vec<(NaiveDate, usize)>,
+}
+
+impl App {
+    /// The digest of an alert's appeals that `me` may see.
+    pub async fn alert_digest(&self, me: &SignedIn, id: i64) -> Result<AlertDigest> {
+        let filter = minsheng_store::InboxFilter {
+            alert: Some(id),
+            ..Default::default()
+        };
+        let members = self
+            .store
+            .list_appeals(
+                &minsheng_store::ListScope::Visible(me.scope.clone()),
+                &filter,
+                1,
+                SUMMARY_MEMBERS,
+            )
+            .await?
+            .items;
+        let segmenter = self.segmenter().await?;
+        let directory = self.directory().await?;
+        let mut terms: HashMap<String, usize> = HashMap::new();
+        let mut places: HashMap<RegionCode, usize> = HashMap::new();
+        let mut days: HashMap<NaiveDate, usize> = HashMap::new();
+        for m in &members {
+            let source = self.store.index_source(m.id).await?;
+            let mut words = segmenter.content_words(&format!("{}\n{}", source.title, source.text));
+            words.sort();
+            words.dedup();
+            for w in words.into_iter().filter(|w| w.chars().count() >= 2) {
+                *terms.entry(w).or_default() += 1;
+            }
+            *places.entry(m.region_code.clone()).or_default() += 1;
+            *days.entry(local_day(m.received_at)).or_default() += 1;
+        }
+        let mut terms: Vec<(String, usize)> = terms
+            .into_iter()
+            .filter(|(_, n)| *n > 1 || members.len() == 1)
+            .collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        terms.truncate(12);
+        let mut places: Vec<DigestPlace> = places
+            .into_iter()
+            .map(|(code, n)| {
+                let centroid = directory
+                    .regions
+                    .iter()
+                    .find(|r| r.region.code == code)
+                    .and_then(|r| r.centroid);
+                (code, n, centroid)
+            })
+            .collect();
+        places.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let (first, last) = (days.keys().min().copied(), days.keys().max().copied());
+        let days = match (first, last) {
+            (Some(first), Some(last)) => first
+                .iter_days()
+                .take_while(|d| *d <= last)
+                .take(366)
+                .map(|d| (d, days.get(&d).copied().unwrap_or(0)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(AlertDigest {
+            terms,
+            places,
+            days,
+        })
+    }
+}

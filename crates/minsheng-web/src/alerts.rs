@@ -152,6 +152,76 @@ struct AlertPage {
     leaders: Vec<Choice>,
     error: String,
     done: bool,
+    /// The words its appeals use most, with how many use each.
+    terms: Vec<(String, usize)>,
+    /// Places: name, appeals, and a point on the little map if the place has one.
+    places: Vec<(String, usize, Option<MapPoint>)>,
+    /// The timeline: one bar per day (x, y, width, height, label).
+    bars: Vec<(u32, u32, u32, u32, String)>,
+    /// First and last day of the timeline.
+    span: (String, String),
+    /// Whether any place has a point on the map.
+    mapped: bool,
+}
+
+/// A place on the little map: x, y and radius.
+type MapPoint = (u32, u32, u32);
+
+/// Width and height of the timeline and of the map, in SVG units.
+const CHART: (f64, f64) = (600.0, 80.0);
+const MAP: (f64, f64) = (240.0, 160.0);
+
+/// The timeline's bars: each day's share of the busiest day's height.
+fn timeline(days: &[(chrono::NaiveDate, usize)]) -> Vec<(u32, u32, u32, u32, String)> {
+    let peak = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let width = CHART.0 / days.len().max(1) as f64;
+    days.iter()
+        .enumerate()
+        .map(|(i, (day, n))| {
+            let h = (CHART.1 * *n as f64 / peak).round();
+            (
+                (i as f64 * width).round() as u32,
+                (CHART.1 - h) as u32,
+                (width - 1.0).max(1.0).round() as u32,
+                h as u32,
+                format!("{day}: {n}"),
+            )
+        })
+        .collect()
+}
+
+/// The places on a little map: each centroid placed in the box around them all, with a
+/// radius that grows with its appeals.
+fn map_points(places: &[minsheng_app::alerts::DigestPlace]) -> Vec<Option<MapPoint>> {
+    let points: Vec<(f64, f64)> = places.iter().filter_map(|p| p.2).collect();
+    let (lat0, lat1) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (lng0, lng1) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let peak = places.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
+    let scale = |v: f64, lo: f64, hi: f64, size: f64| {
+        let margin = 16.0;
+        if hi - lo < 1e-9 {
+            size / 2.0
+        } else {
+            margin + (v - lo) / (hi - lo) * (size - 2.0 * margin)
+        }
+    };
+    places
+        .iter()
+        .map(|(_, n, c)| {
+            c.map(|(lat, lng)| {
+                (
+                    scale(lng, lng0, lng1, MAP.0).round() as u32,
+                    // North is up.
+                    (MAP.1 - scale(lat, lat0, lat1, MAP.1)).round() as u32,
+                    (4.0 + 10.0 * (*n as f64 / peak).sqrt()).round() as u32,
+                )
+            })
+        })
+        .collect()
 }
 
 async fn alert_page(
@@ -163,6 +233,9 @@ async fn alert_page(
     let (alert, _) = state.alert(me, id).await?;
     let catalog = Catalog::load(state).await?;
     let names = catalog.place_names();
+    let digest = state.alert_digest(me, id).await?;
+    let points = map_points(&digest.places);
+    let mapped = points.iter().any(Option::is_some);
     let filter = minsheng_store::InboxFilter {
         alert: Some(id),
         ..Default::default()
@@ -225,6 +298,27 @@ async fn alert_page(
             .collect(),
         error: String::new(),
         done: false,
+        terms: digest.terms.clone(),
+        places: digest
+            .places
+            .iter()
+            .zip(points)
+            .map(|((code, n, _), point)| (catalog.place(&names, code), *n, point))
+            .collect(),
+        bars: timeline(&digest.days),
+        mapped,
+        span: (
+            digest
+                .days
+                .first()
+                .map(|d| d.0.to_string())
+                .unwrap_or_default(),
+            digest
+                .days
+                .last()
+                .map(|d| d.0.to_string())
+                .unwrap_or_default(),
+        ),
     })
 }
 
@@ -318,5 +412,36 @@ pub async fn act(
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minsheng_core::region::RegionCode;
+
+    #[test]
+    fn the_busiest_day_is_the_full_height_and_points_stay_on_the_map() {
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("day");
+        let bars = timeline(&[(day(1), 2), (day(2), 0), (day(3), 4)]);
+        assert_eq!(
+            bars.iter().map(|b| b.3).collect::<Vec<_>>(),
+            vec![40, 0, 80]
+        );
+        assert_eq!(bars[2].1, 0, "the full bar starts at the top");
+        assert!(bars.iter().all(|b| b.0 + b.2 <= 600));
+        let code = |s: &str| RegionCode::parse(s).expect("code");
+        let points = map_points(&[
+            (code("370999001001"), 9, Some((36.60, 118.10))),
+            (code("370999001002"), 1, Some((36.70, 118.30))),
+            (code("370999001003"), 3, None),
+        ]);
+        let (a, b) = (points[0].expect("placed"), points[1].expect("placed"));
+        assert!(a.0 < b.0 && a.1 > b.1, "west and south of the other");
+        assert!(a.2 > b.2, "more appeals, a larger circle");
+        for (x, y, r) in [a, b] {
+            assert!(x >= r && x + r <= 240 && y >= r && y + r <= 160);
+        }
+        assert_eq!(points[2], None);
     }
 }

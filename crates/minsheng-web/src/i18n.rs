@@ -148,6 +148,10 @@ texts! {
     meeting_print_hint: "用浏览器的打印功能打印或另存为 PDF。", "Use the browser's print to print or save as PDF.";
     meeting_docx: "下载 Word 文档", "Download as Word (.docx)";
     alert_level: "级别", "Level";
+    alert_digest: "概况", "At a glance";
+    alert_terms: "高频词", "Most used words";
+    alert_timeline: "每日件数", "Appeals per day";
+    alert_places: "地点", "Places";
     alert_rule: "类型", "Kind";
     alert_reason: "预警原因", "Reason";
     alert_members: "涉及诉求", "Appeals";

@@ -5003,6 +5003,13 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
         .get(&format!("/staff/alerts/{id}?done=1"), &dispatcher)
         .await;
     assert!(page.contains("data-test=\"alert-done\"") && page.contains("工资本周发放"));
+    // Its digest: words, a day's bar, the place (no centroid here: no map, a table).
+    assert!(
+        page.contains("data-test=\"alert-digest\"")
+            && page.contains("data-test=\"alert-timeline\"")
+    );
+    let places = between(&page, "data-test=\"alert-places\"", "</table>");
+    assert!(places.contains("<td>1</td>"), "{places}");
     assert!(
         !page.contains("data-test=\"alert-resolve\""),
         "no more actions once resolved"
