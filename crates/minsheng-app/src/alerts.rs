@@ -8,7 +8,7 @@ use minsheng_core::AppealNo;
 use minsheng_core::alerts::AlertPolicy;
 use minsheng_core::clock::{china, local_day};
 use minsheng_core::intake::{FieldError, FieldErrors, clean_text};
-use minsheng_core::region::RegionCode;
+use minsheng_core::region::{RegionCode, RegionLevel};
 use minsheng_core::staff::Role;
 use minsheng_store::{AlertChange, AlertFilter, AlertSummary, Page, StaffFilter, StaffMember};
 
@@ -154,7 +154,8 @@ impl App {
         let directory = self.directory().await?;
         let mut surging = 0;
         for ((category, township), (history, count)) in series {
-            if count < policy.surge_min {
+            // Appeals not yet placed in a village are no township's.
+            if count < policy.surge_min || township.level() != RegionLevel::Township {
                 continue;
             }
             let category_name = directory

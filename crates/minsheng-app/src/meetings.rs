@@ -13,23 +13,46 @@ use minsheng_core::meeting::{
 };
 use minsheng_store::{ActionItem, Meeting, MeetingDetail, Page, StoreError};
 
-use crate::alerts::works_alerts;
+use minsheng_core::staff::Role;
+
 use crate::sessions::SignedIn;
 use crate::{App, Error, Result};
 
 /// The longest agenda note.
 pub const MAX_NOTE: usize = 500;
 
+/// The county's desk (dispatchers, supervisors, administrators) sees and runs every
+/// meeting and may close any action item.
+pub fn county_desk(me: &SignedIn) -> bool {
+    me.staff
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Dispatcher | Role::Supervisor | Role::Admin))
+}
+
+/// Who may call a meeting: the county's desk and leaders.
+pub fn may_call(me: &SignedIn) -> bool {
+    county_desk(me) || me.staff.has(Role::Leader)
+}
+
+/// Who may set a meeting's agenda, minutes and action items: the county's desk, and
+/// the leaders and unit heads of its member units.
+pub fn may_run(me: &SignedIn, meeting: &Meeting) -> bool {
+    county_desk(me)
+        || (meeting.members.contains(&me.staff.unit_id)
+            && (me.staff.has(Role::Leader) || me.staff.has(Role::UnitHead)))
+}
+
 impl App {
-    /// Who a person is to meetings: the duty roles see and run every meeting; others
-    /// see those of their unit (a member, or owner of an action item).
+    /// Whose meetings a person sees: the county's desk every one (`None`); anyone
+    /// else those of their unit (a member, or owner of an action item).
     fn meeting_unit(me: &SignedIn) -> Option<i64> {
-        (!works_alerts(me)).then_some(me.staff.unit_id)
+        (!county_desk(me)).then_some(me.staff.unit_id)
     }
 
-    /// Calls a meeting (the duty roles only); returns its id.
+    /// Calls a meeting (the county's desk and leaders); returns its id.
     pub async fn create_meeting(&self, me: &SignedIn, form: &MeetingForm) -> Result<i64> {
-        if !works_alerts(me) {
+        if !may_call(me) {
             return Err(Error::Forbidden);
         }
         let units: Vec<i64> = self.directory().await?.units.iter().map(|u| u.id).collect();
@@ -141,12 +164,26 @@ impl App {
         Ok(self.store.add_action(meeting, &action, me.staff.id).await?)
     }
 
-    /// Closes an open action item with what was done: the duty roles, or staff of its
-    /// owner unit.
-    pub async fn close_action(&self, me: &SignedIn, action: i64, result: &str) -> Result<()> {
+    /// Closes an open action item of `meeting` with what was done: the county's desk,
+    /// or staff of its owner unit. One already closed is refused with the reason.
+    pub async fn close_action(
+        &self,
+        me: &SignedIn,
+        meeting: i64,
+        action: i64,
+        result: &str,
+    ) -> Result<()> {
         let item = self.store.action(action).await?;
-        if !works_alerts(me) && item.owner_unit_id != me.staff.unit_id {
+        if item.meeting_id != meeting
+            || (!county_desk(me) && item.owner_unit_id != me.staff.unit_id)
+        {
             return Err(Error::NotFound);
+        }
+        if item.state != minsheng_core::meeting::ActionState::Open {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "result",
+                FieldError::AlreadyDone,
+            )])));
         }
         let result = check_result(result).map_err(Error::Invalid)?;
         Ok(self
@@ -169,12 +206,14 @@ impl App {
             .collect())
     }
 
-    /// A meeting the duty roles may work on.
+    /// A meeting `me` may work on (see [`may_run`]); one they may not even see is
+    /// not found.
     async fn run_meeting(&self, me: &SignedIn, meeting: i64) -> Result<MeetingDetail> {
-        if !works_alerts(me) {
+        let detail = self.meeting(me, meeting).await?;
+        if !may_run(me, &detail.meeting) {
             return Err(Error::Forbidden);
         }
-        Ok(self.store.meeting(meeting).await?)
+        Ok(detail)
     }
 }
 
@@ -206,6 +245,7 @@ pub fn minutes_lines(
     lines.extend(
         agenda
             .iter()
+            .filter(|a| !a.is_empty())
             .enumerate()
             .map(|(i, a)| (false, format!("{}. {a}", i + 1))),
     );

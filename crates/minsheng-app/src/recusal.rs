@@ -21,19 +21,35 @@ pub fn accused_units(appeal: &NewAppeal, units: &[Unit]) -> Vec<i64> {
     if appeal.kind != AppealKind::Report && !accuses(&text) {
         return Vec::new();
     }
-    let offices: Vec<Office> = units
+    let mut offices: Vec<Office> = units
         .iter()
-        .map(|u| {
-            let mut names = office_names(&u.name);
-            let local = u.jurisdiction.iter().any(|j| appeal.region.is_within(j));
-            let officials = match u.kind {
-                UnitKind::TownshipGovernment if local => TOWNSHIP_OFFICIALS,
-                UnitKind::VillageCommittee if local => VILLAGE_OFFICIALS,
-                _ => "",
-            };
-            names.extend(officials.split_whitespace().map(String::from));
-            Office { id: u.id, names }
+        .map(|u| Office {
+            id: u.id,
+            names: office_names(&u.name),
         })
         .collect();
+    // The words for "our township's / village's officials" mean the place's own, unless
+    // the text names a township government or village committee itself (柳河镇政府
+    // holds 镇政府, and means 柳河).
+    let named = named_offices(&text, &offices);
+    let names_a = |kind: UnitKind| {
+        named
+            .iter()
+            .any(|id| units.iter().any(|u| u.id == *id && u.kind == kind))
+    };
+    let (township_named, village_named) = (
+        names_a(UnitKind::TownshipGovernment),
+        names_a(UnitKind::VillageCommittee),
+    );
+    for (o, u) in offices.iter_mut().zip(units) {
+        let local = u.jurisdiction.iter().any(|j| appeal.region.is_within(j));
+        let officials = match u.kind {
+            UnitKind::TownshipGovernment if local && !township_named => TOWNSHIP_OFFICIALS,
+            UnitKind::VillageCommittee if local && !village_named => VILLAGE_OFFICIALS,
+            _ => "",
+        };
+        o.names
+            .extend(officials.split_whitespace().map(String::from));
+    }
     named_offices(&text, &offices)
 }

@@ -473,6 +473,31 @@ async fn reading(store: Arc<dyn Store>) {
         "{:?}",
         surges.items[0].signal
     );
+    // Resolved, a day that keeps surging raises a new alert; the old one stays as it was.
+    store
+        .change_alert(
+            surges.items[0].id,
+            &minsheng_store::AlertChange::Resolve {
+                outcome: "已协调热力公司".into(),
+            },
+            1,
+        )
+        .await
+        .expect("resolve");
+    assert_eq!(app.surge_alerts(now).await.expect("after"), 1);
+    let all = store
+        .alerts(
+            &me.scope,
+            &minsheng_store::AlertFilter {
+                rule: Some(minsheng_core::alerts::AlertRule::Surge),
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("alerts");
+    assert_eq!(all.total, 2, "a new one beside the resolved one");
 
     let rebuilt = app.recluster(|_| {}).await.expect("recluster");
     assert!(rebuilt.clustered >= 120);
@@ -564,8 +589,28 @@ async fn retaliation(store: Arc<dyn Store>) {
     assert_eq!(listed(centre).await, 1);
     assert_eq!(listed(zjj).await, 0, "not in the accused unit's search");
     // A dispatcher cannot send it there.
+    let centre_key = units
+        .iter()
+        .find(|u| u.id == centre)
+        .expect("centre")
+        .key
+        .clone();
+    let dispatcher_id = store
+        .create_staff(
+            &minsheng_store::NewStaff {
+                username: "dispatcher.recusal".into(),
+                display_name: "派单员".into(),
+                unit_key: centre_key,
+                roles: vec![minsheng_core::staff::Role::Dispatcher],
+                password_hash: "x".into(),
+                must_change_password: false,
+            },
+            None,
+        )
+        .await
+        .expect("staff");
     let dispatcher = minsheng_core::workflow::Actor {
-        id: 1,
+        id: dispatcher_id,
         unit_id: centre,
         roles: vec![minsheng_core::staff::Role::Dispatcher],
         scope: scope(centre),
@@ -594,6 +639,47 @@ async fn retaliation(store: Arc<dyn Store>) {
         suggested.units.iter().all(|u| u.value != zjj),
         "{suggested:?}"
     );
+
+    // Merged into another case, the accusation goes with it: the case kept cannot be
+    // sent to the accused either, nor seen by it.
+    let mut water = form("自来水停了两天了");
+    water.category = "gongshui".into();
+    let kept = app
+        .register(&water, Origin::Staff, None)
+        .await
+        .expect("registered");
+    let into = app
+        .merge_target(&receipt.no, &kept.no, &scope(centre))
+        .await
+        .expect("a target");
+    let seen = store
+        .appeal(&receipt.no, &scope(centre))
+        .await
+        .expect("seen");
+    app.act(
+        &dispatcher,
+        &receipt.no,
+        seen.version,
+        minsheng_core::workflow::Command::Merge { into },
+    )
+    .await
+    .expect("merged");
+    let target = store.appeal(&kept.no, &scope(centre)).await.expect("kept");
+    assert_eq!(target.facts.accused, vec![zjj]);
+    assert!(store.appeal(&kept.no, &scope(zjj)).await.is_err());
+    let refused = app
+        .act(
+            &dispatcher,
+            &kept.no,
+            target.version,
+            minsheng_core::workflow::Command::Dispatch {
+                lead: zjj,
+                co: Vec::new(),
+                urgency: minsheng_core::workflow::Urgency::Normal,
+            },
+        )
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
 }
 
 fn keys() -> Keyring {

@@ -310,11 +310,14 @@ pub enum FieldError {
     )]
     SubmissionKeyReused,
     /// Not a date.
-    #[error("a date is written like 2026-12-01")]
+    #[error("a date is written like 2026-12-01, in a year from 2000 to 2099")]
     Date,
     /// A whole number outside its range.
     #[error("a whole number from {0} to {1}")]
     Range(i64, i64),
+    /// Already done: it cannot be done again.
+    #[error("this is already done")]
+    AlreadyDone,
     /// A deadline past the holiday calendar's years.
     #[error(
         "the deadline would lie beyond the holiday calendar's years; upload the next year's calendar first"
@@ -332,7 +335,8 @@ impl Explain for FieldError {
             (FieldError::File(e), _) => e.explain(lang),
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
-            (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01".into(),
+            (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01，年份在2000至2099之间".into(),
+            (FieldError::AlreadyDone, Lang::Zh) => "此项已办结，不能重复办理".into(),
             (FieldError::Range(a, b), Lang::Zh) => format!("应为{a}至{b}的整数"),
             (FieldError::BeyondCalendar, Lang::Zh) => {
                 "期限超出节假日日历的年份，请先上传下一年的日历".into()

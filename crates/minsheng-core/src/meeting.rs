@@ -4,7 +4,7 @@
 //! calendar) tracked until closed with a result. What is checked here is pure; the
 //! store keeps meetings and the application layer audits every change.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{BeyondCalendar, Calendar, end_of_day};
@@ -61,7 +61,10 @@ impl MeetingForm {
         } else if title.chars().count() > MAX_TITLE {
             errors.0.push(("title", FieldError::TooLong(MAX_TITLE)));
         }
-        let held_on = NaiveDate::parse_from_str(self.held_on.trim(), "%Y-%m-%d");
+        let held_on = NaiveDate::parse_from_str(self.held_on.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=2099).contains(&d.year()))
+            .ok_or(());
         if held_on.is_err() {
             errors.0.push(("held_on", FieldError::Date));
         }
@@ -217,7 +220,7 @@ mod tests {
         assert_eq!(m.members, vec![3, 5], "each member once");
         let bad = MeetingForm {
             title: "x".into(),
-            held_on: "12/01".into(),
+            held_on: "0001-12-01".into(),
             members: vec!["99".into()],
         };
         let fields: Vec<&str> = bad

@@ -53,7 +53,8 @@ impl Status {
 /// reports: only work orders (12345) asking for help, complaining, suggesting or asking
 /// a question, in a category citizens see. Petitions (信访), disputes between people,
 /// reports of wrongdoing (举报) and litigation-related matters are never published:
-/// who raised them, and what they say, is protected.
+/// who raised them, and what they say, is protected. Nor is any appeal whose text
+/// accuses a unit, whatever its kind (the store applies that part).
 pub fn is_published(kind: AppealKind, track: Track, public_category: bool) -> bool {
     track == Track::WorkOrder
         && public_category

@@ -136,6 +136,20 @@ pub fn route(
         routing.co.clear();
         routing.reason = RoutingReason::Recused;
     }
+    // Accusing the dispatch centre itself: nobody there may place it, so it goes to
+    // the discipline inspection unit (纪委监委) if the county has one.
+    let centre_barred = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::CountyMassWork)
+        .all(|u| barred(u.id, accused, units));
+    if routing.lead.is_none() && centre_barred {
+        routing.lead = units
+            .iter()
+            .filter(|u| u.name.contains("纪委") || u.name.contains("监委"))
+            .map(|u| u.id)
+            .find(|u| !barred(*u, accused, units));
+        routing.reason = RoutingReason::Recused;
+    }
     routing
 }
 
@@ -363,6 +377,34 @@ mod tests {
         );
         assert_eq!((r.lead, r.co), (Some(3), Vec::<i64>::new()));
         assert!(!RoutingReason::Recused.explain(Lang::Zh).is_empty());
+        // Accusing the dispatch centre: the discipline inspection unit takes it.
+        units.push(unit(
+            6,
+            "qzgzb",
+            UnitKind::CountyMassWork,
+            &["370999000000"],
+        ));
+        let mut jw = unit(7, "jw", UnitKind::Department, &["370999000000"]);
+        jw.name = "县纪委监委".into();
+        units.push(jw);
+        let r = route(
+            "qita",
+            &code("370999001002"),
+            &[],
+            &categories(),
+            &units,
+            &[6],
+        );
+        assert_eq!((r.lead, r.reason.code()), (Some(3), "township_fallback"));
+        let r = route(
+            "qita",
+            &code("370999001002"),
+            &[],
+            &categories(),
+            &units,
+            &[6, 3],
+        );
+        assert_eq!((r.lead, r.reason.code()), (Some(7), "recused"));
     }
 
     proptest! {

@@ -13,7 +13,14 @@ use crate::normalize::normalize;
 const ACCUSING: &str = "举报 检举 揭发 告发 控告 实名反映 贪污 受贿 索贿 行贿 挪用 截留 \
     克扣 侵吞 私分 冒领 虚报 吃拿卡要 索要 好处费 回扣 红包 收受 收钱办事 优亲厚友 \
     以权谋私 打击报复 违纪 违法乱纪 腐败 徇私 包庇 保护伞 权钱交易 雁过拔毛 吃空饷 \
-    公款吃喝 私自占用 骗取 偷工减料 暗箱操作 内定 围标 串标 不作为 乱作为";
+    公款吃喝 私自占用 骗取 偷工减料 暗箱操作 内定 围标 串标 不作为 乱作为 黑钱 勾结 \
+    暴力执法 打人 敲诈 勒索 贪了 私吞 中饱私囊 滥用职权 玩忽职守 刁难 吃回扣 收礼 送礼 \
+    塞钱 要钱 给钱才 不给钱 走后门 关系户 黑恶 充公 违规审批";
+
+/// Two words near each other that name a wrongdoing together (收…钱: 收了开发商的钱),
+/// at most [`NEAR`] characters apart (`first+second`).
+const TOGETHER: &str = "收+钱 拿+钱 收+礼 要+好处 拿+好处";
+const NEAR: usize = 8;
 
 /// How people shorten a part of an office's name (`long>short`): 住房和城乡建设局 is
 /// 住建局.
@@ -22,13 +29,17 @@ const SHORTER: &str = "住房和城乡建设>住建 城市管理>城管 人力�
     教育和体育>教育 交通运输>交通 生态环境分局>环保局 生态环境分局>生态环境局 \
     生态环境>环保 农业农村>农业 自然资源>国土 房屋征收与补偿服务中心>征收办 \
     房屋征收与补偿服务中心>征收中心 政府办公室>政府办 纪委监委>纪委 民政>民政 \
-    人民政府>政府";
+    人民政府>政府 街道办事处>街道办";
 
 /// Words that name an office by itself, or its staff (`part-of-name>word`): a text
 /// naming 派出所 or 民警 accuses the public security bureau.
-const STAFF_WORDS: &str = "公安>派出所 公安>警察 公安>民警 公安>交警 公安>辅警 城市管理>城管 \
-    住房和城乡建设>住建 市场监督管理>市场监管 市场监督管理>市监所 自然资源>国土所 \
-    自然资源>自然资源所 人力资源和社会保障>人社 卫生健康>卫健委";
+const STAFF_WORDS: &str = "公安>派出所 公安>警察 公安>民警 公安>交警 公安>辅警 公安>片警 \
+    公安>公安 城市管理>城管 住房和城乡建设>住建 住房和城乡建设>建设局 住房和城乡建设>房管局 \
+    市场监督管理>市场监管 市场监督管理>市监所 市场监督管理>工商所 市场监督管理>工商局 \
+    市场监督管理>工商 自然资源>国土所 自然资源>自然资源所 自然资源>国土 \
+    人力资源和社会保障>人社 人力资源和社会保障>社保局 人力资源和社会保障>劳动局 \
+    人力资源和社会保障>劳动监察 生态环境>环保 交通运输>运管 交通运输>交通局 卫生健康>卫健委 \
+    纪委监委>纪委 纪委监委>监委 街道办事处>街道办";
 
 /// How people name the government of their own township, or its officials.
 pub const TOWNSHIP_OFFICIALS: &str = "镇政府 乡政府 街道办 镇里干部 乡里干部 镇干部 乡干部 \
@@ -42,7 +53,13 @@ pub const VILLAGE_OFFICIALS: &str = "村委会 村委 村两委 村干部 村支
 /// Words before a name that make it the one asked to act (请城管部门处理, 请求交警查处),
 /// not the one accused.
 const ASKING: &str =
-    "请 请求 恳请 求 希望 要求 麻烦 让 由 联系 找 督促 转给 交给 向 提请 建议 通知 报告给";
+    "请 请求 恳请 希望 要求 麻烦 督促 转给 交给 提请 建议 通知 报告给 我是 我们是 本人是";
+
+/// Words after a name that make it the one asked to act (住建局能不能帮忙, 交警来处理了)
+/// or only a landmark (住建局门口的路, 派出所旁边的学校), not the one accused.
+const AFTER: &str = "能不能 能否 帮忙 帮我 帮助 帮帮 给个说法 讨个说法 管一管 管管 去查 查一查 查查 \
+    来处理 去处理 出面 核实 调查一下 协调 门口 宿舍 家属院 家属楼 旁边 附近 对面 楼下 后面 \
+    前面 大院 院里 院内 隔壁 东侧 西侧 南侧 北侧 路口 斜对面";
 
 /// Words that may stand between an asking word and the name (请有关部门, 请县住建局,
 /// 请求交警和路政部门).
@@ -61,6 +78,15 @@ pub struct Office {
 pub fn accuses(text: &str) -> bool {
     let text = squeeze(text);
     ACCUSING.split_whitespace().any(|w| text.contains(w))
+        || pairs_of(TOGETHER, '+').any(|(a, b)| {
+            text.match_indices(a).any(|(at, _)| {
+                text[at + a.len()..]
+                    .chars()
+                    .take(NEAR)
+                    .collect::<String>()
+                    .contains(b)
+            })
+        })
 }
 
 /// The names people use for an office called `name`: the name itself, without its
@@ -116,14 +142,24 @@ pub fn named_offices(text: &str, offices: &[Office]) -> Vec<i64> {
     let mut out = Vec::new();
     for o in offices {
         let named = o.names.iter().any(|n| {
-            text.match_indices(n.as_str())
-                .any(|(at, _)| !asked_to_act(&text[..at]))
+            text.match_indices(n.as_str()).any(|(at, _)| {
+                !asked_to_act(&text[..at]) && !acting_or_landmark(&text[at + n.len()..])
+            })
         });
         if named && !out.contains(&o.id) {
             out.push(o.id);
         }
     }
     out
+}
+
+/// Whether the text just after a name makes it the helper asked for or a landmark.
+fn acting_or_landmark(after: &str) -> bool {
+    // A short name may stand before the rest of the office's name (人社 in 人社局).
+    let after = after.trim_start_matches(['局', '所', '队']);
+    let after = after.strip_prefix("部门").unwrap_or(after);
+    let after = after.strip_prefix('的').unwrap_or(after);
+    AFTER.split_whitespace().any(|w| after.starts_with(w))
 }
 
 /// Whether the text just before a name asks that office to act.
@@ -145,17 +181,24 @@ fn asked_to_act(before: &str) -> bool {
     false
 }
 
-/// The text normalised, without the spaces and line breaks people and transcripts put
-/// inside names (住 建 局).
+/// The text normalised, with only its letters, digits and characters: the spaces,
+/// line breaks and marks people and transcripts put inside names (住 建 局, 住-建-局)
+/// go.
 fn squeeze(text: &str) -> String {
     normalize(text)
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| c.is_alphanumeric())
         .collect()
 }
 
 fn pairs(table: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
-    table.split_whitespace().filter_map(|p| p.split_once('>'))
+    pairs_of(table, '>')
+}
+
+fn pairs_of(table: &'static str, by: char) -> impl Iterator<Item = (&'static str, &'static str)> {
+    table
+        .split_whitespace()
+        .filter_map(move |p| p.split_once(by))
 }
 
 fn strip_parenthesis(s: &str) -> &str {
@@ -237,6 +280,21 @@ mod tests {
         ("来电人举报货车长期超载，请求交警和路政部门查处", true, &[]),
         ("举报城管队员收红包，请城管局查处", true, &[2]),
         ("请纪委查处村干部冒领补贴的问题", true, &[8]),
+        ("每次办房产证都要向住建局的王科长送红包", true, &[1]),
+        ("好处费由住建局王科长收取，不给不办", true, &[1]),
+        ("住建局王科长收了开发商的钱，违建照样批", true, &[1]),
+        ("城管暴力执法，还打人", true, &[2]),
+        ("公安局的警察收黑钱", true, &[3]),
+        ("住-建-局以權謀私", true, &[1]),
+        (
+            "老板拖欠三个月工资，克扣加班费，人社局能不能帮我们讨个说法",
+            true,
+            &[],
+        ),
+        ("举报：住建局门口的马路上有个井盖丢了", true, &[]),
+        ("举报工地偷工减料，住建局去查一查", true, &[]),
+        ("我是城管队员，举报摊贩占道", true, &[]),
+        ("过年发红包的时候孩子被电动车撞了，交警来处理了", true, &[]),
     ];
 
     #[test]

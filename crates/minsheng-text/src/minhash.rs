@@ -185,13 +185,17 @@ impl Lsh {
         out
     }
 
-    /// Forgets appeals (those older than the window).
-    pub fn remove(&mut self, gone: &std::collections::HashSet<i64>) {
-        for band in &mut self.buckets {
-            band.retain(|_, ids| {
-                ids.retain(|id| !gone.contains(id));
-                !ids.is_empty()
-            });
+    /// Forgets an appeal (one older than the window), by the signature it was
+    /// inserted with: only its own buckets are visited.
+    pub fn remove(&mut self, id: i64, s: &Signature) {
+        let keys: Vec<u64> = self.band_keys(s).collect();
+        for (band, key) in keys.into_iter().enumerate() {
+            if let Some(ids) = self.buckets[band].get_mut(&key) {
+                ids.retain(|x| *x != id);
+                if ids.is_empty() {
+                    self.buckets[band].remove(&key);
+                }
+            }
         }
     }
 
@@ -248,7 +252,13 @@ mod tests {
         lsh.insert(2, &sig("路灯 不亮 晚上 摔倒 老人"));
         let found = lsh.candidates(&sig("暖气 不热 室温 十二度 孩子 感冒 供热 站"));
         assert!(found.contains(&1) && !found.contains(&2), "{found:?}");
-        lsh.remove(&[1].into_iter().collect());
+        // Removing by another signature leaves it; by its own, it goes.
+        lsh.remove(1, &sig("路灯 不亮"));
+        assert!(
+            !lsh.candidates(&sig("暖气 不热 室温 十二度 孩子 感冒 供热 公司"))
+                .is_empty()
+        );
+        lsh.remove(1, &sig("暖气 不热 室温 十二度 孩子 感冒 供热 公司"));
         assert!(
             lsh.candidates(&sig("暖气 不热 室温 十二度 孩子 感冒 供热 公司"))
                 .is_empty()

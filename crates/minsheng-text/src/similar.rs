@@ -8,7 +8,7 @@
 //! MinHash/LSH index as the fast first filter beside the (village, category) block.
 //! Every join keeps its evidence, so a person can see why two appeals were joined.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -186,42 +186,61 @@ struct Held {
     item: Item,
     signature: Signature,
     places: Vec<String>,
+    /// Each distinct word and how often it occurs, counted once when taken.
+    tf: Vec<(String, f64)>,
     cluster: u64,
 }
 
-fn counts(words: &[String]) -> HashMap<&str, f64> {
-    let mut m: HashMap<&str, f64> = HashMap::new();
-    for w in words {
-        *m.entry(w.as_str()).or_default() += 1.0;
+/// Each distinct word with its count, sorted by word.
+fn counts(words: &[String]) -> Vec<(String, f64)> {
+    let mut sorted: Vec<&String> = words.iter().collect();
+    sorted.sort_unstable();
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for w in sorted {
+        match out.last_mut() {
+            Some((last, n)) if last == w => *n += 1.0,
+            _ => out.push((w.clone(), 1.0)),
+        }
     }
-    m
+    out
 }
 
-/// Compares two appeals.
+/// The words two term lists share, each with its product of counts (both sorted).
+fn shared_counts<'a>(ta: &'a [(String, f64)], tb: &[(String, f64)]) -> Vec<(&'a str, f64)> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < ta.len() && j < tb.len() {
+        match ta[i].0.cmp(&tb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push((ta[i].0.as_str(), ta[i].1 * tb[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Compares two appeals; the shared words of the evidence are left empty (see
+/// [`shared_terms`], worked out only for the match that is kept).
 fn compare(a: &Held, b: &Held, idf: &Idf) -> Evidence {
-    let (ta, tb) = (counts(&a.item.words), counts(&b.item.words));
-    let norm = |t: &HashMap<&str, f64>| {
+    let norm = |t: &[(String, f64)]| {
         t.iter()
             .map(|(w, n)| (n * idf.weight(w)).powi(2))
             .sum::<f64>()
             .sqrt()
     };
-    let mut shared: Vec<(&str, f64)> = ta
+    let dot: f64 = shared_counts(&a.tf, &b.tf)
         .iter()
-        .filter_map(|(w, n)| tb.get(w).map(|m| (*w, n * m * idf.weight(w).powi(2))))
-        .collect();
-    let dot: f64 = shared.iter().map(|(_, x)| x).sum();
-    let (na, nb) = (norm(&ta), norm(&tb));
+        .map(|(w, x)| x * idf.weight(w).powi(2))
+        .sum();
+    let (na, nb) = (norm(&a.tf), norm(&b.tf));
     let cosine = if na > 0.0 && nb > 0.0 {
         dot / (na * nb)
     } else {
         0.0
     };
-    shared.sort_by(|x, y| {
-        idf.weight(y.0)
-            .total_cmp(&idf.weight(x.0))
-            .then(x.0.cmp(y.0))
-    });
     let place = if a.item.village == b.item.village && !a.item.village.is_empty() {
         Some(PlaceMatch::Village)
     } else if let Some(p) = a.places.iter().find(|p| b.places.contains(p)) {
@@ -236,20 +255,31 @@ fn compare(a: &Held, b: &Held, idf: &Idf) -> Evidence {
     };
     Evidence {
         with: b.item.id,
-        // Whole words first, then the characters they share.
-        shared: shared
-            .iter()
-            .filter(|(w, _)| !w.starts_with('#'))
-            .chain(shared.iter().filter(|(w, _)| w.starts_with('#')))
-            .take(8)
-            .map(|(w, _)| w.trim_start_matches('#').to_owned())
-            .collect(),
+        shared: Vec::new(),
         cosine,
         minhash: a.signature.similarity(&b.signature),
         same_category: a.item.category == b.item.category,
         place,
         days: (a.item.day - b.item.day).abs(),
     }
+}
+
+/// The words two appeals share, rarest first: whole words, then the characters they
+/// share; at most 8.
+fn shared_terms(a: &Held, b: &Held, idf: &Idf) -> Vec<String> {
+    let mut shared = shared_counts(&a.tf, &b.tf);
+    shared.sort_by(|x, y| {
+        idf.weight(y.0)
+            .total_cmp(&idf.weight(x.0))
+            .then(x.0.cmp(y.0))
+    });
+    shared
+        .iter()
+        .filter(|(w, _)| !w.starts_with('#'))
+        .chain(shared.iter().filter(|(w, _)| w.starts_with('#')))
+        .take(8)
+        .map(|(w, _)| w.trim_start_matches('#').to_owned())
+        .collect()
 }
 
 /// Whether the evidence joins two appeals under the rules.
@@ -306,7 +336,6 @@ impl Clusterer {
 
     /// Forgets appeals older than the window before `day`.
     fn expire(&mut self, day: f64) {
-        let mut gone = HashSet::new();
         while let Some((d, id)) = self.order.front().copied() {
             if day - d <= self.rules.days {
                 break;
@@ -320,11 +349,8 @@ impl Clusterer {
                 {
                     ids.retain(|x| *x != id);
                 }
-                gone.insert(id);
+                self.lsh.remove(id, &h.signature);
             }
-        }
-        if !gone.is_empty() {
-            self.lsh.remove(&gone);
         }
     }
 
@@ -340,7 +366,7 @@ impl Clusterer {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let best = candidates
+        let mut best = candidates
             .iter()
             .filter(|id| **id != me.item.id)
             .filter_map(|id| self.held.get(id))
@@ -348,6 +374,9 @@ impl Clusterer {
             .map(|other| compare(&me, other, &self.idf))
             .filter(|e| joins(e, &self.rules))
             .max_by(|a, b| a.cosine.total_cmp(&b.cosine).then(b.with.cmp(&a.with)));
+        if let Some(e) = &mut best {
+            e.shared = shared_terms(&me, &self.held[&e.with], &self.idf);
+        }
         let assignment = Assignment {
             cluster: best.as_ref().map(|e| self.held[&e.with].cluster),
             evidence: best,
@@ -378,6 +407,7 @@ impl Clusterer {
         let places = named_places(&item.words);
         self.idf.add(&item.words);
         Held {
+            tf: counts(&item.words),
             item,
             signature,
             places,

@@ -7,7 +7,6 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use minsheng_app::alerts::works_alerts;
 use minsheng_app::meetings::{docx, minutes_lines};
 use minsheng_core::i18n::Explain;
 use minsheng_core::meeting::{ActionForm, ActionState, MeetingForm, overdue};
@@ -116,7 +115,7 @@ async fn list_page(
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
         admin: me.staff.has(Role::Admin),
-        may_call: works_alerts(me),
+        may_call: minsheng_app::meetings::may_call(me),
         rows: found
             .items
             .iter()
@@ -238,6 +237,8 @@ struct MeetingPage {
     agenda: Vec<(Option<i64>, Option<String>, String)>,
     actions: Vec<ActionRow>,
     may_run: bool,
+    /// The county's desk: closes any item.
+    desk: bool,
     my_unit: i64,
     owners: Vec<(i64, i64)>,
     units: Vec<Choice>,
@@ -246,9 +247,9 @@ struct MeetingPage {
 }
 
 impl MeetingPage {
-    /// Whether the viewer may close action item `id` (the duty roles, or its owner).
+    /// Whether the viewer may close action item `id` (the county's desk, or its owner).
     fn may_close(&self, id: &i64) -> bool {
-        self.may_run
+        self.desk
             || self
                 .owners
                 .iter()
@@ -310,7 +311,8 @@ async fn meeting_page(
             .iter()
             .map(|a| action_row(a, &catalog, lang))
             .collect(),
-        may_run: works_alerts(me),
+        may_run: minsheng_app::meetings::may_run(me, m),
+        desk: minsheng_app::meetings::county_desk(me),
         my_unit: me.staff.unit_id,
         owners: d.actions.iter().map(|a| (a.id, a.owner_unit_id)).collect(),
         units: unit_choices(&catalog, &m.members),
@@ -403,7 +405,7 @@ pub async fn act(
                 .trim()
                 .parse::<i64>()
                 .map_err(|_| bad("未知的议定事项", "Unknown action item."))?;
-            state.close_action(&me, item, &form.result).await
+            state.close_action(&me, id, item, &form.result).await
         }
         _ => return Err(bad("未知的操作", "Unknown action.")),
     };

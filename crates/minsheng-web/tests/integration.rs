@@ -578,6 +578,30 @@ async fn a_joint_meeting_decides_and_its_action_items_are_tracked() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let land = app.login("zrzyj.handler").await;
     assert_eq!(app.get(&at, &land).await.0, StatusCode::NOT_FOUND);
+    // A leader of a township not in the meeting neither sees nor changes it.
+    let town = app.login("t02.head").await;
+    assert_eq!(app.get(&at, &town).await.0, StatusCode::NOT_FOUND);
+    let r = app
+        .post(
+            &at,
+            &town,
+            &[
+                ("action", "minutes"),
+                ("attendance", "x"),
+                ("minutes", "改写"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Dates out of range are refused.
+    let r = app
+        .post(
+            "/staff/meetings",
+            &dispatcher,
+            &create("远古会议", "0001-01-01"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // The bureau closes its item: a result is needed.
     let housing = app.login("zjj.handler").await;
@@ -612,7 +636,7 @@ async fn a_joint_meeting_decides_and_its_action_items_are_tracked() {
         !supervision.contains("data-test=\"overdue-actions\""),
         "closed: off the list"
     );
-    // Closing twice is refused.
+    // Closing twice is refused with the reason.
     let r = app
         .post(
             &at,
@@ -620,7 +644,8 @@ async fn a_joint_meeting_decides_and_its_action_items_are_tracked() {
             &[("action", "close"), ("item", &item), ("result", "再次办结")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("已办结"));
     let _ = id;
 }
 

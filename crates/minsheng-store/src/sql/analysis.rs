@@ -233,20 +233,25 @@ impl Analysis for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            let active: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM alerts WHERE grouping = $1")
+            // The day's active alert grows; once resolved, a day that keeps surging
+            // raises a new one.
+            let active: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, signal FROM alerts WHERE grouping = $1 AND state <> 'resolved'")
                     .bind(&grouping)
                     .fetch_optional(&mut *tx)
                     .await?;
+            let signal = serde_json::to_string(&raise.signal).map_err(StoreError::other)?;
             let (id, action) = match active {
-                Some((id,)) => {
-                    sqlx::query("UPDATE alerts SET level = $1, signal = $2, updated_at = $3 WHERE id = $4")
-                        .bind(raise.level.code())
-                        .bind(serde_json::to_string(&raise.signal).map_err(StoreError::other)?)
-                        .bind(now)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                Some((id, stored)) => {
+                    if stored != signal {
+                        sqlx::query("UPDATE alerts SET level = $1, signal = $2, updated_at = $3 WHERE id = $4")
+                            .bind(raise.level.code())
+                            .bind(&signal)
+                            .bind(now)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     (id, "alert.join")
                 }
                 None => (insert_alert!(tx, raise, Some(grouping), township, now), "alert.raise"),

@@ -1058,6 +1058,9 @@ fn published_sql(query: &RequestQuery, numbered: bool) -> (String, Vec<Arg>) {
             query.states.iter().map(|s| s.code().to_owned()).collect(),
         );
     }
+    // An appeal that accuses a unit is never published, whatever its kind.
+    w.clauses
+        .push("NOT EXISTS (SELECT 1 FROM appeal_accused x WHERE x.appeal_id = a.id)".into());
     // The publication rule: an empty list publishes nothing.
     list(
         &mut w,

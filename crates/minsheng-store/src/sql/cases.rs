@@ -41,6 +41,18 @@ impl Cases for SqlStore {
                 ));
             }
             insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+            // A case merged into another hands it its accusations: the case kept
+            // stands aside from the same units from now on.
+            if let Command::Merge { into } = &step.command {
+                sqlx::query(
+                    "INSERT INTO appeal_accused (appeal_id, unit_id) \
+                     SELECT $1, unit_id FROM appeal_accused WHERE appeal_id = $2 ON CONFLICT DO NOTHING",
+                )
+                .bind(into)
+                .bind(appeal_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             // The effects become outbox messages in the same transaction, each with an
             // audit record, so a step and the messages it causes land together or not
             // at all.
