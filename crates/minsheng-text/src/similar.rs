@@ -126,45 +126,98 @@ pub fn named_places(words: &[String]) -> Vec<String> {
     out
 }
 
-/// Document frequencies of the recent appeals' words.
+/// Document frequencies of the recent appeals' words. Words are numbered once (a
+/// vocabulary), so comparing two appeals compares numbers, and weights read a table
+/// of logarithms instead of computing one per word.
 #[derive(Debug, Clone, Default)]
 pub struct Idf {
     docs: usize,
-    df: HashMap<String, u32>,
+    ids: HashMap<String, u32>,
+    words: Vec<String>,
+    df: Vec<u32>,
+    /// ln(k) for k = 1, 2, …: the document frequencies' logarithms, grown as needed.
+    ln: Vec<f64>,
 }
 
+/// An appeal's words as numbers with their counts, sorted by number.
+type Terms = Vec<(u32, f64)>;
+
 impl Idf {
-    /// Counts an appeal's words.
-    pub fn add(&mut self, words: &[String]) {
+    /// Counts an appeal's words; returns them as numbered terms with their counts.
+    pub fn add(&mut self, words: &[String]) -> Vec<(u32, f64)> {
         self.docs += 1;
-        let mut seen: Vec<&String> = words.iter().collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for w in seen {
-            *self.df.entry(w.clone()).or_default() += 1;
+        let mut terms: Terms = Vec::with_capacity(words.len());
+        for w in words {
+            let id = match self.ids.get(w.as_str()) {
+                Some(id) => *id,
+                None => {
+                    let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+                    self.ids.insert(w.clone(), id);
+                    self.words.push(w.clone());
+                    self.df.push(0);
+                    id
+                }
+            };
+            terms.push((id, 1.0));
         }
+        terms.sort_unstable_by_key(|t| t.0);
+        terms.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += 1.0;
+            }
+            same
+        });
+        for (id, _) in &terms {
+            self.df[*id as usize] += 1;
+        }
+        let needed = self.docs + 2;
+        while self.ln.len() < needed {
+            let k = self.ln.len() + 1;
+            self.ln.push((k as f64).ln());
+        }
+        terms
     }
 
-    /// Forgets an appeal's words.
-    pub fn remove(&mut self, words: &[String]) {
+    /// Forgets an appeal's terms (as [`Idf::add`] returned them).
+    pub fn remove(&mut self, terms: &[(u32, f64)]) {
         self.docs = self.docs.saturating_sub(1);
-        let mut seen: Vec<&String> = words.iter().collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for w in seen {
-            if let Some(n) = self.df.get_mut(w) {
-                *n -= 1;
-                if *n == 0 {
-                    self.df.remove(w);
-                }
+        for (id, _) in terms {
+            if let Some(n) = self.df.get_mut(*id as usize) {
+                *n = n.saturating_sub(1);
             }
         }
     }
 
+    /// ln(k), from the table when it holds it.
+    fn ln_of(&self, k: usize) -> f64 {
+        match self.ln.get(k.wrapping_sub(1)) {
+            Some(v) => *v,
+            None => (k as f64).ln(),
+        }
+    }
+
+    /// A numbered word's weight: rarer weighs more.
+    fn weight_of(&self, id: u32) -> f64 {
+        let df = self.df.get(id as usize).copied().unwrap_or(0) as usize;
+        self.ln_of(self.docs + 1) - self.ln_of(df + 1) + 1.0
+    }
+
     /// A word's weight: rarer weighs more.
     pub fn weight(&self, w: &str) -> f64 {
-        let df = self.df.get(w).copied().unwrap_or(0) as f64;
-        ((self.docs as f64 + 1.0) / (df + 1.0)).ln() + 1.0
+        match self.ids.get(w) {
+            Some(id) => self.weight_of(*id),
+            None => self.ln_of(self.docs + 1) + 1.0,
+        }
+    }
+
+    /// The length of an appeal's weighted term vector.
+    fn norm(&self, terms: &[(u32, f64)]) -> f64 {
+        terms
+            .iter()
+            .map(|(id, n)| (n * self.weight_of(*id)).powi(2))
+            .sum::<f64>()
+            .sqrt()
     }
 }
 
@@ -186,34 +239,21 @@ struct Held {
     item: Item,
     signature: Signature,
     places: Vec<String>,
-    /// Each distinct word and how often it occurs, counted once when taken.
-    tf: Vec<(String, f64)>,
+    /// Its numbered words and their counts ([`Idf::add`]), counted once when taken.
+    terms: Terms,
     cluster: u64,
 }
 
-/// Each distinct word with its count, sorted by word.
-fn counts(words: &[String]) -> Vec<(String, f64)> {
-    let mut sorted: Vec<&String> = words.iter().collect();
-    sorted.sort_unstable();
-    let mut out: Vec<(String, f64)> = Vec::new();
-    for w in sorted {
-        match out.last_mut() {
-            Some((last, n)) if last == w => *n += 1.0,
-            _ => out.push((w.clone(), 1.0)),
-        }
-    }
-    out
-}
-
-/// The words two term lists share, each with its product of counts (both sorted).
-fn shared_counts<'a>(ta: &'a [(String, f64)], tb: &[(String, f64)]) -> Vec<(&'a str, f64)> {
+/// The numbered words two term lists share, each with its product of counts (both
+/// sorted by number).
+fn shared_counts(ta: &[(u32, f64)], tb: &[(u32, f64)]) -> Vec<(u32, f64)> {
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < ta.len() && j < tb.len() {
         match ta[i].0.cmp(&tb[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                out.push((ta[i].0.as_str(), ta[i].1 * tb[j].1));
+                out.push((ta[i].0, ta[i].1 * tb[j].1));
                 i += 1;
                 j += 1;
             }
@@ -222,20 +262,31 @@ fn shared_counts<'a>(ta: &'a [(String, f64)], tb: &[(String, f64)]) -> Vec<(&'a 
     out
 }
 
-/// Compares two appeals; the shared words of the evidence are left empty (see
-/// [`shared_terms`], worked out only for the match that is kept).
-fn compare(a: &Held, b: &Held, idf: &Idf) -> Evidence {
-    let norm = |t: &[(String, f64)]| {
-        t.iter()
-            .map(|(w, n)| (n * idf.weight(w)).powi(2))
-            .sum::<f64>()
-            .sqrt()
-    };
-    let dot: f64 = shared_counts(&a.tf, &b.tf)
-        .iter()
-        .map(|(w, x)| x * idf.weight(w).powi(2))
-        .sum();
-    let (na, nb) = (norm(&a.tf), norm(&b.tf));
+/// The weighted dot product of two term lists (both sorted by number), without
+/// allocating: the inner loop of every comparison.
+fn dot(ta: &[(u32, f64)], tb: &[(u32, f64)], idf: &Idf) -> f64 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < ta.len() && j < tb.len() {
+        let (x, y) = (ta[i].0, tb[j].0);
+        if x < y {
+            i += 1;
+        } else if x > y {
+            j += 1;
+        } else {
+            sum += ta[i].1 * tb[j].1 * idf.weight_of(x).powi(2);
+            i += 1;
+            j += 1;
+        }
+    }
+    sum
+}
+
+/// Compares appeal `a` (whose weighted length is `na`) with `b`; the shared words of
+/// the evidence are left empty (see [`shared_terms`], worked out only for the match
+/// that is kept).
+fn compare(a: &Held, na: f64, b: &Held, idf: &Idf) -> Evidence {
+    let dot = dot(&a.terms, &b.terms, idf);
+    let nb = idf.norm(&b.terms);
     let cosine = if na > 0.0 && nb > 0.0 {
         dot / (na * nb)
     } else {
@@ -267,12 +318,11 @@ fn compare(a: &Held, b: &Held, idf: &Idf) -> Evidence {
 /// The words two appeals share, rarest first: whole words, then the characters they
 /// share; at most 8.
 fn shared_terms(a: &Held, b: &Held, idf: &Idf) -> Vec<String> {
-    let mut shared = shared_counts(&a.tf, &b.tf);
-    shared.sort_by(|x, y| {
-        idf.weight(y.0)
-            .total_cmp(&idf.weight(x.0))
-            .then(x.0.cmp(y.0))
-    });
+    let mut shared: Vec<(&str, f64)> = shared_counts(&a.terms, &b.terms)
+        .into_iter()
+        .map(|(id, _)| (idf.words[id as usize].as_str(), idf.weight_of(id)))
+        .collect();
+    shared.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(y.0)));
     shared
         .iter()
         .filter(|(w, _)| !w.starts_with('#'))
@@ -342,7 +392,7 @@ impl Clusterer {
             }
             self.order.pop_front();
             if let Some(h) = self.held.remove(&id) {
-                self.idf.remove(&h.item.words);
+                self.idf.remove(&h.terms);
                 if let Some(ids) = self
                     .by_block
                     .get_mut(&(h.item.village.clone(), h.item.category.clone()))
@@ -366,12 +416,13 @@ impl Clusterer {
         }
         candidates.sort_unstable();
         candidates.dedup();
+        let na = self.idf.norm(&me.terms);
         let mut best = candidates
             .iter()
             .filter(|id| **id != me.item.id)
             .filter_map(|id| self.held.get(id))
             .filter(|other| other.cluster != 0)
-            .map(|other| compare(&me, other, &self.idf))
+            .map(|other| compare(&me, na, other, &self.idf))
             .filter(|e| joins(e, &self.rules))
             .max_by(|a, b| a.cosine.total_cmp(&b.cosine).then(b.with.cmp(&a.with)));
         if let Some(e) = &mut best {
@@ -405,9 +456,9 @@ impl Clusterer {
             .hasher
             .signature(shingles(&item.words).iter().map(String::as_str));
         let places = named_places(&item.words);
-        self.idf.add(&item.words);
+        let terms = self.idf.add(&item.words);
         Held {
-            tf: counts(&item.words),
+            terms,
             item,
             signature,
             places,
