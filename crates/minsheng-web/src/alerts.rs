@@ -19,7 +19,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
-use crate::view::{Catalog, Choice, local};
+use crate::view::{Catalog, Choice, DoneQuery, local};
 
 const PER_PAGE: i64 = 50;
 
@@ -322,21 +322,15 @@ async fn alert_page(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ShowQuery {
-    done: String,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
     Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<impl IntoResponse, AppError> {
     let mut page = alert_page(&state, lang, &me, id).await?;
-    page.done = q.done == "1";
+    page.done = q.done();
     Ok(page)
 }
 

@@ -100,6 +100,20 @@ pub struct FormView {
     pub media_hint: String,
 }
 
+/// The query string of a page a form redirects back to: `done=1` says it worked.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+impl DoneQuery {
+    /// Whether the page shows "saved".
+    pub fn done(&self) -> bool {
+        self.done == "1"
+    }
+}
+
 /// The county's categories and villages, which forms offer and check against.
 pub struct Catalog {
     pub categories: Vec<Category>,
