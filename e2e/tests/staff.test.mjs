@@ -134,4 +134,44 @@ describe('staff console', { timeout: 20 * 60_000 }, () => {
     );
     assert.equal(await page.locator('[data-test=unit-name]').count(), 0, 'inbox not shown');
   });
+
+  // A joint meeting: a leader calls it with member units, records a decision for the
+  // housing bureau; the bureau's handler closes it with a result.
+  let meetingURL;
+  run('a leader calls a joint meeting and records an action item', async (page) => {
+    await staffLoginOk(page, 'leader1');
+    await page.locator('[data-test=nav-meetings]').click();
+    const form = page.locator('[data-test=meeting-create]');
+    await form.locator('input[name=title]').fill(`供暖问题联席会议 ${marker('meeting')}`);
+    await form.locator('select[name=members]').selectOption([{ label: '县住房和城乡建设局' }, { label: '县水利局' }]);
+    await Promise.all([
+      page.waitForURL((u) => /^\/staff\/meetings\/\d+$/.test(u.pathname)),
+      page.locator('[data-test=meeting-create-submit]').click(),
+    ]);
+    meetingURL = new URL(page.url()).pathname;
+    assert.match(await textOf(page.locator('[data-test=meeting-members]')), /住房和城乡建设局/);
+    await page.locator('input[name=decision]').fill('住建局督促热力公司三日内排查管网');
+    await page.locator('select[name=owner]').selectOption({ label: '县住房和城乡建设局' });
+    await page.locator('input[name=days]').fill('3');
+    await Promise.all([
+      page.waitForURL((u) => u.search.includes('done=1')),
+      page.locator('[data-test=action-add]').click(),
+    ]);
+    await page.locator('[data-test=action-item]').first().waitFor({ state: 'visible' });
+    assert.match(await textOf(page.locator('[data-test=action-item]').first()), /排查管网/);
+  });
+
+  run('the owner unit closes its action item with a result', async (page) => {
+    assert.ok(meetingURL, 'the meeting was called');
+    await staffLoginOk(page, 'zjj.handler');
+    await page.goto(meetingURL);
+    const item = page.locator('[data-test=action-item]').first();
+    await item.locator('input[name=result]').fill('已排查管网，更换阀门三处');
+    await Promise.all([
+      page.waitForURL((u) => u.search.includes('done=1')),
+      item.locator('[data-test=action-close]').click(),
+    ]);
+    assert.match(await textOf(page.locator('[data-test=action-item]').first()), /更换阀门三处/);
+    assert.equal(await page.locator('[data-test=action-close]').count(), 0, 'nothing left to close');
+  });
 });

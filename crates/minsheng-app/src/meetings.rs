@@ -35,10 +35,11 @@ pub fn may_call(me: &SignedIn) -> bool {
     county_desk(me) || me.staff.has(Role::Leader)
 }
 
-/// Who may set a meeting's agenda, minutes and action items: the county's desk, and
-/// the leaders and unit heads of its member units.
+/// Who may set a meeting's agenda, minutes and action items: the county's desk, who
+/// called it, and the leaders and unit heads of its member units.
 pub fn may_run(me: &SignedIn, meeting: &Meeting) -> bool {
     county_desk(me)
+        || meeting.convener_id == me.staff.id
         || (meeting.members.contains(&me.staff.unit_id)
             && (me.staff.has(Role::Leader) || me.staff.has(Role::UnitHead)))
 }
@@ -48,6 +49,19 @@ impl App {
     /// else those of their unit (a member, or owner of an action item).
     fn meeting_unit(me: &SignedIn) -> Option<i64> {
         (!county_desk(me)).then_some(me.staff.unit_id)
+    }
+
+    /// Whether `me` sees a meeting: the county's desk, who called it, and its member
+    /// and owner units.
+    fn sees_meeting(me: &SignedIn, d: &MeetingDetail) -> bool {
+        match Self::meeting_unit(me) {
+            None => true,
+            Some(u) => {
+                d.meeting.convener_id == me.staff.id
+                    || d.meeting.members.contains(&u)
+                    || d.actions.iter().any(|a| a.owner_unit_id == u)
+            }
+        }
     }
 
     /// Calls a meeting (the county's desk and leaders); returns its id.
@@ -64,21 +78,21 @@ impl App {
     pub async fn meetings(&self, me: &SignedIn, page: i64, per_page: i64) -> Result<Page<Meeting>> {
         Ok(self
             .store
-            .meetings(Self::meeting_unit(me), page, per_page)
+            .meetings(
+                Self::meeting_unit(me).map(|u| (u, me.staff.id)),
+                page,
+                per_page,
+            )
             .await?)
     }
 
     /// One meeting, if `me` may see it (else not found).
     pub async fn meeting(&self, me: &SignedIn, id: i64) -> Result<MeetingDetail> {
         let detail = self.store.meeting(id).await?;
-        match Self::meeting_unit(me) {
-            Some(u)
-                if !detail.meeting.members.contains(&u)
-                    && !detail.actions.iter().any(|a| a.owner_unit_id == u) =>
-            {
-                Err(Error::NotFound)
-            }
-            _ => Ok(detail),
+        if Self::sees_meeting(me, &detail) {
+            Ok(detail)
+        } else {
+            Err(Error::NotFound)
         }
     }
 

@@ -886,9 +886,14 @@ pub trait Meetings: Send + Sync {
         meeting: &minsheng_core::meeting::NewMeeting,
         convener: i64,
     ) -> Result<i64>;
-    /// Meetings, the latest first; with `unit`, only those it is a member of or owns an
-    /// action item of.
-    async fn meetings(&self, unit: Option<i64>, page: i64, per_page: i64) -> Result<Page<Meeting>>;
+    /// Meetings, the latest first; with `(unit, staff)`, only those the unit is a member
+    /// of or owns an action item of, and those the staff member called.
+    async fn meetings(
+        &self,
+        viewer: Option<(i64, i64)>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<Meeting>>;
     /// One meeting in full.
     async fn meeting(&self, id: i64) -> Result<MeetingDetail>;
     /// Puts an alert (which then stands escalated, if active) or a case before the

@@ -1804,13 +1804,13 @@ async fn meetings(store: &dyn Store, (zjj, slj): (i64, i64), convener: i64) {
         )
         .await
         .expect("create");
-    let mine = store.meetings(Some(zjj), 1, 10).await.expect("list");
+    let mine = store.meetings(Some((zjj, 0)), 1, 10).await.expect("list");
     assert!(
         mine.items
             .iter()
             .any(|m| m.id == id && m.members == vec![zjj])
     );
-    let theirs = store.meetings(Some(slj), 1, 10).await.expect("list");
+    let theirs = store.meetings(Some((slj, 0)), 1, 10).await.expect("list");
     assert!(!theirs.items.iter().any(|m| m.id == id), "not a member");
     let county = Scope {
         regions: vec![code("370999000000")],
@@ -1872,7 +1872,7 @@ async fn meetings(store: &dyn Store, (zjj, slj): (i64, i64), convener: i64) {
         .await
         .expect("action");
     // An owner that is not a member sees the meeting through its item.
-    let theirs = store.meetings(Some(slj), 1, 10).await.expect("list");
+    let theirs = store.meetings(Some((slj, 0)), 1, 10).await.expect("list");
     assert!(
         theirs
             .items

@@ -124,12 +124,18 @@ impl Meetings for SqlStore {
         })
     }
 
-    async fn meetings(&self, unit: Option<i64>, page: i64, per_page: i64) -> Result<Page<Meeting>> {
+    async fn meetings(
+        &self,
+        viewer: Option<(i64, i64)>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<Meeting>> {
         let mut w = Where::default();
-        if let Some(u) = unit {
-            let u = w.arg(Arg::Int(u));
+        if let Some((u, staff)) = viewer {
+            let (u, staff) = (w.arg(Arg::Int(u)), w.arg(Arg::Int(staff)));
             w.clauses.push(format!(
-                "(EXISTS (SELECT 1 FROM meeting_members mm WHERE mm.meeting_id = g.id AND mm.unit_id = {u}) \
+                "(g.convener_id = {staff} \
+                 OR EXISTS (SELECT 1 FROM meeting_members mm WHERE mm.meeting_id = g.id AND mm.unit_id = {u}) \
                  OR EXISTS (SELECT 1 FROM meeting_actions y WHERE y.meeting_id = g.id AND y.owner_unit_id = {u}))"
             ));
         }
