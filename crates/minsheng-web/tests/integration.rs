@@ -3738,6 +3738,33 @@ async fn open311_clients_discover_post_and_read_requests_in_json_and_xml() {
         .to_owned();
     let (status, _, _) = app.open311_get(&format!("requests/{conduct}.json")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not published");
+    // A help request whose text accuses a unit is not published either.
+    let accusing = use_cases
+        .register(
+            &minsheng_core::intake::AppealForm {
+                channel: "web".into(),
+                kind: "help".into(),
+                category: "gongre".into(),
+                township: T1.into(),
+                village: V11.into(),
+                text: "我要举报城管局李队长，长期向商户索要好处费".into(),
+                anonymous: "on".into(),
+                submission_key: format!("{:032x}", rand::random::<u128>()),
+                ..Default::default()
+            },
+            minsheng_core::intake::Origin::Portal,
+            None,
+        )
+        .await
+        .expect("accusing");
+    let (status, _, _) = app
+        .open311_get(&format!("requests/{}.json", accusing.no))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "an accusation is not published"
+    );
 
     // Reading: published requests, without who raised them; long numbers hidden.
     let (status, _, body) = app.open311_get("requests.json").await;
