@@ -52,6 +52,26 @@ pub struct Registering {
     pub repeat: bool,
 }
 
+/// A reason someone must give (for a reveal, for lifting a recusal): 2 to 200
+/// characters, counted as sent (the documented limit) and once cleaned (something must
+/// be said).
+pub(crate) fn check_reason(reason: &str) -> Result<String> {
+    let sent = reason.chars().count();
+    let reason = minsheng_core::intake::clean_text(reason);
+    let length = reason.chars().count();
+    if length < 2 || sent > 200 {
+        let error = if length == 0 {
+            FieldError::Required
+        } else if length < 2 {
+            FieldError::TooShort(2)
+        } else {
+            FieldError::TooLong(200)
+        };
+        return Err(Error::Invalid(FieldErrors(vec![("reason", error)])));
+    }
+    Ok(reason)
+}
+
 impl App {
     /// Registers one appeal from any channel: checks the form against the county's
     /// categories and villages, routes it, opens its case and stores it with its audit
@@ -207,20 +227,7 @@ impl App {
             return Err(Error::Forbidden);
         }
         let (scope, actor_id) = (&me.scope, me.staff.id);
-        // As sent (the documented limit), and once cleaned (something must be said).
-        let sent = reason.chars().count();
-        let reason = minsheng_core::intake::clean_text(reason);
-        let length = reason.chars().count();
-        if length < 2 || sent > 200 {
-            let error = if length == 0 {
-                FieldError::Required
-            } else if length < 2 {
-                FieldError::TooShort(2)
-            } else {
-                FieldError::TooLong(200)
-            };
-            return Err(Error::Invalid(FieldErrors(vec![("reason", error)])));
-        }
+        let reason = check_reason(reason)?;
         let detail = self.store.appeal(no, scope).await?;
         self.store
             .record_reveal(detail.summary.id, actor_id, &reason)

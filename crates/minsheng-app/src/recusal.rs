@@ -3,6 +3,9 @@
 //! units an appeal accuses is read here from its kind and text; routing, the workflow
 //! and every scope check in the store enforce it.
 
+use crate::sessions::SignedIn;
+use crate::{App, Error, Result};
+use minsheng_core::AppealNo;
 use minsheng_core::appeal::AppealKind;
 use minsheng_core::intake::NewAppeal;
 use minsheng_core::unit::{Unit, UnitKind};
@@ -52,4 +55,30 @@ pub fn accused_units(appeal: &NewAppeal, units: &[Unit]) -> Vec<i64> {
             .extend(officials.split_whitespace().map(String::from));
     }
     named_offices(&text, &offices)
+}
+
+impl App {
+    /// Lifts a wrongly read accusation of `unit` (解除回避): the county desk
+    /// (dispatchers, supervisors, administrators), for an appeal in their sight, with a
+    /// reason; audited. The unit may then handle and see the appeal.
+    pub async fn lift_recusal(
+        &self,
+        me: &SignedIn,
+        no: &AppealNo,
+        unit: i64,
+        reason: &str,
+    ) -> Result<()> {
+        if !crate::meetings::county_desk(me) {
+            return Err(Error::Forbidden);
+        }
+        let reason = crate::cases::check_reason(reason)?;
+        let detail = self.store.appeal(no, &me.scope).await?;
+        if !detail.facts.accused.contains(&unit) {
+            return Err(Error::NotFound);
+        }
+        Ok(self
+            .store
+            .lift_accusation(detail.summary.id, unit, me.staff.id, &reason)
+            .await?)
+    }
 }

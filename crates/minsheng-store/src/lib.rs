@@ -1141,6 +1141,15 @@ pub trait Appeals: Send + Sync {
     /// Records that `actor` saw an appeal's personal data in full, and why (an audit
     /// record only: nothing else changes).
     async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()>;
+    /// Takes a unit off an appeal's accused units (a recusal lifted), with the reason;
+    /// audited in the same transaction.
+    async fn lift_accusation(
+        &self,
+        appeal_id: i64,
+        unit: i64,
+        actor: i64,
+        reason: &str,
+    ) -> Result<()>;
     /// Earlier appeals from a phone number, newest first, within a scope.
     async fn appeals_by_phone(
         &self,

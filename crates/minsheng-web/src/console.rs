@@ -346,8 +346,10 @@ struct AppealPage {
     /// The court or arbitration word that makes it look litigation-related (涉法涉诉),
     /// when it is not on the legal track already.
     litigation: Option<String>,
-    /// The units the appeal accuses, which stand aside (回避).
-    accused: Vec<String>,
+    /// The units the appeal accuses, which stand aside (回避): id and name.
+    accused: Vec<(i64, String)>,
+    /// Whether this person may lift a wrongly read recusal.
+    may_lift: bool,
 }
 
 /// A member of an appeal's cluster: number, title, received, why it joined.
@@ -473,8 +475,9 @@ async fn appeal_page(
             .facts
             .accused
             .iter()
-            .map(|u| unit_name(Some(*u)))
+            .map(|u| (*u, unit_name(Some(*u))))
             .collect(),
+        may_lift: minsheng_app::meetings::county_desk(me),
         t,
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),
@@ -877,6 +880,43 @@ pub async fn register_appeal(
 pub struct RevealForm {
     #[serde(default)]
     reason: String,
+}
+
+/// Lifting a wrongly read recusal: which unit, and why.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LiftForm {
+    unit: String,
+    reason: String,
+}
+
+/// Lifts a recusal the text was wrongly read for (the county desk, with a reason).
+pub async fn lift_recusal(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+    Form(form): Form<LiftForm>,
+) -> Result<Response, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    let unit = form.unit.trim().parse::<i64>().map_err(|_| {
+        AppError::BadRequest("请从列表中选择单位", "Choose the unit from the list.")
+    })?;
+    match state.lift_recusal(&me, &no, unit, &form.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response()),
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let message = Errors::explain(&errors, lang)
+                .of("reason")
+                .map(|e| {
+                    let colon = if lang == Lang::Zh { "：" } else { ": " };
+                    format!("{}{colon}{e}", texts(lang).lift_reason)
+                })
+                .unwrap_or_default();
+            let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The appeal page with the appellant's personal data in full, after saying why; the

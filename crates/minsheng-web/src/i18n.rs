@@ -107,6 +107,8 @@ texts! {
     suggest_title: "分流建议", "Routing suggestions";
     cluster_title: "同类诉求", "Similar appeals";
     cluster_appeals: "件", "appeals";
+    lift_recusal: "误判，解除回避", "Not an accusation: lift";
+    lift_reason: "解除理由", "Why";
     accused_hint: "本件为举报，以下被举报单位及其下属须回避（不承办、不可查看）：", "An accusation: these units and those under them stand aside (may neither handle nor see it): ";
     litigation_hint: "疑似涉法涉诉：已进入或经过诉讼、仲裁、检察程序的，建议引导依法定途径解决（涉法涉诉轨道）", "Looks litigation-related: a matter already before a court, arbitration or procuratorate is best advised to the legal channel (the litigation track)";
     suggest_keywords: "依据类别关键词", "from the categories' keywords";

@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
         .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))
         .route("/staff/appeals/{no}/reveal", post(console::reveal))
+        .route("/staff/appeals/{no}/recusal", post(console::lift_recusal))
         .route(
             "/staff/intake",
             get(console::intake_form)

@@ -697,6 +697,43 @@ async fn an_accused_unit_neither_gets_nor_sees_the_accusation() {
         !body.contains(&format!("name=\"lead\" value=\"{lead}\"")),
         "the accused unit is not a one-click suggestion"
     );
+
+    // Read wrongly? The county desk lifts it with a reason (a handler may not); then
+    // the bureau may be dispatched to and sees the appeal.
+    let lift = |reason: &'static str| vec![("unit", lead.clone()), ("reason", reason.to_owned())];
+    let post = |cookie: String, fields: Vec<(&'static str, String)>| {
+        let (app, no) = (&app, no.clone());
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(&format!("/staff/appeals/{no}/recusal"), &cookie, &f)
+                .await
+        }
+    };
+    assert_eq!(
+        post(zjj.clone(), lift("误判")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(dispatcher.clone(), lift("x")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("解除理由"));
+    let r = post(dispatcher.clone(), lift("并非举报住建局，是请住建局协调")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, _) = app
+        .act(
+            &dispatcher,
+            &no,
+            &[
+                ("action", "dispatch"),
+                ("lead", lead.as_str()),
+                ("urgency", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/staff/appeals/{no}"), &zjj).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -852,6 +852,31 @@ impl Appeals for SqlStore {
         })
     }
 
+    async fn lift_accusation(
+        &self,
+        appeal_id: i64,
+        unit: i64,
+        actor: i64,
+        reason: &str,
+    ) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let gone = sqlx::query("DELETE FROM appeal_accused WHERE appeal_id = $1 AND unit_id = $2")
+                .bind(appeal_id)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+            if gone.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, chain, at, Some(actor), "appeal.recusal_lifted", Some(appeal_id), json!({ "unit_id": unit, "reason": reason }));
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }
+
     async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()> {
         let at = crate::now();
         with_db!(self, p => {
