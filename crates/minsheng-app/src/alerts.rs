@@ -158,18 +158,20 @@ impl App {
             if count < policy.surge_min || township.level() != RegionLevel::Township {
                 continue;
             }
-            let category_name = directory
+            let names = directory
                 .categories
                 .iter()
                 .find(|c| c.code == category)
-                .map_or(category.as_str(), |c| c.name.as_str());
+                .map_or((category.as_str(), ""), |c| {
+                    (c.name.as_str(), c.name_en.as_str())
+                });
             let township_name = directory
                 .regions
                 .iter()
                 .find(|r| r.region.code == township)
                 .map_or(township.as_str(), |r| r.region.name.as_str());
             let Some(raise) = policy
-                .surge(category_name, township_name, count, &history)
+                .surge(names, township_name, count, &history)
                 .and_then(|s| policy.raise(&s))
             else {
                 continue;

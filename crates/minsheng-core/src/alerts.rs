@@ -105,6 +105,9 @@ pub enum Signal {
     Surge {
         /// The category's name.
         category: String,
+        /// Its name in English, if it has one.
+        #[serde(default)]
+        category_en: String,
         /// The township's name.
         township: String,
         /// Appeals today.
@@ -207,7 +210,7 @@ impl AlertPolicy {
     /// `surge_score_x10` tenths.
     pub fn surge(
         &self,
-        category: &str,
+        (category, category_en): (&str, &str),
         township: &str,
         today: u32,
         history: &[u32],
@@ -217,6 +220,7 @@ impl AlertPolicy {
         (today >= self.surge_min && score_x10 >= f64::from(self.surge_score_x10)).then(|| {
             Signal::Surge {
                 category: category.to_owned(),
+                category_en: category_en.to_owned(),
                 township: township.to_owned(),
                 count: today,
                 median: median(history.iter().map(|&c| f64::from(c)).collect()).round() as u32,
@@ -360,6 +364,7 @@ impl Explain for Signal {
             (
                 Signal::Surge {
                     category,
+                    category_en,
                     township,
                     count,
                     median,
@@ -374,7 +379,12 @@ impl Explain for Signal {
                         "{township}「{category}」类今日 {count} 件，远高于近 {weeks} 周日中位数 {median} 件（稳健 Z 值 {z}）"
                     ),
                     Lang::En => format!(
-                        "{township}: {count} “{category}” appeals today, far above the median day of the last {weeks} weeks ({median}; robust z {z})"
+                        "{township}: {count} “{}” appeals today, far above the median day of the last {weeks} weeks ({median}; robust z {z})",
+                        if category_en.is_empty() {
+                            category
+                        } else {
+                            category_en
+                        }
                     ),
                 }
             }
@@ -433,19 +443,26 @@ mod tests {
         // Eight quiet weeks: mostly 0-2 a day.
         let quiet: Vec<u32> = (0..56).map(|d| [0, 1, 0, 2, 1, 0, 1][d % 7]).collect();
         assert_eq!(
-            p.surge("供暖", "城关镇", 3, &quiet),
+            p.surge(("供暖", "heating"), "城关镇", 3, &quiet),
             None,
             "an ordinary busy day"
         );
         assert_eq!(
-            p.surge("供暖", "城关镇", 5, &quiet),
+            p.surge(("供暖", "heating"), "城关镇", 5, &quiet),
             None,
             "z = 0.6745·4 < 3.5"
         );
-        let s = p.surge("供暖", "城关镇", 12, &quiet).expect("a surge");
+        let s = p
+            .surge(("供暖", "heating"), "城关镇", 12, &quiet)
+            .expect("a surge");
         let raised = p.raise(&s).expect("raised");
         assert_eq!(raised.rule, AlertRule::Surge);
         assert_eq!(raised.level, AlertLevel::Orange, "z = 7.4");
+        assert!(
+            s.explain(Lang::En).contains("“heating”"),
+            "{}",
+            s.explain(Lang::En)
+        );
         assert!(
             s.explain(Lang::Zh).contains("12 件"),
             "{}",
@@ -453,10 +470,10 @@ mod tests {
         );
         // A category busy every day is measured against itself.
         let busy: Vec<u32> = (0..56).map(|d| 40 + (d % 5) as u32).collect();
-        assert_eq!(p.surge("供水", "城关镇", 46, &busy), None);
-        assert!(p.surge("供水", "城关镇", 60, &busy).is_some());
+        assert_eq!(p.surge(("供水", ""), "城关镇", 46, &busy), None);
+        assert!(p.surge(("供水", ""), "城关镇", 60, &busy).is_some());
         // Fewer than the minimum never alert, however quiet the past.
-        assert_eq!(p.surge("供暖", "城关镇", 4, &[0; 56]), None);
+        assert_eq!(p.surge(("供暖", "heating"), "城关镇", 4, &[0; 56]), None);
         assert_eq!(robust_z(9, &[]), 0.0);
     }
 
@@ -469,7 +486,7 @@ mod tests {
             let (a, b) = (robust_z(today, &history), robust_z(today.saturating_add(1), &history));
             proptest::prop_assert!(a.is_finite() && b >= a);
             let p = AlertPolicy::default();
-            if let Some(s) = p.surge("c", "t", today, &history) {
+            if let Some(s) = p.surge(("c", ""), "t", today, &history) {
                 proptest::prop_assert!(p.raise(&s).is_some());
             }
         }

@@ -561,6 +561,26 @@ pub enum WorkflowError {
     Recused(i64),
 }
 
+/// Why a unit (named as given) may not handle an appeal that accuses it.
+fn recused(unit: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{unit}是本件的被举报对象（或其下属），须回避，不能承办"),
+        Lang::En => format!(
+            "{unit} is accused by this appeal (or lies under a unit that is) and must stand aside"
+        ),
+    }
+}
+
+impl WorkflowError {
+    /// The explanation, with units named by `name` instead of by id.
+    pub fn explain_named(&self, lang: Lang, name: impl Fn(i64) -> String) -> String {
+        match self {
+            WorkflowError::Recused(id) => recused(&name(*id), lang),
+            e => e.explain(lang),
+        }
+    }
+}
+
 impl Explain for WorkflowError {
     fn explain(&self, lang: Lang) -> String {
         match (self, lang) {
@@ -585,9 +605,7 @@ impl Explain for WorkflowError {
             ) => format!("{what_zh}应在 {min} 到 {max} 之间"),
             (WorkflowError::BeyondCalendar(e), Lang::Zh) => e.explain(Lang::Zh),
             (WorkflowError::UnknownUnit(id), Lang::Zh) => format!("不存在编号为 {id} 的单位"),
-            (WorkflowError::Recused(id), Lang::Zh) => {
-                format!("编号为 {id} 的单位是本件的被举报对象（或其下属），须回避，不能承办")
-            }
+            (WorkflowError::Recused(id), Lang::Zh) => recused(&format!("编号为 {id} 的单位"), lang),
             (WorkflowError::TextTooLong(n), Lang::Zh) => format!("内容过长，最多{n}个字"),
             (WorkflowError::MergeTargetEnded(s), Lang::Zh) => format!(
                 "只能合并到仍在办理的诉求，目标诉求当前为“{}”",

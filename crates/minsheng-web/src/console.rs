@@ -748,10 +748,12 @@ pub async fn act_on_appeal(
         let page = appeal_page(&state, lang, &me, &no, Some(message)).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
+    let catalog = Catalog::load(&state).await?;
+    let why = |e: &wf::WorkflowError| e.explain_named(lang, |u| catalog.unit_name(u));
     let into = match (form.action.as_str(), AppealNo::parse(&form.into)) {
         ("merge", Ok(n)) => match state.merge_target(&no, &n, &me.scope).await {
             Ok(id) => Some(id),
-            Err(minsheng_app::Error::Refused(e)) => return refused(e.explain(lang)).await,
+            Err(minsheng_app::Error::Refused(e)) => return refused(why(&e)).await,
             Err(minsheng_app::Error::NotFound) => None,
             Err(e) => return Err(e.into()),
         },
@@ -770,7 +772,7 @@ pub async fn act_on_appeal(
     };
     match state.act(&me.actor(), &no, form.version, command).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response()),
-        Err(minsheng_app::Error::Refused(e)) => refused(e.explain(lang)).await,
+        Err(minsheng_app::Error::Refused(e)) => refused(why(&e)).await,
         Err(minsheng_app::Error::Stale) => refused(texts(lang).changed_meanwhile.to_owned()).await,
         Err(e) => Err(e.into()),
     }
