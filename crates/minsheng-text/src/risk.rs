@@ -315,7 +315,7 @@ const ORDER_CUES: &str =
 
 /// What the phrase rules find, in order of where it stands.
 pub fn rule_threats(text: &str) -> Vec<RiskHit> {
-    let chars: Vec<char> = normalize(text).chars().collect();
+    let chars = joined_between_hanzi(&normalize(text));
     let mut hits = Vec::new();
     let mut start = 0;
     while start < chars.len() {
@@ -330,6 +330,26 @@ pub fn rule_threats(text: &str) -> Vec<RiskHit> {
     hits.sort_by_key(|h| h.at);
     hits.dedup_by_key(|h| h.at);
     hits
+}
+
+/// The text's characters with the spaces and line breaks between two Chinese
+/// characters taken out, as transcripts and hurried typing put them inside words
+/// (我要跳 楼); spaces between Latin letters (pinyin) stay.
+fn joined_between_hanzi(text: &str) -> Vec<char> {
+    let hanzi = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let before = out.last().copied();
+            let after = chars[i + 1..].iter().find(|c| !c.is_whitespace()).copied();
+            if before.is_some_and(hanzi) && after.is_some_and(hanzi) {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    out
 }
 
 fn sentence_threats(text: &[char], start: usize, end: usize, hits: &mut Vec<RiskHit>) {
@@ -612,6 +632,8 @@ mod tests {
             "他扬言要跟包工头同归于尽",
             "老人说要喝药",
             "不解决我就死在你们政府门口",
+            "我要跳 楼",
+            "再不给钱我就喝\n农药",
         ] {
             assert!(kinds(t).contains(&RiskKind::Life), "{t}: {:?}", threats(t));
         }
