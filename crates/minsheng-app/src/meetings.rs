@@ -13,6 +13,8 @@ use minsheng_core::meeting::{
 };
 use minsheng_store::{ActionItem, Meeting, MeetingDetail, Page, StoreError};
 
+use minsheng_core::Lang;
+use minsheng_core::i18n::pick;
 use minsheng_core::staff::Role;
 
 use crate::sessions::SignedIn;
@@ -231,30 +233,35 @@ impl App {
     }
 }
 
-/// The minutes of a meeting as one text document: its lines, each a paragraph.
-/// `unit` names a unit by id; `agenda` is what the reader may see of the agenda.
+/// The minutes of a meeting as one text document in `lang`: its lines, each a
+/// paragraph (`true`: a heading). `unit` names a unit by id; `agenda` is what the
+/// reader may see of the agenda.
 pub fn minutes_lines(
     detail: &MeetingDetail,
     unit: &dyn Fn(i64) -> String,
     agenda: &[String],
+    lang: Lang,
 ) -> Vec<(bool, String)> {
     let m = &detail.meeting;
+    let (colon, sep) = match lang {
+        Lang::Zh => ("：", "、"),
+        Lang::En => (": ", ", "),
+    };
+    let field = |zh: &'static str, en: &'static str, value: String| {
+        (false, format!("{}{colon}{value}", pick(lang, zh, en)))
+    };
+    let members = m
+        .members
+        .iter()
+        .map(|u| unit(*u))
+        .collect::<Vec<_>>()
+        .join(sep);
     let mut lines = vec![
         (true, m.title.clone()),
-        (false, format!("会议日期：{}", m.held_on)),
-        (
-            false,
-            format!(
-                "成员单位：{}",
-                m.members
-                    .iter()
-                    .map(|u| unit(*u))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-        ),
-        (false, format!("出席人员：{}", m.attendance)),
-        (true, "议题".into()),
+        field("会议日期", "Date", m.held_on.to_string()),
+        field("成员单位", "Member units", members),
+        field("出席人员", "Present", m.attendance.clone()),
+        (true, pick(lang, "议题", "Agenda").to_owned()),
     ];
     lines.extend(
         agenda
@@ -263,23 +270,34 @@ pub fn minutes_lines(
             .enumerate()
             .map(|(i, a)| (false, format!("{}. {a}", i + 1))),
     );
-    lines.push((true, "会议纪要".into()));
+    lines.push((true, pick(lang, "会议纪要", "Minutes").to_owned()));
     lines.extend(m.minutes.lines().map(|l| (false, l.to_owned())));
-    lines.push((true, "议定事项".into()));
+    lines.push((
+        true,
+        pick(lang, "议定事项", "Decisions and action items").to_owned(),
+    ));
     for (i, a) in detail.actions.iter().enumerate() {
-        lines.push((
-            false,
-            format!(
-                "{}. {}（责任单位：{}；完成时限：{}；{}）",
+        let due = minsheng_core::clock::local_day(a.due_at);
+        let owner = unit(a.owner_unit_id);
+        let state = a.state.label(lang);
+        let text = match lang {
+            Lang::Zh => format!(
+                "{}. {}（责任单位：{owner}；完成时限：{due}；{state}）",
                 i + 1,
-                a.decision,
-                unit(a.owner_unit_id),
-                minsheng_core::clock::local_day(a.due_at),
-                a.state.label(minsheng_core::Lang::Zh)
+                a.decision
             ),
-        ));
+            Lang::En => format!(
+                "{}. {} (owner: {owner}; due: {due}; {state})",
+                i + 1,
+                a.decision
+            ),
+        };
+        lines.push((false, text));
         if let Some(r) = &a.result {
-            lines.push((false, format!("   办理结果：{r}")));
+            lines.push((
+                false,
+                format!("   {}{colon}{r}", pick(lang, "办理结果", "Result")),
+            ));
         }
     }
     lines

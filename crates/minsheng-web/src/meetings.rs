@@ -427,6 +427,7 @@ async fn lines(
     state: &AppState,
     me: &CurrentStaff,
     id: i64,
+    lang: Lang,
 ) -> Result<Vec<(bool, String)>, AppError> {
     let d = state.meeting(me, id).await?;
     let catalog = Catalog::load(state).await?;
@@ -436,18 +437,18 @@ async fn lines(
         .map(|(alert, no, note)| {
             let mut parts = Vec::new();
             if let Some(a) = alert {
-                parts.push(format!("预警 #{a}"));
+                parts.push(format!("{} #{a}", texts(lang).meeting_alert));
             }
             if let Some(no) = no {
-                parts.push(format!("诉求 {no}"));
+                parts.push(no);
             }
             if !note.is_empty() {
                 parts.push(note);
             }
-            parts.join("：")
+            parts.join(if lang == Lang::Zh { "：" } else { ": " })
         })
         .collect();
-    Ok(minutes_lines(&d, &|u| catalog.unit_name(u), &agenda))
+    Ok(minutes_lines(&d, &|u| catalog.unit_name(u), &agenda, lang))
 }
 
 /// The minutes, for printing (the browser's print to PDF makes the PDF).
@@ -460,17 +461,18 @@ pub async fn minutes(
     Ok(MinutesPage {
         t: texts(lang),
         id,
-        lines: lines(&state, &me, id).await?,
+        lines: lines(&state, &me, id, lang).await?,
     })
 }
 
 /// The minutes as a Word document.
 pub async fn minutes_docx(
     State(state): State<AppState>,
+    UiLang(lang): UiLang,
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let bytes = docx(&lines(&state, &me, id).await?)?;
+    let bytes = docx(&lines(&state, &me, id, lang).await?)?;
     Ok((
         [
             (

@@ -536,6 +536,20 @@ async fn a_joint_meeting_decides_and_its_action_items_are_tracked() {
     let (status, print) = app.get(&format!("{at}/minutes"), &dispatcher).await;
     assert_eq!(status, StatusCode::OK);
     assert!(print.contains("城关街道供暖问题联席会议") && print.contains("议定事项"));
+    let print = app
+        .client
+        .get(format!("{}{at}/minutes", app.base))
+        .header("cookie", format!("{dispatcher}; lang=en"))
+        .send()
+        .await
+        .expect("english minutes")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        print.contains("Decisions and action items") && !print.contains("议定事项"),
+        "{print}"
+    );
     let r = app
         .client
         .get(format!("{}{at}/minutes.docx", app.base))
