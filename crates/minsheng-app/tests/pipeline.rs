@@ -451,16 +451,12 @@ async fn reading(store: Arc<dyn Store>) {
     assert!(heating.count >= 120, "{heating:?}");
     assert_eq!(app.surge_alerts(now).await.expect("surge"), 1);
     assert_eq!(app.surge_alerts(now).await.expect("again"), 1);
+    let surge_filter = minsheng_store::AlertFilter {
+        rule: Some(minsheng_core::alerts::AlertRule::Surge),
+        ..Default::default()
+    };
     let surges = store
-        .alerts(
-            &me.scope,
-            &minsheng_store::AlertFilter {
-                rule: Some(minsheng_core::alerts::AlertRule::Surge),
-                ..Default::default()
-            },
-            1,
-            10,
-        )
+        .alerts(&me.scope, &surge_filter, 1, 10)
         .await
         .expect("alerts");
     assert_eq!(surges.total, 1, "one alert for the pair and day");
@@ -486,15 +482,7 @@ async fn reading(store: Arc<dyn Store>) {
         .expect("resolve");
     assert_eq!(app.surge_alerts(now).await.expect("after"), 1);
     let all = store
-        .alerts(
-            &me.scope,
-            &minsheng_store::AlertFilter {
-                rule: Some(minsheng_core::alerts::AlertRule::Surge),
-                ..Default::default()
-            },
-            1,
-            10,
-        )
+        .alerts(&me.scope, &surge_filter, 1, 10)
         .await
         .expect("alerts");
     assert_eq!(all.total, 2, "a new one beside the resolved one");

@@ -56,8 +56,10 @@ impl MeetingForm {
     pub fn validate(&self, units: &[i64]) -> Result<NewMeeting, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = clean_name(&self.title);
-        if title.chars().count() < 2 {
+        if title.is_empty() {
             errors.0.push(("title", FieldError::Required));
+        } else if title.chars().count() < 2 {
+            errors.0.push(("title", FieldError::TooShort(2)));
         } else if title.chars().count() > MAX_TITLE {
             errors.0.push(("title", FieldError::TooLong(MAX_TITLE)));
         }
