@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use minsheng_core::alerts::AlertPolicy;
 use minsheng_store::{ClusterPlacement, ClusterRef, ClusterSource};
 use minsheng_text::Segmenter;
-use minsheng_text::similar::{Clusterer, Item, Rules};
+use minsheng_text::similar::{Clusterer, Item, Prepared, Rules};
 use tokio::sync::Mutex;
 
 use crate::{App, Error, Result};
@@ -50,19 +50,21 @@ fn item(segmenter: &Segmenter, places: &Centroids, a: &Arrival) -> Item {
     }
 }
 
+/// An appeal prepared for the clusterer, with what the store needs of it.
+type Ready = (Prepared, Arrival);
+
+fn prepare(segmenter: &Segmenter, places: &Centroids, page: Vec<Arrival>) -> Vec<Ready> {
+    page.into_iter()
+        .map(|a| (Prepared::new(item(segmenter, places, &a)), a))
+        .collect()
+}
+
 /// Decides the clusters of a run of appeals (in the order they came in): what to store
 /// for each. New clusters get keys from `next_key` up.
-fn decide(
-    clusterer: &mut Clusterer,
-    segmenter: &Segmenter,
-    places: &Centroids,
-    arrivals: &[Arrival],
-    next_key: &mut u64,
-) -> Vec<ClusterPlacement> {
-    arrivals
-        .iter()
-        .map(|a| {
-            let found = clusterer.add(item(segmenter, places, a));
+fn decide(clusterer: &mut Clusterer, run: Vec<Ready>, next_key: &mut u64) -> Vec<ClusterPlacement> {
+    run.into_iter()
+        .map(|(prepared, a)| {
+            let found = clusterer.add_prepared(prepared);
             let key = found.cluster.unwrap_or_else(|| {
                 *next_key += 1;
                 *next_key
@@ -71,8 +73,8 @@ fn decide(
             ClusterPlacement {
                 appeal_id: a.id,
                 received_at: a.received_at,
-                category: a.category.clone(),
-                region: a.region.clone(),
+                category: a.category,
+                region: a.region,
                 cluster: if key >= NEW_KEYS {
                     ClusterRef::New(key)
                 } else {
@@ -87,19 +89,28 @@ fn decide(
         .collect()
 }
 
-/// Stores placements and tells the clusterer the stored ids of clusters it started.
+/// Stores placements and returns each one's cluster id. A cluster begun in an earlier
+/// run, whose key the clusterer still uses, is found in `known`; the clusters begun in
+/// this run are added to it.
 async fn store(
     app: &App,
-    clusterer: &mut Clusterer,
-    placements: &[ClusterPlacement],
+    placements: &mut [ClusterPlacement],
+    known: &mut HashMap<u64, i64>,
 ) -> Result<Vec<i64>> {
+    for pl in placements.iter_mut() {
+        if let ClusterRef::New(key) = pl.cluster
+            && let Some(id) = known.get(&key)
+        {
+            pl.cluster = ClusterRef::Stored(*id);
+        }
+    }
     let ids = app
         .store
         .place_in_clusters(placements, &AlertPolicy::default())
         .await?;
     for (pl, id) in placements.iter().zip(&ids) {
-        if matches!(pl.cluster, ClusterRef::New(_)) {
-            clusterer.place(pl.appeal_id, u64::try_from(*id).unwrap_or(0));
+        if let ClusterRef::New(key) = pl.cluster {
+            known.insert(key, *id);
         }
     }
     Ok(ids)
@@ -264,53 +275,88 @@ impl App {
             }
         };
         let mut next_key = NEW_KEYS;
-        let placements = decide(clusterer, &segmenter, &places, &arrivals, &mut next_key);
-        store(self, clusterer, &placements).await?;
+        let mut placements = decide(
+            clusterer,
+            prepare(&segmenter, &places, arrivals),
+            &mut next_key,
+        );
+        let ids = store(self, &mut placements, &mut HashMap::new()).await?;
+        // The clusterer learns the stored ids of the clusters this run began.
+        for (pl, id) in placements.iter().zip(ids) {
+            if matches!(pl.cluster, ClusterRef::New(_)) {
+                clusterer.place(pl.appeal_id, u64::try_from(id).unwrap_or(0));
+            }
+        }
         Ok(())
     }
 
     /// Drops every cluster and builds them again from all appeals, oldest first;
     /// `progress` hears how many appeals so far.
+    ///
+    /// Three stages run at once, each a page behind the one before: reading a page
+    /// and preparing its appeals (segmentation, signatures), deciding their clusters
+    /// in order on a thread of its own, and storing the decisions. New clusters keep
+    /// the keys the decider gave them until the end (the store maps each to the id it
+    /// stored it under), so deciding never waits for the store.
     pub async fn recluster(&self, progress: impl Fn(usize)) -> Result<Rebuilt> {
         let segmenter = self.segmenter().await?;
         let places = std::sync::Arc::new(centroids(&*self.directory().await?));
         let mut guard = self.clustering.0.lock().await;
         *guard = None;
         self.store.clear_clusters().await?;
-        let mut clusterer = Clusterer::new(Rules::default());
-        let mut rebuilt = Rebuilt::default();
-        let mut after = None;
-        let mut next_key = NEW_KEYS;
         let origin = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
-        loop {
-            let page = self.store.cluster_sources(origin, after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.received_at, last.id));
-            let arrivals: Vec<Arrival> = page;
-            let (s, at) = (segmenter.clone(), places.clone());
-            let (mut c, placements, key) = tokio::task::spawn_blocking(move || {
-                let mut key = next_key;
-                let placements = decide(&mut clusterer, &s, &at, &arrivals, &mut key);
-                (clusterer, placements, key)
-            })
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?;
-            next_key = key;
-            let ids = store(self, &mut c, &placements).await?;
-            clusterer = c;
-            rebuilt
-                .placed
-                .extend(placements.iter().map(|p| p.appeal_id).zip(ids));
-            rebuilt.appeals += placements.len();
-            progress(rebuilt.appeals);
-        }
+        let (pages, mut to_decide) = tokio::sync::mpsc::channel::<Vec<Ready>>(2);
+        let (decided, mut to_store) = tokio::sync::mpsc::channel::<Vec<ClusterPlacement>>(2);
+        let decider = tokio::task::spawn_blocking(move || {
+            let mut clusterer = Clusterer::new(Rules::default());
+            let mut next_key = NEW_KEYS;
+            while let Some(page) = to_decide.blocking_recv() {
+                let placements = decide(&mut clusterer, page, &mut next_key);
+                if decided.blocking_send(placements).is_err() {
+                    break;
+                }
+            }
+        });
+        let read = async {
+            let mut after = None;
+            loop {
+                let page = self.store.cluster_sources(origin, after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = Some((last.received_at, last.id));
+                let (s, at) = (segmenter.clone(), places.clone());
+                let prepared = tokio::task::spawn_blocking(move || prepare(&s, &at, page))
+                    .await
+                    .map_err(|e| Error::Task(e.to_string()))?;
+                if pages.send(prepared).await.is_err() {
+                    break;
+                }
+            }
+            drop(pages);
+            Ok::<(), Error>(())
+        };
+        let write = async {
+            let mut rebuilt = Rebuilt::default();
+            let mut known = HashMap::new();
+            while let Some(mut placements) = to_store.recv().await {
+                let ids = store(self, &mut placements, &mut known).await?;
+                rebuilt
+                    .placed
+                    .extend(placements.iter().map(|p| p.appeal_id).zip(ids));
+                rebuilt.appeals += placements.len();
+                progress(rebuilt.appeals);
+            }
+            Ok::<Rebuilt, Error>(rebuilt)
+        };
+        let ((), mut rebuilt) = tokio::try_join!(read, write)?;
+        decider.await.map_err(|e| Error::Task(e.to_string()))?;
         let mut sizes: HashMap<i64, usize> = HashMap::new();
         for (_, c) in &rebuilt.placed {
             *sizes.entry(*c).or_default() += 1;
         }
         rebuilt.clusters = sizes.values().filter(|n| **n > 1).count();
         rebuilt.clustered = sizes.values().filter(|n| **n > 1).sum();
-        *guard = Some(clusterer);
+        // The next arrival loads the window afresh, with the stored ids.
+        drop(guard);
         Ok(rebuilt)
     }
 }

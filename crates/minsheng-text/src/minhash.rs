@@ -6,7 +6,9 @@
 //! each shingle, `a` and `b` drawn once from a fixed seed, so signatures stay comparable
 //! across processes and versions.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 /// Permutations per signature.
 pub const PERMUTATIONS: usize = 64;
@@ -37,8 +39,14 @@ fn hash32(s: &str) -> u32 {
 fn permute(a: u64, b: u64, x: u64) -> u64 {
     let p = u128::from(a) * u128::from(x) + u128::from(b);
     let folded = (p & u128::from(MERSENNE)) + (p >> 61);
-    let folded = (folded & u128::from(MERSENNE)) + (folded >> 61);
-    (folded as u64) % MERSENNE
+    let folded = ((folded & u128::from(MERSENNE)) + (folded >> 61)) as u64;
+    // Two folds leave at most 2^61 - 1 + 1: one subtraction is the remainder (no
+    // division on the hottest line of a signature).
+    if folded >= MERSENNE {
+        folded - MERSENNE
+    } else {
+        folded
+    }
 }
 
 impl Default for Hasher {
@@ -133,12 +141,22 @@ pub fn bands_for(threshold: f64, permutations: usize) -> (usize, usize) {
     best
 }
 
+/// Takes `id` out of a list of ids held in the order they came: the oldest, which
+/// leaves first, is at the front, so this is usually one step.
+pub(crate) fn forget(ids: &mut VecDeque<i64>, id: i64) {
+    if ids.front() == Some(&id) {
+        ids.pop_front();
+    } else if let Some(at) = ids.iter().position(|x| *x == id) {
+        ids.remove(at);
+    }
+}
+
 /// An LSH index over signatures: appeals whose signatures agree on a whole band.
 #[derive(Debug, Clone)]
 pub struct Lsh {
     bands: usize,
     rows: usize,
-    buckets: Vec<HashMap<u64, Vec<i64>>>,
+    buckets: Vec<FxHashMap<u64, VecDeque<i64>>>,
 }
 
 impl Lsh {
@@ -148,7 +166,7 @@ impl Lsh {
         Lsh {
             bands,
             rows,
-            buckets: vec![HashMap::new(); bands],
+            buckets: vec![FxHashMap::default(); bands],
         }
     }
 
@@ -163,35 +181,74 @@ impl Lsh {
         })
     }
 
+    /// A band's key within an area (see [`Lsh::insert_in`]).
+    fn in_area(key: u64, area: u64) -> u64 {
+        (key ^ area.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0x0000_0100_0000_01b3)
+    }
+
     /// Adds an appeal.
     pub fn insert(&mut self, id: i64, s: &Signature) {
+        self.insert_in(0, id, s);
+    }
+
+    /// Adds an appeal under an area (a place): [`Lsh::candidates_in`] finds it only
+    /// when asked about that area.
+    pub fn insert_in(&mut self, area: u64, id: i64, s: &Signature) {
         let keys: Vec<u64> = self.band_keys(s).collect();
         for (band, key) in keys.into_iter().enumerate() {
-            self.buckets[band].entry(key).or_default().push(id);
+            self.buckets[band]
+                .entry(Self::in_area(key, area))
+                .or_default()
+                .push_back(id);
         }
     }
 
     /// The appeals sharing a band with this signature, each once.
     pub fn candidates(&self, s: &Signature) -> Vec<i64> {
-        let mut out: Vec<i64> = self
-            .band_keys(s)
-            .enumerate()
-            .filter_map(|(band, key)| self.buckets[band].get(&key))
-            .flatten()
-            .copied()
-            .collect();
-        out.sort_unstable();
-        out.dedup();
+        self.candidates_in(&[0], s, usize::MAX)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The appeals held under any of `areas` sharing a band with this signature,
+    /// each once with the number of bands it shares, by id. Of a bucket only the
+    /// `latest` added are read: a flood of near-copies (a campaign of one letter
+    /// sent by thousands) fills its buckets, and reading them all would make every
+    /// arrival cost as much as the flood is large.
+    pub fn candidates_in(&self, areas: &[u64], s: &Signature, latest: usize) -> Vec<(i64, u32)> {
+        let mut ids: Vec<i64> = Vec::new();
+        for (band, key) in self.band_keys(s).enumerate() {
+            for area in areas {
+                if let Some(bucket) = self.buckets[band].get(&Self::in_area(key, *area)) {
+                    ids.extend(bucket.iter().rev().take(latest));
+                }
+            }
+        }
+        ids.sort_unstable();
+        let mut out: Vec<(i64, u32)> = Vec::with_capacity(ids.len());
+        for id in ids {
+            match out.last_mut() {
+                Some((last, n)) if *last == id => *n += 1,
+                _ => out.push((id, 1)),
+            }
+        }
         out
     }
 
     /// Forgets an appeal (one older than the window), by the signature it was
     /// inserted with: only its own buckets are visited.
     pub fn remove(&mut self, id: i64, s: &Signature) {
+        self.remove_in(0, id, s);
+    }
+
+    /// Forgets an appeal held under an area.
+    pub fn remove_in(&mut self, area: u64, id: i64, s: &Signature) {
         let keys: Vec<u64> = self.band_keys(s).collect();
         for (band, key) in keys.into_iter().enumerate() {
+            let key = Self::in_area(key, area);
             if let Some(ids) = self.buckets[band].get_mut(&key) {
-                ids.retain(|x| *x != id);
+                forget(ids, id);
                 if ids.is_empty() {
                     self.buckets[band].remove(&key);
                 }
@@ -281,7 +338,13 @@ mod tests {
             let sa = h.signature(a.iter().map(String::as_str));
             let sb = h.signature(b.iter().map(String::as_str));
             prop_assert_eq!(sa.similarity(&sb), sb.similarity(&sa));
-            prop_assert!((0.0..=1.0).contains(&sa.similarity(&sb)));
+                        prop_assert!((0.0..=1.0).contains(&sa.similarity(&sb)));
+        }
+
+        #[test]
+        fn permuting_is_the_plain_remainder(a in 1u64..MERSENNE, b in 0u64..MERSENNE, x in proptest::num::u64::ANY) {
+            let plain = ((u128::from(a) * u128::from(x) + u128::from(b)) % u128::from(MERSENNE)) as u64;
+            prop_assert_eq!(permute(a, b, x), plain);
         }
     }
 }

@@ -270,7 +270,9 @@ impl Default for Segmenter {
 
 /// Is this word one that says nothing about the matter?
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(&word)
+    static SET: std::sync::LazyLock<std::collections::HashSet<&str>> =
+        std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+    SET.contains(word)
 }
 
 /// Does this token carry letters or digits (not punctuation or space)?

@@ -6,13 +6,19 @@
 //! in both texts — a compound, a road, a factory — or the distance between their
 //! points), the time, and the content words weighted by rarity (TF-IDF cosine), with a
 //! MinHash/LSH index as the fast first filter beside the (village, category) block.
+//! Since no two appeals join unless at one place, the index files each signature under
+//! its village and its cell of a grid the join distance across, and an appeal looks
+//! only there and in the neighbouring cells: the work per appeal stays the same as the
+//! county grows.
 //! Every join keeps its evidence, so a person can see why two appeals were joined.
 
 use std::collections::{HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::minhash::{Hasher, Lsh, PERMUTATIONS, Signature, shingles};
+use crate::minhash::{Hasher, Lsh, PERMUTATIONS, Signature, forget, shingles};
 
 /// What the clustering reads of one appeal.
 #[derive(Debug, Clone)]
@@ -102,7 +108,18 @@ const PLACE_MARKERS: &str = "小区 花园 家园 公寓 大厦 号楼 号院 �
 
 /// The places an appeal's words name.
 pub fn named_places(words: &[String]) -> Vec<String> {
-    let is_marker = |w: &str| PLACE_MARKERS.split_whitespace().any(|m| m == w);
+    static MARKERS: std::sync::LazyLock<std::collections::HashSet<&str>> =
+        std::sync::LazyLock::new(|| PLACE_MARKERS.split_whitespace().collect());
+    let is_marker = |w: &str| MARKERS.contains(w);
+    // A word ending in a marker with at least two characters before it (幸福家园小区).
+    let ends_in_marker = |w: &str| {
+        let n = w.chars().count();
+        w.char_indices()
+            .rev()
+            .take(3)
+            .enumerate()
+            .any(|(k, (at, _))| n >= k + 3 && is_marker(&w[at..]))
+    };
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let name_like = |p: &str| p.chars().count() >= 2 && !p.chars().all(|c| c.is_ascii_digit());
@@ -113,11 +130,7 @@ pub fn named_places(words: &[String]) -> Vec<String> {
             {
                 out.push(format!("{prev}{w}"));
             }
-        } else if w.chars().count() >= 3
-            && PLACE_MARKERS
-                .split_whitespace()
-                .any(|m| w.ends_with(m) && w.chars().count() > m.chars().count() + 1)
-        {
+        } else if ends_in_marker(w) {
             out.push(w.clone());
         }
     }
@@ -132,7 +145,7 @@ pub fn named_places(words: &[String]) -> Vec<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Idf {
     docs: usize,
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     words: Vec<String>,
     df: Vec<u32>,
     /// ln(k) for k = 1, 2, …: the document frequencies' logarithms, grown as needed.
@@ -233,6 +246,74 @@ fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
+/// Kilometres to a degree of latitude, rounded down so grid cells come out a little
+/// larger than asked.
+const KM_PER_DEGREE: f64 = 110.0;
+
+/// A grid of cells at least `km` across, so two points within `km` of each other lie in
+/// the same or neighbouring cells: rows by latitude, and in each row columns as wide as
+/// `km` is at that row's edge furthest from the equator (and a row beyond).
+#[derive(Debug)]
+struct Grid {
+    height: f64,
+    km: f64,
+}
+
+impl Grid {
+    fn new(km: f64) -> Self {
+        let km = if km.is_finite() { km.max(0.01) } else { 0.01 };
+        Grid {
+            height: km / KM_PER_DEGREE,
+            km,
+        }
+    }
+
+    fn row(&self, lat: f64) -> i64 {
+        (lat / self.height).floor() as i64
+    }
+
+    fn column(&self, row: i64, lon: f64) -> i64 {
+        let far = ((row as f64 + 0.5).abs() + 1.5) * self.height;
+        if far >= 85.0 {
+            return 0;
+        }
+        let width = self.km / (KM_PER_DEGREE * far.to_radians().cos());
+        (lon / width).floor() as i64
+    }
+
+    /// The cell a point lies in, as an area key.
+    fn cell(&self, (lat, lon): (f64, f64)) -> Option<u64> {
+        if !lat.is_finite() || !lon.is_finite() {
+            return None;
+        }
+        let row = self.row(lat);
+        Some(cell_key(row, self.column(row, lon)))
+    }
+
+    /// The cells within `km` of a point: its own and its neighbours.
+    fn near(&self, (lat, lon): (f64, f64)) -> Vec<u64> {
+        if !lat.is_finite() || !lon.is_finite() {
+            return Vec::new();
+        }
+        let row = self.row(lat);
+        let mut out = Vec::with_capacity(9);
+        for r in row - 1..=row + 1 {
+            let c = self.column(r, lon);
+            out.extend((c - 1..=c + 1).map(|c| cell_key(r, c)));
+        }
+        out
+    }
+}
+
+fn cell_key(row: i64, column: i64) -> u64 {
+    ((row as u64) << 32) ^ (column as u64 & 0xffff_ffff) ^ 0x6c62_272e_0000_0000
+}
+
+/// A village's area key.
+fn village_key(village: u32) -> u64 {
+    0x5eed_0000_0000_0000 | u64::from(village)
+}
+
 /// One appeal as the clusterer holds it.
 #[derive(Debug, Clone)]
 struct Held {
@@ -241,6 +322,10 @@ struct Held {
     places: Vec<String>,
     /// Its numbered words and their counts ([`Idf::add`]), counted once when taken.
     terms: Terms,
+    /// Its village as a number (`u32::MAX`: none), compared with every candidate.
+    village: u32,
+    /// The areas its signature is filed under in the LSH index (its village, its cell).
+    areas: Vec<u64>,
     cluster: u64,
 }
 
@@ -281,18 +366,9 @@ fn dot(ta: &[(u32, f64)], tb: &[(u32, f64)], idf: &Idf) -> f64 {
     sum
 }
 
-/// Compares appeal `a` (whose weighted length is `na`) with `b`; the shared words of
-/// the evidence are left empty (see [`shared_terms`], worked out only for the match
-/// that is kept).
-fn compare(a: &Held, na: f64, b: &Held, idf: &Idf) -> Evidence {
-    let dot = dot(&a.terms, &b.terms, idf);
-    let nb = idf.norm(&b.terms);
-    let cosine = if na > 0.0 && nb > 0.0 {
-        dot / (na * nb)
-    } else {
-        0.0
-    };
-    let place = if a.item.village == b.item.village && !a.item.village.is_empty() {
+/// How the places of two appeals agree, if they do.
+fn place_of(a: &Held, b: &Held) -> Option<PlaceMatch> {
+    if a.village == b.village && a.village != u32::MAX {
         Some(PlaceMatch::Village)
     } else if let Some(p) = a.places.iter().find(|p| b.places.contains(p)) {
         Some(PlaceMatch::Named { place: p.clone() })
@@ -303,6 +379,28 @@ fn compare(a: &Held, na: f64, b: &Held, idf: &Idf) -> Evidence {
             .map(|(x, y)| PlaceMatch::Near {
                 km: distance_km(x, y),
             })
+    }
+}
+
+/// Whether places that agree this way are one place under the rules.
+fn one_place(place: &Option<PlaceMatch>, rules: &Rules) -> bool {
+    match place {
+        Some(PlaceMatch::Village | PlaceMatch::Named { .. }) => true,
+        Some(PlaceMatch::Near { km }) => *km <= rules.km,
+        None => false,
+    }
+}
+
+/// Compares appeal `a` (whose weighted length is `na`) with `b`, whose places agree
+/// as `place`; the shared words of the evidence are left empty (see
+/// [`shared_terms`], worked out only for the match that is kept).
+fn compare(a: &Held, na: f64, b: &Held, place: Option<PlaceMatch>, idf: &Idf) -> Evidence {
+    let dot = dot(&a.terms, &b.terms, idf);
+    let nb = idf.norm(&b.terms);
+    let cosine = if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
     };
     Evidence {
         with: b.item.id,
@@ -334,11 +432,7 @@ fn shared_terms(a: &Held, b: &Held, idf: &Idf) -> Vec<String> {
 
 /// Whether the evidence joins two appeals under the rules.
 pub fn joins(e: &Evidence, rules: &Rules) -> bool {
-    let place = match &e.place {
-        Some(PlaceMatch::Village | PlaceMatch::Named { .. }) => true,
-        Some(PlaceMatch::Near { km }) => *km <= rules.km,
-        None => false,
-    };
+    let place = one_place(&e.place, rules);
     let named = matches!(e.place, Some(PlaceMatch::Named { .. }));
     let topic = if e.same_category {
         e.cosine >= rules.same_category || e.minhash >= rules.lsh || named
@@ -358,15 +452,53 @@ pub struct Assignment {
     pub evidence: Option<Evidence>,
 }
 
+/// An appeal with the work done that needs no other appeal: its MinHash signature
+/// and the places it names. Made apart from the [`Clusterer`], so a run of appeals
+/// can be prepared on one thread while another clusters the run before.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    item: Item,
+    signature: Signature,
+    places: Vec<String>,
+}
+
+impl Prepared {
+    /// Prepares an appeal.
+    pub fn new(item: Item) -> Self {
+        static HASHER: std::sync::LazyLock<Hasher> = std::sync::LazyLock::new(Hasher::default);
+        Prepared {
+            signature: HASHER.signature(shingles(&item.words).iter().map(String::as_str)),
+            places: named_places(&item.words),
+            item,
+        }
+    }
+
+    /// The appeal's id.
+    pub fn id(&self) -> i64 {
+        self.item.id
+    }
+}
+
+/// How many of the latest appeals of one village and category are compared beside
+/// the text's near neighbours.
+const RECENT: usize = 50;
+/// How many of an LSH bucket's latest appeals are read ([`Lsh::candidates_in`]).
+const PER_BUCKET: usize = 40;
+/// How many of the text's nearest neighbours by signature are compared.
+const NEAREST: usize = 100;
+
 /// Clusters appeals as they come, keeping the recent ones (the rules' window).
 #[derive(Debug)]
 pub struct Clusterer {
     rules: Rules,
-    hasher: Hasher,
+
     lsh: Lsh,
     idf: Idf,
-    held: HashMap<i64, Held>,
-    by_block: HashMap<(String, String), Vec<i64>>,
+    held: FxHashMap<i64, Held>,
+    by_block: HashMap<(String, String), VecDeque<i64>>,
+
+    villages: FxHashMap<String, u32>,
+    grid: Grid,
     order: VecDeque<(f64, i64)>,
 }
 
@@ -375,11 +507,14 @@ impl Clusterer {
     pub fn new(rules: Rules) -> Self {
         Clusterer {
             lsh: Lsh::new(rules.lsh, PERMUTATIONS),
+            grid: Grid::new(rules.km),
             rules,
-            hasher: Hasher::default(),
+
             idf: Idf::default(),
-            held: HashMap::new(),
+            held: FxHashMap::default(),
             by_block: HashMap::new(),
+
+            villages: FxHashMap::default(),
             order: VecDeque::new(),
         }
     }
@@ -397,9 +532,12 @@ impl Clusterer {
                     .by_block
                     .get_mut(&(h.item.village.clone(), h.item.category.clone()))
                 {
-                    ids.retain(|x| *x != id);
+                    forget(ids, id);
                 }
-                self.lsh.remove(id, &h.signature);
+
+                for area in &h.areas {
+                    self.lsh.remove_in(*area, id, &h.signature);
+                }
             }
         }
     }
@@ -407,13 +545,37 @@ impl Clusterer {
     /// Takes one appeal (in the order they came in) and says which held appeal's
     /// cluster it joins, if any; the caller then [`Clusterer::place`]s it.
     pub fn add(&mut self, item: Item) -> Assignment {
-        self.expire(item.day);
+        self.add_prepared(Prepared::new(item))
+    }
+
+    /// [`Clusterer::add`] for an appeal prepared beforehand (perhaps on another
+    /// thread).
+    pub fn add_prepared(&mut self, item: Prepared) -> Assignment {
+        self.expire(item.item.day);
         let me = self.hold(item);
         let block = (me.item.village.clone(), me.item.category.clone());
-        let mut candidates = self.lsh.candidates(&me.signature);
-        if let Some(ids) = self.by_block.get(&block) {
-            candidates.extend(ids.iter().rev().take(50));
+        // Appeals join only at one place: the text's near neighbours are looked up in
+        // the village and the cells around the point (the place the LSH index files
+        // them under), and beside them come the latest of the same village and category.
+        let mut near: Vec<u64> = me
+            .item
+            .location
+            .map(|l| self.grid.near(l))
+            .unwrap_or_default();
+        if me.village != u32::MAX {
+            near.push(village_key(me.village));
         }
+        let mut found = self.lsh.candidates_in(&near, &me.signature, PER_BUCKET);
+        // The nearest by the signature: those sharing the most bands, then the latest.
+        if found.len() > NEAREST {
+            found.select_nth_unstable_by(NEAREST, |a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+            found.truncate(NEAREST);
+        }
+        let mut candidates: Vec<i64> = found.into_iter().map(|(id, _)| id).collect();
+        if let Some(ids) = self.by_block.get(&block) {
+            candidates.extend(ids.iter().rev().take(RECENT));
+        }
+
         candidates.sort_unstable();
         candidates.dedup();
         let na = self.idf.norm(&me.terms);
@@ -422,7 +584,11 @@ impl Clusterer {
             .filter(|id| **id != me.item.id)
             .filter_map(|id| self.held.get(id))
             .filter(|other| other.cluster != 0)
-            .map(|other| compare(&me, na, other, &self.idf))
+            .filter_map(|other| {
+                // No join without one place: the words are weighed only when it is.
+                let place = place_of(&me, other);
+                one_place(&place, &self.rules).then(|| compare(&me, na, other, place, &self.idf))
+            })
             .filter(|e| joins(e, &self.rules))
             .max_by(|a, b| a.cosine.total_cmp(&b.cosine).then(b.with.cmp(&a.with)));
         if let Some(e) = &mut best {
@@ -439,7 +605,7 @@ impl Clusterer {
     /// Takes one appeal whose cluster is already known (rebuilding the window at start).
     pub fn add_known(&mut self, item: Item, cluster: u64) {
         self.expire(item.day);
-        let mut me = self.hold(item);
+        let mut me = self.hold(Prepared::new(item));
         me.cluster = cluster;
         self.keep(me);
     }
@@ -451,14 +617,31 @@ impl Clusterer {
         }
     }
 
-    fn hold(&mut self, item: Item) -> Held {
-        let signature = self
-            .hasher
-            .signature(shingles(&item.words).iter().map(String::as_str));
-        let places = named_places(&item.words);
+    fn hold(&mut self, prepared: Prepared) -> Held {
+        let Prepared {
+            item,
+            signature,
+            places,
+        } = prepared;
         let terms = self.idf.add(&item.words);
+        let village = if item.village.is_empty() {
+            u32::MAX
+        } else {
+            let next = u32::try_from(self.villages.len()).unwrap_or(u32::MAX - 1);
+            *self.villages.entry(item.village.clone()).or_insert(next)
+        };
+        let mut areas: Vec<u64> = item
+            .location
+            .and_then(|l| self.grid.cell(l))
+            .into_iter()
+            .collect();
+        if village != u32::MAX {
+            areas.push(village_key(village));
+        }
         Held {
             terms,
+            village,
+            areas,
             item,
             signature,
             places,
@@ -468,11 +651,14 @@ impl Clusterer {
 
     fn keep(&mut self, me: Held) {
         let id = me.item.id;
-        self.lsh.insert(id, &me.signature);
+        for area in &me.areas {
+            self.lsh.insert_in(*area, id, &me.signature);
+        }
+
         self.by_block
             .entry((me.item.village.clone(), me.item.category.clone()))
             .or_default()
-            .push(id);
+            .push_back(id);
         self.order.push_back((me.item.day, id));
         self.held.insert(id, me);
     }
@@ -590,6 +776,27 @@ mod tests {
         );
         assert!(far.cluster.is_none(), "the same problem elsewhere: {far:?}");
         assert!(late.cluster.is_none(), "two months later: {late:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn points_within_the_distance_lie_in_neighbouring_cells(
+            lat in -84.0f64..84.0,
+            lon in -179.0f64..179.0,
+            bearing in 0.0f64..std::f64::consts::TAU,
+            part in 0.0f64..1.0,
+            km in 0.05f64..50.0,
+        ) {
+            // A point `part` of `km` away on `bearing` (small-distance approximation,
+            // checked with the haversine below).
+            let d = km * part / 6371.0;
+            let lat2 = lat + (d * bearing.cos()).to_degrees();
+            let lon2 = lon + (d * bearing.sin() / lat.to_radians().cos()).to_degrees();
+            proptest::prop_assume!(distance_km((lat, lon), (lat2, lon2)) <= km);
+            let grid = Grid::new(km);
+            let cell = grid.cell((lat2, lon2)).expect("a cell");
+            proptest::prop_assert!(grid.near((lat, lon)).contains(&cell));
+        }
     }
 
     #[test]

@@ -68,26 +68,40 @@ impl Analysis for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-            // New clusters first (one statement each, for their ids), then every member
-            // in few statements, then each cluster's size once.
-            let mut started: HashMap<u64, i64> = HashMap::new();
+            // A run of placements is written in a handful of statements whatever its
+            // length: new clusters numbered here and stored many rows a statement with
+            // their sizes, every member likewise, the clusters that grew in one UPDATE.
+            let mut grown: HashMap<i64, (i64, DateTime<Utc>, String)> = HashMap::new();
+            // Each new cluster once, in order, with its first member (its category and
+            // place).
+            let mut fresh: Vec<(u64, &ClusterPlacement)> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for pl in placements {
-                if let ClusterRef::New(key) = pl.cluster {
-                    if started.contains_key(&key) {
-                        continue;
-                    }
-                    let (c,): (i64,) = sqlx::query_as(
-                        "INSERT INTO clusters (category, region_code, created_at, updated_at, size) \
-                         VALUES ($1, $2, $3, $3, 0) RETURNING id",
-                    )
-                    .bind(&pl.category)
-                    .bind(pl.region.as_str())
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    started.insert(key, c);
+                if let ClusterRef::New(key) = pl.cluster
+                    && seen.insert(key)
+                {
+                    fresh.push((key, pl));
                 }
             }
+            let numbers: Vec<i64> = if fresh.is_empty() {
+                Vec::new()
+            } else if numbered(&tx) {
+                let n = i64::try_from(fresh.len()).map_err(StoreError::other)?;
+                let rows: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT nextval(pg_get_serial_sequence('clusters', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(n)
+                .fetch_all(&mut *tx)
+                .await?;
+                rows.into_iter().map(|(id,)| id).collect()
+            } else {
+                // The write transaction holds SQLite's one write lock: nobody else numbers.
+                let (top,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM clusters")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                (1..=fresh.len() as i64).map(|k| top + k).collect()
+            };
+            let started: HashMap<u64, i64> = fresh.iter().map(|(k, _)| *k).zip(numbers).collect();
             let ids: Vec<i64> = placements
                 .iter()
                 .map(|pl| match pl.cluster {
@@ -95,6 +109,31 @@ impl Analysis for SqlStore {
                     ClusterRef::New(key) => started[&key],
                 })
                 .collect();
+            for (pl, c) in placements.iter().zip(&ids) {
+                let e = grown.entry(*c).or_insert((0, pl.received_at, pl.region.to_string()));
+                e.0 += 1;
+                if pl.received_at > e.1 {
+                    e.1 = pl.received_at;
+                }
+            }
+                        let mut sizes: HashMap<i64, i64> = HashMap::new();
+            let new_rows: Vec<Vec<Arg>> = fresh
+                .iter()
+                .map(|(key, pl)| {
+                    let id = started[key];
+                    let size = grown[&id].0;
+                    sizes.insert(id, size);
+                    vec![
+                        Arg::Int(id),
+                        Arg::Text(pl.category.clone()),
+                        Arg::Text(pl.region.to_string()),
+                        Arg::Time(now),
+                        Arg::Time(now),
+                        Arg::Int(size),
+                    ]
+                })
+                .collect();
+            insert_rows!(tx, "INSERT INTO clusters (id, category, region_code, created_at, updated_at, size)", new_rows);
             let rows: Vec<Vec<Arg>> = placements
                 .iter()
                 .zip(&ids)
@@ -108,36 +147,64 @@ impl Analysis for SqlStore {
                 })
                 .collect();
             insert_rows!(tx, "INSERT INTO cluster_members (appeal_id, cluster_id, received_at, evidence)", rows);
-            let mut grown: HashMap<i64, (i64, DateTime<Utc>, String)> = HashMap::new();
-            for (pl, c) in placements.iter().zip(&ids) {
-                let e = grown.entry(*c).or_insert((0, pl.received_at, pl.region.to_string()));
-                e.0 += 1;
-                if pl.received_at > e.1 {
-                    e.1 = pl.received_at;
-                }
-            }
-            for (c, (n, _, _)) in &grown {
-                sqlx::query("UPDATE clusters SET size = size + $1, updated_at = $2 WHERE id = $3")
-                    .bind(*n)
+            // Sizes after this run: the new clusters' are known, the older ones' read
+            // back from the one UPDATE that grows them.
+
+            let older: Vec<serde_json::Value> = grown
+                .iter()
+                .filter(|(c, _)| !sizes.contains_key(c))
+                .map(|(c, (n, _, _))| serde_json::json!([c, n]))
+                .collect();
+            if !older.is_empty() {
+                let sql = if numbered(&tx) {
+                    "UPDATE clusters c SET size = c.size + (j->>1)::bigint, updated_at = $2 \
+                     FROM jsonb_array_elements($1::jsonb) j WHERE c.id = (j->>0)::bigint RETURNING c.id, c.size"
+                } else {
+                    "UPDATE clusters SET size = size + (j.value ->> 1), updated_at = $2 \
+                     FROM json_each($1) j WHERE clusters.id = (j.value ->> 0) RETURNING clusters.id, clusters.size"
+                };
+                let after: Vec<(i64, i64)> = sqlx::query_as(sql)
+                    .bind(serde_json::Value::Array(older).to_string())
                     .bind(now)
-                    .bind(*c)
-                    .execute(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await?;
+                sizes.extend(after);
             }
+            // A cluster smaller than an alert's least count cannot raise one.
+            grown.retain(|c, _| sizes.get(c).is_some_and(|n| *n >= i64::from(policy.cluster_size)));
             // Clusters that grew: enough members within the short window, or many
             // within the long one, raise or grow an alert naming them.
             let mut grown: Vec<(i64, (i64, DateTime<Utc>, String))> = grown.into_iter().collect();
-            grown.sort_by_key(|(c, _)| *c);
+                        grown.sort_by_key(|(c, _)| *c);
+            // Their members within the long window, all in one query.
+            let mut by_cluster: HashMap<i64, Vec<(i64, DateTime<Utc>)>> = HashMap::new();
+            if let Some(earliest) = grown.iter().map(|(_, (_, latest, _))| *latest - long).min() {
+                let wanted: Vec<i64> = grown.iter().map(|(c, _)| *c).collect();
+                let sql = if numbered(&tx) {
+                    "SELECT cluster_id, appeal_id, received_at FROM cluster_members \
+                     WHERE cluster_id = ANY(ARRAY(SELECT (jsonb_array_elements_text($1::jsonb))::bigint)) \
+                     AND received_at >= $2 ORDER BY cluster_id, appeal_id"
+                } else {
+                    "SELECT cluster_id, appeal_id, received_at FROM cluster_members \
+                     WHERE cluster_id IN (SELECT value FROM json_each($1)) \
+                     AND received_at >= $2 ORDER BY cluster_id, appeal_id"
+                };
+                let rows: Vec<(i64, i64, DateTime<Utc>)> = sqlx::query_as(sql)
+                    .bind(serde_json::to_string(&wanted).map_err(StoreError::other)?)
+                    .bind(earliest)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (cluster, appeal, at) in rows {
+                    by_cluster.entry(cluster).or_default().push((appeal, at));
+                }
+            }
             for (cluster, (_, latest, region)) in grown {
-                let members: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
-                    "SELECT appeal_id, received_at FROM cluster_members WHERE cluster_id = $1 \
-                     AND received_at >= $2 AND received_at <= $3 ORDER BY appeal_id",
-                )
-                .bind(cluster)
-                .bind(latest - long)
-                .bind(latest)
-                .fetch_all(&mut *tx)
-                .await?;
+                let members: Vec<(i64, DateTime<Utc>)> = by_cluster
+                    .remove(&cluster)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(_, at)| *at >= latest - long && *at <= latest)
+                    .collect();
                 if members.len() < 2 {
                     continue;
                 }

@@ -702,12 +702,13 @@ impl Appeals for SqlStore {
             w.clauses.push(format!("a.no LIKE {p}"));
         }
         let numbered = with_db!(self, p => numbered_pool(p));
-        let (join, order) = match &filter.text {
+        let (join, order, matching) = match &filter.text {
             Some(q) if q.is_empty() => {
                 w.clauses.push("1 = 0".into());
                 (
                     String::new(),
                     "(a.due_at IS NULL), a.due_at, a.received_at, a.id",
+                    None,
                 )
             }
             Some(q) => {
@@ -715,11 +716,13 @@ impl Appeals for SqlStore {
                 (
                     search::match_join(numbered, &p),
                     "s.score DESC, a.received_at DESC, a.id DESC",
+                    Some(search::match_condition(numbered, &p)),
                 )
             }
             None => (
                 String::new(),
                 "(a.due_at IS NULL), a.due_at, a.received_at, a.id",
+                None,
             ),
         };
         let excerpt = if join.is_empty() {
@@ -728,7 +731,12 @@ impl Appeals for SqlStore {
             ", a.body AS excerpt"
         };
         let where_sql = w.sql();
-        let count_sql = format!("SELECT COUNT(*) FROM appeals a{join}{where_sql}");
+        // Counting needs the matches, not their scores.
+        let count_sql = match matching {
+            Some(m) if where_sql.is_empty() => format!("SELECT COUNT(*) FROM appeals a WHERE {m}"),
+            Some(m) => format!("SELECT COUNT(*) FROM appeals a{where_sql} AND {m}"),
+            None => format!("SELECT COUNT(*) FROM appeals a{where_sql}"),
+        };
         let mut page_args = Where {
             clauses: Vec::new(),
             args: Vec::new(),

@@ -879,7 +879,10 @@ pub(crate) async fn open(url: &str, keys: Keyring) -> Result<std::sync::Arc<dyn 
             // Checkpoint the WAL every 40 MiB rather than 4: big write transactions
             // (imports, the demo) then copy pages back to the database less often.
             // Durability is the same: every commit is synced to the WAL.
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "10000")
+            // sqlx hands each row from SQLite's thread to ours through a channel; with
+            // room for few, a long read stops and wakes both threads every few rows.
+            .row_buffer_size(1024);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
