@@ -44,32 +44,29 @@ pub(super) fn query_arg(numbered: bool, query: &Query) -> String {
     }
 }
 
-/// A join keeping the appeals `a` whose terms match the query in placeholder `p`, with
-/// a `score` (higher is better) to sort by. On SQLite the LIMIT keeps the matches a
-/// subquery of their own, run once: flattened into the join, the planner may walk the
-/// viewer's appeals and ask the full-text index about each one (a minute at a million
-/// appeals).
-pub(super) fn match_join(numbered: bool, p: &str) -> String {
-    if numbered {
-        format!(
-            " JOIN (SELECT appeal_id AS id, ts_rank(terms, {p}::tsquery) AS score \
+/// The FROM of a search: the appeals `a` whose terms match the query in placeholder
+/// `p`, with a `score` (higher is better) to sort by when `scored`. On SQLite the
+/// matches drive (`CROSS JOIN` fixes the order): left to itself the planner may walk
+/// all the viewer's appeals and ask the full-text index about each one (a minute for a
+/// handler at a million appeals).
+pub(super) fn match_from(numbered: bool, p: &str, scored: bool) -> String {
+    match (numbered, scored) {
+        (true, true) => format!(
+            "appeals a JOIN (SELECT appeal_id AS id, ts_rank(terms, {p}::tsquery) AS score \
              FROM appeal_search WHERE terms @@ {p}::tsquery) s ON s.id = a.id"
-        )
-    } else {
-        format!(
-            " JOIN (SELECT rowid AS id, -rank AS score FROM appeal_search \
-             WHERE appeal_search MATCH {p} LIMIT -1) s ON s.id = a.id"
-        )
-    }
-}
-
-/// A condition keeping the appeals `a` whose terms match the query in placeholder `p`
-/// (for counting: no score).
-pub(super) fn match_condition(numbered: bool, p: &str) -> String {
-    if numbered {
-        format!("a.id IN (SELECT appeal_id FROM appeal_search WHERE terms @@ {p}::tsquery)")
-    } else {
-        format!("a.id IN (SELECT rowid FROM appeal_search WHERE appeal_search MATCH {p})")
+        ),
+        (true, false) => format!(
+            "appeals a JOIN (SELECT appeal_id AS id FROM appeal_search \
+             WHERE terms @@ {p}::tsquery) s ON s.id = a.id"
+        ),
+        (false, true) => format!(
+            "(SELECT rowid AS id, -rank AS score FROM appeal_search \
+             WHERE appeal_search MATCH {p}) s CROSS JOIN appeals a ON a.id = s.id"
+        ),
+        (false, false) => format!(
+            "(SELECT rowid AS id FROM appeal_search WHERE appeal_search MATCH {p}) s \
+             CROSS JOIN appeals a ON a.id = s.id"
+        ),
     }
 }
 
