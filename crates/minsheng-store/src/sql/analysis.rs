@@ -116,7 +116,7 @@ impl Analysis for SqlStore {
                     e.1 = pl.received_at;
                 }
             }
-                        let mut sizes: HashMap<i64, i64> = HashMap::new();
+            let mut sizes: HashMap<i64, i64> = HashMap::new();
             let new_rows: Vec<Vec<Arg>> = fresh
                 .iter()
                 .map(|(key, pl)| {
@@ -149,7 +149,6 @@ impl Analysis for SqlStore {
             insert_rows!(tx, "INSERT INTO cluster_members (appeal_id, cluster_id, received_at, evidence)", rows);
             // Sizes after this run: the new clusters' are known, the older ones' read
             // back from the one UPDATE that grows them.
-
             let older: Vec<serde_json::Value> = grown
                 .iter()
                 .filter(|(c, _)| !sizes.contains_key(c))
@@ -175,7 +174,7 @@ impl Analysis for SqlStore {
             // Clusters that grew: enough members within the short window, or many
             // within the long one, raise or grow an alert naming them.
             let mut grown: Vec<(i64, (i64, DateTime<Utc>, String))> = grown.into_iter().collect();
-                        grown.sort_by_key(|(c, _)| *c);
+            grown.sort_by_key(|(c, _)| *c);
             // Their members within the long window, all in one query.
             let mut by_cluster: HashMap<i64, Vec<(i64, DateTime<Utc>)>> = HashMap::new();
             if let Some(earliest) = grown.iter().map(|(_, (_, latest, _))| *latest - long).min() {
