@@ -84,7 +84,8 @@ describe('work order journey', { timeout: 10 * 60_000 }, () => {
     assert.equal(await status('callcenter1', appealNo), '待回访');
 
     await act('callcenter1', appealNo, 'return_visit', async (box) => {
-      await box.locator('[data-test=satisfied-yes]').check();
+      await box.locator('[data-test=rating-satisfied]').check();
+      await box.locator('[data-test=solved-solved]').check();
       await box.locator('textarea[name=text]').fill('群众满意');
     });
     assert.equal(await status('callcenter1', appealNo), '已办结');

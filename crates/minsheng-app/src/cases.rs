@@ -305,9 +305,17 @@ impl App {
         wf::check_references(&command, &case, &self.directory().await?.units)?;
         let now = minsheng_store::now();
         let decision = wf::decide(&case, command, actor, policy, calendar, now)?;
-        let mut after = case;
+        let mut after = case.clone();
         after.apply(&decision.event, policy, calendar);
         let outcome = after.outcome(policy, calendar, now);
+        let tally = minsheng_core::kpi::of_step(
+            &appeal.facts,
+            &case,
+            &decision.event,
+            &after,
+            policy,
+            calendar,
+        );
         match self
             .store
             .record_step(
@@ -316,6 +324,7 @@ impl App {
                 &decision.event,
                 &outcome,
                 &decision.effects,
+                tally.as_slice(),
             )
             .await
         {

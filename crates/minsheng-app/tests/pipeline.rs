@@ -670,6 +670,165 @@ async fn retaliation(store: Arc<dyn Store>) {
     assert!(refused.is_err(), "{refused:?}");
 }
 
+/// One step of a random workload.
+#[derive(Debug, Clone)]
+enum Op {
+    /// A new appeal: kind (0 complaint, 1 petition, 2 help) and category.
+    Register(u8, u8),
+    /// A command (by number) on an earlier appeal (by number), with a visit's answers.
+    Act(usize, u8, u8, u8),
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        1 => (0u8..3, 0u8..4).prop_map(|(k, c)| Op::Register(k, c)),
+        4 => (0usize..1000, 0u8..16, 0u8..3, 0u8..3).prop_map(|(a, c, r, s)| Op::Act(a, c, r, s)),
+    ]
+}
+
+/// The figures kept with every step equal a recomputation from the events after a
+/// random workload of appeals and steps (each generated case adds to the last), and
+/// the dashboard's count of appeals received is the number registered.
+async fn figures(store: Arc<dyn Store>) {
+    use minsheng_core::staff::{Role, Scope};
+    use minsheng_core::workflow::{Actor, Command, Rating, ReturnReason, Solved, Urgency};
+    use proptest::test_runner::{Config, TestRunner};
+
+    let app = App::new(store.clone());
+    let dir = app.directory().await.expect("directory");
+    let units: Vec<i64> = dir.units.iter().map(|u| u.id).collect();
+    let zjj = dir.units.iter().find(|u| u.key == "zjj").expect("zjj").id;
+    let admin = store
+        .create_staff(
+            &minsheng_store::NewStaff {
+                username: "figures.admin".into(),
+                display_name: "统计员".into(),
+                unit_key: "zjj".into(),
+                roles: vec![Role::Admin, Role::Leader],
+                password_hash: "unused".into(),
+                must_change_password: false,
+            },
+            None,
+        )
+        .await
+        .expect("staff");
+    let scope = Scope {
+        regions: vec![code("370999000000")],
+        units: Vec::new(),
+        above: Vec::new(),
+    };
+    let actor = Actor {
+        id: admin,
+        unit_id: zjj,
+        roles: vec![Role::Admin, Role::Leader],
+        scope: scope.clone(),
+    };
+    let before = app.rebuild_figures(false).await.expect("check").cases;
+    let registered = std::sync::Mutex::new(Vec::new());
+    let handle = tokio::runtime::Handle::current();
+    let mut runner = TestRunner::new(Config {
+        cases: 6,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let outcome = runner.run(&proptest::collection::vec(op(), 1..60), |ops| {
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                for op in ops {
+                    match op {
+                        Op::Register(kind, category) => {
+                            let mut f = form("楼道灯不亮，晚上看不见路");
+                            f.kind = ["complaint", "petition", "help"][usize::from(kind)].into();
+                            f.category = ["gongre", "chengxiang", "gongshui", "tudi"]
+                                [usize::from(category)]
+                            .into();
+                            let r = app
+                                .register(&f, Origin::Staff, Some(admin))
+                                .await
+                                .expect("registered");
+                            registered.lock().expect("lock").push(r.no);
+                        }
+                        Op::Act(which, command, rating, solved) => {
+                            let no = {
+                                let all = registered.lock().expect("lock");
+                                if all.is_empty() {
+                                    continue;
+                                }
+                                all[which % all.len()].clone()
+                            };
+                            let appeal = store.appeal(&no, &scope).await.expect("appeal");
+                            let unit = units[which % units.len()];
+                            let text = || "已现场处理".to_owned();
+                            let command = match command {
+                                0 => Command::Accept,
+                                1 => Command::Dispatch {
+                                    lead: unit,
+                                    co: Vec::new(),
+                                    urgency: Urgency::Normal,
+                                },
+                                2 => Command::SignFor,
+                                3 => Command::Return {
+                                    reason: ReturnReason::WrongPlace,
+                                    note: text(),
+                                },
+                                4 => Command::Rule,
+                                5 | 6 => Command::Reply { text: text() },
+                                7 | 8 => Command::ReturnVisit {
+                                    rating: Rating::ALL[usize::from(rating)],
+                                    solved: Some(Solved::ALL[usize::from(solved)]),
+                                    note: text(),
+                                },
+                                9 => Command::RequestReview,
+                                10 => Command::IssueReview { text: text() },
+                                11 => Command::Close,
+                                12 => Command::Reopen { reason: text() },
+                                13 => Command::Decline { reason: text() },
+                                14 => Command::Supervise {
+                                    note: text(),
+                                    days: 2,
+                                },
+                                _ => Command::AssignLeader { leader: admin },
+                            };
+                            // Refused steps record nothing; that is part of the workload.
+                            let _ = app.act(&actor, &no, appeal.version, command).await;
+                        }
+                    }
+                }
+                let check = app.rebuild_figures(false).await.expect("check");
+                assert_eq!(check.differing, 0, "kept sums differ from the events");
+            });
+        });
+        Ok(())
+    });
+    outcome.expect("the kept figures always equal the recomputed ones");
+    let count = registered.lock().expect("lock").len() as u64;
+    let check = app.rebuild_figures(true).await.expect("rebuild");
+    assert_eq!((check.cases, check.differing), (before + count, 0));
+    // The dashboard reads the same sums: every appeal registered here was received
+    // this month.
+    let (staff, _) = store
+        .staff_by_username("figures.admin")
+        .await
+        .expect("read")
+        .expect("staff");
+    let unit = dir
+        .units
+        .iter()
+        .find(|u| u.id == zjj)
+        .expect("unit")
+        .clone();
+    let signed_in = minsheng_app::sessions::SignedIn { staff, unit, scope };
+    let today = app.today();
+    let period = minsheng_app::figures::Period::months(today, today).expect("period");
+    let board = app
+        .dashboard(&signed_in, period, None, minsheng_core::Lang::Zh)
+        .await
+        .expect("dashboard");
+    let received = board.totals.get(minsheng_core::kpi::Measure::Received);
+    assert!(received >= count as i64, "{received} < {count}");
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -684,7 +843,8 @@ async fn the_pipeline_on_sqlite() {
     pipeline(store.clone()).await;
     stray_files(store.clone()).await;
     reading(store.clone()).await;
-    retaliation(store).await;
+    retaliation(store.clone()).await;
+    figures(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -714,7 +874,8 @@ async fn the_pipeline_on_postgres() {
     pipeline(store.clone()).await;
     stray_files(store.clone()).await;
     reading(store.clone()).await;
-    retaliation(store).await;
+    retaliation(store.clone()).await;
+    figures(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)
         .await

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod history;
 pub mod i18n;
 pub mod intake;
+pub mod kpi;
 pub mod mask;
 pub mod meeting;
 pub mod open311;

@@ -87,6 +87,105 @@ pub enum ReturnReason {
     Other,
 }
 
+/// The appellant's verdict at the return visit (满意度), three grades as hotlines ask it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Rating {
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    Basic,
+    /// 不满意: the case is handled again.
+    Unsatisfied,
+}
+
+impl Rating {
+    /// Every grade, best first.
+    pub const ALL: [Rating; 3] = [Rating::Satisfied, Rating::Basic, Rating::Unsatisfied];
+
+    /// Whether the case may close on it (满意 or 基本满意).
+    pub fn content(self) -> bool {
+        self != Rating::Unsatisfied
+    }
+
+    /// The stable identifier used in forms and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::Basic => "basic",
+            Rating::Unsatisfied => "unsatisfied",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn from_code(code: &str) -> Option<Rating> {
+        Rating::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Rating::Satisfied => pick(lang, "满意", "satisfied"),
+            Rating::Basic => pick(lang, "基本满意", "fairly satisfied"),
+            Rating::Unsatisfied => pick(lang, "不满意", "not satisfied"),
+        }
+    }
+
+    /// Reads a stored grade, or the yes/no of records from before the three grades.
+    fn read<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Rating, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Grade(Rating),
+            YesNo(bool),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Grade(r) => r,
+            Stored::YesNo(true) => Rating::Satisfied,
+            Stored::YesNo(false) => Rating::Unsatisfied,
+        })
+    }
+}
+
+/// Whether the problem was actually solved (解决情况), asked apart from the rating: a
+/// polite 满意 on an unsolved problem is a sign of a false closure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Solved {
+    /// 已解决
+    Solved,
+    /// 部分解决
+    Partly,
+    /// 未解决
+    Unsolved,
+}
+
+impl Solved {
+    /// Every answer, best first.
+    pub const ALL: [Solved; 3] = [Solved::Solved, Solved::Partly, Solved::Unsolved];
+
+    /// The stable identifier used in forms and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Solved::Solved => "solved",
+            Solved::Partly => "partly",
+            Solved::Unsolved => "unsolved",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn from_code(code: &str) -> Option<Solved> {
+        Solved::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Solved::Solved => pick(lang, "已解决", "solved"),
+            Solved::Partly => pick(lang, "部分解决", "partly solved"),
+            Solved::Unsolved => pick(lang, "未解决", "not solved"),
+        }
+    }
+}
+
 /// The legal channel a litigation-related matter is advised to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LegalChannel {
@@ -262,8 +361,13 @@ pub enum Command {
     Rule,
     /// 回访 with the appellant's verdict.
     ReturnVisit {
-        /// Satisfied?
-        satisfied: bool,
+        /// How satisfied (records from before the three grades read `satisfied: bool`).
+        #[serde(alias = "satisfied", deserialize_with = "Rating::read")]
+        rating: Rating,
+        /// Whether the problem was actually solved, asked separately (absent in records
+        /// from before it was asked).
+        #[serde(default)]
+        solved: Option<Solved>,
         /// What they said.
         note: String,
     },
@@ -361,12 +465,13 @@ impl Command {
             Command::SignFor => pick(lang, "承办单位签收", "signed for"),
             Command::Return { .. } => pick(lang, "退单", "returned by the unit"),
             Command::Rule => pick(lang, "审定由原单位办理", "ruled to stay with the unit"),
-            Command::ReturnVisit {
-                satisfied: true, ..
-            } => pick(lang, "回访：满意", "return visit: satisfied"),
-            Command::ReturnVisit {
-                satisfied: false, ..
-            } => pick(lang, "回访：不满意，重办", "return visit: not satisfied"),
+            Command::ReturnVisit { rating, .. } => match rating {
+                Rating::Satisfied => pick(lang, "回访：满意", "return visit: satisfied"),
+                Rating::Basic => pick(lang, "回访：基本满意", "return visit: fairly satisfied"),
+                Rating::Unsatisfied => {
+                    pick(lang, "回访：不满意，重办", "return visit: not satisfied")
+                }
+            },
             Command::AdviseLegal { .. } => pick(lang, "导入法律途径", "advised to a legal channel"),
             Command::Pause { .. } => pick(lang, "暂停计时", "clock paused"),
             Command::Resume => pick(lang, "恢复计时", "clock resumed"),
@@ -521,6 +626,9 @@ pub enum WorkflowError {
     /// A required text is empty.
     #[error("please give a reason or text")]
     EmptyText,
+    /// A return visit that does not say whether the problem was solved.
+    #[error("say whether the problem was solved (solved, partly or unsolved)")]
+    SolvedNotSaid,
     /// The clock is already paused or not paused.
     #[error("the clock is already in that state")]
     Clock,
@@ -592,6 +700,9 @@ impl Explain for WorkflowError {
             (WorkflowError::Extension(n), Lang::Zh) => format!("延期只能申请一次，且不超过{n}天"),
             (WorkflowError::TooLate, Lang::Zh) => "已超过允许的期限".into(),
             (WorkflowError::EmptyText, Lang::Zh) => "请填写理由或内容".into(),
+            (WorkflowError::SolvedNotSaid, Lang::Zh) => {
+                "请选择问题解决情况（已解决、部分解决或未解决）".into()
+            }
             (WorkflowError::Clock, Lang::Zh) => "计时已处于该状态".into(),
             (WorkflowError::AlreadyRuled, Lang::Zh) => {
                 "派单中心已审定由本单位办理，不能再退单".into()
@@ -851,6 +962,9 @@ pub struct Case {
     /// The units that returned it (退单), once each.
     #[serde(default)]
     pub returned_by: Vec<i64>,
+    /// Who wrote the latest reply: the cadre the return visit judges.
+    #[serde(default)]
+    pub replied_by: Option<i64>,
 }
 
 /// One running clock of a case.
@@ -943,6 +1057,24 @@ pub struct Opening {
     pub steps: Vec<Happened>,
     /// Where they leave it.
     pub outcome: Outcome,
+    /// What its arrival and these steps add to the figures.
+    pub tallies: Vec<crate::kpi::Tally>,
+}
+
+impl Opening {
+    /// Sets the outcome at `now` and the figures after its steps changed (the demo
+    /// county simulates a history on top of an opening).
+    pub fn settle(
+        &mut self,
+        facts: &CaseFacts,
+        policy: &Policy,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) {
+        let case = Case::replay(facts, &self.steps, policy, calendar);
+        self.outcome = case.outcome(policy, calendar, now);
+        self.tallies = crate::kpi::of_history(facts, &self.steps, policy, calendar);
+    }
 }
 
 /// Opens the case of an appeal just registered.
@@ -961,6 +1093,7 @@ pub fn open_case(facts: &CaseFacts, policy: &Policy, calendar: &Calendar) -> Ope
     }
     Opening {
         track: case.track,
+        tallies: crate::kpi::of_history(facts, &steps, policy, calendar),
         steps,
         outcome: case.outcome(policy, calendar, facts.received_at),
     }
@@ -984,8 +1117,7 @@ pub fn open_imported(
             command: Command::Imported { state },
         });
     }
-    let case = Case::replay(facts, &opening.steps, policy, calendar);
-    opening.outcome = case.outcome(policy, calendar, now);
+    opening.settle(facts, policy, calendar, now);
     opening
 }
 
@@ -1025,6 +1157,7 @@ impl Case {
             merged_into: None,
             accused: facts.accused.clone(),
             returned_by: Vec::new(),
+            replied_by: None,
         }
     }
 
@@ -1061,6 +1194,7 @@ impl Case {
             Command::Transfer { .. } => self.stage(State::Transferred, at),
             Command::Extend { days, .. } => self.extension_days = *days,
             Command::Reply { .. } => {
+                self.replied_by = e.actor;
                 let next = if self.track == Track::Petition {
                     State::Replied
                 } else {
@@ -1102,12 +1236,10 @@ impl Case {
                 self.ruled = true;
                 self.stage(State::Dispatched, at);
             }
-            Command::ReturnVisit {
-                satisfied: true, ..
-            } => self.stage(State::Closed, at),
-            Command::ReturnVisit {
-                satisfied: false, ..
-            } => {
+            Command::ReturnVisit { rating, .. } if rating.content() => {
+                self.stage(State::Closed, at)
+            }
+            Command::ReturnVisit { .. } => {
                 self.unsatisfied += 1;
                 let next = if self.unsatisfied >= 2 {
                     State::Escalated
@@ -1432,7 +1564,8 @@ pub fn available(
             reason: text(),
         },
         Command::ReturnVisit {
-            satisfied: true,
+            rating: Rating::Satisfied,
+            solved: Some(Solved::Solved),
             note: text(),
         },
         Command::RequestReview,
@@ -1529,8 +1662,11 @@ pub fn decide(
             }
         }
         (Command::Rule, T::WorkOrder, S::Returned) => {}
-        (Command::ReturnVisit { satisfied, .. }, T::WorkOrder, S::Answered) => {
-            if !satisfied && case.unsatisfied >= 1 {
+        (Command::ReturnVisit { rating, solved, .. }, T::WorkOrder, S::Answered) => {
+            if solved.is_none() {
+                return Err(WorkflowError::SolvedNotSaid);
+            }
+            if !rating.content() && case.unsatisfied >= 1 {
                 effects.push(Effect::NotifySupervisor);
             }
         }

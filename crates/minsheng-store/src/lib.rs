@@ -17,11 +17,12 @@ mod sql;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use minsheng_core::appeal::Event;
 use minsheng_core::appellant::Appellant;
 use minsheng_core::category::Category;
 use minsheng_core::intake::NewAppeal;
+use minsheng_core::kpi::{Sums, Tally};
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::region_import::{KnownRegion, RegionPlan};
 use minsheng_core::routing::{Routing, RoutingRule};
@@ -468,6 +469,10 @@ pub struct InboxFilter {
     pub tag: Option<String>,
     /// Only the appeals this alert names.
     pub alert: Option<i64>,
+    /// Only the appeals of this group of related appeals.
+    pub cluster: Option<i64>,
+    /// Only appeals this unit leads now.
+    pub unit: Option<i64>,
     /// Only appeals whose words match, best match first (an empty query matches
     /// nothing).
     pub text: Option<minsheng_text::search::Query>,
@@ -531,6 +536,7 @@ pub trait Store:
     + Alerts
     + Meetings
     + AuditTrail
+    + Figures
     + Send
     + Sync
 {
@@ -547,6 +553,7 @@ impl<
         + Meetings
         + Alerts
         + AuditTrail
+        + Figures
         + Send
         + Sync,
 > Store for T
@@ -1264,6 +1271,7 @@ pub trait Cases: Send + Sync {
         step: &Happened,
         outcome: &Outcome,
         effects: &[Effect],
+        tallies: &[Tally],
     ) -> Result<()>;
     /// Open cases with ids in `after < id <= up_to`, in id order, at most `limit`.
     async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>>;
@@ -1274,6 +1282,115 @@ pub trait Cases: Send + Sync {
     /// the one it was computed from, so a sweep never overwrites a step that landed
     /// meanwhile. Returns how many rows changed.
     async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64>;
+}
+
+/// One cell of the monthly figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthCell {
+    /// The first day of the month.
+    pub month: NaiveDate,
+    /// The township code.
+    pub township: String,
+    /// The category code.
+    pub category: String,
+    /// The unit answerable (0: none).
+    pub unit: i64,
+    /// The cadre credited (0: nobody in particular).
+    pub staff: i64,
+    /// The sums.
+    pub sums: Sums,
+}
+
+/// A unit's open cases now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenLoad {
+    /// The lead unit (None: not yet placed).
+    pub unit: Option<i64>,
+    /// Open cases.
+    pub open: i64,
+    /// Of them, past their deadline.
+    pub overdue: i64,
+    /// Of them, in the backlog (积案).
+    pub backlog: i64,
+    /// Of them, hard cases (难案).
+    pub hard: i64,
+}
+
+/// A group of related appeals, by size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSize {
+    /// Its id.
+    pub id: i64,
+    /// Category of its first appeal.
+    pub category: String,
+    /// Region of its first appeal.
+    pub region: String,
+    /// Appeals in it.
+    pub size: i64,
+    /// When it last grew.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a rebuild of the figures found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiRebuild {
+    /// Cases replayed.
+    pub cases: u64,
+    /// Cells the events make (months and days).
+    pub cells: u64,
+    /// Cells whose stored sums differed from the recomputed ones (missing, extra or
+    /// unequal): 0 when the kept sums were exact.
+    pub differing: u64,
+    /// Whether the recomputed sums were written.
+    pub written: bool,
+}
+
+/// Recomputes the figures of one case from its history (the core's `kpi::of_history`,
+/// with the county's policy and calendar).
+pub type TallyCase = dyn Fn(&OpenCase) -> Vec<Tally> + Send + Sync;
+
+/// The figures leaders read: sums kept with every step (see `minsheng_core::kpi`).
+#[async_trait]
+pub trait Figures: Send + Sync {
+    /// The monthly cells of months `from..until` (first days of months), in one
+    /// township if given.
+    async fn month_cells(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        township: Option<&str>,
+    ) -> Result<Vec<MonthCell>>;
+    /// The daily sums of days `from..until` over all townships, or in one.
+    async fn day_sums(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        township: Option<&str>,
+    ) -> Result<Vec<(NaiveDate, Sums)>>;
+    /// Open cases now, per lead unit, of those `scope` may see (in one township if
+    /// given): how many, how many overdue at `now`, in the backlog, hard.
+    async fn open_load(
+        &self,
+        scope: &Scope,
+        township: Option<&RegionCode>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpenLoad>>;
+    /// The largest groups of related appeals active in `from..until` within `scope`
+    /// (and the township if given), largest first.
+    async fn largest_clusters(
+        &self,
+        scope: &Scope,
+        township: Option<&RegionCode>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ClusterSize>>;
+    /// Whether the sums cover every event (false after an upgrade from before they
+    /// were kept, until the first rebuild).
+    async fn kpi_built(&self) -> Result<bool>;
+    /// Recomputes every sum from the events with `tally` and compares it with what is
+    /// kept; writes the recomputed sums if `write`. Other writers wait meanwhile.
+    async fn rebuild_kpi(&self, tally: &TallyCase, write: bool) -> Result<KpiRebuild>;
 }
 
 /// The audit chain.

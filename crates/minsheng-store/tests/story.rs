@@ -9,6 +9,7 @@ use minsheng_core::appellant::{Appellant, IdNumber};
 use minsheng_core::category::Category;
 use minsheng_core::clock::Calendar;
 use minsheng_core::intake::{NewAppeal, SubmissionKey};
+use minsheng_core::kpi;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::routing::{Routing, RoutingReason, RoutingRule};
 use minsheng_core::staff::{Role, Scope};
@@ -856,6 +857,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     let mut after = case.clone();
     after.apply(&d.event, &policy, &calendar);
     let outcome = after.outcome(&policy, &calendar, now);
+    let tally = kpi::of_step(&detail.facts, &case, &d.event, &after, &policy, &calendar);
     let records_before = store.verify_audit().await.expect("verify").records;
     store
         .record_step(
@@ -864,6 +866,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             &d.event,
             &outcome,
             &d.effects,
+            tally.as_slice(),
         )
         .await
         .expect("record");
@@ -874,7 +877,14 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     );
     assert!(matches!(
         store
-            .record_step(detail.summary.id, detail.version, &d.event, &outcome, &[])
+            .record_step(
+                detail.summary.id,
+                detail.version,
+                &d.event,
+                &outcome,
+                &[],
+                &[]
+            )
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -955,6 +965,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
                 &step.event,
                 &next.outcome(&policy, &calendar, at),
                 &step.effects,
+                kpi::of_step(&d.facts, &case, &step.event, &next, &policy, &calendar).as_slice(),
             )
             .await
             .expect("step");
@@ -1324,6 +1335,86 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     search(store.as_ref(), (&v11, &v21), (zjj.id, slj.id)).await;
     alerts(store.as_ref(), (&v11, &v21), zjj.id).await;
     meetings(store.as_ref(), (zjj.id, slj.id), hid).await;
+
+    // The figures: kept with every registration and step, they equal a recomputation
+    // from the events; a hand edit is found and a rebuild repairs it.
+    assert!(store.kpi_built().await.expect("built"));
+    let tally = |c: &minsheng_store::OpenCase| {
+        kpi::of_history(
+            &c.facts,
+            &c.history,
+            &Policy::default(),
+            &Calendar::shipped(),
+        )
+    };
+    let check = store.rebuild_kpi(&tally, false).await.expect("check");
+    let appeals = store.counts().await.expect("counts").appeals;
+    assert_eq!(
+        (check.cases, check.differing, check.written),
+        (appeals as u64, 0, false)
+    );
+    let (from, until) = (
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("day"),
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("day"),
+    );
+    let cells = store.month_cells(from, until, None).await.expect("months");
+    let received: i64 = cells
+        .iter()
+        .map(|c| c.sums.get(kpi::Measure::Received))
+        .sum();
+    assert_eq!(received, appeals);
+    let days = store.day_sums(from, until, None).await.expect("days");
+    let by_day: i64 = days
+        .iter()
+        .map(|(_, s)| s.get(kpi::Measure::Received))
+        .sum();
+    assert_eq!(by_day, appeals);
+    assert!(
+        days.windows(2).all(|w| w[0].0 < w[1].0),
+        "one row per day, in order"
+    );
+    let t = kpi::township_of(&v11);
+    let here: i64 = store
+        .month_cells(from, until, Some(t.as_str()))
+        .await
+        .expect("township")
+        .iter()
+        .map(|c| c.sums.get(kpi::Measure::Received))
+        .sum();
+    assert!(here > 0 && here < appeals, "{here} of {appeals}");
+    raw.exec("UPDATE kpi_days SET received = received + 1")
+        .await;
+    let check = store.rebuild_kpi(&tally, true).await.expect("rebuild");
+    assert!(check.differing > 0 && check.written);
+    assert_eq!(
+        store
+            .rebuild_kpi(&tally, false)
+            .await
+            .expect("check")
+            .differing,
+        0
+    );
+    // Open load: every open case of the county once, in the unit that leads it.
+    let load = store
+        .open_load(&county_wide, None, chrono::Utc::now())
+        .await
+        .expect("load");
+    let open: i64 = load.iter().map(|l| l.open).sum();
+    let listed = store
+        .list_appeals(
+            &ListScope::Visible(county_wide.clone()),
+            &InboxFilter::default(),
+            1,
+            1,
+        )
+        .await
+        .expect("list")
+        .total;
+    assert!(open > 0 && open <= listed, "{open} of {listed}");
+    assert!(
+        load.iter()
+            .all(|l| l.overdue <= l.open && l.backlog <= l.open)
+    );
 
     // Uploaded calendars are kept whole, oldest first.
     assert!(store.calendar_files().await.expect("calendars").is_empty());

@@ -968,6 +968,10 @@ struct ListQuery {
     q: Option<String>,
     /// Only the appeals this alert names (see `GET /api/v1/alerts`).
     alert: Option<i64>,
+    /// Only the appeals of this group of related appeals.
+    cluster: Option<i64>,
+    /// Only those this unit leads now (a unit id).
+    unit: Option<i64>,
     /// Only those my own unit handles (the inbox), not all I may see.
     mine: Option<bool>,
     /// Opaque: the `next` of the previous page.
@@ -1048,6 +1052,8 @@ async fn list_appeals(
     let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
     let filter = InboxFilter {
         alert: q.alert,
+        cluster: q.cluster,
+        unit: q.unit,
         text,
         status,
         due_before: q.due_before,
@@ -1394,9 +1400,14 @@ struct ActionIn {
     /// extend, supervise: days.
     #[serde(default)]
     days: Option<u64>,
-    /// return_visit: whether the appellant was satisfied.
+    /// return_visit: satisfied, basic (基本满意) or unsatisfied.
     #[serde(default)]
-    satisfied: Option<bool>,
+    #[schema(pattern = "^(satisfied|basic|unsatisfied)$")]
+    rating: Option<String>,
+    /// return_visit: whether the problem was solved: solved, partly or unsolved.
+    #[serde(default)]
+    #[schema(pattern = "^(solved|partly|unsolved)$")]
+    solved: Option<String>,
     /// dispatch: the lead unit's id.
     #[serde(default)]
     lead: Option<i64>,
@@ -1500,7 +1511,8 @@ async fn act(
         input.version,
         input.text.as_deref().unwrap_or(""),
         input.days,
-        input.satisfied,
+        input.rating.as_deref().unwrap_or(""),
+        input.solved.as_deref().unwrap_or(""),
         input.lead,
         input.urgency.as_deref().unwrap_or(""),
         input.reason.as_deref().unwrap_or(""),

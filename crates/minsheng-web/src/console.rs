@@ -12,7 +12,9 @@ use minsheng_app::text::highlight;
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
-use minsheng_core::workflow::{self as wf, Command, LegalChannel, ReturnReason, Urgency};
+use minsheng_core::workflow::{
+    self as wf, Command, LegalChannel, Rating, ReturnReason, Solved, Urgency,
+};
 use minsheng_core::{AppealNo, Channel, Lang, RegionCode, State as CaseState, mask};
 use minsheng_store::{AppealSummary, InboxFilter, ListScope};
 use minsheng_text::search::{Piece, Query as SearchQuery};
@@ -44,6 +46,10 @@ pub struct InboxQuery {
     tag: String,
     /// An alert's id: the appeals it names.
     alert: String,
+    /// A group of related appeals (cluster id).
+    cluster: String,
+    /// A unit's id: the appeals it leads now.
+    unit: String,
     /// `overdue`, `supervision` or `flagged`: the special lists.
     list: String,
     page: String,
@@ -68,6 +74,8 @@ impl InboxQuery {
             number: self.number().map(str::to_owned),
             tag: some(self.tag.trim()),
             alert: self.alert.trim().parse().ok(),
+            cluster: self.cluster.trim().parse().ok(),
+            unit: self.unit.trim().parse().ok(),
             text: None,
         }
     }
@@ -592,7 +600,8 @@ pub struct ActionForm {
     version: i64,
     text: String,
     days: String,
-    satisfied: String,
+    rating: String,
+    solved: String,
     lead: String,
     urgency: String,
     reason: String,
@@ -617,7 +626,8 @@ impl ActionForm {
         version: i64,
         text: &str,
         days: Option<u64>,
-        satisfied: Option<bool>,
+        rating: &str,
+        solved: &str,
         lead: Option<i64>,
         urgency: &str,
         reason: &str,
@@ -628,11 +638,8 @@ impl ActionForm {
             version,
             text: text.to_owned(),
             days: days.map(|d| d.to_string()).unwrap_or_default(),
-            satisfied: match satisfied {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => String::new(),
-            },
+            rating: rating.to_owned(),
+            solved: solved.to_owned(),
             lead: lead.map(|l| l.to_string()).unwrap_or_default(),
             urgency: urgency.to_owned(),
             reason: reason.to_owned(),
@@ -702,16 +709,14 @@ impl ActionForm {
                 reason: text,
             },
             "return_visit" => Command::ReturnVisit {
-                satisfied: match self.satisfied.as_str() {
-                    "yes" => true,
-                    "no" => false,
-                    _ => {
-                        return Err(FormProblem::Field(
-                            "请选择群众是否满意",
-                            "Choose whether the appellant was satisfied.",
-                        ));
-                    }
-                },
+                rating: Rating::from_code(&self.rating).ok_or(FormProblem::Field(
+                    "请选择群众满意度（满意、基本满意或不满意）",
+                    "Choose how satisfied the appellant was.",
+                ))?,
+                solved: Some(Solved::from_code(&self.solved).ok_or(FormProblem::Field(
+                    "请选择问题解决情况（已解决、部分解决或未解决）",
+                    "Choose whether the problem was solved.",
+                ))?),
                 note: text,
             },
             "request_review" => Command::RequestReview,

@@ -233,9 +233,14 @@ texts! {
     reason_unclear_ownership: "权属不清", "ownership unclear";
     reason_overlapping_duties: "职能交叉", "overlapping duties";
     reason_other: "其他", "other";
-    field_satisfied: "诉求人是否满意", "Is the appellant satisfied?";
-    yes: "满意", "satisfied";
-    no: "不满意", "not satisfied";
+        field_satisfied: "诉求人满意度", "How satisfied is the appellant?";
+    rating_satisfied: "满意", "satisfied";
+    rating_basic: "基本满意", "fairly satisfied";
+    rating_unsatisfied: "不满意（重办）", "not satisfied (handle again)";
+    field_solved: "问题是否解决", "Was the problem solved?";
+    solved_solved: "已解决", "solved";
+    solved_partly: "部分解决", "partly solved";
+    solved_unsolved: "未解决", "not solved";
     field_legal_channel: "法律途径", "Legal channel";
     legal_lawsuit: "诉讼", "lawsuit";
     legal_arbitration: "仲裁", "arbitration";

@@ -1047,7 +1047,8 @@ async fn a_work_order_goes_from_dispatch_to_close() {
             &no,
             &[
                 ("action", "return_visit"),
-                ("satisfied", "yes"),
+                ("rating", "satisfied"),
+                ("solved", "solved"),
                 ("text", "满意"),
             ],
         )
@@ -1314,7 +1315,8 @@ async fn every_other_action_works_over_http() {
     let caller = app.login("callcenter1").await;
     let visit = [
         ("action", "return_visit"),
-        ("satisfied", "yes"),
+        ("rating", "satisfied"),
+        ("solved", "solved"),
         ("text", ""),
     ];
     assert_eq!(app.act(&caller, &no, &visit).await.0, ok);
@@ -1550,7 +1552,8 @@ async fn internal_notes_never_reach_the_public() {
             &caller,
             vec![
                 ("action", "return_visit"),
-                ("satisfied", "no"),
+                ("rating", "unsatisfied"),
+                ("solved", "unsolved"),
                 ("text", "内部丁回访记录"),
             ],
         ),
@@ -1559,7 +1562,8 @@ async fn internal_notes_never_reach_the_public() {
             &caller,
             vec![
                 ("action", "return_visit"),
-                ("satisfied", "yes"),
+                ("rating", "satisfied"),
+                ("solved", "solved"),
                 ("text", "内部戊回访记录"),
             ],
         ),
@@ -1674,8 +1678,18 @@ async fn outsider_findings_stay_fixed() {
             &[("action", "return_visit"), ("text", "电话回访")],
         )
         .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请选择群众满意度"));
+    // The rating alone is not enough: whether it was solved is asked apart.
+    let (status, body) = app
+        .act(
+            &caller,
+            &a,
+            &[("action", "return_visit"), ("rating", "basic"), ("text", "电话回访")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("请选择群众是否满意"));
+    assert!(body.contains("请选择问题解决情况"));
 
     // Texts: control characters removed, and a length limit.
     let long = "长".repeat(5001);
@@ -1685,7 +1699,8 @@ async fn outsider_findings_stay_fixed() {
             &a,
             &[
                 ("action", "return_visit"),
-                ("satisfied", "yes"),
+                ("rating", "satisfied"),
+                ("solved", "solved"),
                 ("text", &long),
             ],
         )

@@ -24,8 +24,8 @@ use minsheng_core::staff::Role;
 use minsheng_core::staff::Scope;
 use minsheng_core::unit::{NewUnit, UnitKind};
 use minsheng_core::workflow::{
-    Actor, Case, CaseFacts, Command, LegalChannel, Opening, Policy, ReturnReason, State, Track,
-    decide, open_case,
+    Actor, Case, CaseFacts, Command, LegalChannel, Opening, Policy, Rating, ReturnReason, Solved,
+    State, Track, decide, open_case,
 };
 use minsheng_core::{AppealKind, Channel};
 use minsheng_store::{NewStaff, Registration};
@@ -433,16 +433,45 @@ fn simulate(
                 }
             }
             (Track::WorkOrder, State::Answered) => {
-                let satisfied = rng.gen_bool(0.85);
+                let rating = *pick_weighted(
+                    rng,
+                    &[
+                        (Rating::Satisfied, 70),
+                        (Rating::Basic, 15),
+                        (Rating::Unsatisfied, 15),
+                    ],
+                );
+                // Mostly as rated, with the odd polite 满意 on a problem not solved.
+                let solved = *pick_weighted(
+                    rng,
+                    match rating {
+                        Rating::Satisfied => &[
+                            (Solved::Solved, 90),
+                            (Solved::Partly, 8),
+                            (Solved::Unsolved, 2),
+                        ],
+                        Rating::Basic => &[
+                            (Solved::Solved, 50),
+                            (Solved::Partly, 40),
+                            (Solved::Unsolved, 10),
+                        ],
+                        Rating::Unsatisfied => &[
+                            (Solved::Solved, 0),
+                            (Solved::Partly, 30),
+                            (Solved::Unsolved, 70),
+                        ],
+                    },
+                );
                 (
                     hours(rng, 4, 40),
                     as_caller,
                     Command::ReturnVisit {
-                        satisfied,
-                        note: text(if satisfied {
-                            "群众表示满意"
-                        } else {
-                            "群众表示问题未解决"
+                        rating,
+                        solved: Some(solved),
+                        note: text(match rating {
+                            Rating::Satisfied => "群众表示满意",
+                            Rating::Basic => "群众表示基本满意",
+                            Rating::Unsatisfied => "群众表示问题未解决",
                         }),
                     },
                 )
@@ -527,7 +556,7 @@ fn simulate(
             Err(_) => break,
         }
     }
-    opening.outcome = case.outcome(policy, calendar, until);
+    opening.settle(facts, policy, calendar, until);
     opening
 }
 

@@ -187,6 +187,15 @@ enum Command {
     /// Build the clusters of similar appeals again from every appeal, oldest first (the
     /// demo does this after filling; an import should be followed by it).
     Recluster,
+    /// Recompute the figures (dashboard, KPIs, reports) from every case's events and
+    /// say whether the sums kept with each step agreed (`serve` does this at start
+    /// when a database from before the figures were kept has none yet). Writers wait
+    /// while it runs.
+    Kpi {
+        /// Only compare; write nothing. Exits non-zero when any cell differs.
+        #[arg(long)]
+        check: bool,
+    },
     /// Index appeals for search that are not yet (`serve` does this at start), or, with
     /// --all, every appeal again (after the county's words changed a lot).
     Reindex {
@@ -374,6 +383,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     );
                 }
             }
+            if let Some(r) = app.ensure_figures().await? {
+                println!(
+                    "统计数据已重算 / figures rebuilt: {} 件诉求 appeals, {} 个单元 cells",
+                    r.cases, r.cells
+                );
+            }
             // Signals are caught from here on, before the server says it runs.
             let stop = minsheng_web::shutdown_signal();
             let listener = tokio::net::TcpListener::bind(bind)
@@ -519,6 +534,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             demo::recluster(&app).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Kpi { check } => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let started = std::time::Instant::now();
+            let r = app.rebuild_figures(!check).await?;
+            println!(
+                "{} 件诉求 appeals replayed, {} 个统计单元 cells, {} 个与保存的不一致 differing from the kept sums ({:.1} s){}",
+                r.cases,
+                r.cells,
+                r.differing,
+                started.elapsed().as_secs_f64(),
+                if r.written {
+                    "; 已写入 / written"
+                } else {
+                    ""
+                }
+            );
+            Ok(if check && r.differing > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Reindex { all } => {
             setup::existing_database(&cli.database_url)?;

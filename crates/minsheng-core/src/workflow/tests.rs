@@ -95,11 +95,13 @@ fn command(name: &str) -> Command {
         },
         "rule" => Command::Rule,
         "visit_ok" => Command::ReturnVisit {
-            satisfied: true,
+            rating: Rating::Satisfied,
+            solved: Some(Solved::Solved),
             note: "满意".into(),
         },
         "visit_bad" => Command::ReturnVisit {
-            satisfied: false,
+            rating: Rating::Unsatisfied,
+            solved: Some(Solved::Unsolved),
             note: "不满意".into(),
         },
         "advise_legal" => Command::AdviseLegal {
@@ -890,4 +892,58 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn return_visits_stored_before_the_three_grades_still_read() {
+    let old: Command =
+        serde_json::from_str(r#"{"ReturnVisit":{"satisfied":true,"note":"满意"}}"#).expect("old");
+    assert_eq!(
+        old,
+        Command::ReturnVisit {
+            rating: Rating::Satisfied,
+            solved: None,
+            note: "满意".into()
+        }
+    );
+    let old: Command =
+        serde_json::from_str(r#"{"ReturnVisit":{"satisfied":false,"note":"x"}}"#).expect("old");
+    assert!(matches!(
+        old,
+        Command::ReturnVisit {
+            rating: Rating::Unsatisfied,
+            ..
+        }
+    ));
+    let new = command("visit_ok");
+    let again: Command =
+        serde_json::from_str(&serde_json::to_string(&new).expect("json")).expect("new");
+    assert_eq!(again, new);
+}
+
+#[test]
+fn a_fairly_satisfied_visit_closes_and_a_visit_must_say_whether_it_was_solved() {
+    let mut case = new_case(Track::WorkOrder);
+    case.state = State::Answered;
+    case.lead = Some(LEAD);
+    let caller = actor(&[Role::CallTaker], 1);
+    let policy = Policy::default();
+    let calendar = Calendar::shipped();
+    let unsaid = Command::ReturnVisit {
+        rating: Rating::Satisfied,
+        solved: None,
+        note: "满意".into(),
+    };
+    assert_eq!(
+        decide(&case, unsaid, &caller, &policy, &calendar, at(1, 0)),
+        Err(WorkflowError::SolvedNotSaid)
+    );
+    let basic = Command::ReturnVisit {
+        rating: Rating::Basic,
+        solved: Some(Solved::Partly),
+        note: "基本满意".into(),
+    };
+    let d = decide(&case, basic, &caller, &policy, &calendar, at(1, 0)).expect("decided");
+    case.apply(&d.event, &policy, &calendar);
+    assert_eq!(case.state, State::Closed);
 }

@@ -451,7 +451,8 @@ impl SqlStore {
             insert_rows!(tx, "INSERT INTO appeal_accused (appeal_id, unit_id)", accused_rows);
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
             insert_rows!(tx, EVENT_INSERT, event_rows);
-            insert_rows!(tx, AUDIT_INSERT, audit_rows);
+                        insert_rows!(tx, AUDIT_INSERT, audit_rows);
+            add_tallies!(tx, new_rows.iter().flat_map(|&i| &registrations[i].opening.tallies));
             let raised: alerts::Raised = stored
                 .iter()
                 .zip(&new_rows)
@@ -687,6 +688,16 @@ impl Appeals for SqlStore {
             w.clauses.push(format!(
                 "a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p})"
             ));
+        }
+        if let Some(cluster) = filter.cluster {
+            let p = w.arg(Arg::Int(cluster));
+            w.clauses.push(format!(
+                "a.id IN (SELECT appeal_id FROM cluster_members WHERE cluster_id = {p})"
+            ));
+        }
+        if let Some(unit) = filter.unit {
+            let p = w.arg(Arg::Int(unit));
+            w.clauses.push(format!("a.handler_unit_id = {p}"));
         }
         if let Some(alert) = filter.alert {
             let p = w.arg(Arg::Int(alert));

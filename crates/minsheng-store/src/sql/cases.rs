@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::Cases;
+use minsheng_core::kpi::Tally;
 
 #[async_trait]
 impl Cases for SqlStore {
@@ -12,6 +13,7 @@ impl Cases for SqlStore {
         step: &Happened,
         outcome: &Outcome,
         effects: &[Effect],
+        tallies: &[Tally],
     ) -> Result<()> {
         let unit = step.command.unit();
         with_db!(self, p => {
@@ -40,7 +42,8 @@ impl Cases for SqlStore {
                     "the case changed since it was read; reload and try again".into(),
                 ));
             }
-            insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+                        insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
+            add_tallies!(tx, tallies);
             // A case merged into another hands it its accusations: the case kept
             // stands aside from the same units from now on.
             if let Command::Merge { into } = &step.command {
@@ -87,37 +90,8 @@ impl Cases for SqlStore {
     }
 
     async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>> {
-        let open = format!("{} AND a.id > $1 AND a.id <= $2", open_status_sql());
-        let cases_sql = format!(
-            "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
-             a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id, a.version \
-             FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3"
-        );
-        // Names of actors and units are not needed to replay a case.
-        let events_sql = format!(
-            "SELECT e.appeal_id, e.at, e.kind, e.actor_id, NULL AS actor, e.unit_id, NULL AS unit, \
-             e.note, e.data, e.public FROM appeal_events e \
-             WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3) \
-             ORDER BY e.appeal_id, e.id"
-        );
-        with_db!(self, p => {
-            let cases: Vec<OpenRow> =
-                sqlx::query_as(&cases_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
-            let events: Vec<EventWithAppeal> =
-                sqlx::query_as(&events_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
-            let mut by_case: HashMap<i64, Vec<EventRow>> = HashMap::with_capacity(cases.len());
-            for e in events {
-                by_case.entry(e.appeal_id).or_default().push(e.row);
-            }
-            cases
-                .into_iter()
-                .map(|c| {
-                    let rows = by_case.remove(&c.id).unwrap_or_default();
-                    let (_, history, routed_unit) = history(&rows)?;
-                    c.into_open_case(history, routed_unit)
-                })
-                .collect()
-        })
+        self.cases_where(&open_status_sql(), after, up_to, limit)
+            .await
     }
 
     async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64> {
@@ -171,4 +145,48 @@ pub(super) fn open_status_sql() -> String {
         .map(|s| format!("'{}'", s.code()))
         .collect();
     format!("a.status NOT IN ({})", terminal.join(", "))
+}
+
+impl SqlStore {
+    /// The cases with ids in `after+1..=up_to` that meet `condition` (on appeal `a`),
+    /// `limit` of them in id order, with their histories.
+    pub(super) async fn cases_where(
+        &self,
+        condition: &str,
+        after: i64,
+        up_to: i64,
+        limit: i64,
+    ) -> Result<Vec<OpenCase>> {
+        let open = format!("{condition} AND a.id > $1 AND a.id <= $2");
+        let cases_sql = format!(
+            "SELECT a.id, a.kind, a.category, a.region_code, a.received_at, a.status, a.handler_unit_id, \
+             a.due_at, a.clock_started_at, a.supervision_due, a.backlog, a.hard, a.leader_id, a.version \
+             FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3"
+        );
+        // Names of actors and units are not needed to replay a case.
+        let events_sql = format!(
+            "SELECT e.appeal_id, e.at, e.kind, e.actor_id, NULL AS actor, e.unit_id, NULL AS unit, \
+             e.note, e.data, e.public FROM appeal_events e \
+             WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3) \
+             ORDER BY e.appeal_id, e.id"
+        );
+        with_db!(self, p => {
+            let cases: Vec<OpenRow> =
+                sqlx::query_as(&cases_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
+            let events: Vec<EventWithAppeal> =
+                sqlx::query_as(&events_sql).bind(after).bind(up_to).bind(limit).fetch_all(p).await?;
+            let mut by_case: HashMap<i64, Vec<EventRow>> = HashMap::with_capacity(cases.len());
+            for e in events {
+                by_case.entry(e.appeal_id).or_default().push(e.row);
+            }
+            cases
+                .into_iter()
+                .map(|c| {
+                    let rows = by_case.remove(&c.id).unwrap_or_default();
+                    let (_, history, routed_unit) = history(&rows)?;
+                    c.into_open_case(history, routed_unit)
+                })
+                .collect()
+        })
+    }
 }

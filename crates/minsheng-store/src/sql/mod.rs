@@ -428,19 +428,36 @@ fn rows_per_statement(cols: usize) -> usize {
 /// Inserts `$rows` (each a `Vec<Arg>` of the same length) many to a statement in the
 /// open transaction `$tx`; `$head` is `INSERT INTO t (a, b, …)`.
 macro_rules! insert_rows {
-    ($tx:ident, $head:expr, $rows:expr) => {{
+    ($tx:ident, $head:expr, $rows:expr) => {
+        insert_rows!($tx, $head, $rows, "")
+    };
+    ($tx:ident, $head:expr, $rows:expr, $tail:expr) => {{
         let rows: Vec<Vec<Arg>> = $rows;
         if let Some(cols) = rows.first().map(Vec::len) {
             let per_statement = rows_per_statement(cols);
             let mut rows = rows.into_iter().peekable();
             while rows.peek().is_some() {
                 let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
-                let sql = values_sql(numbered(&$tx), $head, cols, chunk.len(), "");
+                let sql = values_sql(numbered(&$tx), $head, cols, chunk.len(), $tail);
                 bind_args!(sqlx::query(&sql), chunk.into_iter().flatten())
                     .execute(&mut *$tx)
                     .await?;
             }
         }
+    }};
+}
+
+/// Adds tallies to the figures in the open transaction `$tx` (see `kpi.rs`).
+macro_rules! add_tallies {
+    ($tx:ident, $tallies:expr) => {{
+        let (months, days) = kpi::rows($tallies);
+        insert_rows!(
+            $tx,
+            kpi::MONTHS_INSERT.as_str(),
+            months,
+            kpi::MONTHS_ADD.as_str()
+        );
+        insert_rows!($tx, kpi::DAYS_INSERT.as_str(), days, kpi::DAYS_ADD.as_str());
     }};
 }
 
@@ -484,6 +501,7 @@ enum Arg {
     Int(i64),
     Time(DateTime<Utc>),
     Bool(bool),
+    Date(chrono::NaiveDate),
     // Typed NULLs: PostgreSQL refuses a NULL bound with another column's type.
     OptText(Option<String>),
     OptInt(Option<i64>),
@@ -503,6 +521,7 @@ macro_rules! bind_args {
                 Arg::Int(v) => q.bind(v),
                 Arg::Time(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
+                Arg::Date(v) => q.bind(v),
                 Arg::OptText(v) => q.bind(v),
                 Arg::OptInt(v) => q.bind(v),
                 Arg::OptTime(v) => q.bind(v),
@@ -858,6 +877,7 @@ mod appeals;
 pub(crate) use appeals::Sealed;
 mod cases;
 mod directory;
+mod kpi;
 mod meetings;
 mod sessions;
 mod tokens;

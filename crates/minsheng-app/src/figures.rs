@@ -1,0 +1,387 @@
+//! The leader's picture: headline figures, trend, category mix, townships, unit
+//! ranking and open load for a period and an area, read from the sums kept with every
+//! step (never from a scan of the appeals), and their rebuild.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use minsheng_core::clock::{china, local_day};
+use minsheng_core::kpi::{self, Kpi, Rate, Sums, Weights};
+use minsheng_core::region::{RegionCode, RegionLevel};
+use minsheng_core::staff::Role;
+use minsheng_store::{ClusterSize, KpiRebuild, OpenCase, OpenLoad};
+
+use crate::sessions::SignedIn;
+use crate::{App, Error, Result};
+
+/// Roles that read the figures (a leader's landing page).
+pub fn reads_figures(me: &SignedIn) -> bool {
+    me.sees_region()
+        && me.staff.roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::Leader | Role::Supervisor | Role::Admin | Role::Dispatcher
+            )
+        })
+}
+
+/// Whole months, `from` to `until` (first days of months; `until` excluded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First day of the first month.
+    pub from: NaiveDate,
+    /// First day of the month after the last.
+    pub until: NaiveDate,
+}
+
+impl Period {
+    /// The longest period one view covers.
+    pub const MAX_MONTHS: u32 = 36;
+
+    /// The months `first..=last` (each any day within its month); `None` when `last`
+    /// comes before `first` or the span is longer than [`Period::MAX_MONTHS`].
+    pub fn months(first: NaiveDate, last: NaiveDate) -> Option<Period> {
+        let from = first.with_day(1)?;
+        let until = last.with_day(1)?.checked_add_months(Months::new(1))?;
+        let span = (until.year() - from.year()) * 12 + until.month() as i32 - from.month() as i32;
+        (from < until && span <= Self::MAX_MONTHS as i32).then_some(Period { from, until })
+    }
+
+    /// This year so far, as of `today`.
+    pub fn year_to_date(today: NaiveDate) -> Period {
+        let first = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        Period::months(first, today).unwrap_or(Period {
+            from: first,
+            until: first,
+        })
+    }
+
+    /// The last month of the period.
+    pub fn last_month(&self) -> NaiveDate {
+        self.until
+            .checked_sub_months(Months::new(1))
+            .unwrap_or(self.from)
+    }
+
+    /// The last day of the period.
+    pub fn last_day(&self) -> NaiveDate {
+        self.until.pred_opt().unwrap_or(self.from)
+    }
+
+    /// The period's start and end as instants (China time).
+    pub fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(china()).single())
+                .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+        };
+        (at(self.from), at(self.until))
+    }
+
+    /// Every day of the period.
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.from.iter_days().take_while(|d| *d < self.until)
+    }
+}
+
+/// A row of a breakdown: what it is, its name and its sums.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row<K> {
+    /// Its key (a code or an id).
+    pub key: K,
+    /// Its name in the interface language.
+    pub name: String,
+    /// The sums.
+    pub sums: Sums,
+}
+
+/// A unit's line in the ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitLine {
+    /// The unit's id (0: not yet placed).
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its sums over the period.
+    pub sums: Sums,
+    /// Its score out of 100 by the county's weights, if it had anything to score.
+    pub score: Option<f64>,
+    /// Its open cases now.
+    pub load: OpenLoad,
+}
+
+/// Open cases now, all units together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenNow {
+    /// Open.
+    pub open: i64,
+    /// Past their deadline.
+    pub overdue: i64,
+    /// In the backlog.
+    pub backlog: i64,
+    /// Hard cases.
+    pub hard: i64,
+}
+
+/// A group of related appeals, named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Its size and place.
+    pub cluster: ClusterSize,
+    /// The category's name.
+    pub category: String,
+    /// The place's name.
+    pub place: String,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The period.
+    pub period: Period,
+    /// The township, if one was chosen.
+    pub township: Option<RegionCode>,
+    /// The townships that may be chosen: (code, name).
+    pub townships_known: Vec<(RegionCode, String)>,
+    /// Everything summed.
+    pub totals: Sums,
+    /// Open cases now.
+    pub open: OpenNow,
+    /// Day by day.
+    pub trend: Vec<(NaiveDate, Sums)>,
+    /// By category, most received first.
+    pub categories: Vec<Row<String>>,
+    /// By township, most received first.
+    pub townships: Vec<Row<String>>,
+    /// Units, best score first (those with nothing to score last).
+    pub units: Vec<UnitLine>,
+    /// The largest groups of related appeals active in the period.
+    pub groups: Vec<Group>,
+}
+
+impl Dashboard {
+    /// A rate over the whole area and period.
+    pub fn rate(&self, kpi: Kpi) -> Rate {
+        kpi.of(&self.totals)
+    }
+}
+
+fn within(scope_regions: &[RegionCode], code: &str) -> bool {
+    RegionCode::parse(code).is_ok_and(|c| scope_regions.iter().any(|r| c.is_within(r)))
+}
+
+impl App {
+    /// The dashboard for `period` in the area `me` sees (or one township of it).
+    pub async fn dashboard(
+        &self,
+        me: &SignedIn,
+        period: Period,
+        township: Option<RegionCode>,
+        lang: minsheng_core::Lang,
+    ) -> Result<Dashboard> {
+        if !reads_figures(me) {
+            return Err(Error::Forbidden);
+        }
+        let regions = &me.scope.regions;
+        if let Some(t) = &township
+            && (t.level() != RegionLevel::Township || !regions.iter().any(|r| t.is_within(r)))
+        {
+            return Err(Error::NotFound);
+        }
+        let dir = self.directory().await?;
+        let t = township.as_ref().map(RegionCode::as_str);
+        let (from, until) = period.instants();
+        let now = minsheng_store::now();
+        let (cells, days, load, clusters) = tokio::try_join!(
+            self.store.month_cells(period.from, period.until, t),
+            self.store.day_sums(period.from, period.until, t),
+            self.store.open_load(&me.scope, township.as_ref(), now),
+            self.store
+                .largest_clusters(&me.scope, township.as_ref(), from, until, 10),
+        )?;
+        let county_wide = regions.iter().any(|r| r.level() == RegionLevel::County);
+        let cells: Vec<_> = cells
+            .into_iter()
+            .filter(|c| county_wide || within(regions, &c.township))
+            .collect();
+        let mut totals = Sums::zero();
+        let mut by_category: BTreeMap<String, Sums> = BTreeMap::new();
+        let mut by_township: BTreeMap<String, Sums> = BTreeMap::new();
+        let mut by_unit: BTreeMap<i64, Sums> = BTreeMap::new();
+        for c in &cells {
+            totals.add(&c.sums);
+            by_category
+                .entry(c.category.clone())
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+            by_township
+                .entry(c.township.clone())
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+            by_unit
+                .entry(c.unit)
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+        }
+        // The day table is summed over townships: for a leader who sees only part of
+        // the county it is read per township.
+        let trend = if county_wide || township.is_some() {
+            days
+        } else {
+            let mut sum: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+            for r in regions
+                .iter()
+                .filter(|r| r.level() == RegionLevel::Township)
+            {
+                for (d, s) in self
+                    .store
+                    .day_sums(period.from, period.until, Some(r.as_str()))
+                    .await?
+                {
+                    sum.entry(d).or_insert_with(Sums::zero).add(&s);
+                }
+            }
+            sum.into_iter().collect()
+        };
+        let mut trend_map: BTreeMap<NaiveDate, Sums> = trend.into_iter().collect();
+        let trend = period
+            .days()
+            .map(|d| (d, trend_map.remove(&d).unwrap_or_else(Sums::zero)))
+            .collect();
+        let region_name = |code: &str| {
+            dir.regions
+                .iter()
+                .find(|r| r.region.code.as_str() == code)
+                .map_or_else(|| code.to_owned(), |r| r.region.name.clone())
+        };
+        let category_name = |code: &str| {
+            dir.categories.iter().find(|c| c.code == code).map_or_else(
+                || code.to_owned(),
+                |c| match lang {
+                    minsheng_core::Lang::Zh => c.name.clone(),
+                    minsheng_core::Lang::En => c.name_en.clone(),
+                },
+            )
+        };
+        let unit_name = |id: i64| {
+            dir.units.iter().find(|u| u.id == id).map_or_else(
+                || minsheng_core::i18n::pick(lang, "未派单", "not yet placed").to_owned(),
+                |u| u.name.clone(),
+            )
+        };
+        let most_received = |a: &Sums, b: &Sums| {
+            b.get(kpi::Measure::Received)
+                .cmp(&a.get(kpi::Measure::Received))
+        };
+        let mut categories: Vec<Row<String>> = by_category
+            .into_iter()
+            .map(|(key, sums)| Row {
+                name: category_name(&key),
+                key,
+                sums,
+            })
+            .collect();
+        categories.sort_by(|a, b| most_received(&a.sums, &b.sums));
+        let mut townships: Vec<Row<String>> = by_township
+            .into_iter()
+            .map(|(key, sums)| Row {
+                name: region_name(&key),
+                key,
+                sums,
+            })
+            .collect();
+        townships.sort_by(|a, b| most_received(&a.sums, &b.sums));
+        let mut open = OpenNow::default();
+        let mut loads: BTreeMap<i64, OpenLoad> = BTreeMap::new();
+        for l in load {
+            open.open += l.open;
+            open.overdue += l.overdue;
+            open.backlog += l.backlog;
+            open.hard += l.hard;
+            loads.insert(l.unit.unwrap_or(0), l);
+        }
+        let weights = Weights::default();
+        let mut unit_ids: Vec<i64> = by_unit.keys().chain(loads.keys()).copied().collect();
+        unit_ids.sort_unstable();
+        unit_ids.dedup();
+        let mut units: Vec<UnitLine> = unit_ids
+            .into_iter()
+            .map(|id| {
+                let sums = by_unit.remove(&id).unwrap_or_else(Sums::zero);
+                UnitLine {
+                    id,
+                    name: unit_name(id),
+                    score: weights.score(&sums),
+                    load: loads.remove(&id).unwrap_or(OpenLoad {
+                        unit: Some(id),
+                        open: 0,
+                        overdue: 0,
+                        backlog: 0,
+                        hard: 0,
+                    }),
+                    sums,
+                }
+            })
+            .collect();
+        units.sort_by(|a, b| {
+            b.score
+                .unwrap_or(-1.0)
+                .total_cmp(&a.score.unwrap_or(-1.0))
+                .then(a.id.cmp(&b.id))
+        });
+        let groups = clusters
+            .into_iter()
+            .map(|c| Group {
+                category: category_name(&c.category),
+                place: region_name(&c.region),
+                cluster: c,
+            })
+            .collect();
+        let mut townships_known: Vec<(RegionCode, String)> = dir
+            .regions
+            .iter()
+            .filter(|r| {
+                !r.retired
+                    && r.region.level() == RegionLevel::Township
+                    && regions.iter().any(|s| r.region.code.is_within(s))
+            })
+            .map(|r| (r.region.code.clone(), r.region.name.clone()))
+            .collect();
+        townships_known.sort();
+        Ok(Dashboard {
+            period,
+            township,
+            townships_known,
+            totals,
+            open,
+            trend,
+            categories,
+            townships,
+            units,
+            groups,
+        })
+    }
+
+    /// Recomputes the figures from every case's events and compares them with the
+    /// sums kept; writes the recomputed ones when `write`.
+    pub async fn rebuild_figures(&self, write: bool) -> Result<KpiRebuild> {
+        let calendar = self.calendar();
+        let policy = self.policy.clone();
+        let tally = move |c: &OpenCase| kpi::of_history(&c.facts, &c.history, &policy, &calendar);
+        Ok(self.store.rebuild_kpi(&tally, write).await?)
+    }
+
+    /// Rebuilds the figures once if they do not yet cover every event (a database from
+    /// before they were kept); returns the rebuild if one ran.
+    pub async fn ensure_figures(&self) -> Result<Option<KpiRebuild>> {
+        if self.store.kpi_built().await? {
+            return Ok(None);
+        }
+        Ok(Some(self.rebuild_figures(true).await?))
+    }
+
+    /// Today in China.
+    pub fn today(&self) -> NaiveDate {
+        local_day(minsheng_store::now())
+    }
+}
