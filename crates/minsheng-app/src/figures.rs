@@ -134,6 +134,17 @@ pub struct Group {
     pub place: String,
 }
 
+/// A township the viewer sees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Township {
+    /// Its code.
+    pub code: RegionCode,
+    /// Its name.
+    pub name: String,
+    /// Its centre (latitude, longitude), if known.
+    pub centroid: Option<(f64, f64)>,
+}
+
 /// Everything the dashboard shows.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
@@ -141,8 +152,8 @@ pub struct Dashboard {
     pub period: Period,
     /// The township, if one was chosen.
     pub township: Option<RegionCode>,
-    /// The townships that may be chosen: (code, name).
-    pub townships_known: Vec<(RegionCode, String)>,
+    /// The townships that may be chosen, by code.
+    pub townships_known: Vec<Township>,
     /// Everything summed.
     pub totals: Sums,
     /// Open cases now.
@@ -244,8 +255,11 @@ impl App {
             sum.into_iter().collect()
         };
         let mut trend_map: BTreeMap<NaiveDate, Sums> = trend.into_iter().collect();
+        // Days still to come are not drawn as days without appeals.
+        let today = self.today();
         let trend = period
             .days()
+            .take_while(|d| *d <= today)
             .map(|d| (d, trend_map.remove(&d).unwrap_or_else(Sums::zero)))
             .collect();
         let region_name = |code: &str| {
@@ -337,7 +351,7 @@ impl App {
                 cluster: c,
             })
             .collect();
-        let mut townships_known: Vec<(RegionCode, String)> = dir
+        let mut townships_known: Vec<Township> = dir
             .regions
             .iter()
             .filter(|r| {
@@ -345,9 +359,13 @@ impl App {
                     && r.region.level() == RegionLevel::Township
                     && regions.iter().any(|s| r.region.code.is_within(s))
             })
-            .map(|r| (r.region.code.clone(), r.region.name.clone()))
+            .map(|r| Township {
+                code: r.region.code.clone(),
+                name: r.region.name.clone(),
+                centroid: r.centroid,
+            })
             .collect();
-        townships_known.sort();
+        townships_known.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(Dashboard {
             period,
             township,

@@ -21,6 +21,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Multipart, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Nav;
 use crate::view::{Catalog, Choice, Errors};
 
 pub(crate) fn require_admin(me: &CurrentStaff) -> Result<(), AppError> {
@@ -44,7 +45,7 @@ pub(crate) struct AdminPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     townships: Vec<TownshipRow>,
     /// What an import or a change came to, see [`crate::admin_org::Outcome`].
     outcome: crate::admin_org::Outcome,
@@ -75,7 +76,7 @@ pub(crate) async fn admin_page(
         here: "/staff/admin",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         townships,
         outcome,
     })
@@ -160,7 +161,7 @@ struct RoutingPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     rules: Vec<RuleRow>,
     categories: Vec<Choice>,
     regions: Vec<Choice>,
@@ -249,7 +250,7 @@ async fn routing_page(
         here: "/staff/admin/routing",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         rules,
         categories: catalog.category_choices(lang, &query.category),
         regions,
@@ -370,7 +371,7 @@ struct StaffPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     query: StaffQuery,
     rows: Vec<StaffRowView>,
     units: Vec<Choice>,
@@ -499,7 +500,7 @@ async fn staff_page(
         here: "/staff/admin/staff",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         units: unit_choices(&catalog, &form.unit),
         roles: role_choices(lang, &query.role),
         query,
@@ -572,7 +573,7 @@ struct StaffEditPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     id: i64,
     username: String,
     active: bool,
@@ -612,7 +613,7 @@ async fn staff_edit_page(
         here: "/staff/admin/staff",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         id,
         username: member.staff.username,
         active: member.active,
@@ -730,7 +731,7 @@ struct TokensPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     rows: Vec<TokenRow>,
     /// A token just made, shown this once.
     created: Option<String>,
@@ -813,7 +814,7 @@ async fn tokens_page(
         here: "/staff/admin/tokens",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         rows,
         created: note.created,
         error: note.error,

@@ -22,6 +22,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Multipart, Path};
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Nav;
 use crate::view::{Catalog, Choice, Errors};
 
 /// An uploaded file and whether only to check it.
@@ -192,7 +193,7 @@ struct UnitsPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     /// The unit being edited (its key), or `None` for the list and the new-unit form.
     editing: Option<String>,
     rows: Vec<UnitRow>,
@@ -254,7 +255,7 @@ async fn units_page(
         here: "/staff/admin/units",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         editing,
         rows,
         kinds: UnitKind::ALL
@@ -430,7 +431,7 @@ struct CategoriesPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     /// The category being edited (its code), or `None` for the list and a new one.
     editing: Option<String>,
     rows: Vec<CategoryRow>,
@@ -477,7 +478,7 @@ async fn categories_page(
         here: "/staff/admin/categories",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         editing,
         rows,
         parents: catalog
@@ -596,7 +597,7 @@ struct CalendarPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     years: String,
     /// Years between the first and the last declared that are not declared.
     gaps: String,
@@ -616,7 +617,7 @@ fn calendar_page(
         here: "/staff/admin/calendar",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: true,
+        nav: Nav::ADMIN,
         years: calendar
             .years()
             .map(|y| y.to_string())

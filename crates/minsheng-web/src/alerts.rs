@@ -10,7 +10,6 @@ use minsheng_app::alerts::works_alerts;
 use minsheng_core::Lang;
 use minsheng_core::alerts::{AlertLevel, AlertRule};
 use minsheng_core::i18n::Explain;
-use minsheng_core::staff::Role;
 use minsheng_store::{AlertChange, AlertFilter, AlertSummary};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +18,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Nav;
 use crate::view::{Catalog, Choice, DoneQuery, local};
 
 const PER_PAGE: i64 = 50;
@@ -76,7 +76,7 @@ struct BoardPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     all: bool,
     rules: Vec<Choice>,
     levels: Vec<Choice>,
@@ -113,7 +113,7 @@ pub async fn board(
         here: "/staff/alerts",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(Role::Admin),
+        nav: Nav::of(&me),
         all: q.view == "all",
         rules: AlertRule::ALL
             .iter()
@@ -141,7 +141,7 @@ struct AlertPage {
     here: String,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     a: AlertRow,
     active: bool,
     leader: String,
@@ -261,7 +261,7 @@ async fn alert_page(
         here: format!("/staff/alerts/{id}"),
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(Role::Admin),
+        nav: Nav::of(me),
         active: alert.state.is_active(),
         leader: alert
             .leader_id

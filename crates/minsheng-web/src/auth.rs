@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::extract::Form;
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::Errors;
+use crate::view::Nav;
 
 const SESSION_COOKIE: &str = "ms_session";
 
@@ -138,8 +139,11 @@ pub async fn login(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         state.session_rules.absolute.num_seconds()
     );
+    // Leaders and supervisors land on the dashboard; everyone else on their work.
     let next = if staff.must_change_password {
         "/staff/password"
+    } else if staff.has(Role::Leader) || staff.has(Role::Supervisor) {
+        "/staff/dashboard"
     } else {
         "/staff"
     };
@@ -173,7 +177,7 @@ struct PasswordPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     must: bool,
     done: bool,
     errors: Errors,
@@ -188,7 +192,7 @@ impl PasswordPage {
             here: "/staff/password",
             me_name: me.staff.display_name.clone(),
             me_unit: me.unit.name.clone(),
-            admin: me.staff.has(Role::Admin),
+            nav: Nav::of(me),
             must: me.staff.must_change_password && !done,
             done,
             errors,

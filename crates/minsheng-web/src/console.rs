@@ -25,6 +25,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Path, Query, Submitted};
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Nav;
 use crate::view::{self, Catalog, Choice, Errors, FormView, TimelineItem, form_key, local};
 
 const PER_PAGE: i64 = 50;
@@ -199,7 +200,7 @@ struct InboxPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     sees_region: bool,
     view_all: bool,
     list: String,
@@ -262,7 +263,7 @@ pub async fn inbox(
         here: "/staff",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(minsheng_core::staff::Role::Admin),
+        nav: Nav::of(&me),
         sees_region: me.sees_region(),
         view_all,
         list: query.list.clone(),
@@ -297,7 +298,7 @@ struct AppealPage {
     here: String,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     no: String,
     title: String,
     status: &'static str,
@@ -490,7 +491,7 @@ async fn appeal_page(
         here: format!("/staff/appeals/{no}"),
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(minsheng_core::staff::Role::Admin),
+        nav: Nav::of(me),
         no: s.no.to_string(),
         title: s.title.clone(),
         status: s.status.label(lang),
@@ -798,7 +799,7 @@ struct IntakePage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     v: FormView,
     lookup_phone: String,
     lookup_error: Option<String>,
@@ -813,7 +814,7 @@ impl IntakePage {
             here: "/staff/intake",
             me_name: me.staff.display_name.clone(),
             me_unit: me.unit.name.clone(),
-            admin: me.staff.has(minsheng_core::staff::Role::Admin),
+            nav: Nav::of(me),
             v,
             lookup_phone: String::new(),
             lookup_error: None,

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minsheng_app::meetings::{docx, minutes_lines};
 use minsheng_core::i18n::Explain;
 use minsheng_core::meeting::{ActionForm, ActionState, MeetingForm, overdue};
-use minsheng_core::staff::Role;
 use minsheng_core::{AppealNo, Lang};
 use minsheng_store::{ActionItem, MeetingDetail};
 use serde::Deserialize;
@@ -20,6 +19,7 @@ use crate::auth::CurrentStaff;
 use crate::error::AppError;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::{Texts, UiLang, texts};
+use crate::view::Nav;
 use crate::view::{Catalog, Choice, DoneQuery, local};
 
 const PER_PAGE: i64 = 30;
@@ -83,7 +83,7 @@ struct ListPage {
     here: &'static str,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     may_call: bool,
     rows: Vec<MeetingRow>,
     overdue: Vec<ActionRow>,
@@ -114,7 +114,7 @@ async fn list_page(
         here: "/staff/meetings",
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(Role::Admin),
+        nav: Nav::of(me),
         may_call: minsheng_app::meetings::may_call(me),
         rows: found
             .items
@@ -226,7 +226,7 @@ struct MeetingPage {
     here: String,
     me_name: String,
     me_unit: String,
-    admin: bool,
+    nav: Nav,
     id: i64,
     title: String,
     held_on: String,
@@ -293,7 +293,7 @@ async fn meeting_page(
         here: format!("/staff/meetings/{id}"),
         me_name: me.staff.display_name.clone(),
         me_unit: me.unit.name.clone(),
-        admin: me.staff.has(Role::Admin),
+        nav: Nav::of(me),
         id,
         title: m.title.clone(),
         held_on: m.held_on.to_string(),

@@ -364,3 +364,28 @@ fn media_hint(lang: Lang, limits: &minsheng_core::attachment::Limits) -> String 
         ),
     }
 }
+
+/// What the staff navigation offers the signed-in person.
+#[derive(Debug, Clone, Copy)]
+pub struct Nav {
+    /// The administration pages.
+    pub admin: bool,
+    /// The dashboard (leaders, supervisors, the dispatch centre, administrators).
+    pub figures: bool,
+}
+
+impl Nav {
+    /// An administrator's (the administration pages are only theirs).
+    pub const ADMIN: Nav = Nav {
+        admin: true,
+        figures: true,
+    };
+
+    /// What `me` is offered.
+    pub fn of(me: &minsheng_app::sessions::SignedIn) -> Nav {
+        Nav {
+            admin: me.staff.has(minsheng_core::staff::Role::Admin),
+            figures: minsheng_app::figures::reads_figures(me),
+        }
+    }
+}

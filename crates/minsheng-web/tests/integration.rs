@@ -1678,14 +1678,18 @@ async fn outsider_findings_stay_fixed() {
             &[("action", "return_visit"), ("text", "电话回访")],
         )
         .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("请选择群众满意度"));
     // The rating alone is not enough: whether it was solved is asked apart.
     let (status, body) = app
         .act(
             &caller,
             &a,
-            &[("action", "return_visit"), ("rating", "basic"), ("text", "电话回访")],
+            &[
+                ("action", "return_visit"),
+                ("rating", "basic"),
+                ("text", "电话回访"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -5306,4 +5310,121 @@ async fn appeals_are_searched_suggested_and_threats_alerted_at_once() {
                 .as_str()
                 .is_some_and(|w| w.contains("同一村"))))
     );
+}
+
+/// The number after `data-test="{test}"`'s opening tag, up to the next `<`.
+fn tagged(body: &str, test: &str) -> String {
+    let start = body
+        .find(&format!("data-test=\"{test}\""))
+        .unwrap_or_else(|| panic!("no {test} in the page"));
+    let rest = &body[start..];
+    let open = rest.find('>').expect("tag end") + 1;
+    rest[open..open + rest[open..].find('<').expect("text end")]
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
+    let app = app("dashboard").await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        numbers.push(app.submit(&[]).await.0);
+    }
+    // One case through to a visit: 基本满意, partly solved.
+    let handler = app.login("zjj.handler").await;
+    let caller = app.login("callcenter1").await;
+    let no = &numbers[0];
+    assert_eq!(
+        app.act(&handler, no, &[("action", "sign_for")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.act(&handler, no, &[("action", "reply"), ("text", "已修复")])
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.act(
+            &caller,
+            no,
+            &[
+                ("action", "return_visit"),
+                ("rating", "basic"),
+                ("solved", "partly"),
+                ("text", "回访")
+            ]
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+
+    // A leader's login lands on the dashboard.
+    let r = app
+        .post(
+            "/staff/login",
+            "",
+            &[("username", "leader1"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.headers()["location"], "/staff/dashboard");
+    let leader = app.login("leader1").await;
+    let (status, page) = app.get("/staff/dashboard", &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    let received = between(&page, "data-test=\"headline-received\"", "</a>");
+    assert_eq!(tagged(&received, "headline-value"), "3");
+    // 满意率: 基本满意 counts as satisfied; 解决率: partly is not solved.
+    let satisfaction = between(&page, "data-test=\"headline-satisfaction\"", "</a>");
+    assert_eq!(tagged(&satisfaction, "headline-value"), "100.0%");
+    let resolution = between(&page, "data-test=\"headline-resolution\"", "</a>");
+    assert_eq!(tagged(&resolution, "headline-value"), "0.0%");
+    // The figure links to the inbox with the same period: the same three appeals.
+    let href = between(&received, "href=\"", "\"").replace("&#38;", "&");
+    assert!(href.starts_with("/staff?view=all&from="), "{href}");
+    let (status, list) = app.get(&href, &leader).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("共 3"), "the list behind the figure holds 3");
+    for n in &numbers {
+        assert!(list.contains(n.as_str()), "{n} listed");
+    }
+    // The numbers are tables too (no JavaScript needed), and the charts' data rides
+    // along in an attribute; the chart library is served by Minsheng itself.
+    assert!(page.contains("data-test=\"unit-ranking\"") && page.contains("data-charts="));
+    let (status, js) = app.get("/static/vendor/echarts.min.js", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(js.contains("Apache"), "ECharts with its licence header");
+    // A month with nothing, a township outside the county, and nonsense.
+    let (status, empty) = app
+        .get("/staff/dashboard?from=2020-01&to=2020-02", &leader)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        tagged(
+            &between(&empty, "headline-received", "</a>"),
+            "headline-value"
+        ),
+        "0"
+    );
+    assert!(
+        empty.contains("—"),
+        "rates with nothing to count show a dash"
+    );
+    let (status, _) = app
+        .get("/staff/dashboard?township=110101001000", &leader)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .get(
+            "/staff/dashboard?from=x%27&to=9999-99&township=%3Cb%3E",
+            &leader,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A handler has no dashboard, and no link to one.
+    let (status, _) = app.get("/staff/dashboard", &handler).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, inbox) = app.get("/staff", &handler).await;
+    assert!(!inbox.contains("nav-dashboard"));
 }
