@@ -27,6 +27,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// A file (an Excel report or export) could not be written.
+    #[error("the file could not be written: {0}")]
+    Output(String),
     /// A blocking task (password hashing) could not finish.
     #[error("a background task failed: {0}")]
     Task(String),

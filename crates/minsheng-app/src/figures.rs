@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use minsheng_core::clock::{china, local_day};
 use minsheng_core::kpi::{self, Kpi, Rate, Sums, Weights};
 use minsheng_core::region::{RegionCode, RegionLevel};
-use minsheng_core::staff::Role;
+use minsheng_core::staff::{Role, Scope};
 use minsheng_store::{ClusterSize, KpiRebuild, OpenCase, OpenLoad};
 
 use crate::sessions::SignedIn;
@@ -43,8 +43,37 @@ impl Period {
     pub fn months(first: NaiveDate, last: NaiveDate) -> Option<Period> {
         let from = first.with_day(1)?;
         let until = last.with_day(1)?.checked_add_months(Months::new(1))?;
-        let span = (until.year() - from.year()) * 12 + until.month() as i32 - from.month() as i32;
-        (from < until && span <= Self::MAX_MONTHS as i32).then_some(Period { from, until })
+        let p = Period { from, until };
+        (from < until && p.month_count() <= Self::MAX_MONTHS as i32).then_some(p)
+    }
+
+    /// Reads `2026` (a year), `2026-10` (a month) or `2026-01..2026-06` (months).
+    pub fn parse(s: &str) -> Option<Period> {
+        let month =
+            |m: &str| NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").ok();
+        let s = s.trim();
+        if let Some((a, b)) = s.split_once("..") {
+            return Period::months(month(a)?, month(b)?);
+        }
+        if let Some(m) = month(s) {
+            return Period::months(m, m);
+        }
+        let year: i32 = s.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+        Period::months(
+            NaiveDate::from_ymd_opt(year, 1, 1)?,
+            NaiveDate::from_ymd_opt(year, 12, 1)?,
+        )
+    }
+
+    /// How many months it covers.
+    pub fn month_count(&self) -> i32 {
+        (self.until.year() - self.from.year()) * 12 + self.until.month() as i32
+            - self.from.month() as i32
+    }
+
+    /// Whether it is one calendar year, January to December.
+    pub fn is_year(&self) -> bool {
+        self.from.month() == 1 && self.month_count() == 12
     }
 
     /// This year so far, as of `today`.
@@ -193,7 +222,19 @@ impl App {
         if !reads_figures(me) {
             return Err(Error::Forbidden);
         }
-        let regions = &me.scope.regions;
+        self.figures(&me.scope, period, township, lang).await
+    }
+
+    /// The figures for `period` in what `scope` sees (or one township of it): the
+    /// dashboard's and the reports' one source.
+    pub async fn figures(
+        &self,
+        scope: &Scope,
+        period: Period,
+        township: Option<RegionCode>,
+        lang: minsheng_core::Lang,
+    ) -> Result<Dashboard> {
+        let regions = &scope.regions;
         if let Some(t) = &township
             && (t.level() != RegionLevel::Township || !regions.iter().any(|r| t.is_within(r)))
         {
@@ -206,9 +247,9 @@ impl App {
         let (cells, days, load, clusters) = tokio::try_join!(
             self.store.month_cells(period.from, period.until, t),
             self.store.day_sums(period.from, period.until, t),
-            self.store.open_load(&me.scope, township.as_ref(), now),
+            self.store.open_load(scope, township.as_ref(), now),
             self.store
-                .largest_clusters(&me.scope, township.as_ref(), from, until, 10),
+                .largest_clusters(scope, township.as_ref(), from, until, 10),
         )?;
         let county_wide = regions.iter().any(|r| r.level() == RegionLevel::County);
         let cells: Vec<_> = cells

@@ -30,6 +30,7 @@ pub mod open311;
 pub mod passwords;
 pub mod pipeline;
 pub mod recusal;
+pub mod report;
 pub mod routing;
 pub mod sessions;
 pub mod setup;

@@ -23,28 +23,7 @@ pub fn respond(out: FileOut) -> Response {
         "attachment"
     };
     let name = &out.file.file_name;
-    // A plain-ASCII name for old clients, the real one (RFC 5987) for the rest.
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let disposition = content_disposition(disposition, name);
     let mut response = out.bytes.into_response();
     let h = response.headers_mut();
     h.insert(
@@ -75,4 +54,30 @@ pub async fn staff_file(
     let out = state.attachment_for_staff(&no, id, &me.scope).await?;
     tracing::info!(appeal = %no, file = id, staff = me.staff.id, "attached file read");
     Ok(respond(out))
+}
+
+/// A `Content-Disposition` value (`inline` or `attachment`) naming the file: a
+/// plain-ASCII name for old clients, the real one (RFC 5987) for the rest.
+pub(crate) fn content_disposition(kind: &str, name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -111,7 +111,16 @@ texts! {
     groups_none: "本期没有关联诉求群。", "No groups of related appeals in this period.";
     group: "诉求群", "Group";
     group_updated: "最近新增", "Last grew";
-    report_link: "月度/年度报表", "Monthly / annual report";
+        report_link: "月度/年度报表", "Monthly / annual report";
+    report_area: "范围", "Area";
+    report_period: "期间", "Period";
+    report_made: "生成时间", "Made";
+    report_download: "下载 Excel", "Download as Excel";
+    report_back: "返回总览", "Back to the dashboard";
+    report_figures: "主要指标", "Headline figures";
+    report_figure: "指标", "Figure";
+    report_value: "数值", "Value";
+    report_of: "分子 / 分母", "Of / out of";
     filter_reset: "清除", "Clear";
     all: "全部", "All";
     date_from: "受理日期起", "Received from";

@@ -21,6 +21,7 @@ pub mod metrics;
 mod open311;
 mod portal;
 pub mod rate;
+pub mod report;
 mod security;
 mod view;
 
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .route("/static/dashboard.js", get(dashboard_script))
+        .route("/static/report.css", get(report_stylesheet))
         .route("/static/vendor/echarts.min.js", get(echarts))
         .route("/static/vendor/echarts-LICENSE", get(echarts_licence))
         .nest(
@@ -128,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))
         .route("/staff/dashboard", get(dashboard::dashboard))
+        .route("/staff/reports", get(report::page))
+        .route("/staff/reports.xlsx", get(report::xlsx))
         .route("/staff/alerts", get(alerts::board))
         .route("/staff/alerts/{id}", get(alerts::show).post(alerts::act))
         .route(
@@ -277,6 +281,16 @@ async fn script() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/app.js"),
+    )
+}
+
+async fn report_stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/report.css"),
     )
 }
 

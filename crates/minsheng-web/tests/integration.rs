@@ -5422,8 +5422,64 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    // A handler has no dashboard, and no link to one.
+    // The report of this month: a printable page and the same as Excel, leading with
+    // the sentence a county's summary would.
+    let month = chrono::Utc::now()
+        .with_timezone(&minsheng_core::clock::china())
+        .format("%Y-%m")
+        .to_string();
+    let (status, html) = app
+        .get(&format!("/staff/reports?from={month}"), &leader)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("本月受理群众诉求 3 件"),
+        "{}",
+        between(&html, "report-sentences", "</section>")
+    );
+    let (status, headers, bytes) = app
+        .get_bytes(
+            &format!("/staff/reports.xlsx?from={month}"),
+            ("cookie", &leader),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment;")
+    );
+    use calamine::{DataType, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an Excel workbook");
+    assert_eq!(
+        book.sheet_names()[..2],
+        ["概况".to_owned(), "单位排名".to_owned()]
+    );
+    let summary = book.worksheet_range("概况").expect("summary");
+    let sentence = summary
+        .get_value((3, 0))
+        .expect("first sentence")
+        .to_string();
+    assert!(
+        sentence.starts_with("本月受理群众诉求 3 件，"),
+        "{sentence}"
+    );
+    let units = book.worksheet_range("单位排名").expect("units");
+    let received: f64 = units
+        .rows()
+        .skip(1)
+        .filter_map(|r| r.get(3).and_then(|c| c.get_float()))
+        .sum();
+    assert_eq!(
+        received, 3.0,
+        "the ranking's appeals add up to those received"
+    );
+    // A handler has no dashboard, no report, and no link to either.
     let (status, _) = app.get("/staff/dashboard", &handler).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.get("/staff/reports.xlsx", &handler).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, inbox) = app.get("/staff", &handler).await;
     assert!(!inbox.contains("nav-dashboard"));

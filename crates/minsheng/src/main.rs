@@ -196,6 +196,25 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Write the monthly or annual report of the county (or a township): headline
+    /// sentences, figures, unit ranking, categories, townships, days.
+    Report {
+        /// `2026-10` (a month), `2026` (a year) or `2026-01..2026-06` (months).
+        #[arg(long)]
+        period: String,
+        /// `xlsx` (Excel) or `html` (a printable page).
+        #[arg(long, default_value = "xlsx", value_parser = ["xlsx", "html"])]
+        format: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// One township's code (e.g. 370999001000) instead of the whole county.
+        #[arg(long)]
+        area: Option<String>,
+        /// The report's language: zh or en.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
     /// Index appeals for search that are not yet (`serve` does this at start), or, with
     /// --all, every appeal again (after the county's words changed a lot).
     Reindex {
@@ -533,6 +552,70 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let keys = setup::keyring(&cli.key_file, false)?;
             let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
             demo::recluster(&app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            period,
+            format,
+            out,
+            area,
+            lang,
+        } => {
+            setup::existing_database(&cli.database_url)?;
+            let keys = setup::keyring(&cli.key_file, false)?;
+            let app = setup::app(&cli.database_url, keys, cli.calendar.as_deref()).await?;
+            let lang = if lang == "en" {
+                minsheng_core::Lang::En
+            } else {
+                minsheng_core::Lang::Zh
+            };
+            let Some(period) = minsheng_app::figures::Period::parse(&period) else {
+                anyhow::bail!(
+                    "期间应写作 2026-10、2026 或 2026-01..2026-06（至多 36 个月） / the period must read 2026-10, 2026 or 2026-01..2026-06 (at most 36 months): {period:?}"
+                );
+            };
+            let area = area
+                .map(|a| {
+                    minsheng_core::RegionCode::parse(&a).map_err(|_| {
+                        anyhow::anyhow!("不是有效的区划代码 / not a region code: {a:?}")
+                    })
+                })
+                .transpose()?;
+            let Some(county) = app.directory().await?.county.clone() else {
+                anyhow::bail!("数据库中还没有县 / the database has no county yet");
+            };
+            let scope = minsheng_core::staff::Scope {
+                regions: vec![county],
+                units: Vec::new(),
+                above: Vec::new(),
+            };
+            let started = std::time::Instant::now();
+            let report = match app.report(&scope, period, area, lang).await {
+                Err(minsheng_app::Error::NotFound) => {
+                    anyhow::bail!(
+                        "--area 应为本县的一个乡镇（街道）代码 / --area must be a township of the county"
+                    )
+                }
+                r => r?,
+            };
+            let bytes = if format == "html" {
+                minsheng_web::report::report_html(&report, lang, true, "")
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                    .into_bytes()
+            } else {
+                minsheng_app::report::to_xlsx(&report, lang)?
+            };
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", report.title);
+            for s in &report.sentences {
+                println!("  {s}");
+            }
+            println!(
+                "已写入 / written: {} ({} bytes, {:.2} s)",
+                out.display(),
+                bytes.len(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Kpi { check } => {

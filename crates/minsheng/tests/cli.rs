@@ -73,8 +73,59 @@ async fn demo_then_verify_audit_catches_a_hand_edit() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("audit chain intact"));
 
+    // The figures the demo kept agree with its events; a hand edit is found and a
+    // rebuild repairs it.
+    let out = minsheng(&dir, &["kpi", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("120 件诉求"), "{}", text(&out));
     let url = format!("sqlite://{}", dir.join("cli.db").display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+    sqlx::query("UPDATE kpi_months SET closed = closed + 2")
+        .execute(&mut c)
+        .await
+        .expect("tamper");
+    let out = minsheng(&dir, &["kpi", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(minsheng(&dir, &["kpi"]).status.success());
+    assert!(minsheng(&dir, &["kpi", "--check"]).status.success());
+
+    // Reports: Excel and a printable page, for a month and a year.
+    let out = minsheng(&dir, &["report", "--period", "2026-10", "--out", "m.xlsx"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("2026年10月群众诉求办理情况报告"),
+        "{}",
+        text(&out)
+    );
+    let xlsx = std::fs::read(dir.join("m.xlsx")).expect("written");
+    assert_eq!(&xlsx[..2], b"PK", "an Excel file is a zip");
+    let out = minsheng(
+        &dir,
+        &[
+            "report", "--period", "2026", "--format", "html", "--out", "y.html", "--lang", "en",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let html = std::fs::read_to_string(dir.join("y.html")).expect("written");
+    assert!(
+        html.contains("This year") && html.contains("<style>"),
+        "a page that stands alone"
+    );
+    for (period, area, why) in [
+        ("2026-13", "370999001000", "期间应写作"),
+        ("2026-10", "110101001000", "--area"),
+    ] {
+        let out = minsheng(
+            &dir,
+            &[
+                "report", "--period", period, "--area", area, "--out", "x.xlsx",
+            ],
+        );
+        assert!(!out.status.success(), "{period} {area} refused");
+        assert!(text(&out).contains(why), "{}", text(&out));
+        assert!(!dir.join("x.xlsx").exists());
+    }
+
     let (seq,): (i64,) =
         sqlx::query_as("SELECT MIN(seq) FROM audit_log WHERE action = 'appeal.receive'")
             .fetch_one(&mut c)
