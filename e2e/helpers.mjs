@@ -173,9 +173,10 @@ export async function staffLogin(page, username, password = DEMO_PASSWORD) {
   await page.locator('[data-test=login-button]').click();
 }
 
-/** Logs in and waits for the inbox at /staff. */
+/** Logs in and waits for the landing page: the inbox at /staff, or the dashboard for
+ * leaders and supervisors. */
 export async function staffLoginOk(page, username, password = DEMO_PASSWORD) {
   await staffLogin(page, username, password);
-  await page.waitForURL((u) => /^\/staff\/?$/.test(u.pathname));
+  await page.waitForURL((u) => /^\/staff(\/dashboard)?\/?$/.test(u.pathname));
   await page.locator('[data-test=unit-name]').waitFor({ state: 'visible' });
 }
