@@ -312,10 +312,7 @@ impl App {
         let category_name = |code: &str| {
             dir.categories.iter().find(|c| c.code == code).map_or_else(
                 || code.to_owned(),
-                |c| match lang {
-                    minsheng_core::Lang::Zh => c.name.clone(),
-                    minsheng_core::Lang::En => c.name_en.clone(),
-                },
+                |c| minsheng_core::i18n::pick_in(lang, &c.name, &c.name_en).to_owned(),
             )
         };
         let unit_name = |id: i64| {

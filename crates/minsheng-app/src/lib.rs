@@ -21,6 +21,7 @@ pub mod cluster;
 pub mod directory;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod figures;
 pub mod files;
 pub mod history;

@@ -39,6 +39,11 @@ pub trait Explain {
 
 /// Picks the Chinese or the English text.
 pub fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    pick_in(lang, zh, en)
+}
+
+/// Picks the Chinese or the English text of data (a category's two names).
+pub fn pick_in<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,

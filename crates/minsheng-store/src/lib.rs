@@ -1148,6 +1148,9 @@ pub trait Appeals: Send + Sync {
     /// Records that `actor` saw an appeal's personal data in full, and why (an audit
     /// record only: nothing else changes).
     async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()>;
+    /// Records that `actor` exported a list (`what`: its filters, and how many rows
+    /// went out); an audit record only.
+    async fn record_export(&self, actor: i64, what: serde_json::Value) -> Result<()>;
     /// Takes a unit off an appeal's accused units (a recusal lifted), with the reason;
     /// audited in the same transaction.
     async fn lift_accusation(

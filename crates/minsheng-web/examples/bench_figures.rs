@@ -39,19 +39,41 @@ impl Raw {
     }
 
     /// Both raw queries; returns the time and the appeals counted.
-    async fn group_by(&self, from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> (Duration, i64) {
+    async fn group_by(
+        &self,
+        from: chrono::DateTime<Utc>,
+        to: chrono::DateTime<Utc>,
+    ) -> (Duration, i64) {
         let started = Instant::now();
         let n: i64 = match self {
             Raw::Sqlite(p) => {
-                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY).bind(from).bind(to).fetch_all(p).await.expect("raw");
-                let _: Vec<(Option<i64>, String, i64)> =
-                    sqlx::query_as(BY_UNIT).bind(from).bind(to).fetch_all(p).await.expect("raw");
+                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await
+                    .expect("raw");
+                let _: Vec<(Option<i64>, String, i64)> = sqlx::query_as(BY_UNIT)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await
+                    .expect("raw");
                 a.iter().map(|r| r.1).sum()
             }
             Raw::Postgres(p) => {
-                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY).bind(from).bind(to).fetch_all(p).await.expect("raw");
-                let _: Vec<(Option<i64>, String, i64)> =
-                    sqlx::query_as(BY_UNIT).bind(from).bind(to).fetch_all(p).await.expect("raw");
+                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await
+                    .expect("raw");
+                let _: Vec<(Option<i64>, String, i64)> = sqlx::query_as(BY_UNIT)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await
+                    .expect("raw");
                 a.iter().map(|r| r.1).sum()
             }
         };
@@ -77,7 +99,10 @@ async fn main() {
     let f = flags(&["url", "db-url", "year", "month", "user", "rounds"]);
     let url = f.get("url").expect("--url");
     let year: i32 = number(&f, "year", 2026);
-    let month = f.get("month").cloned().unwrap_or_else(|| format!("{year}-10"));
+    let month = f
+        .get("month")
+        .cloned()
+        .unwrap_or_else(|| format!("{year}-10"));
     let user = f.get("user").cloned().unwrap_or_else(|| "leader1".into());
     let rounds: usize = number(&f, "rounds", 20);
     let raw = Raw::connect(f.get("db-url").expect("--db-url")).await;
@@ -105,7 +130,12 @@ async fn main() {
     let china = minsheng_core::clock::china();
     let start = |y: i32| {
         china
-            .from_local_datetime(&NaiveDate::from_ymd_opt(y, 1, 1).expect("day").and_hms_opt(0, 0, 0).expect("time"))
+            .from_local_datetime(
+                &NaiveDate::from_ymd_opt(y, 1, 1)
+                    .expect("day")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("time"),
+            )
             .single()
             .expect("instant")
             .with_timezone(&Utc)

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, Utc};
 use minsheng_app::cases::Intake;
+use minsheng_app::sessions::SignedIn;
 use minsheng_app::text::highlight;
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
@@ -105,6 +106,21 @@ impl InboxQuery {
             .parse::<i64>()
             .unwrap_or(1)
             .clamp(1, 100_000)
+    }
+
+    /// Filters the form has no field for (they come from links: a dashboard figure, an
+    /// alert, a group), carried along when the form is sent again.
+    fn kept(&self) -> Vec<(&'static str, String)> {
+        [
+            ("tag", &self.tag),
+            ("alert", &self.alert),
+            ("cluster", &self.cluster),
+            ("unit", &self.unit),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect()
     }
 
     fn with_page(&self, page: i64) -> String {
@@ -220,19 +236,23 @@ struct InboxPage {
     total: i64,
     page: i64,
     pages: i64,
+    /// The same list as Excel: its query string.
+    export: String,
+    /// Filters carried in hidden fields.
+    kept: Vec<(&'static str, String)>,
     prev: Option<String>,
     next: Option<String>,
     /// On the supervision list: joint meetings' action items past their deadline.
     overdue: Vec<crate::meetings::ActionRow>,
 }
 
-pub async fn inbox(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    me: CurrentStaff,
-    Query(query): Query<InboxQuery>,
-) -> Result<impl IntoResponse, AppError> {
-    let t = texts(lang);
+/// The list an inbox query asks for, as `me` may see it: whether it is everything
+/// they see (else their unit's inbox), whose appeals, and which.
+async fn listing_of(
+    state: &AppState,
+    me: &SignedIn,
+    query: &InboxQuery,
+) -> Result<(bool, ListScope, InboxFilter), AppError> {
     // A number identifies one case, so searching by number looks everywhere one may see.
     let view_all = me.sees_region() && (query.view == "all" || !query.q.trim().is_empty());
     let scope = if view_all {
@@ -244,6 +264,49 @@ pub async fn inbox(
     if let Some(words) = query.words() {
         filter.text = Some(state.search_query(words).await?);
     }
+    Ok((view_all, scope, filter))
+}
+
+/// `GET /staff/export.xlsx`: the list the same query shows, as Excel (names and
+/// phones masked as in the list), audited.
+pub async fn export(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(query): Query<InboxQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let (_, scope, filter) = listing_of(&state, &me, &query).await?;
+    let out = state.export_appeals(&me, &scope, &filter, lang).await?;
+    let name = format!(
+        "{}-{}.xlsx",
+        texts(lang).export_name,
+        Utc::now()
+            .with_timezone(&minsheng_core::clock::china())
+            .format("%Y%m%d-%H%M")
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                crate::files::content_disposition("attachment", &name),
+            ),
+        ],
+        out.bytes,
+    ))
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(query): Query<InboxQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let t = texts(lang);
+    let (view_all, scope, filter) = listing_of(&state, &me, &query).await?;
     let page = state
         .store
         .list_appeals(&scope, &filter, query.page(), PER_PAGE)
@@ -281,6 +344,8 @@ pub async fn inbox(
         total: page.total,
         page: page.page,
         pages,
+        export: query.with_page(1),
+        kept: query.kept(),
         prev: (page.page > 1).then(|| query.with_page(page.page - 1)),
         next: (page.page < pages).then(|| query.with_page(page.page + 1)),
         overdue: if query.list == "supervision" {

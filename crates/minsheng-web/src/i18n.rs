@@ -111,7 +111,9 @@ texts! {
     groups_none: "本期没有关联诉求群。", "No groups of related appeals in this period.";
     group: "诉求群", "Group";
     group_updated: "最近新增", "Last grew";
-        report_link: "月度/年度报表", "Monthly / annual report";
+            report_link: "月度/年度报表", "Monthly / annual report";
+    export_xlsx: "导出 Excel", "Export to Excel";
+    export_name: "诉求列表", "appeals";
     report_area: "范围", "Area";
     report_period: "期间", "Period";
     report_made: "生成时间", "Made";

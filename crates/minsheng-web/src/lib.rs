@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/dashboard", get(dashboard::dashboard))
         .route("/staff/reports", get(report::page))
         .route("/staff/reports.xlsx", get(report::xlsx))
+        .route("/staff/export.xlsx", get(console::export))
         .route("/staff/alerts", get(alerts::board))
         .route("/staff/alerts/{id}", get(alerts::show).post(alerts::act))
         .route(

@@ -5476,6 +5476,58 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
         received, 3.0,
         "the ranking's appeals add up to those received"
     );
+    // The list behind the figure, out to Excel: the same three appeals, names and
+    // phones masked as the list shows them, and the export on the audit chain.
+    let records = app.store.verify_audit().await.expect("verify").records;
+    let export = href.replacen("/staff?", "/staff/export.xlsx?", 1);
+    let (status, headers, bytes) = app.get_bytes(&export, ("cookie", &leader)).await;
+    assert_eq!(status, StatusCode::OK, "{export}");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains(".xlsx")
+    );
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an Excel workbook");
+    let sheet = book.worksheet_range("诉求列表").expect("the list");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "a header and the three appeals");
+    for n in &numbers {
+        assert!(rows.iter().any(|r| r[0] == n.as_str()), "{n} exported");
+    }
+    let all: String = rows.concat().concat();
+    assert!(
+        !all.contains("13800138000") && !all.contains("张三丰"),
+        "personal data masked"
+    );
+    assert!(all.contains("138****8000"), "{all}");
+    assert_eq!(
+        app.store.verify_audit().await.expect("verify").records,
+        records + 1,
+        "the export is on the audit chain"
+    );
+    // A handler's export is their unit's inbox, nothing more.
+    let (status, _, bytes) = app
+        .get_bytes(
+            "/staff/export.xlsx?view=all&category=gongshui",
+            ("cookie", &handler),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an Excel workbook");
+    assert_eq!(
+        book.worksheet_range("诉求列表")
+            .expect("list")
+            .rows()
+            .count(),
+        1
+    );
+
     // A handler has no dashboard, no report, and no link to either.
     let (status, _) = app.get("/staff/dashboard", &handler).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -896,6 +896,17 @@ impl Appeals for SqlStore {
         })
     }
 
+    async fn record_export(&self, actor: i64, what: serde_json::Value) -> Result<()> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            append_audit!(tx, chain, at, Some(actor), "appeal.export", None, what);
+            commit_chain!(tx, chain);
+            Ok(())
+        })
+    }
+
     async fn known_file_hashes(&self, hashes: &[String]) -> Result<Vec<String>> {
         if hashes.is_empty() {
             return Ok(Vec::new());
