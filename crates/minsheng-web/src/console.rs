@@ -658,6 +658,106 @@ pub async fn show_appeal(
     appeal_page(&state, lang, &me, &no, None).await
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "appeal_sheet.html")]
+struct SheetPage {
+    t: &'static Texts,
+    no: String,
+    printed: String,
+    received: String,
+    channel: &'static str,
+    category: String,
+    kind: &'static str,
+    place: String,
+    appellant: String,
+    phone: String,
+    title: String,
+    text: String,
+    unit: String,
+    urgency: &'static str,
+    due: String,
+    status: &'static str,
+    leader: String,
+    supervision: Vec<String>,
+}
+
+/// `GET /staff/appeals/{no}/sheet`: the printable assignment sheet (交办单) of a case
+/// one may see, personal data masked as on the case page.
+pub async fn appeal_sheet(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    let t = texts(lang);
+    let a = state.store.appeal(&no, &me.scope).await?;
+    let catalog = Catalog::load(&state).await?;
+    let names = catalog.place_names();
+    let calendar = state.calendar();
+    let case = wf::Case::replay(&a.facts, &a.history, &state.policy, &calendar);
+    let s = &a.summary;
+    let leader = match case.leader {
+        Some(id) => state
+            .leaders()
+            .await?
+            .into_iter()
+            .find(|l| l.staff.id == id)
+            .map(|l| l.staff.display_name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let place = match &a.address {
+        Some(addr) => format!("{} {addr}", catalog.place(&names, &s.region_code)),
+        None => catalog.place(&names, &s.region_code),
+    };
+    Ok(SheetPage {
+        t,
+        no: s.no.to_string(),
+        printed: local(Utc::now()),
+        received: local(s.received_at),
+        channel: s.channel.label(lang),
+        category: catalog.category_label(&s.category, lang),
+        kind: s.kind.label(lang),
+        place,
+        appellant: s
+            .name_mask
+            .clone()
+            .unwrap_or_else(|| t.anonymous.to_owned()),
+        phone: s.phone_mask.clone().unwrap_or_default(),
+        title: s.title.clone(),
+        text: a.text.clone(),
+        unit: case
+            .lead
+            .and_then(|id| catalog.units.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        urgency: match case.urgency {
+            Urgency::Urgent => t.urgency_urgent,
+            Urgency::Complex => t.urgency_complex,
+            Urgency::Normal => t.urgency_normal,
+        },
+        due: case
+            .public_due(&state.policy, &calendar)
+            .map(local)
+            .unwrap_or_default(),
+        status: s.status.label(lang),
+        leader,
+        supervision: a
+            .history
+            .iter()
+            .filter_map(|h| match &h.command {
+                Command::Supervise { note, days } => Some(format!(
+                    "{} · {note}（{days} {}）",
+                    local(h.at),
+                    t.working_days
+                )),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
 /// An action's form as posted; each action reads the fields it needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/appeals/{no}", get(console::show_appeal))
         .route("/staff/appeals/{no}/act", post(console::act_on_appeal))
+        .route("/staff/appeals/{no}/sheet", get(console::appeal_sheet))
         .route("/staff/appeals/{no}/files/{id}", get(files::staff_file))
         .route("/staff/appeals/{no}/reveal", post(console::reveal))
         .route("/staff/appeals/{no}/recusal", post(console::lift_recusal))

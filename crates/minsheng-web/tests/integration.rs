@@ -5528,6 +5528,17 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
         1
     );
 
+    // The printable assignment sheet: for those who may see the case, masked.
+    let (status, sheet) = app
+        .get(&format!("/staff/appeals/{no}/sheet"), &handler)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(sheet.contains("群众诉求交办单") && sheet.contains(no.as_str()));
+    assert!(sheet.contains("138****8000") && !sheet.contains("13800138000"));
+    let other = app.login("slj.handler").await;
+    let (status, _) = app.get(&format!("/staff/appeals/{no}/sheet"), &other).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // A handler has no dashboard, no report, and no link to either.
     let (status, _) = app.get("/staff/dashboard", &handler).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
