@@ -441,3 +441,127 @@ impl App {
         local_day(minsheng_store::now())
     }
 }
+
+/// The public figures: the last twelve whole months by township and category, every
+/// small count withheld ([`kpi::suppress`]).
+#[derive(Debug, Clone)]
+pub struct PublicFigures {
+    /// The months covered.
+    pub period: Period,
+    /// Townships (rows) by name.
+    pub townships: Vec<String>,
+    /// Categories (columns) by name.
+    pub categories: Vec<String>,
+    /// Appeals received, township by category; `None` where withheld.
+    pub cells: Vec<Vec<Option<i64>>>,
+    /// Per township: received, closed and the satisfaction rate (withheld when the
+    /// township received fewer than the minimum).
+    pub by_township: Vec<(String, Option<i64>, Option<i64>, Option<f64>)>,
+    /// Per category, likewise.
+    pub by_category: Vec<(String, Option<i64>, Option<i64>, Option<f64>)>,
+    /// The county month by month: received and closed (withheld when small).
+    pub months: Vec<(NaiveDate, Option<i64>, Option<i64>)>,
+}
+
+impl App {
+    /// The figures anyone may see, as of `today`: the twelve whole months before this
+    /// one, for the whole county.
+    pub async fn public_figures(
+        &self,
+        today: NaiveDate,
+        lang: minsheng_core::Lang,
+    ) -> Result<PublicFigures> {
+        let this = today.with_day(1).unwrap_or(today);
+        let from = this.checked_sub_months(Months::new(12)).unwrap_or(this);
+        let period = Period { from, until: this };
+        let cells = self
+            .store
+            .month_cells(period.from, period.until, None)
+            .await?;
+        let dir = self.directory().await?;
+        let mut townships: BTreeMap<String, Sums> = BTreeMap::new();
+        let mut categories: BTreeMap<String, Sums> = BTreeMap::new();
+        let mut cross: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut months: BTreeMap<NaiveDate, Sums> = BTreeMap::new();
+        for c in &cells {
+            townships
+                .entry(c.township.clone())
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+            categories
+                .entry(c.category.clone())
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+            months
+                .entry(c.month)
+                .or_insert_with(Sums::zero)
+                .add(&c.sums);
+            *cross
+                .entry((c.township.clone(), c.category.clone()))
+                .or_default() += c.sums.get(kpi::Measure::Received);
+        }
+        let region_name = |code: &str| {
+            dir.regions
+                .iter()
+                .find(|r| r.region.code.as_str() == code)
+                .map_or_else(|| code.to_owned(), |r| r.region.name.clone())
+        };
+        let category_name = |code: &str| {
+            dir.categories.iter().find(|c| c.code == code).map_or_else(
+                || code.to_owned(),
+                |c| minsheng_core::i18n::pick_in(lang, &c.name, &c.name_en).to_owned(),
+            )
+        };
+        let shown = |n: i64| (n == 0 || n >= kpi::MIN_PUBLISHED).then_some(n);
+        let line = |s: &Sums, name: String| {
+            let received = s.get(kpi::Measure::Received);
+            let big = received >= kpi::MIN_PUBLISHED;
+            (
+                name,
+                shown(received),
+                big.then(|| s.get(kpi::Measure::Closed)),
+                big.then(|| Kpi::Satisfaction.of(s).percent()).flatten(),
+            )
+        };
+        let t_codes: Vec<&String> = townships.keys().collect();
+        let c_codes: Vec<&String> = categories.keys().collect();
+        let table: Vec<Vec<i64>> = t_codes
+            .iter()
+            .map(|t| {
+                c_codes
+                    .iter()
+                    .map(|c| {
+                        cross
+                            .get(&((*t).clone(), (*c).clone()))
+                            .copied()
+                            .unwrap_or(0)
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(PublicFigures {
+            period,
+            townships: t_codes.iter().map(|t| region_name(t)).collect(),
+            categories: c_codes.iter().map(|c| category_name(c)).collect(),
+            cells: kpi::suppress(&table, kpi::MIN_PUBLISHED),
+            by_township: townships
+                .iter()
+                .map(|(c, s)| line(s, region_name(c)))
+                .collect(),
+            by_category: categories
+                .iter()
+                .map(|(c, s)| line(s, category_name(c)))
+                .collect(),
+            months: months
+                .iter()
+                .map(|(m, s)| {
+                    (
+                        *m,
+                        shown(s.get(kpi::Measure::Received)),
+                        shown(s.get(kpi::Measure::Closed)),
+                    )
+                })
+                .collect(),
+        })
+    }
+}

@@ -827,6 +827,22 @@ async fn figures(store: Arc<dyn Store>) {
         .expect("dashboard");
     let received = board.totals.get(minsheng_core::kpi::Measure::Received);
     assert!(received >= count as i64, "{received} < {count}");
+    // The public figures, seen from next month: this month's appeals counted, no
+    // small count shown.
+    let next = today
+        .checked_add_months(chrono::Months::new(1))
+        .expect("next month");
+    let public = app
+        .public_figures(next, minsheng_core::Lang::Zh)
+        .await
+        .expect("public");
+    let month: i64 = public.months.iter().filter_map(|m| m.1).sum();
+    assert!(month >= count as i64, "{month} < {count}");
+    for row in &public.cells {
+        for cell in row.iter().flatten() {
+            assert!(*cell == 0 || *cell >= minsheng_core::kpi::MIN_PUBLISHED);
+        }
+    }
 }
 
 fn keys() -> Keyring {

@@ -455,3 +455,58 @@ impl Weights {
 
 #[cfg(test)]
 mod tests;
+
+/// The fewest appeals a published cell may count: smaller counts could point to a
+/// person.
+pub const MIN_PUBLISHED: i64 = 5;
+
+/// A table of counts as it may be published: every cell under `min` is withheld, and
+/// then, while a row or a column (whose total is published) has exactly one withheld
+/// cell, its smallest other non-zero cell is withheld too, so that no withheld count
+/// can be worked out from a total. Zero cells are shown: a zero points to nobody.
+pub fn suppress(table: &[Vec<i64>], min: i64) -> Vec<Vec<Option<i64>>> {
+    let mut out: Vec<Vec<Option<i64>>> = table
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&n| (n == 0 || n >= min).then_some(n))
+                .collect()
+        })
+        .collect();
+    let cols = table.iter().map(Vec::len).max().unwrap_or(0);
+    // Lines are rows (true, i) or columns (false, j).
+    let cells = |row: bool, i: usize| -> Vec<(usize, usize)> {
+        if row {
+            (0..table[i].len()).map(|j| (i, j)).collect()
+        } else {
+            (0..table.len())
+                .filter(|&r| i < table[r].len())
+                .map(|r| (r, i))
+                .collect()
+        }
+    };
+    loop {
+        let mut changed = false;
+        let lines = (0..table.len())
+            .map(|i| (true, i))
+            .chain((0..cols).map(|j| (false, j)));
+        for (row, i) in lines {
+            let line = cells(row, i);
+            let withheld = line.iter().filter(|&&(r, c)| out[r][c].is_none()).count();
+            if withheld != 1 {
+                continue;
+            }
+            let partner = line
+                .iter()
+                .filter(|&&(r, c)| matches!(out[r][c], Some(n) if n > 0))
+                .min_by_key(|&&(r, c)| (table[r][c], r, c));
+            if let Some(&(r, c)) = partner {
+                out[r][c] = None;
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}

@@ -112,7 +112,16 @@ texts! {
     group: "诉求群", "Group";
     group_updated: "最近新增", "Last grew";
             report_link: "月度/年度报表", "Monthly / annual report";
-        export_xlsx: "导出 Excel", "Export to Excel";
+            export_xlsx: "导出 Excel", "Export to Excel";
+    nav_figures: "公开数据", "Figures";
+    public_figures_title: "群众诉求办理情况公开", "Appeals in figures";
+    public_figures_intro: "以下为本县近十二个月受理群众诉求的统计，按乡镇（街道）和诉求类别分列。为保护个人信息，少于 {min} 件的数字不公开（显示为“—”），并相应隐去同行或同列的另一个数字。", "The county's appeals of the last twelve months, by township and by category. To protect people, counts under {min} are not shown (marked “—”), nor one other count in the same row or column.";
+    withheld: "—", "—";
+    public_by_month: "逐月受理与办结", "Month by month";
+    public_by_township: "各乡镇（街道）", "By township";
+    public_by_category: "各诉求类别", "By category";
+    public_cross: "乡镇（街道）× 类别（受理件数）", "Township × category (appeals received)";
+    month: "月份", "Month";
     sheet_link: "打印交办单", "Print the assignment sheet";
     working_days: "个工作日", "working days";
     sheet_title: "群众诉求交办单", "Assignment sheet";

@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs_page))
         .route("/static/api-docs.js", get(api::docs_script))
+        .route("/figures", get(portal::figures))
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))

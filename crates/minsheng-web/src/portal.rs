@@ -41,6 +41,63 @@ pub async fn home(UiLang(lang): UiLang) -> impl IntoResponse {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "public_figures.html")]
+struct FiguresPage {
+    t: &'static Texts,
+    here: &'static str,
+    from: String,
+    to: String,
+    categories: Vec<String>,
+    /// Township, then its cells ("" when withheld).
+    rows: Vec<(String, Vec<String>)>,
+    /// Name, received, closed, satisfaction.
+    townships: Vec<(String, String, String, String)>,
+    categories_summary: Vec<(String, String, String, String)>,
+    months: Vec<(String, String, String)>,
+    intro: String,
+}
+
+/// `GET /figures`: the county's figures of the last twelve months for anyone, by
+/// township and category; no count under five is shown.
+pub async fn figures(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+) -> Result<impl IntoResponse, AppError> {
+    let t = texts(lang);
+    let f = state.public_figures(state.today(), lang).await?;
+    let n = |v: Option<i64>| v.map_or_else(|| t.withheld.to_owned(), |n| n.to_string());
+    let pct = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"));
+    let summary = |rows: &[(String, Option<i64>, Option<i64>, Option<f64>)]| {
+        rows.iter()
+            .map(|(name, r, c, s)| (name.clone(), n(*r), n(*c), pct(*s)))
+            .collect()
+    };
+    Ok(FiguresPage {
+        t,
+        here: "/figures",
+        from: f.period.from.format("%Y-%m").to_string(),
+        to: f.period.last_month().format("%Y-%m").to_string(),
+        rows: f
+            .townships
+            .iter()
+            .zip(&f.cells)
+            .map(|(name, cells)| (name.clone(), cells.iter().map(|c| n(*c)).collect()))
+            .collect(),
+        categories: f.categories.clone(),
+        townships: summary(&f.by_township),
+        categories_summary: summary(&f.by_category),
+        months: f
+            .months
+            .iter()
+            .map(|(m, r, c)| (m.format("%Y-%m").to_string(), n(*r), n(*c)))
+            .collect(),
+        intro: t
+            .public_figures_intro
+            .replace("{min}", &minsheng_core::kpi::MIN_PUBLISHED.to_string()),
+    })
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "submit.html")]
 struct SubmitPage {
     t: &'static Texts,

@@ -4942,19 +4942,20 @@ async fn the_access_table_in_docs_security_holds() {
     const OK: u16 = 200;
     const NO: u16 = 403;
     const NONE: u16 = 404;
-    // account: intake form, administration, appeal page, its file, reveal, API staff list
-    let table: [(&str, [u16; 6]); 11] = [
-        ("admin", [OK, OK, OK, OK, OK, OK]),
-        ("callcenter1", [OK, NO, OK, OK, OK, NO]),
-        ("dispatcher1", [OK, NO, OK, OK, OK, NO]),
-        ("zjj.handler", [NO, NO, OK, OK, OK, NO]),
-        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO]),
-        ("t02.head", [NO, NO, NONE, NONE, NONE, NO]),
-        ("leader1", [NO, NO, OK, OK, OK, NO]),
-        ("supervisor1", [NO, NO, OK, OK, OK, NO]),
-        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO]),
-        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO]),
-        ("auditor1", [NO, NO, OK, OK, NO, NO]),
+    // account: intake form, administration, appeal page, its file, reveal, API staff
+    // list, dashboard, assignment sheet
+    let table: [(&str, [u16; 8]); 11] = [
+        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK]),
+        ("callcenter1", [OK, NO, OK, OK, OK, NO, NO, OK]),
+        ("dispatcher1", [OK, NO, OK, OK, OK, NO, OK, OK]),
+        ("zjj.handler", [NO, NO, OK, OK, OK, NO, NO, OK]),
+        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
+        ("t02.head", [NO, NO, NONE, NONE, NONE, NO, OK, NONE]),
+        ("leader1", [NO, NO, OK, OK, OK, NO, OK, OK]),
+        ("supervisor1", [NO, NO, OK, OK, OK, NO, OK, OK]),
+        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
+        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
+        ("auditor1", [NO, NO, OK, OK, NO, NO, NO, OK]),
     ];
     let mut wrong = Vec::new();
     for (user, expected) in table {
@@ -4983,6 +4984,11 @@ async fn the_access_table_in_docs_security_holds() {
             .status()
             .as_u16(),
             app.api(reqwest::Method::GET, "/staff", &token, None)
+                .await
+                .0
+                .as_u16(),
+            app.get("/staff/dashboard", &cookie).await.0.as_u16(),
+            app.get(&format!("/staff/appeals/{no}/sheet"), &cookie)
                 .await
                 .0
                 .as_u16(),
@@ -5538,6 +5544,11 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
     let other = app.login("slj.handler").await;
     let (status, _) = app.get(&format!("/staff/appeals/{no}/sheet"), &other).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The public figures: anyone, no login, nothing under five.
+    let (status, public) = app.get("/figures", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(public.contains("少于 5 件的数字不公开") && !public.contains("张三丰"));
 
     // A handler has no dashboard, no report, and no link to either.
     let (status, _) = app.get("/staff/dashboard", &handler).await;

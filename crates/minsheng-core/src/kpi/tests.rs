@@ -360,3 +360,47 @@ proptest! {
         prop_assert!(merged.iter().all(|t| !t.sums.is_zero()));
     }
 }
+
+#[test]
+fn small_counts_are_withheld_with_a_partner_in_their_row_and_column() {
+    let t = vec![vec![12, 3, 40], vec![7, 9, 0], vec![20, 30, 50]];
+    let s = suppress(&t, MIN_PUBLISHED);
+    // 3 is withheld; then its row's smallest other (12), the first column's smallest
+    // other (7) and the second column's (9), so every line has two or none.
+    assert_eq!(s[0][1], None);
+    assert_eq!(s[0][0], None);
+    assert_eq!(s[1][1], None);
+    assert_eq!(s[1][0], None);
+    assert_eq!(s[1][2], Some(0), "zeros are shown");
+    assert_eq!(s[2], vec![Some(20), Some(30), Some(50)]);
+}
+
+proptest! {
+    /// Whatever the table: nothing under the minimum is shown (but zeros), what is
+    /// shown is the true count, and no row or column has exactly one withheld cell
+    /// when it has another non-zero cell to withhold.
+    #[test]
+    fn a_published_table_gives_away_no_small_count(
+        table in proptest::collection::vec(proptest::collection::vec(0i64..30, 4), 1..6)
+    ) {
+        let s = suppress(&table, MIN_PUBLISHED);
+        for (r, row) in s.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let n = table[r][c];
+                match cell {
+                    Some(shown) => prop_assert!(*shown == n && (n == 0 || n >= MIN_PUBLISHED)),
+                    None => prop_assert!(n > 0),
+                }
+            }
+        }
+        let lines: Vec<Vec<(usize, usize)>> = (0..table.len())
+            .map(|r| (0..4).map(|c| (r, c)).collect())
+            .chain((0..4).map(|c| (0..table.len()).map(|r| (r, c)).collect()))
+            .collect();
+        for line in lines {
+            let withheld = line.iter().filter(|&&(r, c)| s[r][c].is_none()).count();
+            let spare = line.iter().filter(|&&(r, c)| s[r][c].is_some_and(|n| n > 0)).count();
+            prop_assert!(withheld != 1 || spare == 0, "a lone withheld cell in {line:?}: {s:?}");
+        }
+    }
+}
