@@ -442,6 +442,10 @@ impl App {
     }
 }
 
+/// A published line: name, received, closed, satisfaction in percent (`None`:
+/// withheld, or nothing to count).
+pub type PublicLine = (String, Option<i64>, Option<i64>, Option<f64>);
+
 /// The public figures: the last twelve whole months by township and category, every
 /// small count withheld ([`kpi::suppress`]).
 #[derive(Debug, Clone)]
@@ -456,9 +460,9 @@ pub struct PublicFigures {
     pub cells: Vec<Vec<Option<i64>>>,
     /// Per township: received, closed and the satisfaction rate (withheld when the
     /// township received fewer than the minimum).
-    pub by_township: Vec<(String, Option<i64>, Option<i64>, Option<f64>)>,
+    pub by_township: Vec<PublicLine>,
     /// Per category, likewise.
-    pub by_category: Vec<(String, Option<i64>, Option<i64>, Option<f64>)>,
+    pub by_category: Vec<PublicLine>,
     /// The county month by month: received and closed (withheld when small).
     pub months: Vec<(NaiveDate, Option<i64>, Option<i64>)>,
 }

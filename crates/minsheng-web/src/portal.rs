@@ -67,7 +67,7 @@ pub async fn figures(
     let f = state.public_figures(state.today(), lang).await?;
     let n = |v: Option<i64>| v.map_or_else(|| t.withheld.to_owned(), |n| n.to_string());
     let pct = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"));
-    let summary = |rows: &[(String, Option<i64>, Option<i64>, Option<f64>)]| {
+    let summary = |rows: &[minsheng_app::figures::PublicLine]| {
         rows.iter()
             .map(|(name, r, c, s)| (name.clone(), n(*r), n(*c), pct(*s)))
             .collect()
