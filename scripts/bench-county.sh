@@ -29,7 +29,8 @@ bench_args() {
     WORK=$(mktemp -d /tmp/minsheng-bench-XXXXXX)
   fi
   cargo build --release -q -p minsheng
-  BIN=$PWD/target/release/minsheng
+  TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+  BIN=$TARGET/release/minsheng
   trap bench_cleanup EXIT
 }
 
