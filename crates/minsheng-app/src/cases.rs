@@ -6,7 +6,7 @@ use minsheng_core::routing::route;
 use minsheng_core::staff::Scope;
 use minsheng_core::workflow::{self as wf, Actor, CaseFacts, Command, Decision, open_case};
 use minsheng_core::{AppealNo, RegionCode, TrackingCode};
-use minsheng_store::{PublicView, Receipt, Registered, Registration, StoreError};
+use minsheng_store::{PublicView, Receipt, Registered, Registration, StepAdds, StoreError};
 
 use crate::{App, Error, Result};
 
@@ -308,14 +308,22 @@ impl App {
         let mut after = case.clone();
         after.apply(&decision.event, policy, calendar);
         let outcome = after.outcome(policy, calendar, now);
-        let tally = minsheng_core::kpi::of_step(
-            &appeal.facts,
-            &case,
-            &decision.event,
-            &after,
-            policy,
-            calendar,
-        );
+        let adds = StepAdds {
+            tallies: minsheng_core::kpi::of_step(
+                &appeal.facts,
+                &case,
+                &decision.event,
+                &after,
+                policy,
+                calendar,
+            )
+            .into_iter()
+            .collect(),
+            tags: minsheng_core::closure::signs(&case, &decision.event, &after)
+                .iter()
+                .map(|s| s.tag().to_owned())
+                .collect(),
+        };
         match self
             .store
             .record_step(
@@ -324,7 +332,7 @@ impl App {
                 &decision.event,
                 &outcome,
                 &decision.effects,
-                tally.as_slice(),
+                &adds,
             )
             .await
         {

@@ -11,6 +11,7 @@ use minsheng_core::region::{RegionCode, RegionLevel};
 use minsheng_core::staff::{Role, Scope};
 use minsheng_store::{ClusterSize, KpiRebuild, OpenCase, OpenLoad};
 
+use crate::pipeline::Directory;
 use crate::sessions::SignedIn;
 use crate::{App, Error, Result};
 
@@ -197,6 +198,8 @@ pub struct Dashboard {
     pub units: Vec<UnitLine>,
     /// The largest groups of related appeals active in the period.
     pub groups: Vec<Group>,
+    /// Signs of false closures (any time), with how many appeals show each.
+    pub signs: Vec<(minsheng_core::closure::Sign, i64)>,
 }
 
 impl Dashboard {
@@ -204,6 +207,22 @@ impl Dashboard {
     pub fn rate(&self, kpi: Kpi) -> Rate {
         kpi.of(&self.totals)
     }
+}
+
+/// A region's name in the directory (its code if it has none).
+pub(crate) fn region_name(dir: &Directory, code: &str) -> String {
+    dir.regions
+        .iter()
+        .find(|r| r.region.code.as_str() == code)
+        .map_or_else(|| code.to_owned(), |r| r.region.name.clone())
+}
+
+/// A category's name in the interface language (its code if it has none).
+fn category_name(dir: &Directory, code: &str, lang: minsheng_core::Lang) -> String {
+    dir.categories.iter().find(|c| c.code == code).map_or_else(
+        || code.to_owned(),
+        |c| minsheng_core::i18n::pick_in(lang, &c.name, &c.name_en).to_owned(),
+    )
 }
 
 fn within(scope_regions: &[RegionCode], code: &str) -> bool {
@@ -244,13 +263,24 @@ impl App {
         let t = township.as_ref().map(RegionCode::as_str);
         let (from, until) = period.instants();
         let now = minsheng_store::now();
-        let (cells, days, load, clusters) = tokio::try_join!(
+        let (cells, days, load, clusters, tags) = tokio::try_join!(
             self.store.month_cells(period.from, period.until, t),
             self.store.day_sums(period.from, period.until, t),
             self.store.open_load(scope, township.as_ref(), now),
             self.store
                 .largest_clusters(scope, township.as_ref(), from, until, 10),
+            self.store.tag_counts(scope, township.as_ref(), "sign:"),
         )?;
+        let signs = minsheng_core::closure::Sign::ALL
+            .iter()
+            .map(|s| {
+                let n = tags
+                    .iter()
+                    .find(|(t, _)| t == s.tag())
+                    .map_or(0, |(_, n)| *n);
+                (*s, n)
+            })
+            .collect();
         let county_wide = regions.iter().any(|r| r.level() == RegionLevel::County);
         let cells: Vec<_> = cells
             .into_iter()
@@ -303,18 +333,8 @@ impl App {
             .take_while(|d| *d <= today)
             .map(|d| (d, trend_map.remove(&d).unwrap_or_else(Sums::zero)))
             .collect();
-        let region_name = |code: &str| {
-            dir.regions
-                .iter()
-                .find(|r| r.region.code.as_str() == code)
-                .map_or_else(|| code.to_owned(), |r| r.region.name.clone())
-        };
-        let category_name = |code: &str| {
-            dir.categories.iter().find(|c| c.code == code).map_or_else(
-                || code.to_owned(),
-                |c| minsheng_core::i18n::pick_in(lang, &c.name, &c.name_en).to_owned(),
-            )
-        };
+        let region_name = |code: &str| region_name(&dir, code);
+        let category_name = |code: &str| category_name(&dir, code, lang);
         let unit_name = |id: i64| {
             dir.units.iter().find(|u| u.id == id).map_or_else(
                 || minsheng_core::i18n::pick(lang, "未派单", "not yet placed").to_owned(),
@@ -415,6 +435,7 @@ impl App {
             townships,
             units,
             groups,
+            signs,
         })
     }
 
@@ -504,18 +525,8 @@ impl App {
                 .entry((c.township.clone(), c.category.clone()))
                 .or_default() += c.sums.get(kpi::Measure::Received);
         }
-        let region_name = |code: &str| {
-            dir.regions
-                .iter()
-                .find(|r| r.region.code.as_str() == code)
-                .map_or_else(|| code.to_owned(), |r| r.region.name.clone())
-        };
-        let category_name = |code: &str| {
-            dir.categories.iter().find(|c| c.code == code).map_or_else(
-                || code.to_owned(),
-                |c| minsheng_core::i18n::pick_in(lang, &c.name, &c.name_en).to_owned(),
-            )
-        };
+        let region_name = |code: &str| region_name(&dir, code);
+        let category_name = |code: &str| category_name(&dir, code, lang);
         let shown = |n: i64| (n == 0 || n >= kpi::MIN_PUBLISHED).then_some(n);
         let line = |s: &Sums, name: String| {
             let received = s.get(kpi::Measure::Received);

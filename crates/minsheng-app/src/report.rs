@@ -198,12 +198,7 @@ impl App {
         }
         let figures = self.figures(scope, period, township.clone(), lang).await?;
         let dir = self.directory().await?;
-        let name_of = |code: &RegionCode| {
-            dir.regions
-                .iter()
-                .find(|r| &r.region.code == code)
-                .map_or_else(|| code.as_str().to_owned(), |r| r.region.name.clone())
-        };
+        let name_of = |code: &RegionCode| crate::figures::region_name(&dir, code.as_str());
         let area = match (&township, dir.county.as_ref()) {
             (Some(t), _) => name_of(t),
             (None, Some(c)) => name_of(c),

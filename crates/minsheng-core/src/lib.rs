@@ -12,6 +12,7 @@ pub mod appellant;
 pub mod attachment;
 pub mod category;
 pub mod clock;
+pub mod closure;
 pub mod history;
 pub mod i18n;
 pub mod intake;

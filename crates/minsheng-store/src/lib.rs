@@ -1274,7 +1274,7 @@ pub trait Cases: Send + Sync {
         step: &Happened,
         outcome: &Outcome,
         effects: &[Effect],
-        tallies: &[Tally],
+        adds: &StepAdds,
     ) -> Result<()>;
     /// Open cases with ids in `after < id <= up_to`, in id order, at most `limit`.
     async fn open_cases(&self, after: i64, up_to: i64, limit: i64) -> Result<Vec<OpenCase>>;
@@ -1285,6 +1285,16 @@ pub trait Cases: Send + Sync {
     /// the one it was computed from, so a sweep never overwrites a step that landed
     /// meanwhile. Returns how many rows changed.
     async fn save_outcomes(&self, outcomes: &[Refresh]) -> Result<u64>;
+}
+
+/// What a step adds besides its event, in the same transaction: its tallies to the
+/// figures, and labels on the case (signs of a false closure).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepAdds {
+    /// Added to the figures (see `minsheng_core::kpi::of_step`).
+    pub tallies: Vec<Tally>,
+    /// Put on the case, once each.
+    pub tags: Vec<String>,
 }
 
 /// One cell of the monthly figures.
@@ -1388,6 +1398,14 @@ pub trait Figures: Send + Sync {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<ClusterSize>>;
+    /// How many appeals `scope` may see (in the township if given) carry each label
+    /// starting with `prefix`.
+    async fn tag_counts(
+        &self,
+        scope: &Scope,
+        township: Option<&RegionCode>,
+        prefix: &str,
+    ) -> Result<Vec<(String, i64)>>;
     /// Whether the sums cover every event (false after an upgrade from before they
     /// were kept, until the first rebuild).
     async fn kpi_built(&self) -> Result<bool>;

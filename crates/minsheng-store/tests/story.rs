@@ -866,7 +866,10 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             &d.event,
             &outcome,
             &d.effects,
-            tally.as_slice(),
+            &minsheng_store::StepAdds {
+                tallies: tally.into_iter().collect(),
+                tags: Vec::new(),
+            },
         )
         .await
         .expect("record");
@@ -883,7 +886,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
                 &d.event,
                 &outcome,
                 &[],
-                &[]
+                &minsheng_store::StepAdds::default()
             )
             .await,
         Err(StoreError::Conflict(_))
@@ -965,7 +968,12 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
                 &step.event,
                 &next.outcome(&policy, &calendar, at),
                 &step.effects,
-                kpi::of_step(&d.facts, &case, &step.event, &next, &policy, &calendar).as_slice(),
+                &minsheng_store::StepAdds {
+                    tallies: kpi::of_step(&d.facts, &case, &step.event, &next, &policy, &calendar)
+                        .into_iter()
+                        .collect(),
+                    tags: vec!["sign:test".into(), "sign:test".into()],
+                },
             )
             .await
             .expect("step");

@@ -74,6 +74,8 @@ struct DashboardPage {
     places: Vec<Line>,
     units: Vec<Line>,
     groups: Vec<Line>,
+    /// Signs of false closures: what, how many, the list.
+    signs: Vec<(&'static str, i64, String)>,
     trend: Vec<(String, i64, i64)>,
     charts: String,
     report_href: String,
@@ -397,6 +399,17 @@ pub async fn dashboard(
         places,
         units,
         groups,
+        signs: d
+            .signs
+            .iter()
+            .map(|(s, n)| {
+                (
+                    s.label(lang),
+                    *n,
+                    now_href(&d, &[("tag", s.tag().to_owned())]),
+                )
+            })
+            .collect(),
         trend,
         charts: serde_json::to_string(&charts).map_err(|e| AppError::Internal(e.to_string()))?,
         report_href: format!("/staff/reports?{here_q}"),

@@ -112,7 +112,9 @@ texts! {
     group: "诉求群", "Group";
     group_updated: "最近新增", "Last grew";
             report_link: "月度/年度报表", "Monthly / annual report";
-            export_xlsx: "导出 Excel", "Export to Excel";
+                export_xlsx: "导出 Excel", "Export to Excel";
+    signs_title: "疑似虚假办结", "Signs of false closures";
+    signs_intro: "系统在办理过程中自动标记：群众称未解决却已办结、答复过于简单（少于 15 个字）、办结后重新办理。点击数字查看对应诉求。", "Marked as cases are handled: closed though the appellant said unsolved, a reply under 15 characters, reopened after closing. Click a number for the cases.";
     nav_figures: "公开数据", "Figures";
     public_figures_title: "群众诉求办理情况公开", "Appeals in figures";
     public_figures_intro: "以下为本县近十二个月受理群众诉求的统计，按乡镇（街道）和诉求类别分列。为保护个人信息，少于 {min} 件的数字不公开（显示为“—”），并相应隐去同行或同列的另一个数字。", "The county's appeals of the last twelve months, by township and by category. To protect people, counts under {min} are not shown (marked “—”), nor one other count in the same row or column.";

@@ -5395,6 +5395,15 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
     for n in &numbers {
         assert!(list.contains(n.as_str()), "{n} listed");
     }
+    // The three-character reply is a sign of a false closure; the count links to it.
+    let signs = between(&page, "data-test=\"signs\"", "</table>");
+    assert!(signs.contains("答复过于简单"), "{signs}");
+    let short = between(&signs, "答复过于简单", "</tr>");
+    assert_eq!(tagged(&short, "sign-count"), "1");
+    let (_, flagged) = app
+        .get("/staff?view=all&tag=sign:short-reply", &leader)
+        .await;
+    assert!(flagged.contains("共 1") && flagged.contains(no.as_str()));
     // The numbers are tables too (no JavaScript needed), and the charts' data rides
     // along in an attribute; the chart library is served by Minsheng itself.
     assert!(page.contains("data-test=\"unit-ranking\"") && page.contains("data-charts="));

@@ -1,8 +1,7 @@
 //! Workflow steps and the sweep.
 
 use super::*;
-use crate::Cases;
-use minsheng_core::kpi::Tally;
+use crate::{Cases, StepAdds};
 
 #[async_trait]
 impl Cases for SqlStore {
@@ -13,7 +12,7 @@ impl Cases for SqlStore {
         step: &Happened,
         outcome: &Outcome,
         effects: &[Effect],
-        tallies: &[Tally],
+        adds: &StepAdds,
     ) -> Result<()> {
         let unit = step.command.unit();
         with_db!(self, p => {
@@ -43,7 +42,14 @@ impl Cases for SqlStore {
                 ));
             }
                         insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
-            add_tallies!(tx, tallies);
+                        add_tallies!(tx, &adds.tallies);
+            for tag in &adds.tags {
+                sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(appeal_id)
+                    .bind(tag)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             // A case merged into another hands it its accusations: the case kept
             // stands aside from the same units from now on.
             if let Command::Merge { into } = &step.command {

@@ -288,6 +288,35 @@ impl Figures for SqlStore {
         })
     }
 
+    async fn tag_counts(
+        &self,
+        scope: &Scope,
+        township: Option<&RegionCode>,
+        prefix: &str,
+    ) -> Result<Vec<(String, i64)>> {
+        let mut w = Where::default();
+        w.scope(scope);
+        if let Some(t) = township {
+            let p = w.arg(Arg::Text(format!("{}%", t.prefix())));
+            w.clauses.push(format!("a.region_code LIKE {p}"));
+        }
+        // A prefix of letters, digits, `-` and `:` only: no LIKE wildcard inside.
+        let clean: String = prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':')
+            .collect();
+        let p = w.arg(Arg::Text(format!("{clean}%")));
+        w.clauses.push(format!("t.tag LIKE {p}"));
+        let sql = format!(
+            "SELECT t.tag, COUNT(*) FROM appeal_tags t JOIN appeals a ON a.id = t.appeal_id{} \
+             GROUP BY t.tag ORDER BY t.tag",
+            w.sql()
+        );
+        with_db!(self, p => {
+            Ok(bind_args!(sqlx::query_as(&sql), w.args).fetch_all(p).await?)
+        })
+    }
+
     async fn kpi_built(&self) -> Result<bool> {
         with_db!(self, p => {
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM kpi_built").fetch_one(p).await?;

@@ -1,0 +1,156 @@
+//! Signs that a case was closed on paper but not in fact (虚假办结), shown to
+//! supervisors: a case closed while the appellant said the problem was not solved, a
+//! reply too short to say what was done, a closed case reopened. Each sign is a label
+//! on the case, set in the same transaction as the step that shows it.
+
+use crate::i18n::{Lang, pick};
+use crate::workflow::{Case, Command, Happened, Solved, State};
+
+/// A reply shorter than this many characters cannot say what was done.
+pub const MIN_REPLY_CHARS: usize = 15;
+
+/// One sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sign {
+    /// Closed on a 满意 or 基本满意 while the appellant said it was not solved.
+    UnsolvedClosed,
+    /// A reply under [`MIN_REPLY_CHARS`] characters.
+    ShortReply,
+    /// A closed case reopened (the reopening window is the policy's 30 days).
+    Reopened,
+}
+
+impl Sign {
+    /// Every sign.
+    pub const ALL: [Sign; 3] = [Sign::UnsolvedClosed, Sign::ShortReply, Sign::Reopened];
+
+    /// The label put on the case (`sign:` then the kind).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Sign::UnsolvedClosed => "sign:unsolved-closed",
+            Sign::ShortReply => "sign:short-reply",
+            Sign::Reopened => "sign:reopened",
+        }
+    }
+
+    /// What it means, in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Sign::UnsolvedClosed => pick(
+                lang,
+                "群众称未解决却已办结",
+                "closed though the appellant said unsolved",
+            ),
+            Sign::ShortReply => pick(lang, "答复过于简单", "reply too short to say what was done"),
+            Sign::Reopened => pick(lang, "办结后重新办理", "reopened after closing"),
+        }
+    }
+}
+
+/// The signs a step shows, given the case before and after it.
+pub fn signs(before: &Case, step: &Happened, after: &Case) -> Vec<Sign> {
+    let mut found = Vec::new();
+    match &step.command {
+        Command::ReturnVisit {
+            solved: Some(Solved::Unsolved),
+            ..
+        } if after.state == State::Closed => found.push(Sign::UnsolvedClosed),
+        Command::Reply { text } if text.trim().chars().count() < MIN_REPLY_CHARS => {
+            found.push(Sign::ShortReply)
+        }
+        Command::Reopen { .. } if before.state.is_terminal() => found.push(Sign::Reopened),
+        _ => {}
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::appeal::AppealKind;
+    use crate::region::RegionCode;
+    use crate::workflow::{CaseFacts, Policy, Rating};
+
+    fn case(state: State) -> Case {
+        let facts = CaseFacts {
+            id: 1,
+            kind: AppealKind::Complaint,
+            category: "gongre".into(),
+            region: RegionCode::parse("370999001001").expect("code"),
+            received_at: Utc
+                .with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+                .single()
+                .expect("time"),
+            routed_unit: Some(7),
+            routed_co: Vec::new(),
+            accused: Vec::new(),
+        };
+        let mut c = Case::new(&facts, &Policy::default());
+        c.state = state;
+        c
+    }
+
+    fn step(command: Command) -> Happened {
+        Happened {
+            at: Utc
+                .with_ymd_and_hms(2026, 3, 5, 1, 0, 0)
+                .single()
+                .expect("time"),
+            actor: Some(1),
+            command,
+        }
+    }
+
+    #[test]
+    fn each_sign_is_seen_and_nothing_else_is() {
+        let visit = |rating, solved| {
+            step(Command::ReturnVisit {
+                rating,
+                solved: Some(solved),
+                note: "回访".into(),
+            })
+        };
+        let (answered, closed, handling) = (
+            case(State::Answered),
+            case(State::Closed),
+            case(State::Handling),
+        );
+        assert_eq!(
+            signs(
+                &answered,
+                &visit(Rating::Satisfied, Solved::Unsolved),
+                &closed
+            ),
+            [Sign::UnsolvedClosed]
+        );
+        // Unsatisfied and unsolved: handled again, which is what should happen.
+        assert!(
+            signs(
+                &answered,
+                &visit(Rating::Unsatisfied, Solved::Unsolved),
+                &handling
+            )
+            .is_empty()
+        );
+        assert!(signs(&answered, &visit(Rating::Basic, Solved::Partly), &closed).is_empty());
+        let reply = |t: &str| step(Command::Reply { text: t.into() });
+        assert_eq!(
+            signs(&handling, &reply("已处理。"), &answered),
+            [Sign::ShortReply]
+        );
+        assert!(
+            signs(
+                &handling,
+                &reply("经现场核查，已更换损坏阀门，室温恢复到20度。"),
+                &answered
+            )
+            .is_empty()
+        );
+        let reopen = step(Command::Reopen {
+            reason: "群众反映问题仍在".into(),
+        });
+        assert_eq!(signs(&closed, &reopen, &handling), [Sign::Reopened]);
+    }
+}
