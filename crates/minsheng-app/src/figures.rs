@@ -140,6 +140,21 @@ pub struct UnitLine {
     pub load: OpenLoad,
 }
 
+/// A cadre's line: what they replied and how the people judged it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CadreLine {
+    /// Staff id.
+    pub id: i64,
+    /// Name shown to colleagues.
+    pub name: String,
+    /// Their unit's name.
+    pub unit: String,
+    /// Their sums over the period (replies, visits of their replies, …).
+    pub sums: Sums,
+    /// Their score by the county's weights.
+    pub score: Option<f64>,
+}
+
 /// Open cases now, all units together.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenNow {
@@ -198,6 +213,8 @@ pub struct Dashboard {
     pub units: Vec<UnitLine>,
     /// The largest groups of related appeals active in the period.
     pub groups: Vec<Group>,
+    /// Cadres who replied or were judged in the period (群众口碑), best score first.
+    pub cadres: Vec<CadreLine>,
     /// Signs of false closures (any time), with how many appeals show each.
     pub signs: Vec<(minsheng_core::closure::Sign, i64)>,
 }
@@ -290,6 +307,7 @@ impl App {
         let mut by_category: BTreeMap<String, Sums> = BTreeMap::new();
         let mut by_township: BTreeMap<String, Sums> = BTreeMap::new();
         let mut by_unit: BTreeMap<i64, Sums> = BTreeMap::new();
+        let mut by_staff: BTreeMap<i64, Sums> = BTreeMap::new();
         for c in &cells {
             totals.add(&c.sums);
             by_category
@@ -304,6 +322,12 @@ impl App {
                 .entry(c.unit)
                 .or_insert_with(Sums::zero)
                 .add(&c.sums);
+            if c.staff > 0 {
+                by_staff
+                    .entry(c.staff)
+                    .or_insert_with(Sums::zero)
+                    .add(&c.sums);
+            }
         }
         // The day table is summed over townships: for a leader who sees only part of
         // the county it is read per township.
@@ -401,6 +425,33 @@ impl App {
                 .total_cmp(&a.score.unwrap_or(-1.0))
                 .then(a.id.cmp(&b.id))
         });
+        let people = if by_staff.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .staff_members(&minsheng_store::StaffFilter::default())
+                .await?
+        };
+        let mut cadres: Vec<CadreLine> = by_staff
+            .into_iter()
+            .filter(|(_, s)| s.get(kpi::Measure::Replied) + s.get(kpi::Measure::Visited) > 0)
+            .map(|(id, sums)| {
+                let who = people.iter().find(|p| p.staff.id == id);
+                CadreLine {
+                    id,
+                    name: who.map_or_else(|| format!("#{id}"), |p| p.staff.display_name.clone()),
+                    unit: who.map(|p| unit_name(p.staff.unit_id)).unwrap_or_default(),
+                    score: weights.score(&sums),
+                    sums,
+                }
+            })
+            .collect();
+        cadres.sort_by(|a, b| {
+            b.score
+                .unwrap_or(-1.0)
+                .total_cmp(&a.score.unwrap_or(-1.0))
+                .then(a.id.cmp(&b.id))
+        });
         let groups = clusters
             .into_iter()
             .map(|c| Group {
@@ -435,6 +486,7 @@ impl App {
             townships,
             units,
             groups,
+            cadres,
             signs,
         })
     }

@@ -350,6 +350,34 @@ fn build_xlsx(r: &Report, lang: Lang) -> std::result::Result<Vec<u8>, XlsxError>
     }
     units.set_freeze_panes(1, 2)?;
 
+    // Cadres, as the people judged their replies (群众口碑).
+    let cadres = book.add_worksheet();
+    cadres.set_name(pick(lang, "承办人口碑", "Cadres"))?;
+    cadres.set_column_width(1, 24)?;
+    cadres.set_column_width(2, 24)?;
+    let mut header = vec![
+        pick(lang, "名次", "Rank").to_owned(),
+        pick(lang, "承办人", "Cadre").to_owned(),
+        pick(lang, "单位", "Unit").to_owned(),
+        pick(lang, "综合得分", "Score").to_owned(),
+    ];
+    header.extend(breakdown_header(lang));
+    for (c, h) in header.iter().enumerate() {
+        cadres.write_string_with_format(0, c as u16, h, &head)?;
+    }
+    for (i, c) in d.cadres.iter().enumerate() {
+        let row = 1 + i as u32;
+        cadres.write_number(row, 0, (i + 1) as f64)?;
+        cadres.write_string(row, 1, &c.name)?;
+        cadres.write_string(row, 2, &c.unit)?;
+        match c.score {
+            Some(s) => cadres.write_number(row, 3, (s * 10.0).round() / 10.0)?,
+            None => cadres.write_string(row, 3, "—")?,
+        };
+        write_breakdown(cadres, row, 3, &c.sums, &pct)?;
+    }
+    cadres.set_freeze_panes(1, 2)?;
+
     for (name, rows) in [
         (pick(lang, "类别", "Categories"), &d.categories),
         (pick(lang, "乡镇（街道）", "Townships"), &d.townships),

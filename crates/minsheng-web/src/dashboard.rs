@@ -74,6 +74,7 @@ struct DashboardPage {
     places: Vec<Line>,
     units: Vec<Line>,
     groups: Vec<Line>,
+    cadres: Vec<Line>,
     /// Signs of false closures: what, how many, the list.
     signs: Vec<(&'static str, i64, String)>,
     trend: Vec<(String, i64, i64)>,
@@ -227,7 +228,7 @@ pub async fn dashboard(
             key: "reply_days",
             label: t.kpi_reply_days,
             value: average_reply_days(totals).map_or_else(|| "—".into(), |v| format!("{v:.1}")),
-            detail: format!("{} {}", t.kpi_replies, totals.get(Measure::Replied)),
+            detail: format!("{}: {}", t.kpi_replies, totals.get(Measure::Replied)),
             href: period_href.clone(),
         },
     ]);
@@ -399,6 +400,17 @@ pub async fn dashboard(
         places,
         units,
         groups,
+        cadres: d
+            .cadres
+            .iter()
+            .map(|c| {
+                let mut l = line(format!("{} · {}", c.name, c.unit), String::new(), &c.sums);
+                l.received = c.sums.get(Measure::Replied);
+                l.score = c.score.map_or_else(|| "—".into(), |s| format!("{s:.1}"));
+                l.extra = vec![c.sums.get(Measure::Visited).to_string()];
+                l
+            })
+            .collect(),
         signs: d
             .signs
             .iter()

@@ -94,7 +94,7 @@ texts! {
     kpi_backlog_hard: "积案 / 难案", "Backlog / hard cases";
     kpi_hard_closed: "本期化解", "resolved in the period:";
     kpi_reply_days: "平均办理工作日", "Average working days to reply";
-    kpi_replies: "答复", "replies:";
+    kpi_replies: "答复", "Replies";
     kpi_whole_area: "全辖区", "Whole area";
     kpi_from: "自", "From";
     kpi_to: "至", "To";
@@ -113,7 +113,11 @@ texts! {
     group_updated: "最近新增", "Last grew";
             report_link: "月度/年度报表", "Monthly / annual report";
                 export_xlsx: "导出 Excel", "Export to Excel";
-    signs_title: "疑似虚假办结", "Signs of false closures";
+        signs_title: "疑似虚假办结", "Signs of false closures";
+    cadres_title: "承办人群众口碑", "Cadres as the people judge them";
+    cadres_intro: "回访评价记在作出答复的承办人名下；综合得分权重同单位排名。", "A return visit's verdict counts for the cadre who wrote the reply; the score weighs as the unit ranking does.";
+    cadre: "承办人", "Cadre";
+    visits: "回访", "Visits";
     signs_intro: "系统在办理过程中自动标记：群众称未解决却已办结、答复过于简单（少于 15 个字）、办结后重新办理。点击数字查看对应诉求。", "Marked as cases are handled: closed though the appellant said unsolved, a reply under 15 characters, reopened after closing. Click a number for the cases.";
     nav_figures: "公开数据", "Figures";
     public_figures_title: "群众诉求办理情况公开", "Appeals in figures";

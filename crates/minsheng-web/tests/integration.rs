@@ -5395,6 +5395,11 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
     for n in &numbers {
         assert!(list.contains(n.as_str()), "{n} listed");
     }
+    // The visit's verdict counts for the cadre who replied (群众口碑).
+    let cadres = between(&page, "data-test=\"cadres\"", "</table>");
+    let row = between(&cadres, "zjj.handler的名字", "</tr>");
+    assert!(row.contains("100.0%"), "satisfied, as judged: {row}");
+
     // The three-character reply is a sign of a false closure; the count links to it.
     let signs = between(&page, "data-test=\"signs\"", "</table>");
     assert!(signs.contains("答复过于简单"), "{signs}");
