@@ -1344,6 +1344,30 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     alerts(store.as_ref(), (&v11, &v21), zjj.id).await;
     meetings(store.as_ref(), (zjj.id, slj.id), hid).await;
 
+    // Labels a step adds land once, in its transaction, and are counted by prefix
+    // (wildcards in the prefix are only characters).
+    assert_eq!(
+        store
+            .tag_counts(&county_wide, None, "sign:")
+            .await
+            .expect("tags"),
+        [("sign:test".to_owned(), 1)]
+    );
+    assert!(
+        store
+            .tag_counts(&county_wide, None, "sign%")
+            .await
+            .expect("tags")
+            .is_empty()
+    );
+    assert!(
+        store
+            .tag_counts(&county_wide, Some(&code("370999009000")), "sign:")
+            .await
+            .expect("tags")
+            .is_empty()
+    );
+
     // The figures: kept with every registration and step, they equal a recomputation
     // from the events; a hand edit is found and a rebuild repairs it.
     assert!(store.kpi_built().await.expect("built"));
