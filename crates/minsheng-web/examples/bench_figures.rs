@@ -45,37 +45,26 @@ impl Raw {
         to: chrono::DateTime<Utc>,
     ) -> (Duration, i64) {
         let started = Instant::now();
+        macro_rules! both {
+            ($p:expr) => {{
+                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all($p)
+                    .await
+                    .expect("raw");
+                let _: Vec<(Option<i64>, String, i64)> = sqlx::query_as(BY_UNIT)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all($p)
+                    .await
+                    .expect("raw");
+                a.iter().map(|r| r.1).sum()
+            }};
+        }
         let n: i64 = match self {
-            Raw::Sqlite(p) => {
-                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(p)
-                    .await
-                    .expect("raw");
-                let _: Vec<(Option<i64>, String, i64)> = sqlx::query_as(BY_UNIT)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(p)
-                    .await
-                    .expect("raw");
-                a.iter().map(|r| r.1).sum()
-            }
-            Raw::Postgres(p) => {
-                let a: Vec<(String, i64)> = sqlx::query_as(BY_CATEGORY)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(p)
-                    .await
-                    .expect("raw");
-                let _: Vec<(Option<i64>, String, i64)> = sqlx::query_as(BY_UNIT)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(p)
-                    .await
-                    .expect("raw");
-                a.iter().map(|r| r.1).sum()
-            }
+            Raw::Sqlite(p) => both!(p),
+            Raw::Postgres(p) => both!(p),
         };
         (started.elapsed(), n)
     }

@@ -284,19 +284,7 @@ pub async fn export(
             .with_timezone(&minsheng_core::clock::china())
             .format("%Y%m%d-%H%M")
     );
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                crate::files::content_disposition("attachment", &name),
-            ),
-        ],
-        out.bytes,
-    ))
+    Ok(crate::files::xlsx_download(&name, out.bytes))
 }
 
 pub async fn inbox(

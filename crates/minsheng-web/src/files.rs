@@ -81,3 +81,20 @@ pub(crate) fn content_disposition(kind: &str, name: &str) -> String {
         .collect();
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
+
+/// An Excel workbook to download under `name`.
+pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> impl IntoResponse + use<> {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition("attachment", name),
+            ),
+        ],
+        bytes,
+    )
+}

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use minsheng_app::figures::Period;
 use minsheng_app::report::{Report, to_xlsx};
@@ -216,17 +215,5 @@ pub async fn xlsx(
     let (report, _) = load(&state, &me, &q, lang).await?;
     let bytes = to_xlsx(&report, lang)?;
     let name = format!("{}.xlsx", report.title);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::files::content_disposition("attachment", &name),
-            ),
-        ],
-        bytes,
-    ))
+    Ok(crate::files::xlsx_download(&name, bytes))
 }
