@@ -64,6 +64,28 @@ pub fn signs(before: &Case, step: &Happened, after: &Case) -> Vec<Sign> {
     found
 }
 
+/// The signs a whole history shows (a case brought in with its steps, such as the
+/// demo county's), each once, in the order first seen.
+pub fn signs_of_history(
+    facts: &crate::workflow::CaseFacts,
+    history: &[Happened],
+    policy: &crate::workflow::Policy,
+    calendar: &crate::clock::Calendar,
+) -> Vec<Sign> {
+    let mut case = Case::new(facts, policy);
+    let mut found = Vec::new();
+    for step in history {
+        let before = case.clone();
+        case.apply(step, policy, calendar);
+        for s in signs(&before, step, &case) {
+            if !found.contains(&s) {
+                found.push(s);
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -73,8 +95,8 @@ mod tests {
     use crate::region::RegionCode;
     use crate::workflow::{CaseFacts, Policy, Rating};
 
-    fn case(state: State) -> Case {
-        let facts = CaseFacts {
+    fn facts() -> CaseFacts {
+        CaseFacts {
             id: 1,
             kind: AppealKind::Complaint,
             category: "gongre".into(),
@@ -86,8 +108,11 @@ mod tests {
             routed_unit: Some(7),
             routed_co: Vec::new(),
             accused: Vec::new(),
-        };
-        let mut c = Case::new(&facts, &Policy::default());
+        }
+    }
+
+    fn case(state: State) -> Case {
+        let mut c = Case::new(&facts(), &Policy::default());
         c.state = state;
         c
     }
@@ -152,5 +177,42 @@ mod tests {
             reason: "群众反映问题仍在".into(),
         });
         assert_eq!(signs(&closed, &reopen, &handling), [Sign::Reopened]);
+    }
+
+    #[test]
+    fn a_history_shows_each_sign_once() {
+        let facts = facts();
+        let visit = |rating, solved| {
+            step(Command::ReturnVisit {
+                rating,
+                solved: Some(solved),
+                note: "回访".into(),
+            })
+        };
+        let history = [
+            step(Command::Dispatch {
+                lead: 7,
+                co: Vec::new(),
+                urgency: crate::workflow::Urgency::Normal,
+            }),
+            step(Command::SignFor),
+            step(Command::Reply {
+                text: "好了".into(),
+            }),
+            visit(Rating::Unsatisfied, Solved::Unsolved),
+            step(Command::Reply {
+                text: "已办".into(),
+            }),
+            visit(Rating::Satisfied, Solved::Unsolved),
+        ];
+        assert_eq!(
+            signs_of_history(
+                &facts,
+                &history,
+                &Policy::default(),
+                &crate::clock::Calendar::shipped()
+            ),
+            [Sign::ShortReply, Sign::UnsolvedClosed]
+        );
     }
 }

@@ -928,6 +928,18 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
                 &options.calendar,
             )
         };
+        // Signs of a false closure its simulated history shows, as a step would mark them.
+        let mut tags = tags;
+        tags.extend(
+            minsheng_core::closure::signs_of_history(
+                &facts,
+                &opening.steps,
+                &policy,
+                &options.calendar,
+            )
+            .iter()
+            .map(|s| s.tag().to_owned()),
+        );
         let registered_by = matches!(
             appeal.channel,
             Channel::Hotline | Channel::Visit | Channel::Letter
