@@ -32,10 +32,6 @@ pub struct DashboardQuery {
     township: String,
 }
 
-fn month(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d").ok()
-}
-
 /// A headline figure: its name, value, what it is made of, and the list behind it.
 pub struct Headline {
     key: &'static str,
@@ -82,13 +78,14 @@ struct DashboardPage {
     report_href: String,
 }
 
-/// The inbox's query for the period and area, plus `extra`.
-fn list_href(d: &Dashboard, extra: &[(&str, String)]) -> String {
-    let mut q: Vec<(&str, String)> = vec![
-        ("view", "all".into()),
-        ("from", d.period.from.to_string()),
-        ("to", d.period.last_day().to_string()),
-    ];
+/// The inbox's query for the area, for the period's received appeals when `period`
+/// (else what stands now), plus `extra`.
+fn inbox_href(d: &Dashboard, period: bool, extra: &[(&str, String)]) -> String {
+    let mut q: Vec<(&str, String)> = vec![("view", "all".into())];
+    if period {
+        q.push(("from", d.period.from.to_string()));
+        q.push(("to", d.period.last_day().to_string()));
+    }
     if let Some(t) = &d.township {
         q.push(("township", t.as_str().to_owned()));
     }
@@ -99,17 +96,14 @@ fn list_href(d: &Dashboard, extra: &[(&str, String)]) -> String {
     )
 }
 
+/// The inbox's query for the period and area, plus `extra`.
+fn list_href(d: &Dashboard, extra: &[(&str, String)]) -> String {
+    inbox_href(d, true, extra)
+}
+
 /// The inbox's query for what is open now (no period), plus `extra`.
 fn now_href(d: &Dashboard, extra: &[(&str, String)]) -> String {
-    let mut q: Vec<(&str, String)> = vec![("view", "all".into())];
-    if let Some(t) = &d.township {
-        q.push(("township", t.as_str().to_owned()));
-    }
-    q.extend(extra.iter().cloned());
-    format!(
-        "/staff?{}",
-        serde_urlencoded::to_string(&q).unwrap_or_default()
-    )
+    inbox_href(d, false, extra)
 }
 
 /// The rates a breakdown shows, in its columns' order.
@@ -176,12 +170,9 @@ pub async fn dashboard(
         return Err(AppError::Forbidden);
     }
     let today = state.today();
-    let period = match (month(&q.from), month(&q.to)) {
-        (Some(a), Some(b)) => Period::months(a, b),
-        (Some(a), None) => Period::months(a, a),
-        _ => None,
-    }
-    .unwrap_or_else(|| Period::year_to_date(today));
+    let period = Period::parse(&format!("{}..{}", q.from, q.to))
+        .or_else(|| Period::parse(&q.from))
+        .unwrap_or_else(|| Period::year_to_date(today));
     let township = RegionCode::parse(q.township.trim()).ok();
     let d = state.dashboard(&me, period, township, lang).await?;
     let t = texts(lang);
