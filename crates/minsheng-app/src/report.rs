@@ -5,7 +5,7 @@
 use minsheng_core::Lang;
 use minsheng_core::i18n::pick;
 use minsheng_core::kpi::{Kpi, Measure, Sums, average_reply_days};
-use minsheng_core::region::{RegionCode, RegionLevel};
+use minsheng_core::region::RegionCode;
 use minsheng_core::staff::Scope;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
@@ -174,11 +174,6 @@ impl App {
         if !reads_figures(me) {
             return Err(Error::Forbidden);
         }
-        if let Some(t) = &township
-            && !me.scope.regions.iter().any(|r| t.is_within(r))
-        {
-            return Err(Error::NotFound);
-        }
         self.report(&me.scope, period, township, lang).await
     }
 
@@ -190,12 +185,7 @@ impl App {
         township: Option<RegionCode>,
         lang: Lang,
     ) -> Result<Report> {
-        if township
-            .as_ref()
-            .is_some_and(|t| t.level() != RegionLevel::Township)
-        {
-            return Err(Error::NotFound);
-        }
+        // A township outside the scope, or not a township, is not found (`figures`).
         let figures = self.figures(scope, period, township.clone(), lang).await?;
         let dir = self.directory().await?;
         let name_of = |code: &RegionCode| crate::figures::region_name(&dir, code.as_str());
