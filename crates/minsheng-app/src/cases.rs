@@ -72,6 +72,17 @@ pub(crate) fn check_reason(reason: &str) -> Result<String> {
     Ok(reason)
 }
 
+/// What the public sees of a case behind its tracking code.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// The public view.
+    pub view: PublicView,
+    /// The deadline the public is told.
+    pub due: Option<DateTime<Utc>>,
+    /// Until when the appellant may give a verdict on the answer, while they may.
+    pub verdict_until: Option<DateTime<Utc>>,
+}
+
 impl App {
     /// Registers one appeal from any channel: checks the form against the county's
     /// categories and villages, routes it, opens its case and stores it with its audit
@@ -255,14 +266,48 @@ impl App {
     }
 
     /// What anyone holding a tracking code may see, with the deadline the public is
-    /// told (the stage's, not an internal supervision order's).
-    pub async fn track(&self, code: &TrackingCode) -> Result<(PublicView, Option<DateTime<Utc>>)> {
+    /// told (the stage's, not an internal supervision order's) and, while an answer
+    /// awaits their verdict, until when they may give it.
+    pub async fn track(&self, code: &TrackingCode) -> Result<Tracked> {
         let view = self.store.public_view(code).await?;
         let calendar = self.calendar();
         let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
-        let due = wf::Case::replay(&view.facts, &view.history, policy, calendar)
-            .public_due(policy, calendar);
-        Ok((view, due))
+        let case = wf::Case::replay(&view.facts, &view.history, policy, calendar);
+        let now = minsheng_store::now();
+        Ok(Tracked {
+            due: case.public_due(policy, calendar),
+            verdict_until: case
+                .verdict_open_until(policy, calendar)
+                .filter(|until| now <= *until),
+            view,
+        })
+    }
+
+    /// The appellant's own verdict on an answer, given through the tracking code's
+    /// public link: once per answer (the case moves on with it), within the policy's
+    /// days; recorded as a return visit with no staff actor.
+    pub async fn give_verdict(
+        &self,
+        code: &TrackingCode,
+        rating: wf::Rating,
+        solved: wf::Solved,
+        note: &str,
+    ) -> Result<()> {
+        let view = self.store.public_view(code).await?;
+        let calendar = self.calendar();
+        let case = wf::Case::replay(&view.facts, &view.history, &self.policy, &calendar);
+        let note = minsheng_core::intake::clean_text(note);
+        let decision = wf::decide_verdict(
+            &case,
+            rating,
+            solved,
+            note,
+            &self.policy,
+            &calendar,
+            minsheng_store::now(),
+        )?;
+        self.record_decision(&view.facts, &case, view.version, &decision)
+            .await
     }
 
     /// The database id of the case to merge `merged` into: one the actor may see, that
@@ -305,52 +350,68 @@ impl App {
         wf::check_references(&command, &case, &self.directory().await?.units)?;
         let now = minsheng_store::now();
         let decision = wf::decide(&case, command, actor, policy, calendar, now)?;
+        self.record_decision(&appeal.facts, &case, version, &decision)
+            .await?;
+        Ok(decision)
+    }
+
+    /// Stores a decided step of `case` (read at `version`) with all it brings, in one
+    /// transaction: the new outcome, the outbox messages of its effects, its figures,
+    /// the signs it shows, its contest labels, the reply's print and the audit records.
+    pub(crate) async fn record_decision(
+        &self,
+        facts: &CaseFacts,
+        case: &wf::Case,
+        version: i64,
+        decision: &Decision,
+    ) -> Result<()> {
+        let calendar = self.calendar();
+        let (policy, calendar) = (self.policy.as_ref(), calendar.as_ref());
+        let step = &decision.event;
         let mut after = case.clone();
-        after.apply(&decision.event, policy, calendar);
-        let outcome = after.outcome(policy, calendar, now);
+        after.apply(step, policy, calendar);
+        let outcome = after.outcome(policy, calendar, step.at);
+        let (put, taken) = minsheng_core::closure::contest_labels(&step.command);
         let adds = StepAdds {
-            tallies: minsheng_core::kpi::of_step(
-                &appeal.facts,
-                &case,
-                &decision.event,
-                &after,
-                policy,
-                calendar,
-            )
-            .into_iter()
-            .collect(),
-            tags: minsheng_core::closure::signs(&case, &decision.event, &after)
-                .iter()
-                .map(|s| s.tag().to_owned())
+            tallies: minsheng_core::kpi::of_step(facts, case, step, &after, policy, calendar)
+                .into_iter()
                 .collect(),
+            tags: minsheng_core::closure::signs(case, step, &after)
+                .iter()
+                .map(|s| s.tag())
+                .chain(put)
+                .map(str::to_owned)
+                .collect(),
+            untags: taken.into_iter().map(str::to_owned).collect(),
+            reply_print: match &step.command {
+                wf::Command::Reply { text, .. } => minsheng_core::closure::reply_print(text),
+                _ => None,
+            },
         };
         match self
             .store
-            .record_step(
-                appeal.summary.id,
-                version,
-                &decision.event,
-                &outcome,
-                &decision.effects,
-                &adds,
-            )
+            .record_step(facts.id, version, step, &outcome, &decision.effects, &adds)
             .await
         {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => return Err(Error::Stale),
             Err(e) => return Err(e.into()),
         }
-        tracing::info!(appeal = %no, action = decision.event.command.code(), "workflow step recorded");
+        tracing::info!(
+            appeal_id = facts.id,
+            action = step.command.code(),
+            "workflow step recorded"
+        );
         if matches!(
-            decision.event.command,
+            step.command,
             wf::Command::Reply { .. } | wf::Command::IssueReview { .. }
         ) {
             // The reply is searchable from now on; the step stands even if this fails
             // (the backlog indexer does not redo it, `minsheng reindex` does).
-            if let Err(e) = self.reindex(appeal.summary.id).await {
-                tracing::error!(appeal = %no, error = %e, "the reply was not indexed for search");
+            if let Err(e) = self.reindex(facts.id).await {
+                tracing::error!(appeal_id = facts.id, error = %e, "the reply was not indexed for search");
             }
         }
-        Ok(decision)
+        Ok(())
     }
 }

@@ -1,14 +1,17 @@
 //! The sweep: recomputes every open case's clocks and flags from its events, so lists
 //! sorted by deadline and the backlog/hard flags stay true as time passes and when the
-//! calendar (it reloads uploaded calendars first) or the policy changes. It changes no case; it refreshes the store's derived
-//! columns, each only against the version it read, so it never overwrites a step that
-//! landed meanwhile. It also raises the day's surge alerts (a category far above its
-//! own baseline in a township).
+//! calendar (it reloads uploaded calendars first) or the policy changes. It refreshes
+//! the store's derived columns, each only against the version it read, so it never
+//! overwrites a step that landed meanwhile. It takes the steps the workflow says the
+//! system takes by itself as time passes (`workflow::system_step`: an answer not
+//! called back closes when the appellant's window passes), each like any step. It
+//! also raises the day's surge alerts (a category far above its own baseline in a
+//! township).
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use minsheng_core::workflow::Case;
+use minsheng_core::workflow::{Case, Decision, system_step};
 use minsheng_store::Refresh;
 
 use crate::{App, Error, Result};
@@ -23,6 +26,9 @@ pub struct Report {
     pub cases: u64,
     /// Cases whose stored outcome changed.
     pub changed: u64,
+    /// Steps the system took by itself (an answer not called back closed when the
+    /// appellant's window passed).
+    pub steps: u64,
     /// Wall time.
     pub seconds: f64,
 }
@@ -37,31 +43,47 @@ impl App {
         mut after: i64,
         up_to: i64,
         now: DateTime<Utc>,
-    ) -> Result<(u64, u64)> {
-        let (mut cases, mut changed) = (0u64, 0u64);
+    ) -> Result<(u64, u64, u64)> {
+        let (mut cases, mut changed, mut steps) = (0u64, 0u64, 0u64);
         let calendar = self.calendar();
         loop {
             let batch = self.store.open_cases(after, up_to, BATCH).await?;
             let Some(last) = batch.last() else { break };
             after = last.facts.id;
             cases += batch.len() as u64;
-            let updates: Vec<Refresh> = batch
-                .iter()
-                .filter_map(|c| {
-                    let outcome = Case::replay(&c.facts, &c.history, &self.policy, &calendar)
-                        .outcome(&self.policy, &calendar, now);
-                    (outcome != c.stored).then_some(Refresh {
+            let mut updates: Vec<Refresh> = Vec::new();
+            for c in &batch {
+                let case = Case::replay(&c.facts, &c.history, &self.policy, &calendar);
+                if let Some(event) = system_step(&case, &self.policy, &calendar, now) {
+                    let decision = Decision {
+                        event,
+                        effects: Vec::new(),
+                    };
+                    // A step that landed meanwhile wins; the next sweep looks again.
+                    match self
+                        .record_decision(&c.facts, &case, c.version, &decision)
+                        .await
+                    {
+                        Ok(()) => steps += 1,
+                        Err(Error::Stale) => {}
+                        Err(e) => return Err(e),
+                    }
+                    continue;
+                }
+                let outcome = case.outcome(&self.policy, &calendar, now);
+                if outcome != c.stored {
+                    updates.push(Refresh {
                         id: c.facts.id,
                         version: c.version,
                         outcome,
-                    })
-                })
-                .collect();
+                    });
+                }
+            }
             if !updates.is_empty() {
                 changed += self.store.save_outcomes(&updates).await?;
             }
         }
-        Ok((cases, changed))
+        Ok((cases, changed, steps))
     }
 
     /// One sweep over every open case, as of `now`: the id space is cut in two halves
@@ -88,7 +110,7 @@ impl App {
             tokio::spawn(async move { app.sweep_lane(after, up_to, now).await })
         };
         let (low, high) = (spawn(0, half), spawn(half, max));
-        let joined = |r: std::result::Result<Result<(u64, u64)>, tokio::task::JoinError>| {
+        let joined = |r: std::result::Result<Result<(u64, u64, u64)>, tokio::task::JoinError>| {
             r.map_err(|e| Error::Task(e.to_string()))?
         };
         let (a, b) = (joined(low.await)?, joined(high.await)?);
@@ -97,6 +119,7 @@ impl App {
         Ok(Report {
             cases: a.0 + b.0,
             changed: a.1 + b.1,
+            steps: a.2 + b.2,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
@@ -113,6 +136,7 @@ impl App {
                 Ok(r) => tracing::info!(
                     cases = r.cases,
                     changed = r.changed,
+                    steps = r.steps,
                     seconds = r.seconds,
                     "sweep done"
                 ),

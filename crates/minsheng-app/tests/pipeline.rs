@@ -683,7 +683,7 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     use proptest::prelude::*;
     prop_oneof![
         1 => (0u8..3, 0u8..4).prop_map(|(k, c)| Op::Register(k, c)),
-        4 => (0usize..1000, 0u8..16, 0u8..3, 0u8..3).prop_map(|(a, c, r, s)| Op::Act(a, c, r, s)),
+        4 => (0usize..1000, 0u8..18, 0u8..3, 0u8..3).prop_map(|(a, c, r, s)| Op::Act(a, c, r, s)),
     ]
 }
 
@@ -773,11 +773,15 @@ async fn figures(store: Arc<dyn Store>) {
                                     note: text(),
                                 },
                                 4 => Command::Rule,
-                                5 | 6 => Command::Reply { text: text() },
+                                5 | 6 => Command::Reply {
+                                    text: text(),
+                                    call_back: None,
+                                },
                                 7 | 8 => Command::ReturnVisit {
                                     rating: Rating::ALL[usize::from(rating)],
                                     solved: Some(Solved::ALL[usize::from(solved)]),
                                     note: text(),
+                                    by_appellant: false,
                                 },
                                 9 => Command::RequestReview,
                                 10 => Command::IssueReview { text: text() },
@@ -787,6 +791,13 @@ async fn figures(store: Arc<dyn Store>) {
                                 14 => Command::Supervise {
                                     note: text(),
                                     days: 2,
+                                },
+                                15 => Command::Contest {
+                                    reason: "诉求超出政策规定".into(),
+                                },
+                                16 => Command::RuleContest {
+                                    upheld: rating != 1,
+                                    note: text(),
                                 },
                                 _ => Command::AssignLeader { leader: admin },
                             };
@@ -845,6 +856,277 @@ async fn figures(store: Arc<dyn Store>) {
     }
 }
 
+/// The people's verdict on both engines: the appellant's own verdict through the
+/// tracking code, once per answer; a unit's contest and the supervisor's ruling, with
+/// the figures still equal to a recomputation; the two signs that need other cases
+/// (a copied reply, the same person back within 30 days); and an answer not called
+/// back closed by the sweep when the appellant's window passes.
+async fn verdicts(store: Arc<dyn Store>) {
+    use minsheng_app::Error;
+    use minsheng_core::staff::{Role, Scope};
+    use minsheng_core::workflow::{Actor, Command, Policy, Rating, Solved, State, WorkflowError};
+
+    let app = App::new(store.clone());
+    let dir = app.directory().await.expect("directory");
+    let zjj = dir.units.iter().find(|u| u.key == "zjj").expect("zjj").id;
+    let admin = store
+        .create_staff(
+            &minsheng_store::NewStaff {
+                username: "verdict.admin".into(),
+                display_name: "督查员".into(),
+                unit_key: "zjj".into(),
+                roles: vec![Role::Admin],
+                password_hash: "unused".into(),
+                must_change_password: false,
+            },
+            None,
+        )
+        .await
+        .expect("staff");
+    let scope = Scope {
+        regions: vec![code("370999000000")],
+        units: Vec::new(),
+        above: Vec::new(),
+    };
+    let actor = Actor {
+        id: admin,
+        unit_id: zjj,
+        roles: vec![Role::Admin],
+        scope: scope.clone(),
+    };
+    let with_phone = |text: &str, phone: &str| AppealForm {
+        anonymous: String::new(),
+        name: "王秀英".into(),
+        phone: phone.into(),
+        ..form(text)
+    };
+    let act = |no: minsheng_core::AppealNo, command: Command| {
+        let (app, store, actor, scope) = (app.clone(), store.clone(), actor.clone(), scope.clone());
+        async move {
+            let version = store.appeal(&no, &scope).await.expect("appeal").version;
+            app.act(&actor, &no, version, command).await
+        }
+    };
+    let tags = |no: minsheng_core::AppealNo| {
+        let (store, scope) = (store.clone(), scope.clone());
+        async move { store.appeal(&no, &scope).await.expect("appeal").tags }
+    };
+    let reply = |text: &str| Command::Reply {
+        text: text.into(),
+        call_back: Some(false),
+    };
+
+    // A complaint: dispatched at registration, signed for, answered (and, being a
+    // complaint, drawn for a call-back whatever the reply said).
+    let first = app
+        .register(
+            &with_phone("小区暖气一直不热，室温只有十二度", "13812345678"),
+            Origin::Staff,
+            None,
+        )
+        .await
+        .expect("registered");
+    act(first.no.clone(), Command::SignFor).await.expect("sign");
+    act(
+        first.no.clone(),
+        reply("经核实，已于11月3日更换单元供暖阀门2个，室温恢复到20度。"),
+    )
+    .await
+    .expect("reply");
+    let detail = store.appeal(&first.no, &scope).await.expect("appeal");
+    assert!(detail.history.iter().any(|h| matches!(
+        h.command,
+        Command::Reply {
+            call_back: Some(true),
+            ..
+        }
+    )));
+
+    // The appellant answers through the tracking code: once.
+    let tracked = app.track(&first.tracking_code).await.expect("track");
+    assert!(tracked.verdict_until.is_some());
+    app.give_verdict(
+        &first.tracking_code,
+        Rating::Unsatisfied,
+        Solved::Unsolved,
+        "还是不热",
+    )
+    .await
+    .expect("verdict");
+    let again = app
+        .give_verdict(&first.tracking_code, Rating::Satisfied, Solved::Solved, "")
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(Error::Refused(WorkflowError::WrongState(State::Handling)))
+        ),
+        "{again:?}"
+    );
+    assert!(
+        app.track(&first.tracking_code)
+            .await
+            .expect("track")
+            .verdict_until
+            .is_none()
+    );
+    let detail = store.appeal(&first.no, &scope).await.expect("appeal");
+    let visit = detail.history.last().expect("visit");
+    assert_eq!(visit.actor, None);
+    assert!(matches!(
+        visit.command,
+        Command::ReturnVisit {
+            by_appellant: true,
+            ..
+        }
+    ));
+
+    // The unit contests; the supervisor upholds; the figures still agree.
+    act(
+        first.no.clone(),
+        Command::Contest {
+            reason: "室温已达标，群众要求超出标准".into(),
+        },
+    )
+    .await
+    .expect("contest");
+    assert!(
+        tags(first.no.clone())
+            .await
+            .contains(&"contest:pending".to_owned())
+    );
+    act(
+        first.no.clone(),
+        Command::RuleContest {
+            upheld: true,
+            note: "经现场测温，室温达标".into(),
+        },
+    )
+    .await
+    .expect("ruling");
+    let now = tags(first.no.clone()).await;
+    assert!(
+        now.contains(&"contest:upheld".to_owned()) && !now.contains(&"contest:pending".to_owned()),
+        "{now:?}"
+    );
+    assert_eq!(
+        app.rebuild_figures(false).await.expect("check").differing,
+        0
+    );
+
+    // Another case answered with the same words (other dates and numbers): copied.
+    let second = app
+        .register(
+            &with_phone("楼里暖气片冰凉，老人孩子受冻", "13900001111"),
+            Origin::Staff,
+            None,
+        )
+        .await
+        .expect("registered");
+    act(second.no.clone(), Command::SignFor)
+        .await
+        .expect("sign");
+    act(
+        second.no.clone(),
+        reply("经核实，已于12月1日更换单元供暖阀门5个，室温恢复到18度。"),
+    )
+    .await
+    .expect("reply");
+    assert!(
+        tags(second.no.clone())
+            .await
+            .contains(&"sign:copied-reply".to_owned())
+    );
+    assert!(
+        !tags(first.no.clone())
+            .await
+            .contains(&"sign:copied-reply".to_owned())
+    );
+
+    // The first case is answered again and closed on a call; the same person comes
+    // back on the same matter: the closed case shows it.
+    act(
+        first.no.clone(),
+        reply("经再次核实，已联系热力公司对管网进行排气处理，复测室温21度。"),
+    )
+    .await
+    .expect("reply");
+    act(
+        first.no.clone(),
+        Command::ReturnVisit {
+            rating: Rating::Satisfied,
+            solved: Some(Solved::Solved),
+            note: "满意".into(),
+            by_appellant: false,
+        },
+    )
+    .await
+    .expect("visit");
+    assert!(
+        !tags(first.no.clone())
+            .await
+            .contains(&"sign:came-back".to_owned())
+    );
+    let mut back = with_phone("暖气又不热了，跟上次一样", "13812345678");
+    back.submission_key = format!("{:032x}", rand::random::<u128>());
+    app.register(&back, Origin::Staff, None)
+        .await
+        .expect("registered");
+    assert!(
+        tags(first.no.clone())
+            .await
+            .contains(&"sign:came-back".to_owned())
+    );
+    // Another person, or another matter, is not a sign.
+    assert!(
+        !tags(second.no.clone())
+            .await
+            .contains(&"sign:came-back".to_owned())
+    );
+
+    // A help request answered and not drawn: the sweep closes it once the appellant's
+    // seven days pass without a verdict, as a step with its figures.
+    let mut app = app.clone();
+    app.policy = Arc::new(Policy {
+        call_back_share: 0,
+        ..Policy::default()
+    });
+    let mut help = with_phone("想咨询一下冬季供暖费补贴怎么申请", "13700002222");
+    help.kind = "help".into();
+    let third = app
+        .register(&help, Origin::Staff, None)
+        .await
+        .expect("registered");
+    for command in [
+        Command::SignFor,
+        reply("供暖补贴可携带身份证到社区服务中心申请，当场受理，五个工作日内发放。"),
+    ] {
+        let version = store
+            .appeal(&third.no, &scope)
+            .await
+            .expect("appeal")
+            .version;
+        app.act(&actor, &third.no, version, command)
+            .await
+            .expect("step");
+    }
+    let report = app.sweep(minsheng_store::now()).await.expect("sweep");
+    assert_eq!(report.steps, 0);
+    let later = minsheng_store::now() + chrono::Duration::days(9);
+    let report = app.sweep(later).await.expect("sweep");
+    assert!(report.steps >= 1, "{report:?}");
+    let detail = store.appeal(&third.no, &scope).await.expect("appeal");
+    assert_eq!(detail.summary.status, State::Closed);
+    assert_eq!(
+        detail.history.last().map(|h| (h.actor, h.command.clone())),
+        Some((None, Command::Close))
+    );
+    assert_eq!(
+        app.rebuild_figures(false).await.expect("check").differing,
+        0
+    );
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -860,6 +1142,7 @@ async fn the_pipeline_on_sqlite() {
     stray_files(store.clone()).await;
     reading(store.clone()).await;
     retaliation(store.clone()).await;
+    verdicts(store.clone()).await;
     figures(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -891,6 +1174,7 @@ async fn the_pipeline_on_postgres() {
     stray_files(store.clone()).await;
     reading(store.clone()).await;
     retaliation(store.clone()).await;
+    verdicts(store.clone()).await;
     figures(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)

@@ -233,24 +233,17 @@ pub fn of_step(
             // The verdict judges the cadre who replied, not the one who called back.
             staff = before.replied_by;
             c.bump(Measure::Visited, 1);
-            c.bump(
-                match rating {
-                    Rating::Satisfied => Measure::RatedSatisfied,
-                    Rating::Basic => Measure::RatedBasic,
-                    Rating::Unsatisfied => Measure::RatedUnsatisfied,
-                },
-                1,
-            );
-            if let Some(s) = solved {
-                c.bump(
-                    match s {
-                        Solved::Solved => Measure::SolvedYes,
-                        Solved::Partly => Measure::SolvedPartly,
-                        Solved::Unsolved => Measure::SolvedNo,
-                    },
-                    1,
-                );
-            }
+            judged(&mut c, *rating, *solved, 1);
+        }
+        Command::RuleContest { upheld: true, .. } => {
+            // A verdict set aside leaves the grades in the cell it was counted in (the
+            // visit itself happened and still counts).
+            let v = before.verdict.as_ref()?;
+            judged(&mut c, v.rating, v.solved, -1);
+            return Some(Tally {
+                key: key(facts, local_day(v.at), v.unit, v.staff),
+                sums: c,
+            });
         }
         Command::Reopen { .. } => c.bump(Measure::Reopened, 1),
         _ => {}
@@ -268,6 +261,28 @@ pub fn of_step(
         key: key(facts, local_day(step.at), unit, staff),
         sums: c,
     })
+}
+
+/// Adds `n` to the grade and the solved answer of a verdict.
+fn judged(c: &mut Sums, rating: Rating, solved: Option<Solved>, n: i64) {
+    c.bump(
+        match rating {
+            Rating::Satisfied => Measure::RatedSatisfied,
+            Rating::Basic => Measure::RatedBasic,
+            Rating::Unsatisfied => Measure::RatedUnsatisfied,
+        },
+        n,
+    );
+    if let Some(s) = solved {
+        c.bump(
+            match s {
+                Solved::Solved => Measure::SolvedYes,
+                Solved::Partly => Measure::SolvedPartly,
+                Solved::Unsolved => Measure::SolvedNo,
+            },
+            n,
+        );
+    }
 }
 
 /// Everything a case's history adds, from its arrival on, summed per cell.

@@ -331,6 +331,12 @@ pub enum Command {
     Reply {
         /// The answer.
         text: String,
+        /// Whether the return-visit staff call the appellant back about this answer
+        /// (回访抽样): drawn by [`decide`] for a work order, never chosen by the one
+        /// replying; absent on petitions and on answers from before the draw (which
+        /// were all called back).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_back: Option<bool>,
     },
     /// The appellant asks for review (复查) or re-review (复核).
     RequestReview,
@@ -369,6 +375,22 @@ pub enum Command {
         #[serde(default)]
         solved: Option<Solved>,
         /// What they said.
+        note: String,
+        /// Given by the appellant through the public link rather than on a call.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_appellant: bool,
+    },
+    /// The unit answerable contests the latest verdict (对评价提出异议), with its reason.
+    Contest {
+        /// Why the verdict should not count (e.g. the demand lies outside the law).
+        reason: String,
+    },
+    /// A supervisor rules on a contest: upheld, the verdict is set aside and no longer
+    /// counts in the figures; either way both stay on record.
+    RuleContest {
+        /// Whether the contest is upheld.
+        upheld: bool,
+        /// The ruling's reasons.
         note: String,
     },
     /// Advise a litigation-related matter to its legal channel.
@@ -433,6 +455,8 @@ impl Command {
             Command::Return { .. } => "return",
             Command::Rule => "rule",
             Command::ReturnVisit { .. } => "return_visit",
+            Command::Contest { .. } => "contest",
+            Command::RuleContest { .. } => "rule_contest",
             Command::AdviseLegal { .. } => "advise_legal",
             Command::Pause { .. } => "pause",
             Command::Resume => "resume",
@@ -472,6 +496,17 @@ impl Command {
                     pick(lang, "回访：不满意，重办", "return visit: not satisfied")
                 }
             },
+            Command::Contest { .. } => pick(lang, "承办单位对评价提出异议", "verdict contested"),
+            Command::RuleContest { upheld: true, .. } => pick(
+                lang,
+                "异议成立，该评价不计入考核",
+                "contest upheld: verdict set aside",
+            ),
+            Command::RuleContest { upheld: false, .. } => pick(
+                lang,
+                "异议不成立，评价维持",
+                "contest rejected: verdict stands",
+            ),
             Command::AdviseLegal { .. } => pick(lang, "导入法律途径", "advised to a legal channel"),
             Command::Pause { .. } => pick(lang, "暂停计时", "clock paused"),
             Command::Resume => pick(lang, "恢复计时", "clock resumed"),
@@ -504,7 +539,7 @@ impl Command {
             | Command::Close
             | Command::Imported { .. } => Public(None),
             Command::Decline { reason } | Command::Extend { reason, .. } => Public(Some(reason)),
-            Command::Reply { text } | Command::IssueReview { text } => Public(Some(text)),
+            Command::Reply { text, .. } | Command::IssueReview { text } => Public(Some(text)),
             Command::Transfer { organ } => Public(Some(organ)),
             Command::AdviseLegal { note, .. } => Public(Some(note)),
             Command::Return { .. }
@@ -513,6 +548,8 @@ impl Command {
             | Command::Resume
             | Command::Supervise { .. }
             | Command::AssignLeader { .. }
+            | Command::Contest { .. }
+            | Command::RuleContest { .. }
             | Command::Merge { .. } => Internal,
         }
     }
@@ -536,12 +573,14 @@ impl Command {
             Command::Decline { reason }
             | Command::Extend { reason, .. }
             | Command::Pause { reason }
-            | Command::Reopen { reason } => Some(reason),
-            Command::Reply { text } | Command::IssueReview { text } => Some(text),
+            | Command::Reopen { reason }
+            | Command::Contest { reason } => Some(reason),
+            Command::Reply { text, .. } | Command::IssueReview { text } => Some(text),
             Command::Transfer { organ } => Some(organ),
             Command::Return { note, .. }
             | Command::ReturnVisit { note, .. }
             | Command::Supervise { note, .. }
+            | Command::RuleContest { note, .. }
             | Command::AdviseLegal { note, .. } => Some(note),
             Command::Accept
             | Command::RequestReview
@@ -662,6 +701,9 @@ pub enum WorkflowError {
     /// A case can be merged only into a case still open.
     #[error("a case can be merged only into an open case; that one is {0:?}")]
     MergeTargetEnded(State),
+    /// There is no verdict awaiting this: none to contest, or no contest to rule on.
+    #[error("there is no verdict to contest, or no contest awaiting a ruling")]
+    NothingToContest,
     /// The unit is accused by the appeal, or lies under one that is (回避).
     #[error(
         "unit {0} is accused by this appeal (or lies under a unit that is) and must stand aside"
@@ -708,6 +750,9 @@ impl Explain for WorkflowError {
                 "派单中心已审定由本单位办理，不能再退单".into()
             }
             (WorkflowError::SelfMerge, Lang::Zh) => "不能合并到自身".into(),
+            (WorkflowError::NothingToContest, Lang::Zh) => {
+                "没有可提出异议的评价，或没有待裁定的异议".into()
+            }
             (
                 WorkflowError::OutOfRange {
                     what_zh, min, max, ..
@@ -860,6 +905,15 @@ pub struct Policy {
     pub reopen_days: u32,
     /// Longest supervision order, in working days (30).
     pub max_supervision_days: u32,
+    /// Kinds whose every answer is called back (投诉).
+    pub call_back_kinds: Vec<AppealKind>,
+    /// Percent of the other answers called back, drawn at random (30).
+    pub call_back_share: u32,
+    /// Calendar days the appellant may give a verdict through the public link after an
+    /// answer (7); an answer not called back closes when they pass without one.
+    pub verdict_days: u32,
+    /// Calendar days after a verdict within which the unit may contest it (5).
+    pub contest_days: u32,
     /// The working day's hours.
     pub working_hours: WorkingHours,
 }
@@ -884,6 +938,10 @@ impl Default for Policy {
             backlog_days: 90,
             reopen_days: 30,
             max_supervision_days: 30,
+            call_back_kinds: vec![AppealKind::Complaint],
+            call_back_share: 30,
+            verdict_days: 7,
+            contest_days: 5,
             working_hours: WorkingHours::default(),
         }
     }
@@ -965,6 +1023,43 @@ pub struct Case {
     /// Who wrote the latest reply: the cadre the return visit judges.
     #[serde(default)]
     pub replied_by: Option<i64>,
+    /// Whether the latest answer is called back (see [`Command::Reply`]).
+    #[serde(default)]
+    pub call_back: bool,
+    /// The latest return-visit verdict.
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
+}
+
+/// A return-visit verdict as the figures counted it, kept so that a contest can set it
+/// aside in the same cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// When it was given.
+    pub at: DateTime<Utc>,
+    /// The grade.
+    pub rating: Rating,
+    /// Whether the problem was solved, if asked.
+    pub solved: Option<Solved>,
+    /// The unit answerable then.
+    pub unit: Option<i64>,
+    /// The cadre it judged (who wrote the reply).
+    pub staff: Option<i64>,
+    /// Where a contest of it stands.
+    pub contest: ContestState,
+}
+
+/// Where a unit's contest of a verdict stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContestState {
+    /// Not contested.
+    None,
+    /// Contested, awaiting a supervisor.
+    Pending,
+    /// Upheld: the verdict no longer counts.
+    Upheld,
+    /// Rejected: the verdict stands.
+    Rejected,
 }
 
 /// One running clock of a case.
@@ -997,6 +1092,9 @@ pub enum ClockKind {
     Reply,
     /// Return visit (working days).
     ReturnVisit,
+    /// The appellant's window to give a verdict on an answer not called back; passing
+    /// it closes the case.
+    Verdict,
     /// The dispatch centre's decision on a returned order.
     Redispatch,
     /// A supervision order.
@@ -1014,6 +1112,7 @@ impl ClockKind {
             ClockKind::SignFor => pick(lang, "签收期限", "sign-for"),
             ClockKind::Reply => pick(lang, "办结期限", "reply"),
             ClockKind::ReturnVisit => pick(lang, "回访期限", "return visit"),
+            ClockKind::Verdict => pick(lang, "群众评价期限", "appellant's verdict"),
             ClockKind::Redispatch => pick(lang, "退单审核期限", "decision on a return"),
             ClockKind::Supervision => pick(lang, "督办期限", "supervision order"),
         }
@@ -1021,7 +1120,7 @@ impl ClockKind {
 
     /// Whether the unit (rather than the appellant) owes something by this clock.
     pub fn binds_unit(self) -> bool {
-        !matches!(self, ClockKind::ReviewWindow)
+        !matches!(self, ClockKind::ReviewWindow | ClockKind::Verdict)
     }
 }
 
@@ -1158,6 +1257,8 @@ impl Case {
             accused: facts.accused.clone(),
             returned_by: Vec::new(),
             replied_by: None,
+            call_back: false,
+            verdict: None,
         }
     }
 
@@ -1193,8 +1294,9 @@ impl Case {
             Command::Decline { .. } => self.stage(State::Declined, at),
             Command::Transfer { .. } => self.stage(State::Transferred, at),
             Command::Extend { days, .. } => self.extension_days = *days,
-            Command::Reply { .. } => {
+            Command::Reply { call_back, .. } => {
                 self.replied_by = e.actor;
+                self.call_back = call_back.unwrap_or(true);
                 let next = if self.track == Track::Petition {
                     State::Replied
                 } else {
@@ -1236,17 +1338,33 @@ impl Case {
                 self.ruled = true;
                 self.stage(State::Dispatched, at);
             }
-            Command::ReturnVisit { rating, .. } if rating.content() => {
-                self.stage(State::Closed, at)
+            Command::ReturnVisit { rating, solved, .. } => {
+                self.verdict = Some(Verdict {
+                    at,
+                    rating: *rating,
+                    solved: *solved,
+                    unit: self.lead,
+                    staff: self.replied_by,
+                    contest: ContestState::None,
+                });
+                self.after_verdict(*rating, at);
             }
-            Command::ReturnVisit { .. } => {
-                self.unsatisfied += 1;
-                let next = if self.unsatisfied >= 2 {
-                    State::Escalated
-                } else {
-                    State::Handling
-                };
-                self.stage(next, at);
+            Command::Contest { .. } => {
+                if let Some(v) = &mut self.verdict {
+                    v.contest = ContestState::Pending;
+                }
+            }
+            Command::RuleContest { upheld, .. } => {
+                if let Some(v) = &mut self.verdict {
+                    v.contest = if *upheld {
+                        ContestState::Upheld
+                    } else {
+                        ContestState::Rejected
+                    };
+                    if *upheld && v.rating == Rating::Unsatisfied {
+                        self.unsatisfied = self.unsatisfied.saturating_sub(1);
+                    }
+                }
             }
             Command::AdviseLegal { .. } => self.stage(State::LegalAdvised, at),
             Command::Pause { .. } => self.paused_since = Some(at),
@@ -1287,6 +1405,39 @@ impl Case {
         }
     }
 
+    /// Where a verdict leaves the case: closed on 满意 or 基本满意, else handled again
+    /// (by a supervisor after the second 不满意).
+    fn after_verdict(&mut self, rating: Rating, at: DateTime<Utc>) {
+        if rating.content() {
+            self.stage(State::Closed, at);
+            return;
+        }
+        self.unsatisfied += 1;
+        let next = if self.unsatisfied >= 2 {
+            State::Escalated
+        } else {
+            State::Handling
+        };
+        self.stage(next, at);
+    }
+
+    /// Until when the appellant may give a verdict through the public link: the end of
+    /// the policy's `verdict_days`-th calendar day after a work order's answer.
+    pub fn verdict_open_until(
+        &self,
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> Option<DateTime<Utc>> {
+        (self.track == Track::WorkOrder && self.state == State::Answered).then(|| {
+            let last = Limit::CalendarDays(policy.verdict_days).due(
+                local_day(self.stage_started),
+                self.paused_days,
+                calendar,
+            );
+            end_of_day(last.date)
+        })
+    }
+
     /// The limit of the current stage's clock, if the stage has one.
     fn stage_limit(&self, policy: &Policy) -> Option<Limit> {
         Some(match self.state {
@@ -1299,6 +1450,7 @@ impl Case {
             State::UnderReview | State::UnderReReview => Limit::CalendarDays(policy.review_days),
             State::Replied | State::Reviewed => Limit::CalendarDays(policy.review_request_days),
             State::Handling => Limit::WorkingDays(policy.order_days(self.urgency, self.kind)),
+            State::Answered if !self.call_back => Limit::CalendarDays(policy.verdict_days),
             State::Answered => Limit::WorkingDays(policy.return_visit_days),
             State::Returned | State::Registered => Limit::WorkingDays(1),
             _ => return None,
@@ -1316,6 +1468,7 @@ impl Case {
             State::UnderReview | State::UnderReReview => Some(ClockKind::Review),
             State::Replied | State::Reviewed => Some(ClockKind::ReviewWindow),
             State::Handling => Some(ClockKind::Reply),
+            State::Answered if !self.call_back => Some(ClockKind::Verdict),
             State::Answered => Some(ClockKind::ReturnVisit),
             _ => None,
         };
@@ -1457,6 +1610,8 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::RequestReview | Command::ReturnVisit { .. } => {
             centre || actor.has(Role::CallTaker)
         }
+        Command::Contest { .. } => handler,
+        Command::RuleContest { .. } => actor.has(Role::Supervisor),
         Command::IssueReview { .. } => actor.has(Role::Leader) || actor.has(Role::Supervisor),
         Command::Dispatch { .. } | Command::Rule | Command::Merge { .. } => centre,
         Command::AdviseLegal { .. } => handler || centre,
@@ -1514,6 +1669,105 @@ pub fn check_merge_target(
     }
 }
 
+/// What a verdict sets off: a second 不满意 goes to a supervisor. A verdict must say
+/// whether the problem was solved.
+fn verdict_effects(
+    case: &Case,
+    rating: Rating,
+    solved: Option<Solved>,
+) -> Result<Vec<Effect>, WorkflowError> {
+    if solved.is_none() {
+        return Err(WorkflowError::SolvedNotSaid);
+    }
+    Ok(if !rating.content() && case.unsatisfied >= 1 {
+        vec![Effect::NotifySupervisor]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Whether an answer not called back may be closed without a verdict: the appellant's
+/// window has passed.
+fn closes_unvisited(case: &Case, policy: &Policy, calendar: &Calendar, now: DateTime<Utc>) -> bool {
+    !case.call_back
+        && case
+            .verdict_open_until(policy, calendar)
+            .is_some_and(|until| now > until)
+}
+
+/// A number from 0 to 99 that nobody can choose: drawn from the case and the instant
+/// of its answer to the nanosecond.
+fn roll(case: i64, now: DateTime<Utc>) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (case, now.timestamp(), now.timestamp_subsec_nanos()).hash(&mut h);
+    u32::try_from(h.finish() % 100).unwrap_or(0)
+}
+
+/// Whether an answer to a work order is called back (回访抽样): always for the policy's
+/// kinds, a redo after a 不满意, a case with a leader in charge or a supervision order;
+/// otherwise when `roll` (0–99) falls under the policy's share.
+pub fn calls_back(case: &Case, policy: &Policy, roll: u32) -> bool {
+    policy.call_back_kinds.contains(&case.kind)
+        || case.unsatisfied > 0
+        || case.leader.is_some()
+        || !case.supervisions.is_empty()
+        || roll < policy.call_back_share
+}
+
+/// The appellant's own verdict through the public link: only on a work order's answer,
+/// within the policy's `verdict_days`; the step has no staff actor.
+pub fn decide_verdict(
+    case: &Case,
+    rating: Rating,
+    solved: Solved,
+    note: String,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<Decision, WorkflowError> {
+    let until = case
+        .verdict_open_until(policy, calendar)
+        .ok_or(WorkflowError::WrongState(case.state))?;
+    if now > until {
+        return Err(WorkflowError::TooLate);
+    }
+    let max = crate::intake::MAX_TEXT_CHARS;
+    if note.chars().count() > max {
+        return Err(WorkflowError::TextTooLong(max));
+    }
+    let effects = verdict_effects(case, rating, Some(solved))?;
+    Ok(Decision {
+        event: Happened {
+            at: now,
+            actor: None,
+            command: Command::ReturnVisit {
+                rating,
+                solved: Some(solved),
+                note,
+                by_appellant: true,
+            },
+        },
+        effects,
+    })
+}
+
+/// The step the system takes by itself on a case at `now`, if any: an answer not
+/// called back closes once the appellant's window passes without a verdict
+/// (回访期满办结). The sweep records it.
+pub fn system_step(
+    case: &Case,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Option<Happened> {
+        closes_unvisited(case, policy, calendar, now).then_some(Happened {
+        at: now,
+        actor: None,
+        command: Command::Close,
+    })
+}
+
 /// The steps the system itself takes when an appeal is registered: a work order goes
 /// straight to the routed unit; petitions and litigation-related matters wait there for
 /// the acceptance decision or the legal advice.
@@ -1558,7 +1812,10 @@ pub fn available(
             note: text(),
         },
         Command::Rule,
-        Command::Reply { text: text() },
+        Command::Reply {
+            text: text(),
+            call_back: None,
+        },
         Command::Extend {
             days: 1,
             reason: text(),
@@ -1566,6 +1823,12 @@ pub fn available(
         Command::ReturnVisit {
             rating: Rating::Satisfied,
             solved: Some(Solved::Solved),
+            note: text(),
+            by_appellant: false,
+        },
+        Command::Contest { reason: text() },
+        Command::RuleContest {
+            upheld: true,
             note: text(),
         },
         Command::RequestReview,
@@ -1627,8 +1890,8 @@ pub fn decide(
             )?;
             effects.push(Effect::NotifyAppellant(reason.clone()));
         }
-        (Command::Reply { text }, T::Petition, S::Accepted)
-        | (Command::Reply { text }, T::WorkOrder, S::Handling) => {
+        (Command::Reply { text, .. }, T::Petition, S::Accepted)
+        | (Command::Reply { text, .. }, T::WorkOrder, S::Handling) => {
             need_text(text)?;
             effects.push(Effect::NotifyAppellant(text.clone()));
         }
@@ -1663,11 +1926,27 @@ pub fn decide(
         }
         (Command::Rule, T::WorkOrder, S::Returned) => {}
         (Command::ReturnVisit { rating, solved, .. }, T::WorkOrder, S::Answered) => {
-            if solved.is_none() {
-                return Err(WorkflowError::SolvedNotSaid);
+            effects.extend(verdict_effects(case, *rating, *solved)?);
+        }
+        (Command::Contest { reason }, _, s) if s != S::Merged => {
+            need_text(reason)?;
+            match &case.verdict {
+                Some(v) if v.contest == ContestState::None => {
+                    if (now - v.at).num_days() >= i64::from(policy.contest_days) {
+                        return Err(WorkflowError::TooLate);
+                    }
+                }
+                _ => return Err(WorkflowError::NothingToContest),
             }
-            if !rating.content() && case.unsatisfied >= 1 {
-                effects.push(Effect::NotifySupervisor);
+        }
+        (Command::RuleContest { note, .. }, _, _) => {
+            need_text(note)?;
+            if !case
+                .verdict
+                .as_ref()
+                .is_some_and(|v| v.contest == ContestState::Pending)
+            {
+                return Err(WorkflowError::NothingToContest);
             }
         }
         (Command::AdviseLegal { note, .. }, T::Legal, S::Registered) => {
@@ -1728,9 +2007,32 @@ pub fn decide(
             }
         }
         (Command::Close, T::WorkOrder, S::Escalated) => {}
+        (Command::Close, T::WorkOrder, S::Answered)
+            if closes_unvisited(case, policy, calendar, now) => {}
         _ => return Err(wrong()),
     }
     authorise(case, &cmd, actor)?;
+    // What only the system says: whether an answer is called back, and that staff
+    // record a verdict as given on a call.
+    let cmd = match cmd {
+        Command::Reply { text, .. } => Command::Reply {
+            call_back: (case.track == T::WorkOrder)
+                .then(|| calls_back(case, policy, roll(case.id, now))),
+            text,
+        },
+        Command::ReturnVisit {
+            rating,
+            solved,
+            note,
+            ..
+        } => Command::ReturnVisit {
+            rating,
+            solved,
+            note,
+            by_appellant: false,
+        },
+        other => other,
+    };
     Ok(Decision {
         event: Happened {
             at: now,

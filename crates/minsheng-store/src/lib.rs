@@ -374,6 +374,9 @@ pub struct Refresh {
 pub struct PublicView {
     /// Number.
     pub no: AppealNo,
+    /// The case's version (a verdict given through the public link is stored against
+    /// it).
+    pub version: i64,
     /// Category code.
     pub category: String,
     /// Where it stands.
@@ -1295,6 +1298,12 @@ pub struct StepAdds {
     pub tallies: Vec<Tally>,
     /// Put on the case, once each.
     pub tags: Vec<String>,
+    /// Taken off the case (a contest ruled on is no longer pending).
+    pub untags: Vec<String>,
+    /// The reply's print (`minsheng_core::closure::reply_print`), if the step is a
+    /// reply long enough to judge: the case is marked `sign:copied-reply` when another
+    /// case's reply has the same print.
+    pub reply_print: Option<String>,
 }
 
 /// One cell of the monthly figures.

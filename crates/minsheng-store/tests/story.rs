@@ -869,6 +869,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
             &minsheng_store::StepAdds {
                 tallies: tally.into_iter().collect(),
                 tags: Vec::new(),
+                ..Default::default()
             },
         )
         .await
@@ -939,6 +940,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
         Command::Accept,
         Command::Reply {
             text: "答复".into(),
+            call_back: None,
         },
         Command::RequestReview,
         Command::IssueReview {
@@ -973,6 +975,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
                         .into_iter()
                         .collect(),
                     tags: vec!["sign:test".into(), "sign:test".into()],
+                    ..Default::default()
                 },
             )
             .await

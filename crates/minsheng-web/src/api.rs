@@ -1389,7 +1389,7 @@ async fn timeline(
 #[serde(deny_unknown_fields)]
 struct ActionIn {
     #[schema(
-        pattern = "^(accept|decline|transfer|advise_legal|dispatch|sign_for|return|rule|reply|extend|return_visit|request_review|issue_review|pause|resume|supervise|assign_leader|merge|reopen|close)$"
+        pattern = "^(accept|decline|transfer|advise_legal|dispatch|sign_for|return|rule|reply|extend|return_visit|request_review|issue_review|pause|resume|supervise|assign_leader|merge|reopen|close|contest|rule_contest)$"
     )]
     action: String,
     /// The `version` read with the appeal.
@@ -1414,7 +1414,8 @@ struct ActionIn {
     /// dispatch: normal, urgent or complex.
     #[serde(default)]
     urgency: Option<String>,
-    /// return: wrong_place, unclear_ownership, overlapping_duties, other.
+    /// return: wrong_place, unclear_ownership, overlapping_duties, other;
+    /// rule_contest: upheld or rejected.
     #[serde(default)]
     reason: Option<String>,
     /// advise_legal: lawsuit, arbitration, reconsideration.

@@ -444,6 +444,8 @@ fn action_title(code: &str, t: &Texts) -> &'static str {
         "assign_leader" => t.act_assign_leader,
         "merge" => t.act_merge,
         "reopen" => t.act_reopen,
+        "contest" => t.act_contest,
+        "rule_contest" => t.act_rule_contest,
         _ => t.act_close,
     }
 }
@@ -857,7 +859,10 @@ impl ActionForm {
                 note: text,
             },
             "rule" => Command::Rule,
-            "reply" => Command::Reply { text },
+            "reply" => Command::Reply {
+                text,
+                call_back: None,
+            },
             "extend" => Command::Extend {
                 days: days()?,
                 reason: text,
@@ -872,6 +877,7 @@ impl ActionForm {
                     "Choose whether the problem was solved.",
                 ))?),
                 note: text,
+                by_appellant: false,
             },
             "request_review" => Command::RequestReview,
             "issue_review" => Command::IssueReview { text },
@@ -888,6 +894,20 @@ impl ActionForm {
                 into: into.ok_or(bad)?,
             },
             "reopen" => Command::Reopen { reason: text },
+            "contest" => Command::Contest { reason: text },
+            "rule_contest" => Command::RuleContest {
+                upheld: match self.reason.as_str() {
+                    "upheld" => true,
+                    "rejected" => false,
+                    _ => {
+                        return Err(FormProblem::Field(
+                            "请选择异议是否成立",
+                            "Say whether the contest is upheld or rejected.",
+                        ));
+                    }
+                },
+                note: text,
+            },
             "close" => Command::Close,
             _ => return Err(FormProblem::UnknownAction),
         })

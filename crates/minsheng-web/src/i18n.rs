@@ -65,7 +65,23 @@ texts! {
         "We have received your appeal. Keep the appeal number and the tracking code: the code lets you follow its progress.";
     appeal_no: "受理编号", "Appeal number";
     tracking_code: "查询码", "Tracking code";
-    track_this: "查看办理进度", "See progress";
+        track_this: "查看办理进度", "See progress";
+    receipt_verdict: "办理单位答复后，请打开下面的评价链接告诉我们是否满意、问题是否解决（每次答复可评价一次，答复后7天内有效）：",
+        "Once the office has answered, open this link to tell us whether you are satisfied and whether the problem was solved (once per answer, within 7 days of it):";
+    verdict_title: "评价办理结果", "Rate the answer";
+    verdict_intro: "请根据实际办理情况评价。您的评价直接计入对办理单位和承办人的考核。", "Please judge by what was actually done. Your verdict counts in how the office and the official who answered are assessed.";
+    verdict_until: "评价截止", "Open until";
+    verdict_reply: "办理单位的答复", "The office's answer";
+    verdict_note: "意见（选填）", "Comments (optional)";
+    verdict_submit: "提交评价", "Send my verdict";
+    verdict_closed: "目前不能评价：尚未答复、已经评价，或评价期已过。如有意见请拨打12345热线。", "A verdict cannot be given now: there is no answer yet, it was already rated, or the time to rate it has passed. Call the 12345 hotline with any concern.";
+    verdict_thanks: "感谢您的评价，我们已记录。", "Thank you: your verdict is recorded.";
+    verdict_open: "办理单位已答复，请评价办理结果", "The office has answered: rate the answer";
+    act_contest: "对评价提出异议", "Contest the verdict";
+    act_rule_contest: "裁定评价异议", "Rule on the contest";
+    field_ruling: "裁定", "Ruling";
+    ruling_upheld: "异议成立（该评价不计入考核）", "Upheld (the verdict no longer counts)";
+    ruling_rejected: "异议不成立（评价维持）", "Rejected (the verdict stands)";
     track_title: "办理进度", "Progress";
     track_prompt: "输入查询码", "Enter your tracking code";
     track_button: "查询", "Track";

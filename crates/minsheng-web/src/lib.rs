@@ -101,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .route("/receipt/{code}", get(portal::receipt))
         .route("/track", get(portal::track_lookup))
         .route("/track/{code}", get(portal::track))
+        .route(
+            "/track/{code}/verdict",
+            get(portal::verdict_form).post(portal::give_verdict),
+        )
         .route("/lang/{tag}", get(i18n::switch_language))
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))

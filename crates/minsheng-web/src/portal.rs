@@ -6,16 +6,15 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
-use minsheng_app::cases::Intake;
+use chrono::Utc;
+use minsheng_app::cases::{Intake, Tracked};
 use minsheng_core::TrackingCode;
 use minsheng_core::intake::{AppealForm, Origin};
-use minsheng_store::PublicView;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{Path, Query, Submitted};
+use crate::extract::{Form, Path, Query, Submitted};
 use crate::i18n::{Texts, UiLang, texts};
 use crate::view::{self, Catalog, Errors, FormView, TimelineItem, form_key, local};
 
@@ -208,13 +207,10 @@ struct ReceiptPage {
 }
 
 /// The public view behind a tracking code; a malformed code is simply not found.
-async fn lookup(
-    state: &AppState,
-    code: &str,
-) -> Result<(TrackingCode, PublicView, Option<DateTime<Utc>>), AppError> {
+async fn lookup(state: &AppState, code: &str) -> Result<(TrackingCode, Tracked), AppError> {
     let code = TrackingCode::parse(code).map_err(|_| AppError::NotFound)?;
-    let (view, due) = state.track(&code).await?;
-    Ok((code, view, due))
+    let tracked = state.track(&code).await?;
+    Ok((code, tracked))
 }
 
 pub async fn receipt(
@@ -222,7 +218,7 @@ pub async fn receipt(
     UiLang(lang): UiLang,
     Path(code): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (code, view, _) = lookup(&state, &code).await?;
+    let (code, Tracked { view, .. }) = lookup(&state, &code).await?;
     Ok(ReceiptPage {
         t: texts(lang),
         here: format!("/receipt/{code}"),
@@ -264,14 +260,26 @@ struct TrackPage {
     received_at: String,
     due_at: String,
     items: Vec<TimelineItem>,
+    code: String,
+    /// Until when a verdict may be given, while it may.
+    verdict_until: Option<String>,
+    rated: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TrackShown {
+    #[serde(default)]
+    rated: String,
 }
 
 pub async fn track(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     Path(code): Path<String>,
+    Query(shown): Query<TrackShown>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (code, view, due) = lookup(&state, &code).await?;
+    let (code, tracked) = lookup(&state, &code).await?;
+    let view = &tracked.view;
     let categories = state.store.categories().await?;
     let category = view::category_label(&categories, &view.category, lang);
     Ok(TrackPage {
@@ -281,7 +289,118 @@ pub async fn track(
         status: view.status.public_label(lang),
         category,
         received_at: local(view.received_at),
-        due_at: due.map(local).unwrap_or_default(),
+        due_at: tracked.due.map(local).unwrap_or_default(),
         items: view::public_timeline(&view.events, lang),
+        code: code.to_string(),
+        verdict_until: tracked.verdict_until.map(local),
+        rated: shown.rated == "1",
     })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "verdict.html")]
+struct VerdictPage {
+    t: &'static Texts,
+    here: String,
+    code: String,
+    no: String,
+    /// The answer being judged (the latest public reply).
+    reply: Option<String>,
+    until: Option<String>,
+    error: Option<String>,
+    form: VerdictForm,
+}
+
+/// The appellant's verdict as the public form sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VerdictForm {
+    rating: String,
+    solved: String,
+    note: String,
+}
+
+async fn verdict_page(
+    state: &AppState,
+    lang: minsheng_core::Lang,
+    code: &str,
+    form: VerdictForm,
+    error: Option<String>,
+) -> Result<VerdictPage, AppError> {
+    let (code, tracked) = lookup(state, code).await?;
+    let reply = tracked
+        .view
+        .events
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.step,
+                minsheng_core::appeal::Step::Act(minsheng_core::workflow::Command::Reply { .. })
+            )
+        })
+        .and_then(|e| e.text.clone());
+    Ok(VerdictPage {
+        t: texts(lang),
+        here: format!("/track/{code}/verdict"),
+        code: code.to_string(),
+        no: tracked.view.no.to_string(),
+        reply,
+        until: tracked.verdict_until.map(local),
+        error,
+        form,
+    })
+}
+
+/// `GET /track/{code}/verdict`: the appellant's one answer to the office's answer.
+pub async fn verdict_form(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+) -> Result<impl IntoResponse, AppError> {
+    verdict_page(&state, lang, &code, VerdictForm::default(), None).await
+}
+
+/// `POST /track/{code}/verdict`: records the verdict, or shows the form again saying
+/// why not.
+pub async fn give_verdict(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+    Form(form): Form<VerdictForm>,
+) -> Result<Response, AppError> {
+    use minsheng_core::i18n::Explain;
+    use minsheng_core::workflow::{Rating, Solved};
+    let tracking = TrackingCode::parse(&code).map_err(|_| AppError::NotFound)?;
+    let choice = Rating::from_code(&form.rating).zip(Solved::from_code(&form.solved));
+    let error = match choice {
+        None => Some(
+            minsheng_core::i18n::pick(
+                lang,
+                "请选择是否满意，以及问题是否解决",
+                "Choose how satisfied you are and whether the problem was solved.",
+            )
+            .to_owned(),
+        ),
+        Some((rating, solved)) => match state
+            .give_verdict(&tracking, rating, solved, &form.note)
+            .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/track/{tracking}?rated=1")).into_response());
+            }
+            Err(minsheng_app::Error::Refused(e)) => Some(e.explain(lang)),
+            Err(minsheng_app::Error::Stale) => Some(
+                minsheng_core::i18n::pick(
+                    lang,
+                    "办理情况刚刚有了变化，请重新查看后再评价",
+                    "The case changed a moment ago: look again, then give your verdict.",
+                )
+                .to_owned(),
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let page = verdict_page(&state, lang, &code, form, error).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

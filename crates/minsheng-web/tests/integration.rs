@@ -5572,3 +5572,140 @@ async fn leaders_land_on_figures_that_match_the_lists_behind_them() {
     let (_, inbox) = app.get("/staff", &handler).await;
     assert!(!inbox.contains("nav-dashboard"));
 }
+
+/// The people's verdict over HTTP: the receipt and the track page link to the verdict
+/// form, the appellant's answer is recorded once, a cross-site post is refused, and
+/// the unit's contest goes to a supervisor who rules on it.
+#[tokio::test]
+async fn the_appellant_rates_the_answer_and_a_contest_goes_to_a_supervisor() {
+    let app = app("verdict").await;
+    let (no, code) = app.submit(&[]).await;
+    let (_, receipt) = app.get(&format!("/receipt/{code}"), "").await;
+    assert!(receipt.contains(&format!("/track/{code}/verdict")));
+    // Nothing to rate before an answer.
+    let (status, page) = app.get(&format!("/track/{code}/verdict"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-test=\"verdict-closed\""));
+    let handler = app.login("zjj.handler").await;
+    app.act(&handler, &no, &[("action", "sign_for")]).await;
+    let (status, _) = app
+        .act(
+            &handler,
+            &no,
+            &[
+                ("action", "reply"),
+                ("text", "已更换供暖阀门，室温恢复到20度，请监督"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, track) = app.get(&format!("/track/{code}"), "").await;
+    assert!(track.contains("data-test=\"verdict-open\""), "{track}");
+    let (_, page) = app.get(&format!("/track/{code}/verdict"), "").await;
+    assert!(page.contains("已更换供暖阀门") && page.contains("data-test=\"give-verdict\""));
+    // A verdict must say both things; the form comes back as typed.
+    let path = format!("/track/{code}/verdict");
+    let r = app
+        .post(&path, "", &[("rating", "unsatisfied"), ("note", "还是冷")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("请选择是否满意") && body.contains("还是冷"));
+    // Another site cannot rate in the appellant's name.
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("rating", "satisfied"), ("solved", "solved")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            &path,
+            "",
+            &[
+                ("rating", "unsatisfied"),
+                ("solved", "unsolved"),
+                ("note", "还是冷"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/track/{code}?rated=1").as_str()
+    );
+    let (_, track) = app.get(&format!("/track/{code}?rated=1"), "").await;
+    assert!(
+        track.contains("data-test=\"verdict-thanks\"")
+            && !track.contains("data-test=\"verdict-open\"")
+    );
+    // Once per answer.
+    let r = app
+        .post(&path, "", &[("rating", "satisfied"), ("solved", "solved")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The unit contests the verdict; it waits on the supervisors' list.
+    let (_, _, actions) = app.case_page(&handler, &no).await;
+    assert!(actions.contains(&"contest".to_owned()), "{actions:?}");
+    let (status, _) = app
+        .act(
+            &handler,
+            &no,
+            &[
+                ("action", "contest"),
+                ("text", "室温已达标，诉求超出供暖标准"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let supervisor = app.login("supervisor1").await;
+    let (_, list) = app
+        .get("/staff?view=all&tag=contest:pending", &supervisor)
+        .await;
+    assert!(
+        list.contains(&no),
+        "the contest is on the supervisors' list"
+    );
+    let (_, _, actions) = app.case_page(&handler, &no).await;
+    assert!(
+        !actions.contains(&"rule_contest".to_owned()),
+        "a unit does not rule on its own contest"
+    );
+    let (status, body) = app
+        .act(
+            &supervisor,
+            &no,
+            &[
+                ("action", "rule_contest"),
+                ("reason", "maybe"),
+                ("text", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请选择异议是否成立"));
+    let (status, _) = app
+        .act(
+            &supervisor,
+            &no,
+            &[
+                ("action", "rule_contest"),
+                ("reason", "rejected"),
+                ("text", "经回访核实，群众仍反映室温不足"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, list) = app
+        .get("/staff?view=all&tag=contest:pending", &supervisor)
+        .await;
+    assert!(!list.contains(&no));
+    let (page, _, _) = app.case_page(&supervisor, &no).await;
+    assert!(page.contains("承办单位对评价提出异议") && page.contains("异议不成立"));
+    // Neither is public.
+    let (_, track) = app.get(&format!("/track/{code}"), "").await;
+    assert!(!track.contains("异议") && !track.contains("诉求超出供暖标准"));
+}

@@ -428,6 +428,7 @@ fn simulate(
                         as_handler,
                         Command::Reply {
                             text: text("经现场核查，问题已处理，并已电话告知诉求人。"),
+                            call_back: None,
                         },
                     )
                 }
@@ -473,6 +474,7 @@ fn simulate(
                             Rating::Basic => "群众表示基本满意",
                             Rating::Unsatisfied => "群众表示问题未解决",
                         }),
+                        by_appellant: false,
                     },
                 )
             }
@@ -516,6 +518,7 @@ fn simulate(
                         as_handler,
                         Command::Reply {
                             text: text("经调查核实，已依据相关政策作出处理，具体意见如下。"),
+                            call_back: None,
                         },
                     )
                 }

@@ -772,8 +772,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 });
             let report = app.sweep(minsheng_store::now()).await?;
             println!(
-                "已重算 / recomputed {} 件在办诉求 / open cases, {} 件有变化 / changed, {:.2} s",
-                report.cases, report.changed, report.seconds
+                "已重算 / recomputed {} 件在办诉求 / open cases, {} 件有变化 / changed, {} 件回访期满办结 / closed unrated, {:.2} s",
+                report.cases, report.changed, report.steps, report.seconds
             );
             Ok(ExitCode::SUCCESS)
         }

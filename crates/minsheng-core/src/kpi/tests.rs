@@ -60,6 +60,7 @@ fn reply(at: DateTime<Utc>) -> Happened {
         HANDLER,
         Command::Reply {
             text: "已处理".into(),
+            call_back: None,
         },
     )
 }
@@ -72,6 +73,7 @@ fn visit(at: DateTime<Utc>, rating: Rating, solved: Solved) -> Happened {
             rating,
             solved: Some(solved),
             note: "回访".into(),
+            by_appellant: false,
         },
     )
 }

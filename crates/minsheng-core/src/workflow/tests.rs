@@ -78,6 +78,7 @@ fn command(name: &str) -> Command {
         },
         "reply" => Command::Reply {
             text: "已答复".into(),
+            call_back: None,
         },
         "request_review" => Command::RequestReview,
         "issue_review" => Command::IssueReview {
@@ -98,11 +99,13 @@ fn command(name: &str) -> Command {
             rating: Rating::Satisfied,
             solved: Some(Solved::Solved),
             note: "满意".into(),
+            by_appellant: false,
         },
         "visit_bad" => Command::ReturnVisit {
             rating: Rating::Unsatisfied,
             solved: Some(Solved::Unsolved),
             note: "不满意".into(),
+            by_appellant: false,
         },
         "advise_legal" => Command::AdviseLegal {
             channel: LegalChannel::Lawsuit,
@@ -903,7 +906,8 @@ fn return_visits_stored_before_the_three_grades_still_read() {
         Command::ReturnVisit {
             rating: Rating::Satisfied,
             solved: None,
-            note: "满意".into()
+            note: "满意".into(),
+            by_appellant: false,
         }
     );
     let old: Command =
@@ -933,6 +937,7 @@ fn a_fairly_satisfied_visit_closes_and_a_visit_must_say_whether_it_was_solved() 
         rating: Rating::Satisfied,
         solved: None,
         note: "满意".into(),
+        by_appellant: false,
     };
     assert_eq!(
         decide(&case, unsaid, &caller, &policy, &calendar, at(1, 0)),
@@ -942,8 +947,321 @@ fn a_fairly_satisfied_visit_closes_and_a_visit_must_say_whether_it_was_solved() 
         rating: Rating::Basic,
         solved: Some(Solved::Partly),
         note: "基本满意".into(),
+        by_appellant: false,
     };
     let d = decide(&case, basic, &caller, &policy, &calendar, at(1, 0)).expect("decided");
     case.apply(&d.event, &policy, &calendar);
     assert_eq!(case.state, State::Closed);
+}
+
+/// A help request (not a kind always called back) answered at `at(1, 0)`, its answer
+/// drawn or not for a call-back as `call_back` says.
+fn answered_help(call_back: bool) -> Case {
+    let (calendar, share) = (Calendar::shipped(), if call_back { 100 } else { 0 });
+    let policy = Policy {
+        call_back_share: share,
+        ..Policy::default()
+    };
+    let mut f = facts(Track::WorkOrder);
+    f.kind = AppealKind::Help;
+    let mut case = Case::new(&f, &policy);
+    for (name, hour) in [("dispatch", 0), ("sign_for", 1), ("reply", 2)] {
+        let d = decide(
+            &case,
+            command(name),
+            &admin(),
+            &policy,
+            &calendar,
+            at(1, hour),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        case.apply(&d.event, &policy, &calendar);
+    }
+    assert_eq!(case.state, State::Answered);
+    assert_eq!(case.call_back, call_back);
+    case
+}
+
+proptest! {
+    /// Outside the kinds and cases always called back, the draw alone decides, and the
+    /// share of rolls called back is the policy's share exactly.
+    #[test]
+    fn the_draw_alone_decides_who_is_called_back(share in 0u32..=100, roll in 0u32..100) {
+        let policy = Policy { call_back_share: share, ..Policy::default() };
+        let mut case = new_case(Track::WorkOrder);
+        case.kind = AppealKind::Help;
+        prop_assert_eq!(calls_back(&case, &policy, roll), roll < share);
+        let drawn = (0..100).filter(|r| calls_back(&case, &policy, *r)).count();
+        prop_assert_eq!(drawn, share as usize);
+        // A complaint, a redo, a leader's case or a supervised one: always.
+        case.kind = AppealKind::Complaint;
+        prop_assert!(calls_back(&case, &policy, roll));
+        case.kind = AppealKind::Help;
+        case.unsatisfied = 1;
+        prop_assert!(calls_back(&case, &policy, roll));
+        case.unsatisfied = 0;
+        case.leader = Some(55);
+        prop_assert!(calls_back(&case, &policy, roll));
+    }
+}
+
+#[test]
+fn the_draw_is_the_systems_and_petitions_have_none() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let case = case_in(Track::WorkOrder, State::Handling);
+    // Whatever the one replying asks, the system draws.
+    let asked = Command::Reply {
+        text: "已派人维修，供暖恢复正常".into(),
+        call_back: Some(false),
+    };
+    let d = decide(&case, asked, &admin(), &policy, &calendar, at(1, 0)).expect("reply");
+    // A complaint is always called back.
+    assert!(matches!(
+        d.event.command,
+        Command::Reply {
+            call_back: Some(true),
+            ..
+        }
+    ));
+    let petition = case_in(Track::Petition, State::Accepted);
+    let d = decide(
+        &petition,
+        command("reply"),
+        &admin(),
+        &policy,
+        &calendar,
+        at(1, 0),
+    )
+    .expect("reply");
+    assert!(matches!(
+        d.event.command,
+        Command::Reply {
+            call_back: None,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn an_answer_not_called_back_waits_for_the_appellant_then_closes_by_itself() {
+    let calendar = Calendar::shipped();
+    let policy = Policy {
+        call_back_share: 0,
+        ..Policy::default()
+    };
+    let case = answered_help(false);
+    // The appellant's window is not the unit's deadline.
+    let clocks = case.clocks(&policy, &calendar);
+    assert_eq!(clocks.len(), 1);
+    assert_eq!(clocks[0].what, ClockKind::Verdict);
+    assert!(case.next_due(&policy, &calendar, at(1, 3)).is_none());
+    let until = case.verdict_open_until(&policy, &calendar).expect("open");
+    // Answered on 3 March: seven calendar days, to the end of 10 March (China time).
+    assert_eq!(
+        until
+            .with_timezone(&crate::clock::china())
+            .date_naive()
+            .to_string(),
+        "2026-03-10"
+    );
+    let centre = actor(&[Role::Dispatcher], 1);
+    assert_eq!(
+        decide(&case, Command::Close, &centre, &policy, &calendar, until).map(|_| ()),
+        Err(WorkflowError::WrongState(State::Answered))
+    );
+    assert!(system_step(&case, &policy, &calendar, until).is_none());
+    let later = until + Duration::seconds(1);
+    let step = system_step(&case, &policy, &calendar, later).expect("closes");
+    assert_eq!((step.actor, &step.command), (None, &Command::Close));
+    assert!(decide(&case, Command::Close, &centre, &policy, &calendar, later).is_ok());
+    // An answer called back waits for the call, however long.
+    let called = answered_help(true);
+    assert!(system_step(&called, &policy, &calendar, at(60, 0)).is_none());
+    assert_eq!(
+        called.clocks(&policy, &calendar)[0].what,
+        ClockKind::ReturnVisit
+    );
+}
+
+#[test]
+fn the_appellant_gives_a_verdict_through_the_link_within_the_window() {
+    let calendar = Calendar::shipped();
+    let policy = Policy::default();
+    let case = answered_help(false);
+    let until = case.verdict_open_until(&policy, &calendar).expect("open");
+    let d = decide_verdict(
+        &case,
+        Rating::Basic,
+        Solved::Partly,
+        "还行".into(),
+        &policy,
+        &calendar,
+        until,
+    )
+    .expect("verdict");
+    assert_eq!(d.event.actor, None);
+    assert!(matches!(
+        d.event.command,
+        Command::ReturnVisit {
+            by_appellant: true,
+            ..
+        }
+    ));
+    let mut closed = case.clone();
+    closed.apply(&d.event, &policy, &calendar);
+    assert_eq!(closed.state, State::Closed);
+    // Too late, or once the case has moved on: refused.
+    assert_eq!(
+        decide_verdict(
+            &case,
+            Rating::Satisfied,
+            Solved::Solved,
+            String::new(),
+            &policy,
+            &calendar,
+            until + Duration::seconds(1)
+        )
+        .map(|_| ()),
+        Err(WorkflowError::TooLate)
+    );
+    assert_eq!(
+        decide_verdict(
+            &closed,
+            Rating::Satisfied,
+            Solved::Solved,
+            String::new(),
+            &policy,
+            &calendar,
+            at(2, 0)
+        )
+        .map(|_| ()),
+        Err(WorkflowError::WrongState(State::Closed))
+    );
+    // Staff cannot pass a call off as the appellant's own answer.
+    let claimed = Command::ReturnVisit {
+        rating: Rating::Satisfied,
+        solved: Some(Solved::Solved),
+        note: "满意".into(),
+        by_appellant: true,
+    };
+    let d = decide(
+        &case,
+        claimed,
+        &actor(&[Role::CallTaker], 1),
+        &policy,
+        &calendar,
+        at(2, 0),
+    )
+    .expect("call");
+    assert!(matches!(
+        d.event.command,
+        Command::ReturnVisit {
+            by_appellant: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_unit_contests_a_verdict_and_a_supervisor_rules_with_both_on_record() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let facts = facts(Track::WorkOrder);
+    let handler = actor(&[Role::Handler], LEAD);
+    let mut case = case_in(Track::WorkOrder, State::Handling);
+    let mut history = Vec::new();
+    let mut step = |case: &mut Case, cmd: Command, who: &Actor, when| {
+        let d = decide(case, cmd, who, &policy, &calendar, when)?;
+        case.apply(&d.event, &policy, &calendar);
+        history.push(d.event);
+        Ok::<(), WorkflowError>(())
+    };
+    let contest = || Command::Contest {
+        reason: "群众诉求超出政策规定，已依法解释".into(),
+    };
+    // Nothing to contest before a verdict.
+    assert_eq!(
+        step(&mut case, contest(), &handler, at(1, 0)),
+        Err(WorkflowError::NothingToContest)
+    );
+    step(&mut case, command("reply"), &admin(), at(1, 0)).expect("reply");
+    step(&mut case, command("visit_bad"), &admin(), at(1, 2)).expect("visit");
+    assert_eq!(case.unsatisfied, 1);
+    // Another unit may not contest; a supervisor rules only on a pending contest.
+    let supervisor = actor(&[Role::Supervisor], 1);
+    let rule = |upheld| Command::RuleContest {
+        upheld,
+        note: "经核实，异议成立".into(),
+    };
+    assert_eq!(
+        step(
+            &mut case,
+            contest(),
+            &actor(&[Role::Handler], OTHER),
+            at(2, 0)
+        ),
+        Err(WorkflowError::NotAllowed)
+    );
+    assert_eq!(
+        step(&mut case, rule(true), &supervisor, at(2, 0)),
+        Err(WorkflowError::NothingToContest)
+    );
+    step(&mut case, contest(), &handler, at(2, 0)).expect("contest");
+    assert_eq!(
+        step(&mut case, contest(), &handler, at(2, 1)),
+        Err(WorkflowError::NothingToContest)
+    );
+    // The unit does not rule on its own contest.
+    assert_eq!(
+        step(&mut case, rule(true), &handler, at(2, 1)),
+        Err(WorkflowError::NotAllowed)
+    );
+    step(&mut case, rule(true), &supervisor, at(3, 0)).expect("ruling");
+    assert_eq!(case.unsatisfied, 0);
+    assert_eq!(
+        case.verdict.as_ref().map(|v| v.contest),
+        Some(ContestState::Upheld)
+    );
+    // Both stay on record; neither is public.
+    let codes: Vec<&str> = history.iter().map(|h| h.command.code()).collect();
+    assert!(codes.ends_with(&["contest", "rule_contest"]), "{codes:?}");
+    assert!(history.iter().rev().take(2).all(|h| !h.command.is_public()));
+    // The verdict set aside leaves the figures of the day it was given.
+    let tallies = crate::kpi::of_history(&facts, &history, &policy, &calendar);
+    let sum = |m| tallies.iter().map(|t| t.sums.get(m)).sum::<i64>();
+    assert_eq!(sum(crate::kpi::Measure::Visited), 1);
+    assert_eq!(sum(crate::kpi::Measure::RatedUnsatisfied), 0);
+    assert_eq!(sum(crate::kpi::Measure::SolvedNo), 0);
+    assert!(tallies.iter().all(|t| t.sums.0.iter().all(|n| *n >= 0)));
+}
+
+#[test]
+fn a_verdict_may_be_contested_only_within_the_policys_days() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = case_in(Track::WorkOrder, State::Answered);
+    let d = decide(
+        &case,
+        command("visit_bad"),
+        &admin(),
+        &policy,
+        &calendar,
+        at(1, 0),
+    )
+    .expect("visit");
+    case.apply(&d.event, &policy, &calendar);
+    let contest = Command::Contest {
+        reason: "理由".into(),
+    };
+    let late = at(1, 0) + Duration::days(i64::from(policy.contest_days));
+    assert_eq!(
+        decide(
+            &case,
+            contest,
+            &actor(&[Role::Handler], LEAD),
+            &policy,
+            &calendar,
+            late
+        )
+        .map(|_| ()),
+        Err(WorkflowError::TooLate)
+    );
 }

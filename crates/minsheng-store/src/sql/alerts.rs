@@ -21,6 +21,57 @@ pub(super) struct Arriving {
 /// The appeals to raise alerts for in one registration transaction.
 pub(super) type Raised = Vec<Arriving>;
 
+/// Marks the closed cases the arrivals `$new` (id, phone blind index, category,
+/// received) come back to: the same person, the same category, closed within
+/// [`CAME_BACK_DAYS`] before the new appeal arrived (the sign of a closing that was
+/// not real). One statement per batch; each mark is an audit record.
+macro_rules! mark_came_back {
+    ($tx:ident, $chain:ident, $new:expr) => {{
+        let new: Vec<(i64, String, String, DateTime<Utc>)> = $new;
+        let window = chrono::Duration::days(CAME_BACK_DAYS);
+        if let Some(from) = new.iter().map(|r| r.3).min() {
+            let phones: Vec<&str> = new.iter().map(|r| r.1.as_str()).collect();
+            let list = serde_json::to_string(&phones).map_err(StoreError::other)?;
+            let sql = format!(
+                "SELECT a.id, a.phone_bidx, a.category, e.at FROM appeals a \
+                 JOIN appeal_events e ON e.appeal_id = a.id \
+                 WHERE a.phone_bidx {} AND a.status = 'closed' \
+                 AND e.kind IN ('return_visit', 'close', 'imported') AND e.at >= $2",
+                in_json_list(numbered(&$tx))
+            );
+            let closings: Vec<(i64, String, String, DateTime<Utc>)> = sqlx::query_as(&sql)
+                .persistent(false)
+                .bind(list)
+                .bind(from - window)
+                .fetch_all(&mut *$tx)
+                .await?;
+            let mut marked: Vec<i64> = Vec::new();
+            for (appeal, bidx, category, at) in &new {
+                for (closed, b, c, closed_at) in &closings {
+                    if closed != appeal && b == bidx && c == category
+                        && *closed_at <= *at && *closed_at >= *at - window
+                        && !marked.contains(closed)
+                    {
+                        marked.push(*closed);
+                        let tag = Sign::CameBack.tag();
+                        let added = sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            .bind(*closed)
+                            .bind(tag)
+                            .execute(&mut *$tx)
+                            .await?
+                            .rows_affected();
+                        if added > 0 {
+                            append_audit!($tx, $chain, crate::now(), None, "appeal.sign", Some(*closed), json!({
+                                "tag": tag, "came_back_as": appeal,
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }};
+}
+
 /// Raises the alerts of `$raised` ([`Raised`]) at `$now` in the open transaction `$tx`,
 /// recording each in `$chain`: one alert per threatening or collective appeal, and an
 /// appellant's repeats gathered into one alert while it is active.

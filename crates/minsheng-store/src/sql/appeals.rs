@@ -463,7 +463,16 @@ impl SqlStore {
                     phone: rows[i].phone_bidx.clone().map(|b| (b, registrations[i].appeal.received_at)),
                 })
                 .collect();
+                        let came_back: Vec<(i64, String, String, DateTime<Utc>)> = stored
+                .iter()
+                .zip(&new_rows)
+                .filter_map(|(r, &i)| {
+                    let a = &registrations[i].appeal;
+                    rows[i].phone_bidx.clone().map(|b| (r.id, b, a.category.clone(), a.received_at))
+                })
+                .collect();
             raise_alerts!(tx, chain, raised, crate::now());
+            mark_came_back!(tx, chain, came_back);
             commit_chain!(tx, chain);
             Ok(fates
                 .into_iter()
@@ -936,9 +945,9 @@ impl Appeals for SqlStore {
 
     async fn public_view(&self, code: &TrackingCode) -> Result<PublicView> {
         with_db!(self, p => {
-            let (id, no, kind, category, region, status, received_at): (i64, String, String, String, String, String, DateTime<Utc>) =
+                        let (id, no, kind, category, region, status, received_at, version): (i64, String, String, String, String, String, DateTime<Utc>, i64) =
                 sqlx::query_as(
-                    "SELECT id, no, kind, category, region_code, status, received_at FROM appeals WHERE tracking_code = $1",
+                    "SELECT id, no, kind, category, region_code, status, received_at, version FROM appeals WHERE tracking_code = $1",
                 )
                 .bind(code.as_str())
                 .fetch_one(p)
@@ -946,7 +955,8 @@ impl Appeals for SqlStore {
             let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(id).fetch_all(p).await?;
             let (events, history, routed_unit) = history(&rows)?;
             Ok(PublicView {
-                no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
+                                no: AppealNo::parse(&no).map_err(|_| corrupt("appeal number", &no))?,
+                version,
                 status: State::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
                 facts: CaseFacts {
                     id,

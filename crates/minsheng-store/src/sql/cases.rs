@@ -43,8 +43,35 @@ impl Cases for SqlStore {
             }
                         insert_step!(tx, chain, appeal_id, step.at, step.actor, &Step::Act(step.command.clone()), unit, outcome);
                         add_tallies!(tx, &adds.tallies);
-            for tag in &adds.tags {
+                        let mut tags: Vec<&str> = adds.tags.iter().map(String::as_str).collect();
+            if let Some(print) = &adds.reply_print {
+                let print = sha256_hex(&[print]);
+                let copied: Option<(i64,)> = sqlx::query_as(
+                    "SELECT appeal_id FROM reply_prints WHERE print = $1 AND appeal_id <> $2 LIMIT 1",
+                )
+                .bind(&print)
+                .bind(appeal_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if copied.is_some() {
+                    tags.push(Sign::CopiedReply.tag());
+                }
+                sqlx::query("INSERT INTO reply_prints (print, appeal_id, at) VALUES ($1, $2, $3)")
+                    .bind(&print)
+                    .bind(appeal_id)
+                    .bind(step.at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for tag in tags {
                 sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(appeal_id)
+                    .bind(tag)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for tag in &adds.untags {
+                sqlx::query("DELETE FROM appeal_tags WHERE appeal_id = $1 AND tag = $2")
                     .bind(appeal_id)
                     .bind(tag)
                     .execute(&mut *tx)

@@ -17,6 +17,7 @@ use chrono::{DateTime, Datelike, Utc};
 use minsheng_core::appeal::{Event, Step};
 use minsheng_core::appellant::{Appellant, IdNumber, Phone};
 use minsheng_core::category::Category;
+use minsheng_core::closure::{CAME_BACK_DAYS, Sign};
 use minsheng_core::mask;
 use minsheng_core::region::{Region, RegionCode};
 use minsheng_core::region_import::{KnownRegion, RegionPlan};
