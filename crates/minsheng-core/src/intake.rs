@@ -312,6 +312,12 @@ pub enum FieldError {
     /// Not a date.
     #[error("a date is written like 2026-12-01, in a year from 2000 to 2099")]
     Date,
+    /// Not a time of day.
+    #[error("a time is written like 09:30")]
+    Time,
+    /// An end before its start.
+    #[error("the end must come after the start")]
+    EndBeforeStart,
     /// A whole number outside its range.
     #[error("a whole number from {0} to {1}")]
     Range(i64, i64),
@@ -336,6 +342,8 @@ impl Explain for FieldError {
             (e, Lang::En) => e.to_string(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
             (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01，年份在2000至2099之间".into(),
+            (FieldError::Time, Lang::Zh) => "时间格式应为 09:30".into(),
+            (FieldError::EndBeforeStart, Lang::Zh) => "结束应晚于开始".into(),
             (FieldError::AlreadyDone, Lang::Zh) => "此项已办结，不能重复办理".into(),
             (FieldError::Range(a, b), Lang::Zh) => format!("应为{a}至{b}的整数"),
             (FieldError::BeyondCalendar, Lang::Zh) => {

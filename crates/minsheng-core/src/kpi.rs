@@ -452,6 +452,49 @@ impl Default for Weights {
 }
 
 impl Weights {
+    /// The weight of `kpi` (0 when not weighed).
+    pub fn of(&self, kpi: Kpi) -> u32 {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kpi)
+            .map_or(0, |(_, w)| *w)
+    }
+
+    /// Reads the county's form: one field per rate, named by its [`Kpi::code`], each a
+    /// whole number of points from 0 to 100, at least one above 0 (an empty field is
+    /// 0). Every rate not weighed is left out.
+    pub fn from_form(fields: &[(String, String)]) -> Result<Weights, crate::intake::FieldErrors> {
+        use crate::intake::{FieldError, FieldErrors};
+        let mut errors = FieldErrors::default();
+        let mut weights = Vec::new();
+        for kpi in Kpi::ALL {
+            let typed = fields
+                .iter()
+                .find(|(k, _)| k == kpi.code())
+                .map_or("", |(_, v)| v.trim());
+            match if typed.is_empty() {
+                Ok(0)
+            } else {
+                typed.parse::<u32>()
+            } {
+                Ok(w) if w <= 100 => {
+                    if w > 0 {
+                        weights.push((kpi, w));
+                    }
+                }
+                _ => errors.0.push((kpi.code(), FieldError::Range(0, 100))),
+            }
+        }
+        if errors.0.is_empty() && weights.is_empty() {
+            errors.0.push(("weights", FieldError::Required));
+        }
+        if errors.0.is_empty() {
+            Ok(Weights(weights))
+        } else {
+            Err(errors)
+        }
+    }
+
     /// The score out of 100: each weighted rate in percent (a rate where lower is
     /// better counts as 100 minus it), over the weights of the rates that have
     /// something to count; `None` when none has.

@@ -4,12 +4,13 @@
 //! calendar) tracked until closed with a result. What is checked here is pure; the
 //! store keeps meetings and the application layer audits every change.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{BeyondCalendar, Calendar, end_of_day};
+use crate::form::Check;
 use crate::i18n::{Lang, pick};
-use crate::intake::{FieldError, FieldErrors, clean_name, clean_text};
+use crate::intake::{FieldError, FieldErrors, clean_text};
 
 labelled_enum! {
     /// Where an action item stands.
@@ -54,22 +55,10 @@ pub struct NewMeeting {
 impl MeetingForm {
     /// Checks the form against the units that exist.
     pub fn validate(&self, units: &[i64]) -> Result<NewMeeting, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let title = clean_name(&self.title);
-        if title.is_empty() {
-            errors.0.push(("title", FieldError::Required));
-        } else if title.chars().count() < 2 {
-            errors.0.push(("title", FieldError::TooShort(2)));
-        } else if title.chars().count() > MAX_TITLE {
-            errors.0.push(("title", FieldError::TooLong(MAX_TITLE)));
-        }
-        let held_on = NaiveDate::parse_from_str(self.held_on.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(|d| (2000..=2099).contains(&d.year()))
-            .ok_or(());
-        if held_on.is_err() {
-            errors.0.push(("held_on", FieldError::Date));
-        }
+        let mut check = Check::new();
+        let title = check.name("title", &self.title, 2, MAX_TITLE);
+        let held_on = check.day("held_on", &self.held_on).ok_or(());
+        let mut errors = check.0;
         let mut members = Vec::new();
         for m in &self.members {
             match m.trim().parse::<i64>() {

@@ -1761,7 +1761,7 @@ pub fn system_step(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> Option<Happened> {
-        closes_unvisited(case, policy, calendar, now).then_some(Happened {
+    closes_unvisited(case, policy, calendar, now).then_some(Happened {
         at: now,
         actor: None,
         command: Command::Close,

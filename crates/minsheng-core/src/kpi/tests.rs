@@ -406,3 +406,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_countys_weights_are_whole_points_and_at_least_one_counts() {
+    let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let w = Weights::from_form(&form(&[
+        ("satisfaction", "50"),
+        ("resolution", " 50 "),
+        ("visit", ""),
+    ]))
+    .expect("valid");
+    assert_eq!(w.0, vec![(Kpi::Resolution, 50), (Kpi::Satisfaction, 50)]);
+    assert_eq!((w.of(Kpi::Satisfaction), w.of(Kpi::Visit)), (50, 0));
+    let e = Weights::from_form(&form(&[
+        ("satisfaction", "101"),
+        ("response", "-1"),
+        ("repeat", "x"),
+    ]))
+    .expect_err("bad");
+    let fields: Vec<&str> = e.0.iter().map(|(f, _)| *f).collect();
+    assert_eq!(fields, ["response", "satisfaction", "repeat"]);
+    let e = Weights::from_form(&form(&[("satisfaction", "0")])).expect_err("nothing");
+    assert_eq!(e.0[0].0, "weights");
+    // The defaults read back through the form.
+    let d = Weights::default();
+    let typed: Vec<(String, String)> =
+        d.0.iter()
+            .map(|(k, w)| (k.code().to_owned(), w.to_string()))
+            .collect();
+    let mut again = Weights::from_form(&typed).expect("defaults").0;
+    let mut expected = d.0.clone();
+    again.sort_by_key(|(k, _)| k.code());
+    expected.sort_by_key(|(k, _)| k.code());
+    assert_eq!(again, expected);
+}
