@@ -561,6 +561,7 @@ fn read_row(
                 received_at,
                 attachments: Vec::new(),
                 answers: Vec::new(),
+                publish_consent: false,
                 submission_key: None,
             },
             ending,

@@ -55,6 +55,9 @@ pub struct AppealForm {
     pub submission_key: String,
     /// Answers to the category's extra fields: (field code, values).
     pub answers: Vec<(String, Vec<String>)>,
+    /// "on" when the appellant agrees that the reply may be published (without
+    /// personal data).
+    pub publish: String,
 }
 
 impl std::fmt::Debug for AppealForm {
@@ -101,6 +104,9 @@ pub struct NewAppeal {
     pub submission_key: Option<SubmissionKey>,
     /// Answers to the category's extra fields.
     pub answers: Vec<crate::category::Answer>,
+    /// Whether the appellant agreed that the reply may be published (公开答复),
+    /// without personal data.
+    pub publish_consent: bool,
 }
 
 impl NewAppeal {
@@ -663,6 +669,7 @@ impl AppealForm {
                     attachments: Vec::new(),
                     submission_key: Some(key),
                     answers,
+                    publish_consent: self.publish == "on",
                 })
             }
             _ => Err(errors),

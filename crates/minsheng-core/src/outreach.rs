@@ -164,6 +164,11 @@ impl ReceptionForm {
     }
 }
 
+/// The label of an appeal registered at a reception day (counted as its visitors).
+pub fn reception_tag(reception: i64) -> String {
+    format!("reception:{reception}")
+}
+
 /// Whether visitors may be registered at a reception at `now`: from an hour before it
 /// starts to the end of its day (a reception runs over).
 pub fn reception_open(

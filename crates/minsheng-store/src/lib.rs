@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod blobs;
 pub mod crypto;
+mod outreach;
 mod sql;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use thiserror::Error;
 pub use audit::AuditReport;
 pub use blobs::Blobs;
 pub use crypto::{DataKey, Keyring};
+pub use outreach::*;
 
 /// What can go wrong in the store.
 #[derive(Debug, Error)]
@@ -538,6 +540,7 @@ pub trait Store:
     + Analysis
     + Alerts
     + Meetings
+    + Outreach
     + AuditTrail
     + Figures
     + Send
@@ -554,6 +557,7 @@ impl<
         + Cases
         + Analysis
         + Meetings
+        + Outreach
         + Alerts
         + AuditTrail
         + Figures

@@ -90,6 +90,7 @@ fn appeal(village: &RegionCode, category: &str, days_ago: i64, phone: Option<&st
         received_at,
         attachments: vec![],
         answers: vec![],
+        publish_consent: false,
         submission_key: None,
     }
 }
@@ -1346,6 +1347,7 @@ async fn story(store: Arc<dyn Store>, raw: Raw) {
     search(store.as_ref(), (&v11, &v21), (zjj.id, slj.id)).await;
     alerts(store.as_ref(), (&v11, &v21), zjj.id).await;
     meetings(store.as_ref(), (zjj.id, slj.id), hid).await;
+    outreach(store.as_ref(), (&v11, &v21), hid, &receipts[0]).await;
 
     // Labels a step adds land once, in its transaction, and are counted by prefix
     // (wildcards in the prefix are only characters).
@@ -1501,6 +1503,7 @@ async fn story_on_sqlite() {
                 "11010519491231002X",
                 "张三丰",
                 "临河县建设路18号",
+                "王建国",
             ] {
                 let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
                 assert!(!found, "{secret} found in plain text in {name}");
@@ -2046,4 +2049,408 @@ async fn meetings(store: &dyn Store, (zjj, slj): (i64, i64), convener: i64) {
     );
     let report = store.verify_audit().await.expect("verify");
     assert!(report.records >= audit_before + 5, "each step audited");
+}
+
+/// The registers of going to the people, on both engines: contacts, reception days,
+/// field visits with their cases, screening and the risk register with sealed parties,
+/// mediation records, consultations and the county's settings; every change audited.
+async fn outreach(
+    store: &dyn Store,
+    (here, there): (&RegionCode, &RegionCode),
+    staff: i64,
+    case: &Receipt,
+) {
+    use minsheng_core::outreach::{
+        DisputeKind, DisputeState, FollowUp, MediationOutcome, NewConsultation, NewContact,
+        NewDispute, NewMediation, NewReception, NewScreening, NewVisit, PlaceKind, Risk,
+        VisitState,
+    };
+    use minsheng_store::{DisputeFilter, MediationRecord, StoreError, VisitFilter};
+    let audit_before = store.verify_audit().await.expect("verify").records;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("day");
+
+    // Contacts: one place, one cadre; ended, gone.
+    let contact = store
+        .add_contact(
+            &NewContact {
+                kind: PlaceKind::Community,
+                region: here.clone(),
+                name: "幸福社区".into(),
+                staff,
+            },
+            staff,
+        )
+        .await
+        .expect("contact");
+    let at_here = store.contacts(Some(here)).await.expect("contacts");
+    assert_eq!(at_here.len(), 1);
+    assert_eq!(
+        (at_here[0].staff_id, at_here[0].kind),
+        (staff, PlaceKind::Community)
+    );
+    assert!(
+        store
+            .contacts(Some(there))
+            .await
+            .expect("contacts")
+            .is_empty()
+    );
+    store.end_contact(contact, staff).await.expect("end");
+    assert!(
+        store
+            .contacts(None)
+            .await
+            .expect("contacts")
+            .iter()
+            .all(|c| c.id != contact)
+    );
+    assert!(matches!(
+        store.end_contact(contact, staff).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A reception day.
+    let starts_at = Utc
+        .with_ymd_and_hms(2026, 12, 8, 1, 0, 0)
+        .single()
+        .expect("t");
+    let reception = store
+        .add_reception(
+            &NewReception {
+                leader: staff,
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(3),
+                place: "县信访局接待大厅".into(),
+                topic: "征地拆迁".into(),
+            },
+            staff,
+        )
+        .await
+        .expect("reception");
+    let upcoming = store
+        .receptions(starts_at - chrono::Duration::days(1), 10)
+        .await
+        .expect("list");
+    assert!(
+        upcoming
+            .iter()
+            .any(|r| r.id == reception && r.visitors == 0)
+    );
+    assert!(
+        store
+            .receptions(starts_at + chrono::Duration::days(1), 10)
+            .await
+            .expect("list")
+            .iter()
+            .all(|r| r.id != reception)
+    );
+    assert_eq!(
+        store.reception(reception).await.expect("one").place,
+        "县信访局接待大厅"
+    );
+
+    // A field visit that settled a case; re-saved as a plan, its cases go.
+    let visit = NewVisit {
+        region: here.clone(),
+        on: day,
+        purpose: "走访供暖困难户".into(),
+        people: "社区两委".into(),
+        notes: "现场协调".into(),
+        cases: vec![case.no.clone()],
+        resolved: vec![case.no.clone()],
+        state: VisitState::Done,
+    };
+    let v = store
+        .save_visit(None, &visit, &[(case.id, true)], staff)
+        .await
+        .expect("visit");
+    let listed = store
+        .visits(
+            &VisitFilter {
+                areas: vec![here.parent().expect("township")],
+                ..Default::default()
+            },
+            1,
+            10,
+        )
+        .await
+        .expect("visits");
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .find(|x| x.id == v)
+            .map(|x| x.cases.clone()),
+        Some(vec![(case.no.clone(), true)])
+    );
+    assert!(
+        store
+            .visits(
+                &VisitFilter {
+                    areas: vec![there.clone()],
+                    ..Default::default()
+                },
+                1,
+                10
+            )
+            .await
+            .expect("visits")
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .visits_of_appeal(case.id)
+            .await
+            .expect("of appeal")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .settled_on_visits(day, day, &[])
+            .await
+            .expect("settled"),
+        1
+    );
+    assert_eq!(
+        store
+            .settled_on_visits(day, day, std::slice::from_ref(there))
+            .await
+            .expect("settled"),
+        0
+    );
+    let plan = NewVisit {
+        state: VisitState::Planned,
+        cases: Vec::new(),
+        resolved: Vec::new(),
+        ..visit
+    };
+    store
+        .save_visit(Some(v), &plan, &[], staff)
+        .await
+        .expect("update");
+    assert!(store.visit(v).await.expect("visit").cases.is_empty());
+    assert_eq!(
+        store
+            .settled_on_visits(day, day, &[])
+            .await
+            .expect("settled"),
+        0
+    );
+    assert!(matches!(
+        store.save_visit(Some(999_999), &plan, &[], staff).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Screening: a dispute reported, its parties sealed and masked; followed up,
+    // settled, and its parties read only with a reason, on record.
+    let screening = store
+        .add_screening(
+            &NewScreening {
+                title: "冬季矛盾纠纷大排查".into(),
+                from: day,
+                to: day + chrono::Duration::days(30),
+                region: here.parent().expect("t"),
+            },
+            staff,
+        )
+        .await
+        .expect("screening");
+    let dispute = store
+        .report_dispute(
+            &NewDispute {
+                screening: Some(screening),
+                region: here.clone(),
+                kind: DisputeKind::Land,
+                risk: Risk::High,
+                parties: "王建国（村民）、李大山（村民）".into(),
+                summary: "宅基地边界争执".into(),
+            },
+            staff,
+        )
+        .await
+        .expect("dispute");
+    let register = store
+        .disputes(&DisputeFilter::default(), 1, 10)
+        .await
+        .expect("register");
+    let d = register
+        .items
+        .iter()
+        .find(|d| d.id == dispute)
+        .expect("listed");
+    assert_eq!(d.parties_mask, "王**（村民）、李**（村民）");
+    assert_eq!(
+        store.screenings().await.expect("screenings")[0].high_open,
+        1
+    );
+    store
+        .follow_up(
+            dispute,
+            &FollowUp {
+                note: "双方达成谅解".into(),
+                risk: Risk::Low,
+                state: DisputeState::Resolved,
+            },
+            staff,
+        )
+        .await
+        .expect("follow up");
+    assert!(
+        store
+            .disputes(&DisputeFilter::default(), 1, 10)
+            .await
+            .expect("register")
+            .items
+            .iter()
+            .all(|d| d.id != dispute)
+    );
+    let settled = DisputeFilter {
+        state: Some(DisputeState::Resolved),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disputes(&settled, 1, 10)
+            .await
+            .expect("register")
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .reveal_parties("dispute", dispute, staff, "调解需要")
+            .await
+            .expect("reveal"),
+        "王建国（村民）、李大山（村民）"
+    );
+    assert!(
+        store
+            .reveal_parties("staff", dispute, staff, "x")
+            .await
+            .is_err()
+    );
+
+    // A mediation record of it, for the case too.
+    let m = store
+        .record_mediation(
+            &MediationRecord {
+                record: NewMediation {
+                    dispute: Some(dispute),
+                    appeal: Some(case.no.clone()),
+                    mediator: staff,
+                    held_on: day,
+                    parties: "王建国、李大山".into(),
+                    agreement: "各退半米".into(),
+                    outcome: MediationOutcome::Agreed,
+                    follow_up_on: Some(day + chrono::Duration::days(30)),
+                    judicial: true,
+                },
+                appeal_id: Some(case.id),
+            },
+            staff,
+        )
+        .await
+        .expect("mediation");
+    let (_, notes, mediations) = store.dispute(dispute).await.expect("dispute");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        mediations
+            .iter()
+            .map(|x| (x.id, x.judicial))
+            .collect::<Vec<_>>(),
+        [(m, true)]
+    );
+    assert_eq!(
+        store
+            .mediations(Some(case.id), 1, 10)
+            .await
+            .expect("of case")
+            .items[0]
+            .appeal_no,
+        Some(case.no.clone())
+    );
+    store
+        .dispute_became_appeal(dispute, case.id, staff)
+        .await
+        .expect("to appeal");
+    assert!(matches!(
+        store
+            .follow_up(
+                dispute,
+                &FollowUp {
+                    note: "再跟进".into(),
+                    risk: Risk::Low,
+                    state: DisputeState::Following
+                },
+                staff
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // A consultation with two opinions and a response.
+    let c = store
+        .add_consultation(
+            &NewConsultation {
+                title: "老旧小区加装电梯方案".into(),
+                proposal: "拟对12个小区加装电梯".into(),
+                opens: day,
+                closes: day + chrono::Duration::days(14),
+            },
+            staff,
+        )
+        .await
+        .expect("consultation");
+    store
+        .add_opinion(c, "建议照顾一楼住户")
+        .await
+        .expect("opinion");
+    store.add_opinion(c, "支持").await.expect("opinion");
+    assert_eq!(store.consultation(c).await.expect("one").opinions, 2);
+    assert_eq!(
+        store.opinions(c).await.expect("opinions")[0].1,
+        "建议照顾一楼住户"
+    );
+    store
+        .respond(c, "采纳一楼住户补偿建议", staff)
+        .await
+        .expect("respond");
+    assert!(
+        store
+            .consultation(c)
+            .await
+            .expect("one")
+            .responded_at
+            .is_some()
+    );
+    assert!(matches!(
+        store.respond(999_999, "x", staff).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Settings: set, read, set again.
+    assert_eq!(store.setting("ranking_weights").await.expect("read"), None);
+    store
+        .set_setting("ranking_weights", "[1]", staff)
+        .await
+        .expect("set");
+    store
+        .set_setting("ranking_weights", "[2]", staff)
+        .await
+        .expect("set");
+    assert_eq!(
+        store
+            .setting("ranking_weights")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some("[2]")
+    );
+
+    // Every change above is one audit record (the reveal too); the chain holds.
+    let report = store.verify_audit().await.expect("verify");
+    assert!(report.first_bad.is_none());
+    assert_eq!(report.records, audit_before + 17);
 }

@@ -1144,6 +1144,10 @@ struct NewAppealIn {
     id_number: Option<String>,
     #[serde(default)]
     anonymous: Option<bool>,
+    /// Whether the appellant agreed that the reply may be published without personal
+    /// data (公开答复).
+    #[serde(default)]
+    publish_consent: Option<bool>,
 }
 
 /// A new appeal with files.
@@ -1249,6 +1253,11 @@ async fn create_appeal(
         headcount: input.headcount.map(|h| h.to_string()).unwrap_or_default(),
         submission_key,
         answers: Vec::new(),
+        publish: if input.publish_consent.unwrap_or(false) {
+            "on".into()
+        } else {
+            String::new()
+        },
     };
     let intake = Intake {
         received_at: input.received_at,

@@ -50,7 +50,8 @@ texts! {
     revealed_note: "已显示完整信息；本次查看已记入审计日志。", "Shown in full; this view is recorded in the audit log.";
     field_name: "姓名", "Name";
     field_phone: "联系电话", "Phone";
-    field_anonymous: "匿名反映（不留姓名和电话，将无法回复您）", "Stay anonymous (we cannot reply to you)";
+        field_anonymous: "匿名反映（不留姓名和电话，将无法回复您）", "Stay anonymous (we cannot reply to you)";
+    field_publish: "同意在网上公开办理答复（不含姓名、电话等个人信息）", "I agree that the reply may be published online (without my name, phone or other personal data)";
     field_channel: "来源渠道", "Channel";
     field_kind: "诉求性质", "Kind";
     field_id_number: "身份证号码", "ID number";

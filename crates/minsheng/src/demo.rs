@@ -336,6 +336,7 @@ impl Generator<'_> {
             received_at: self.time_on(day),
             attachments: Vec::new(),
             answers: Vec::new(),
+            publish_consent: false,
             submission_key: None,
         };
         Ok(appeal)

@@ -150,7 +150,8 @@ impl SqlStore {
                 "routing": {"lead": reg.routing.lead, "co": reg.routing.co, "reason": reg.routing.reason, "accused": reg.routing.accused},
                 "external_id": reg.external_id,
                 "api_key_id": reg.api_key_id,
-                "answers": a.answers,
+                                "answers": a.answers,
+                "publish_consent": a.publish_consent,
                 "pii_key_id": has_pii.then(|| keys.current_id()),
                 "tags": reg.tags,
             }) else {
@@ -201,6 +202,7 @@ impl SqlStore {
                     Arg::OptText(reg.external_id.clone()),
                     Arg::OptInt(reg.api_key_id),
                     Arg::OptText(answers),
+                    Arg::Bool(a.publish_consent),
                 ],
                 events,
                 receive: DataBut::new("no", receive),
@@ -397,7 +399,7 @@ impl SqlStore {
                          created_by, headcount, name_mask, phone_mask, pii_key_id, name_enc, phone_enc, id_number_enc, \
                          home_address_enc, representatives_enc, phone_bidx, track, clock_started_at, supervision_due, \
                          backlog, hard, leader_id, version, submission_hash, routing_reason, external_id, \
-                         api_key_id, answers)",
+                                                  api_key_id, answers, publish_consent)",
                         cols,
                         chunk.len(),
                         " RETURNING id, tracking_code",
