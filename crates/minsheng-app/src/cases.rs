@@ -41,6 +41,12 @@ pub struct Intake {
     pub may_be_unplaced: bool,
     /// Files sent with it, checked here and stored before the appeal.
     pub files: Vec<crate::attachments::Upload>,
+    /// The leader's reception day it is registered at (领导接访): that leader takes
+    /// charge of it (包案) from the start, and it counts among the day's visitors.
+    pub reception: Option<i64>,
+    /// The screened dispute it registers (checked by the caller with
+    /// [`App::dispute_to_register`]).
+    pub dispute: Option<i64>,
 }
 
 /// A registration's answer.
@@ -189,16 +195,32 @@ impl App {
             &crate::recusal::accused_units(&appeal, &directory.units),
         );
         let facts = CaseFacts::of(&appeal, &routing);
+        let calendar = self.calendar();
+        let mut opening = open_case(&facts, &self.policy, &calendar);
+        let mut tags = Vec::new();
+        if let Some(id) = intake.reception {
+            let reception = self.open_reception(id).await?;
+            opening.steps.push(wf::Happened {
+                at: appeal.received_at,
+                actor: None,
+                command: Command::AssignLeader {
+                    leader: reception.leader_id,
+                },
+            });
+            opening.settle(&facts, &self.policy, &calendar, now);
+            tags.push(minsheng_core::outreach::reception_tag(id));
+        }
         let registration = Registration {
-            opening: open_case(&facts, &self.policy, &self.calendar()),
+            opening,
             routing,
             appeal,
             actor_id,
-            tags: Vec::new(),
+            tags,
             external_id,
             api_key_id: intake.api_key_id,
             index_terms: Vec::new(),
             signals: Vec::new(),
+            dispute: intake.dispute,
         };
         let stored = self.store_registrations(vec![registration]).await?.pop();
         if let Some(Registered::Stored(_) | Registered::Repeat(_)) = &stored {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use minsheng_core::clock::{china, local_day};
-use minsheng_core::kpi::{self, Kpi, Rate, Sums, Weights};
+use minsheng_core::kpi::{self, Kpi, Rate, Sums};
 use minsheng_core::region::{RegionCode, RegionLevel};
 use minsheng_core::staff::{Role, Scope};
 use minsheng_store::{ClusterSize, KpiRebuild, OpenCase, OpenLoad};
@@ -217,6 +217,8 @@ pub struct Dashboard {
     pub cadres: Vec<CadreLine>,
     /// Signs of false closures (any time), with how many appeals show each.
     pub signs: Vec<(minsheng_core::closure::Sign, i64)>,
+    /// Cases settled on field visits (下访化解) made in the period.
+    pub settled_on_visits: i64,
 }
 
 impl Dashboard {
@@ -280,13 +282,20 @@ impl App {
         let t = township.as_ref().map(RegionCode::as_str);
         let (from, until) = period.instants();
         let now = minsheng_store::now();
-        let (cells, days, load, clusters, tags) = tokio::try_join!(
+        let visit_areas = match &township {
+            Some(t) => vec![t.clone()],
+            None => regions.clone(),
+        };
+        let last_day = period.until.pred_opt().unwrap_or(period.until);
+        let (cells, days, load, clusters, tags, settled_on_visits) = tokio::try_join!(
             self.store.month_cells(period.from, period.until, t),
             self.store.day_sums(period.from, period.until, t),
             self.store.open_load(scope, township.as_ref(), now),
             self.store
                 .largest_clusters(scope, township.as_ref(), from, until, 10),
             self.store.tag_counts(scope, township.as_ref(), "sign:"),
+            self.store
+                .settled_on_visits(period.from, last_day, &visit_areas),
         )?;
         let signs = minsheng_core::closure::Sign::ALL
             .iter()
@@ -396,7 +405,7 @@ impl App {
             open.hard += l.hard;
             loads.insert(l.unit.unwrap_or(0), l);
         }
-        let weights = Weights::default();
+        let weights = self.ranking_weights().await?;
         let mut unit_ids: Vec<i64> = by_unit.keys().chain(loads.keys()).copied().collect();
         unit_ids.sort_unstable();
         unit_ids.dedup();
@@ -488,6 +497,7 @@ impl App {
             groups,
             cadres,
             signs,
+            settled_on_visits,
         })
     }
 

@@ -146,6 +146,7 @@ impl App {
                         api_key_id: None,
                         index_terms: Vec::new(),
                         signals: Vec::new(),
+                        dispute: None,
                     }
                 })
                 .collect();

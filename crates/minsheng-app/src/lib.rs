@@ -28,6 +28,7 @@ pub mod history;
 pub mod meetings;
 pub mod metrics;
 pub mod open311;
+pub mod outreach;
 pub mod passwords;
 pub mod pipeline;
 pub mod recusal;

@@ -163,6 +163,7 @@ async fn pipeline(store: Arc<dyn Store>) {
         api_key_id: None,
         index_terms: Vec::new(),
         signals: Vec::new(),
+        dispute: None,
     };
     let mut good = Vec::new();
     for i in 0..30 {
@@ -1127,6 +1128,380 @@ async fn verdicts(store: Arc<dyn Store>) {
     );
 }
 
+/// Going to the people, on both engines: a visitor registered at a leader's reception
+/// day is that leader's case from the start; a screened dispute registered as an
+/// appeal leaves the register in the same transaction; a reply published with consent
+/// shows no name or phone; consultations take opinions only while open; the county's
+/// weights are what the ranking uses; and the registers keep to their roles and areas.
+async fn outreach(store: Arc<dyn Store>) {
+    use minsheng_app::Error;
+    use minsheng_app::sessions::SignedIn;
+    use minsheng_core::outreach::{
+        ConsultationForm, ContactForm, DisputeForm, ReceptionForm, VisitForm,
+    };
+    use minsheng_core::staff::{Role, Scope};
+    use minsheng_core::workflow::{Command, Rating, Solved};
+
+    let app = App::new(store.clone());
+    let dir = app.directory().await.expect("directory");
+    let unit = |key: &str| {
+        dir.units
+            .iter()
+            .find(|u| u.key == key)
+            .expect("unit")
+            .clone()
+    };
+    let county = Scope {
+        regions: vec![code("370999000000")],
+        units: Vec::new(),
+        above: Vec::new(),
+    };
+    let person = |name: &str, roles: Vec<Role>, scope: Scope| {
+        let store = store.clone();
+        let zjj = unit("zjj");
+        let name = name.to_owned();
+        async move {
+            let id = store
+                .create_staff(
+                    &minsheng_store::NewStaff {
+                        username: name.clone(),
+                        display_name: format!("{name}同志"),
+                        unit_key: "zjj".into(),
+                        roles,
+                        password_hash: "unused".into(),
+                        must_change_password: false,
+                    },
+                    None,
+                )
+                .await
+                .expect("staff");
+            let (staff, _) = store
+                .staff_by_username(&name)
+                .await
+                .expect("read")
+                .expect("staff");
+            assert_eq!(staff.id, id);
+            SignedIn {
+                staff,
+                unit: zjj,
+                scope,
+            }
+        }
+    };
+    let leader = person("out.leader", vec![Role::Leader], county.clone()).await;
+    let desk = person(
+        "out.desk",
+        vec![Role::Dispatcher, Role::CallTaker],
+        county.clone(),
+    )
+    .await;
+    let bureau = person(
+        "out.bureau",
+        vec![Role::Handler],
+        Scope {
+            regions: Vec::new(),
+            units: vec![unit("zjj").id],
+            above: Vec::new(),
+        },
+    )
+    .await;
+
+    // A reception day today; a visitor registered at it is the leader's case.
+    let today = app.today().to_string();
+    let reception = ReceptionForm {
+        leader: leader.staff.id.to_string(),
+        day: today.clone(),
+        from: "00:00".into(),
+        to: "23:59".into(),
+        place: "县信访局接待大厅".into(),
+        topic: String::new(),
+    };
+    assert!(matches!(
+        app.schedule_reception(&bureau, &reception).await,
+        Err(Error::Forbidden)
+    ));
+    let not_a_leader = ReceptionForm {
+        leader: desk.staff.id.to_string(),
+        ..reception.clone()
+    };
+    assert!(matches!(
+        app.schedule_reception(&desk, &not_a_leader).await,
+        Err(Error::Invalid(_))
+    ));
+    let day = app
+        .schedule_reception(&desk, &reception)
+        .await
+        .expect("scheduled");
+    let mut visitor = form("征地补偿款至今未到位，请领导过问");
+    visitor.channel = "visit".into();
+    let receipt = app
+        .register_with(
+            &visitor,
+            Origin::Staff,
+            Some(desk.staff.id),
+            Intake {
+                reception: Some(day),
+                ..Intake::default()
+            },
+        )
+        .await
+        .expect("registered")
+        .receipt;
+    let case = store.appeal(&receipt.no, &county).await.expect("appeal");
+    assert!(case.summary.hard, "a leader's case is a hard case");
+    assert!(case.history.iter().any(|h| h.command
+        == Command::AssignLeader {
+            leader: leader.staff.id
+        }
+        && h.actor.is_none()));
+    assert!(case.tags.contains(&format!("reception:{day}")));
+    assert_eq!(
+        app.upcoming_receptions(10)
+            .await
+            .expect("upcoming")
+            .iter()
+            .find(|r| r.id == day)
+            .map(|r| r.visitors),
+        Some(1)
+    );
+    // Not at a reception that is not under way.
+    let later = ReceptionForm {
+        day: "2099-01-05".into(),
+        ..reception
+    };
+    let not_yet = app
+        .schedule_reception(&leader, &later)
+        .await
+        .expect("scheduled");
+    let mut v2 = form("想反映村里的事");
+    v2.channel = "visit".into();
+    let refused = app
+        .register_with(
+            &v2,
+            Origin::Staff,
+            Some(desk.staff.id),
+            Intake {
+                reception: Some(not_yet),
+                ..Intake::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Invalid(ref e)) if e.0[0].0 == "reception"),
+        "{refused:?}"
+    );
+
+    // Contacts: the desk assigns; the bureau's handler may not; the uncovered list shrinks.
+    let uncovered = app
+        .contacts_view(&desk)
+        .await
+        .expect("view")
+        .uncovered
+        .len();
+    let contact = ContactForm {
+        kind: "community".into(),
+        region: V11.into(),
+        name: String::new(),
+        staff: leader.staff.id.to_string(),
+    };
+    assert!(matches!(
+        app.add_contact(&bureau, &contact).await,
+        Err(Error::Forbidden)
+    ));
+    app.add_contact(&desk, &contact).await.expect("assigned");
+    assert_eq!(
+        app.contacts_view(&desk)
+            .await
+            .expect("view")
+            .uncovered
+            .len(),
+        uncovered - 1
+    );
+    assert_eq!(
+        app.contacts_at(&code(V11)).await.expect("at")[0].staff_name,
+        "out.leader同志"
+    );
+
+    // A field visit that settled the reception's case counts on the dashboard.
+    let visit = VisitForm {
+        region: V11.into(),
+        day: today.clone(),
+        purpose: "走访征地补偿问题".into(),
+        people: "村两委、3户村民".into(),
+        resolved: receipt.no.to_string(),
+        done: "on".into(),
+        ..VisitForm::default()
+    };
+    app.save_visit(&leader, None, &visit).await.expect("visit");
+    let period = minsheng_app::figures::Period::months(app.today(), app.today()).expect("period");
+    let board = app
+        .dashboard(&leader, period, None, minsheng_core::Lang::Zh)
+        .await
+        .expect("dashboard");
+    assert!(board.settled_on_visits >= 1);
+    // The bureau's handler sees only their own visits, and no risk register.
+    assert!(
+        app.visits(&bureau, 1)
+            .await
+            .expect("visits")
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        app.disputes(&bureau, Default::default(), 1).await,
+        Err(Error::Forbidden)
+    ));
+
+    // A screened dispute registered as an appeal leaves the register.
+    let dispute = app
+        .report_dispute(
+            &desk,
+            &DisputeForm {
+                region: V11.into(),
+                kind: "wages".into(),
+                risk: "high".into(),
+                parties: "赵老板、工人十余名".into(),
+                summary: "工程款拖欠，工人扬言堵路讨薪".into(),
+                ..DisputeForm::default()
+            },
+        )
+        .await
+        .expect("reported");
+    assert!(
+        app.disputes(&desk, Default::default(), 1)
+            .await
+            .expect("register")
+            .items
+            .iter()
+            .any(|d| d.id == dispute)
+    );
+    app.dispute_to_register(&desk, dispute)
+        .await
+        .expect("registrable");
+    let mut from_dispute = form("工程款拖欠，工人扬言堵路讨薪");
+    from_dispute.kind = "dispute".into();
+    app.register_with(
+        &from_dispute,
+        Origin::Staff,
+        Some(desk.staff.id),
+        Intake {
+            dispute: Some(dispute),
+            ..Intake::default()
+        },
+    )
+    .await
+    .expect("registered");
+    assert!(
+        app.disputes(&desk, Default::default(), 1)
+            .await
+            .expect("register")
+            .items
+            .iter()
+            .all(|d| d.id != dispute)
+    );
+    assert!(matches!(
+        app.dispute_to_register(&desk, dispute).await,
+        Err(Error::Invalid(_))
+    ));
+
+    // A consented reply is published without the appellant's name or phone.
+    let mut consent = form("小区门口路灯坏了半个月");
+    consent.anonymous = String::new();
+    consent.name = "钱多多".into();
+    consent.phone = "13812340000".into();
+    consent.publish = "on".into();
+    let published = app
+        .register(&consent, Origin::Staff, Some(desk.staff.id))
+        .await
+        .expect("registered");
+    let admin = person("out.admin", vec![Role::Admin], county.clone()).await;
+    let actor = admin.actor();
+    for command in [
+        Command::SignFor,
+        Command::Reply {
+            text: "钱多多您好，路灯已于昨日修复，如再损坏请拨打13812340000以外的报修电话".into(),
+            call_back: None,
+        },
+        Command::ReturnVisit {
+            rating: Rating::Satisfied,
+            solved: Some(Solved::Solved),
+            note: String::new(),
+            by_appellant: false,
+        },
+    ] {
+        let version = store
+            .appeal(&published.no, &county)
+            .await
+            .expect("appeal")
+            .version;
+        app.act(&actor, &published.no, version, command)
+            .await
+            .expect("step");
+    }
+    let replies = app
+        .published_replies(1, minsheng_core::Lang::Zh)
+        .await
+        .expect("published");
+    assert_eq!(replies.total, 1, "only the consented and closed");
+    let r = &replies.items[0];
+    assert!(
+        !r.reply.contains("钱多多") && !r.reply.contains("13812340000"),
+        "{}",
+        r.reply
+    );
+    assert!(r.reply.contains("钱**") && r.reply.contains("路灯已于昨日修复"));
+
+    // A consultation takes opinions while open, then answers them.
+    let open = ConsultationForm {
+        title: "老旧小区加装电梯方案".into(),
+        proposal: "拟对城关街道12个老旧小区加装电梯，政府补贴40%".into(),
+        opens: today.clone(),
+        closes: today.clone(),
+    };
+    let c = app.open_consultation(&leader, &open).await.expect("opened");
+    app.give_opinion(c, "建议一楼住户少摊或不摊")
+        .await
+        .expect("opinion");
+    assert!(matches!(
+        app.give_opinion(c, "好").await,
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        app.opinions(&bureau, c).await,
+        Err(Error::Forbidden)
+    ));
+    assert_eq!(app.opinions(&leader, c).await.expect("opinions").len(), 1);
+    app.respond(&leader, c, "采纳：一楼住户不分摊费用")
+        .await
+        .expect("respond");
+    assert!(matches!(
+        app.give_opinion(c, "还有一个建议").await,
+        Err(Error::Invalid(_))
+    ));
+    let past = ConsultationForm {
+        opens: "2020-01-01".into(),
+        closes: "2020-01-31".into(),
+        ..open
+    };
+    let old = app.open_consultation(&leader, &past).await.expect("opened");
+    assert!(matches!(
+        app.give_opinion(old, "迟到的意见").await,
+        Err(Error::Invalid(_))
+    ));
+
+    // The county's weights: administrators only; the ranking reads them.
+    let fields = vec![("satisfaction".to_owned(), "100".to_owned())];
+    assert!(matches!(
+        app.set_ranking_weights(&leader, &fields).await,
+        Err(Error::Forbidden)
+    ));
+    app.set_ranking_weights(&admin, &fields).await.expect("set");
+    assert_eq!(
+        app.ranking_weights().await.expect("weights").0,
+        vec![(minsheng_core::kpi::Kpi::Satisfaction, 100)]
+    );
+}
+
 fn keys() -> Keyring {
     Keyring::new(DataKey::from_hex(&"5d".repeat(32)).expect("key"))
 }
@@ -1143,6 +1518,7 @@ async fn the_pipeline_on_sqlite() {
     reading(store.clone()).await;
     retaliation(store.clone()).await;
     verdicts(store.clone()).await;
+    outreach(store.clone()).await;
     figures(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1175,6 +1551,7 @@ async fn the_pipeline_on_postgres() {
     reading(store.clone()).await;
     retaliation(store.clone()).await;
     verdicts(store.clone()).await;
+    outreach(store.clone()).await;
     figures(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)

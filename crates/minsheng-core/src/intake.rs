@@ -324,6 +324,9 @@ pub enum FieldError {
     /// An end before its start.
     #[error("the end must come after the start")]
     EndBeforeStart,
+    /// Not open now (a reception day not under way, a consultation closed).
+    #[error("this is not open at this time")]
+    NotOpen,
     /// A whole number outside its range.
     #[error("a whole number from {0} to {1}")]
     Range(i64, i64),
@@ -350,6 +353,7 @@ impl Explain for FieldError {
             (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01，年份在2000至2099之间".into(),
             (FieldError::Time, Lang::Zh) => "时间格式应为 09:30".into(),
             (FieldError::EndBeforeStart, Lang::Zh) => "结束应晚于开始".into(),
+            (FieldError::NotOpen, Lang::Zh) => "目前不在开放时间内".into(),
             (FieldError::AlreadyDone, Lang::Zh) => "此项已办结，不能重复办理".into(),
             (FieldError::Range(a, b), Lang::Zh) => format!("应为{a}至{b}的整数"),
             (FieldError::BeyondCalendar, Lang::Zh) => {

@@ -194,6 +194,9 @@ pub struct Registration {
     /// county's thresholds raises an alert in the same transaction. An appellant's
     /// repeats are found by the store.
     pub signals: Vec<minsheng_core::alerts::Signal>,
+    /// The screened dispute it registers (矛盾纠纷转为诉求): marked as become this
+    /// appeal in the same transaction, unless another appeal took it first.
+    pub dispute: Option<i64>,
 }
 
 /// What an appeal is searched by: its title, text, address and replies.

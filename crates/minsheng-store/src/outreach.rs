@@ -303,8 +303,7 @@ pub trait Outreach: Send + Sync {
     async fn dispute(&self, id: i64) -> Result<(Dispute, Vec<DisputeNote>, Vec<Mediation>)>;
     /// Records a follow-up and the dispute's risk and state after it.
     async fn follow_up(&self, id: i64, follow_up: &FollowUp, actor: i64) -> Result<()>;
-    /// Marks a dispute as registered as the appeal `appeal_id`.
-    async fn dispute_became_appeal(&self, id: i64, appeal_id: i64, actor: i64) -> Result<()>;
+
     /// The parties of a dispute (`"dispute"`) or a mediation record (`"mediation"`)
     /// in full, for someone who said why; the reading is an audit record.
     async fn reveal_parties(&self, what: &str, id: i64, actor: i64, reason: &str)

@@ -959,6 +959,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             api_key_id: None,
             index_terms: Vec::new(),
             signals: Vec::new(),
+            dispute: None,
         });
         if batch.len() == BATCH {
             bar.inc(batch.len() as u64);

@@ -473,8 +473,23 @@ impl SqlStore {
                     rows[i].phone_bidx.clone().map(|b| (r.id, b, a.category.clone(), a.received_at))
                 })
                 .collect();
-            raise_alerts!(tx, chain, raised, crate::now());
+                        raise_alerts!(tx, chain, raised, crate::now());
             mark_came_back!(tx, chain, came_back);
+            for (r, &i) in stored.iter().zip(&new_rows) {
+                let Some(dispute) = registrations[i].dispute else { continue };
+                let taken = sqlx::query(
+                    "UPDATE disputes SET state = 'case', appeal_id = $1, updated_at = $2 WHERE id = $3 AND appeal_id IS NULL",
+                )
+                .bind(r.id)
+                .bind(crate::now())
+                .bind(dispute)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if taken == 1 {
+                    append_audit!(tx, chain, crate::now(), registrations[i].actor_id, "dispute.to_appeal", Some(r.id), json!({ "dispute": dispute }));
+                }
+            }
             commit_chain!(tx, chain);
             Ok(fates
                 .into_iter()

@@ -663,29 +663,6 @@ impl Outreach for SqlStore {
         })
     }
 
-    async fn dispute_became_appeal(&self, id: i64, appeal_id: i64, actor: i64) -> Result<()> {
-        let at = crate::now();
-        with_db!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let mut chain = open_chain!(tx);
-            let changed = sqlx::query(
-                "UPDATE disputes SET state = 'case', appeal_id = $1, updated_at = $2 WHERE id = $3 AND appeal_id IS NULL",
-            )
-            .bind(appeal_id)
-            .bind(at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed != 1 {
-                return Err(StoreError::NotFound);
-            }
-            append_audit!(tx, chain, at, Some(actor), "dispute.to_appeal", Some(appeal_id), json!({ "dispute": id }));
-            commit_chain!(tx, chain);
-            Ok(())
-        })
-    }
-
     async fn reveal_parties(
         &self,
         what: &str,
