@@ -174,6 +174,20 @@ impl App {
         Ok(self.store.contacts(Some(region)).await?)
     }
 
+    /// What an appeal's page shows of going to the people: the contact cadres of its
+    /// place, the field visits that took it up and its mediation records.
+    pub async fn outreach_of(
+        &self,
+        appeal_id: i64,
+        region: &RegionCode,
+    ) -> Result<(Vec<Contact>, Vec<FieldVisit>, Vec<Mediation>)> {
+        Ok((
+            self.contacts_at(region).await?,
+            self.store.visits_of_appeal(appeal_id).await?,
+            self.store.mediations(Some(appeal_id), 1, 50).await?.items,
+        ))
+    }
+
     /// Reception days from now on, the soonest first (published on the portal).
     pub async fn upcoming_receptions(&self, limit: i64) -> Result<Vec<Reception>> {
         Ok(self.store.receptions(minsheng_store::now(), limit).await?)

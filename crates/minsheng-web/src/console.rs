@@ -349,6 +349,12 @@ pub async fn inbox(
 struct AppealPage {
     t: &'static Texts,
     here: String,
+    /// Contact cadres of its place: (kind, name of the place, cadre).
+    contacts: Vec<(&'static str, String, String)>,
+    /// Field visits that took it up: (day, cadre, purpose, settled on it).
+    field_visits: Vec<(String, String, String, bool)>,
+    /// Its mediation records: (day, mediator, outcome, agreement).
+    mediation_records: Vec<(String, String, &'static str, String)>,
     me_name: String,
     me_unit: String,
     nav: Nav,
@@ -488,7 +494,31 @@ async fn appeal_page(
     let alerts = state.alerts(me, &alert_filter, 1, 20).await?;
     let pct = |c: f64| (c * 100.0).round() as u32;
     let cluster = state.cluster_of(me, s.id).await?.filter(|c| c.size > 1);
+    let (contacts, field_visits, mediation_records) =
+        state.outreach_of(s.id, &s.region_code).await?;
     Ok(AppealPage {
+        contacts: contacts
+            .into_iter()
+            .map(|c| (c.kind.label(lang), c.name, c.staff_name))
+            .collect(),
+        field_visits: field_visits
+            .into_iter()
+            .map(|v| {
+                let settled = v.cases.iter().any(|(n, r)| *r && n == no);
+                (v.on.to_string(), v.staff_name, v.purpose, settled)
+            })
+            .collect(),
+        mediation_records: mediation_records
+            .into_iter()
+            .map(|m| {
+                (
+                    m.held_on.to_string(),
+                    m.mediator_name,
+                    m.outcome.label(lang),
+                    m.agreement,
+                )
+            })
+            .collect(),
         cluster: cluster.map(|c| {
             let others = c
                 .members
@@ -978,6 +1008,51 @@ struct IntakePage {
     lookup_error: Option<String>,
     looked_up: bool,
     history: Vec<HistoryRow>,
+    /// What the appeal is registered from: a reception day or a screened dispute, as
+    /// (field, id, what it is in words).
+    from: Option<(&'static str, i64, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IntakeQuery {
+    reception: String,
+    dispute: String,
+}
+
+/// The reception day or screened dispute an intake form is for, from its query or
+/// its posted fields, said in words (else why not).
+async fn intake_from(
+    state: &AppState,
+    me: &CurrentStaff,
+    lang: Lang,
+    reception: &str,
+    dispute: &str,
+) -> Result<Option<(&'static str, i64, String)>, minsheng_app::Error> {
+    let t = texts(lang);
+    if let Ok(id) = reception.trim().parse::<i64>() {
+        let r = state.open_reception(id).await?;
+        return Ok(Some((
+            "reception",
+            id,
+            format!(
+                "{}{} · {} · {}",
+                t.intake_reception,
+                r.leader_name,
+                local(r.starts_at),
+                r.place
+            ),
+        )));
+    }
+    if let Ok(id) = dispute.trim().parse::<i64>() {
+        let d = state.dispute_to_register(me, id).await?;
+        return Ok(Some((
+            "dispute",
+            id,
+            format!("{}#{} {}", t.intake_dispute, d.id, d.summary),
+        )));
+    }
+    Ok(None)
 }
 
 impl IntakePage {
@@ -993,6 +1068,7 @@ impl IntakePage {
             lookup_error: None,
             looked_up: false,
             history: Vec::new(),
+            from: None,
         }
     }
 }
@@ -1018,14 +1094,36 @@ pub async fn intake_form(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
-) -> Result<impl IntoResponse, AppError> {
+    Query(q): Query<IntakeQuery>,
+) -> Result<Response, AppError> {
     require_intake(&me)?;
     let catalog = Catalog::load(&state).await?;
-    Ok(IntakePage::new(
-        lang,
-        &me,
-        catalog.form_view(lang, false, blank_intake_form(), Errors::default()),
-    ))
+    let mut form = blank_intake_form();
+    let (from, errors) = match intake_from(&state, &me, lang, &q.reception, &q.dispute).await {
+        Ok(from) => (from, Errors::default()),
+        Err(minsheng_app::Error::Invalid(e)) => (None, Errors::explain(&e, lang)),
+        Err(e) => return Err(e.into()),
+    };
+    if let Some((field, id, _)) = &from {
+        // A visitor at a reception, or the parties of a dispute, came in person.
+        form.channel = Channel::Visit.code().into();
+        if *field == "dispute" {
+            let (d, _, _) = state.dispute(&me, *id).await?;
+            form.kind = minsheng_core::AppealKind::Dispute.code().into();
+            form.township = d.region.parent().map(|t| t.to_string()).unwrap_or_default();
+            form.village = d.region.to_string();
+            form.text = d.summary;
+        }
+    }
+    let refused = !errors.is_empty();
+    let mut page = IntakePage::new(lang, &me, catalog.form_view(lang, false, form, errors));
+    page.from = from;
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
 }
 
 pub async fn register_appeal(
@@ -1036,23 +1134,41 @@ pub async fn register_appeal(
 ) -> Result<Response, AppError> {
     require_intake(&me)?;
     let form: AppealForm = submitted.form()?;
-    let intake = Intake {
-        files: submitted.files,
-        ..Intake::default()
+    let field = |name: &str| {
+        submitted
+            .pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     };
-    let receipt = match state
-        .register_with(&form, Origin::Staff, Some(me.staff.id), intake)
-        .await
-    {
+    let (reception, dispute) = (field("reception"), field("dispute"));
+    let registered = match intake_from(&state, &me, lang, &reception, &dispute).await {
+        Ok(from) => {
+            let intake = Intake {
+                files: submitted.files,
+                reception: from.as_ref().filter(|f| f.0 == "reception").map(|f| f.1),
+                dispute: from.as_ref().filter(|f| f.0 == "dispute").map(|f| f.1),
+                ..Intake::default()
+            };
+            state
+                .register_with(&form, Origin::Staff, Some(me.staff.id), intake)
+                .await
+                .map_err(|e| (e, from))
+        }
+        Err(e) => Err((e, None)),
+    };
+    let receipt = match registered {
         Ok(r) => r.receipt,
-        Err(minsheng_app::Error::Invalid(errors)) => {
+        Err((minsheng_app::Error::Invalid(errors), from)) => {
             let catalog = Catalog::load(&state).await?;
             let (status, form) = view::refused_form(form, &errors);
             let v = catalog.form_view(lang, false, form, Errors::explain(&errors, lang));
-            let page = IntakePage::new(lang, &me, v);
+            let mut page = IntakePage::new(lang, &me, v);
+            page.from = from;
             return Ok((status, page).into_response());
         }
-        Err(e) => return Err(e.into()),
+        Err((e, _)) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
 }

@@ -222,6 +222,13 @@ pub async fn dashboard(
             detail: format!("{}: {}", t.kpi_replies, totals.get(Measure::Replied)),
             href: period_href.clone(),
         },
+        Headline {
+            key: "settled_on_visits",
+            label: t.settled_on_visits,
+            value: d.settled_on_visits.to_string(),
+            detail: String::new(),
+            href: "/staff/visits".into(),
+        },
     ]);
     let line = |name: String, href: String, s: &Sums| Line {
         name,

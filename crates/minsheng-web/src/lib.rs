@@ -19,6 +19,7 @@ mod i18n;
 mod meetings;
 pub mod metrics;
 mod open311;
+mod outreach;
 mod portal;
 pub mod rate;
 pub mod report;
@@ -131,6 +132,55 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(api::docs_page))
         .route("/static/api-docs.js", get(api::docs_script))
         .route("/figures", get(portal::figures))
+        .route("/receptions", get(portal::receptions))
+        .route("/replies", get(portal::replies))
+        .route("/consultations", get(portal::consultations))
+        .route(
+            "/consultations/{id}",
+            get(portal::consultation).post(portal::give_opinion),
+        )
+        .route(
+            "/staff/receptions",
+            get(outreach::receptions).post(outreach::schedule_reception),
+        )
+        .route(
+            "/staff/contacts",
+            get(outreach::contacts).post(outreach::add_contact),
+        )
+        .route("/staff/contacts/{id}/end", post(outreach::end_contact))
+        .route(
+            "/staff/visits",
+            get(outreach::visits).post(outreach::add_visit),
+        )
+        .route(
+            "/staff/visits/{id}",
+            get(outreach::visit).post(outreach::update_visit),
+        )
+        .route(
+            "/staff/disputes",
+            get(outreach::disputes).post(outreach::report_dispute),
+        )
+        .route("/staff/screenings", post(outreach::start_screening))
+        .route("/staff/disputes/{id}", get(outreach::dispute))
+        .route("/staff/disputes/{id}/follow-up", post(outreach::follow_up))
+        .route(
+            "/staff/disputes/{id}/reveal",
+            post(outreach::reveal_parties),
+        )
+        .route(
+            "/staff/mediations",
+            get(outreach::mediations).post(outreach::record_mediation),
+        )
+        .route(
+            "/staff/consultations",
+            get(outreach::consultations).post(outreach::open_consultation),
+        )
+        .route("/staff/consultations/{id}", get(outreach::consultation))
+        .route("/staff/consultations/{id}/respond", post(outreach::respond))
+        .route(
+            "/staff/admin/weights",
+            get(outreach::weights).post(outreach::set_weights),
+        )
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))

@@ -120,6 +120,24 @@ pub async fn submit_form(
     })
 }
 
+/// The seconds to wait when a client address posts to the portal over its rate (the
+/// portal's limit, shared by every public form), if it does.
+fn over_rate(
+    state: &AppState,
+    peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: &axum::http::HeaderMap,
+) -> Option<String> {
+    let (Some(limiter), Some(axum::extract::Extension(axum::extract::ConnectInfo(peer)))) =
+        (&state.rate_limits.portal, peer)
+    else {
+        return None;
+    };
+    let client = crate::security::client_of(peer.ip(), headers, &state.trusted_proxies);
+    let wait = limiter.check(&client.to_string(), Utc::now()).err()?;
+    tracing::warn!(%client, "portal posts over the rate");
+    Some(crate::rate::retry_after(wait))
+}
+
 pub async fn submit_appeal(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
@@ -128,37 +146,30 @@ pub async fn submit_appeal(
     submitted: Submitted,
 ) -> Result<Response, AppError> {
     // Held to a rate per client address (behind a trusted proxy, the address it saw).
-    if let (Some(limiter), Some(axum::extract::Extension(axum::extract::ConnectInfo(peer)))) =
-        (&state.rate_limits.portal, peer)
-    {
-        let client = crate::security::client_of(peer.ip(), &headers, &state.trusted_proxies);
-        if let Err(wait) = limiter.check(&client.to_string(), Utc::now()) {
-            tracing::warn!(%client, "portal submissions over the rate");
-            // The form comes back as typed (files must be chosen again), saying when.
-            let seconds = crate::rate::retry_after(wait);
-            let message = match lang {
-                minsheng_core::Lang::Zh => format!(
-                    "提交过于频繁，请 {seconds} 秒后再点“提交”。您填写的内容已保留（附件需重新选择）。"
-                ),
-                minsheng_core::Lang::En => format!(
-                    "Too many submissions from this address: press submit again in {seconds} s. What you typed is kept (choose the files again)."
-                ),
-            };
-            let form: AppealForm = submitted.form()?;
-            let catalog = Catalog::load(&state).await?;
-            let page = SubmitPage {
-                t: texts(lang),
-                here: "/submit",
-                v: catalog.form_view(lang, true, form, Errors::whole_form(message)),
-            };
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
-            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v);
-            }
-            return Ok(response);
+    if let Some(seconds) = over_rate(&state, peer, &headers) {
+        // The form comes back as typed (files must be chosen again), saying when.
+        let message = match lang {
+            minsheng_core::Lang::Zh => format!(
+                "提交过于频繁，请 {seconds} 秒后再点“提交”。您填写的内容已保留（附件需重新选择）。"
+            ),
+            minsheng_core::Lang::En => format!(
+                "Too many submissions from this address: press submit again in {seconds} s. What you typed is kept (choose the files again)."
+            ),
+        };
+        let form: AppealForm = submitted.form()?;
+        let catalog = Catalog::load(&state).await?;
+        let page = SubmitPage {
+            t: texts(lang),
+            here: "/submit",
+            v: catalog.form_view(lang, true, form, Errors::whole_form(message)),
+        };
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
+        return Ok(response);
     }
     // A field people never see, which form-filling robots fill in.
     if submitted
@@ -403,4 +414,194 @@ pub async fn give_verdict(
     };
     let page = verdict_page(&state, lang, &code, form, error).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public_receptions.html")]
+struct ReceptionsPage {
+    t: &'static Texts,
+    here: &'static str,
+    rows: Vec<crate::outreach::ReceptionRow>,
+}
+
+/// `GET /receptions`: the leaders' reception days to come, for anyone.
+pub async fn receptions(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+) -> Result<impl IntoResponse, AppError> {
+    Ok(ReceptionsPage {
+        t: texts(lang),
+        here: "/receptions",
+        rows: crate::outreach::reception_rows(&state.upcoming_receptions(100).await?),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public_replies.html")]
+struct RepliesPage {
+    t: &'static Texts,
+    here: &'static str,
+    rows: Vec<PublishedRow>,
+    page: i64,
+    pages: i64,
+}
+
+pub struct PublishedRow {
+    title: String,
+    category: String,
+    township: String,
+    replied_at: String,
+    reply: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageOnly {
+    page: String,
+    sent: String,
+}
+
+/// `GET /replies`: replies the appellants agreed to publish, without personal data.
+pub async fn replies(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Query(q): Query<PageOnly>,
+) -> Result<impl IntoResponse, AppError> {
+    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let found = state.published_replies(page, lang).await?;
+    Ok(RepliesPage {
+        t: texts(lang),
+        here: "/replies",
+        page: found.page,
+        pages: found.pages(),
+        rows: found
+            .items
+            .into_iter()
+            .map(|r| PublishedRow {
+                title: r.title,
+                category: r.category,
+                township: r.township,
+                replied_at: local(r.replied_at).get(..10).unwrap_or_default().to_owned(),
+                reply: r.reply,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public_consultations.html")]
+struct ConsultationsPage {
+    t: &'static Texts,
+    here: &'static str,
+    rows: Vec<crate::outreach::ConsultationRow>,
+}
+
+/// `GET /consultations`: proposed decisions open for the public's opinion.
+pub async fn consultations(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Query(q): Query<PageOnly>,
+) -> Result<impl IntoResponse, AppError> {
+    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    Ok(ConsultationsPage {
+        t: texts(lang),
+        here: "/consultations",
+        rows: crate::outreach::consultation_rows(&state.consultations(page).await?.items),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public_consultation.html")]
+struct ConsultationPage {
+    t: &'static Texts,
+    here: String,
+    c: minsheng_store::Consultation,
+    open: bool,
+    thanks: bool,
+    error: String,
+    opinion: String,
+}
+
+async fn consultation_page(
+    state: &AppState,
+    lang: minsheng_core::Lang,
+    id: i64,
+    thanks: bool,
+    error: String,
+    opinion: String,
+) -> Result<ConsultationPage, AppError> {
+    let c = state.consultation(id).await?;
+    Ok(ConsultationPage {
+        t: texts(lang),
+        here: format!("/consultations/{id}"),
+        open: state.takes_opinions(&c),
+        c,
+        thanks,
+        error,
+        opinion,
+    })
+}
+
+/// `GET /consultations/{id}`: the proposal, the response once published, and the
+/// form for an opinion while it is open.
+pub async fn consultation(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<i64>,
+    Query(q): Query<PageOnly>,
+) -> Result<impl IntoResponse, AppError> {
+    consultation_page(
+        &state,
+        lang,
+        id,
+        q.sent == "1",
+        String::new(),
+        String::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OpinionForm {
+    opinion: String,
+    website: String,
+}
+
+/// `POST /consultations/{id}`: an opinion, held to the portal's rate per address.
+pub async fn give_opinion(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<OpinionForm>,
+) -> Result<Response, AppError> {
+    if let Some(seconds) = over_rate(&state, peer, &headers) {
+        let error = match lang {
+            minsheng_core::Lang::Zh => {
+                format!("提交过于频繁，请 {seconds} 秒后再试，您填写的内容已保留。")
+            }
+            minsheng_core::Lang::En => format!(
+                "Too many posts from this address: try again in {seconds} s. What you typed is kept."
+            ),
+        };
+        let page = consultation_page(&state, lang, id, false, error, form.opinion).await?;
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
+    if !form.website.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "提交未被受理：表单中的隐藏栏被填写了。",
+            "Not received: a hidden field of the form was filled in.",
+        ));
+    }
+    match state.give_opinion(id, &form.opinion).await {
+        Ok(()) => Ok(Redirect::to(&format!("/consultations/{id}?sent=1")).into_response()),
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let error = crate::outreach::explain(&errors, lang);
+            let page = consultation_page(&state, lang, id, false, error, form.opinion).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

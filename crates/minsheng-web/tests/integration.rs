@@ -5709,3 +5709,355 @@ async fn the_appellant_rates_the_answer_and_a_contest_goes_to_a_supervisor() {
     let (_, track) = app.get(&format!("/track/{code}"), "").await;
     assert!(!track.contains("异议") && !track.contains("诉求超出供暖标准"));
 }
+
+/// The id of `username`'s staff record.
+async fn staff_id(app: &App, username: &str) -> String {
+    let (staff, _) = app
+        .store
+        .staff_by_username(username)
+        .await
+        .expect("read")
+        .expect("staff");
+    staff.id.to_string()
+}
+
+/// Going to the people over HTTP: a reception day published and a visitor registered
+/// at it, a contact cadre shown on the appeal page, a field visit that settled it, a
+/// screened dispute with masked parties followed up, mediated and registered as an
+/// appeal, a consultation the public answers (cross-site and robot posts refused),
+/// and the ranking's weights for administrators only.
+#[tokio::test]
+async fn going_to_the_people_over_http() {
+    let app = app("outreach").await;
+    let desk = app.login("dispatcher1").await;
+    let leader = app.login("leader1").await;
+    let handler = app.login("zjj.handler").await;
+    let leader_id = staff_id(&app, "leader1").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("tz"))
+        .date_naive()
+        .to_string();
+
+    // A reception day, on the portal; a visitor registered at it is the leader's.
+    let r = app
+        .post(
+            "/staff/receptions",
+            &desk,
+            &[
+                ("leader", &leader_id),
+                ("day", &today),
+                ("from", "00:00"),
+                ("to", "23:59"),
+                ("place", "县信访局接待大厅"),
+                ("topic", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(
+            "/staff/receptions",
+            &handler,
+            &[
+                ("leader", &leader_id),
+                ("day", &today),
+                ("from", "09:00"),
+                ("to", "10:00"),
+                ("place", "某地"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, public) = app.get("/receptions", "").await;
+    assert!(public.contains("县信访局接待大厅") && public.contains("leader1的名字"));
+    let (_, staff_page) = app.get("/staff/receptions", &desk).await;
+    let reception = between(&staff_page, "/staff/intake?reception=", "\"");
+    let (status, intake) = app
+        .get(&format!("/staff/intake?reception={reception}"), &desk)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(intake.contains("data-test=\"intake-from\""));
+    let r = app
+        .post(
+            "/staff/intake",
+            &desk,
+            &[
+                ("channel", "visit"),
+                ("kind", "complaint"),
+                ("category", "gongre"),
+                ("township", T1),
+                ("village", V11),
+                ("text", "小区供暖不热，找领导反映"),
+                ("anonymous", "on"),
+                ("reception", &reception),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let no = r.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .trim_start_matches("/staff/appeals/")
+        .to_owned();
+    let (page, _, _) = app.case_page(&desk, &no).await;
+    assert!(
+        page.contains("领导包案"),
+        "the leader took charge at registration"
+    );
+
+    // A contact cadre for the village shows on the appeal page.
+    let r = app
+        .post(
+            "/staff/contacts",
+            &handler,
+            &[
+                ("kind", "community"),
+                ("region", V11),
+                ("staff", &leader_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .post(
+            "/staff/contacts",
+            &desk,
+            &[
+                ("kind", "community"),
+                ("region", V11),
+                ("staff", &leader_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (page, _, _) = app.case_page(&desk, &no).await;
+    assert!(page.contains("data-test=\"contacts\"") && page.contains("leader1的名字"));
+
+    // A field visit that settled it; a bad number is said, and what was typed stays.
+    let r = app
+        .post(
+            "/staff/visits",
+            &leader,
+            &[
+                ("region", V11),
+                ("day", &today),
+                ("done", "on"),
+                ("purpose", "走访供暖问题"),
+                ("people", "社区居民"),
+                ("resolved", "第一件"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("现场化解的诉求编号") && body.contains("走访供暖问题"));
+    let r = app
+        .post(
+            "/staff/visits",
+            &leader,
+            &[
+                ("region", V11),
+                ("day", &today),
+                ("done", "on"),
+                ("purpose", "走访供暖问题"),
+                ("people", "社区居民"),
+                ("resolved", &no),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (page, _, _) = app.case_page(&desk, &no).await;
+    assert!(page.contains("data-test=\"field-visits\"") && page.contains("下访化解"));
+
+    // A screened dispute: parties masked, read in full with a reason, followed up,
+    // mediated, then registered as an appeal.
+    let r = app
+        .post(
+            "/staff/disputes",
+            &desk,
+            &[
+                ("region", V11),
+                ("kind", "land"),
+                ("risk", "high"),
+                ("parties", "王建国（村民）、李大山（村民）"),
+                ("summary", "宅基地边界争执，扬言动手"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let at = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let id = between(&at, "/staff/disputes/", "?");
+    let (_, page) = app.get(&at, &desk).await;
+    assert!(page.contains("王**（村民）") && !page.contains("王建国"));
+    let r = app
+        .post(
+            &format!("/staff/disputes/{id}/reveal"),
+            &desk,
+            &[("reason", "调解需要核实")],
+        )
+        .await;
+    assert!(r.text().await.expect("body").contains("王建国"));
+    let (_, register) = app.get("/staff/disputes?risk=high", &desk).await;
+    assert!(register.contains("宅基地边界争执"));
+    let r = app
+        .post(
+            &format!("/staff/disputes/{id}/follow-up"),
+            &desk,
+            &[
+                ("note", "已约双方面谈"),
+                ("risk", "medium"),
+                ("state", "following"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(
+            "/staff/mediations",
+            &desk,
+            &[
+                ("dispute", &id),
+                ("mediator", &leader_id),
+                ("held_on", &today),
+                ("parties", "王建国、李大山"),
+                ("agreement", "各退半米"),
+                ("outcome", "agreed"),
+                ("judicial", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, mediations) = app.get("/staff/mediations", &desk).await;
+    assert!(mediations.contains("各退半米") && !mediations.contains("王建国"));
+    let (_, intake) = app.get(&format!("/staff/intake?dispute={id}"), &desk).await;
+    assert!(intake.contains("宅基地边界争执"));
+    let r = app
+        .post(
+            "/staff/intake",
+            &desk,
+            &[
+                ("channel", "visit"),
+                ("kind", "dispute"),
+                ("category", "gongre"),
+                ("township", T1),
+                ("village", V11),
+                ("text", "宅基地边界争执，扬言动手"),
+                ("anonymous", "on"),
+                ("dispute", &id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&format!("/staff/disputes/{id}"), &desk).await;
+    assert!(page.contains("已转为诉求"));
+    // The bureau's handler sees no area's register.
+    assert_eq!(
+        app.get("/staff/disputes", &handler).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A consultation the public answers.
+    let r = app
+        .post(
+            "/staff/consultations",
+            &leader,
+            &[
+                ("title", "老旧小区加装电梯方案"),
+                ("proposal", "拟对城关街道12个老旧小区加装电梯"),
+                ("opens", &today),
+                ("closes", &today),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let c = between(
+        r.headers()["location"].to_str().expect("ascii"),
+        "/staff/consultations/",
+        "?",
+    );
+    let path = format!("/consultations/{c}");
+    let (_, public) = app.get(&path, "").await;
+    assert!(public.contains("data-test=\"opinion-form\""));
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("opinion", "来自别的网站的意见")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post(&path, "", &[("opinion", "机器人的意见"), ("website", "x")])
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = app.post(&path, "", &[("opinion", "好")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(&path, "", &[("opinion", "建议一楼住户不分摊费用")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, staff_page) = app.get(&format!("/staff/consultations/{c}"), &leader).await;
+    assert!(staff_page.contains("建议一楼住户不分摊费用"));
+    assert_eq!(
+        app.get(&format!("/staff/consultations/{c}"), &handler)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(
+            &format!("/staff/consultations/{c}/respond"),
+            &leader,
+            &[("response", "采纳：一楼住户不分摊费用")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, public) = app.get(&path, "").await;
+    assert!(
+        public.contains("data-test=\"consultation-response\"")
+            && !public.contains("data-test=\"opinion-form\"")
+    );
+    assert!(
+        !public.contains("建议一楼住户不分摊费用"),
+        "opinions are not published"
+    );
+
+    // The ranking's weights: administrators only.
+    assert_eq!(
+        app.get("/staff/admin/weights", &leader).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.login("admin").await;
+    let r = app
+        .post("/staff/admin/weights", &admin, &[("satisfaction", "101")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            "/staff/admin/weights",
+            &admin,
+            &[("satisfaction", "60"), ("resolution", "40")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, weights) = app.get("/staff/admin/weights", &admin).await;
+    assert!(weights.contains("value=\"60\""));
+    assert_eq!(app.get("/replies", "").await.0, StatusCode::OK);
+    // Every change is in the audit chain, which holds.
+    assert!(
+        app.store
+            .verify_audit()
+            .await
+            .expect("verify")
+            .first_bad
+            .is_none()
+    );
+}
