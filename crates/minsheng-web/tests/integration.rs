@@ -4943,19 +4943,19 @@ async fn the_access_table_in_docs_security_holds() {
     const NO: u16 = 403;
     const NONE: u16 = 404;
     // account: intake form, administration, appeal page, its file, reveal, API staff
-    // list, dashboard, assignment sheet
-    let table: [(&str, [u16; 8]); 11] = [
-        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK]),
-        ("callcenter1", [OK, NO, OK, OK, OK, NO, NO, OK]),
-        ("dispatcher1", [OK, NO, OK, OK, OK, NO, OK, OK]),
-        ("zjj.handler", [NO, NO, OK, OK, OK, NO, NO, OK]),
-        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
-        ("t02.head", [NO, NO, NONE, NONE, NONE, NO, OK, NONE]),
-        ("leader1", [NO, NO, OK, OK, OK, NO, OK, OK]),
-        ("supervisor1", [NO, NO, OK, OK, OK, NO, OK, OK]),
-        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
-        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO, NO, NONE]),
-        ("auditor1", [NO, NO, OK, OK, NO, NO, NO, OK]),
+    // list, dashboard, assignment sheet, risk register, ranking weights
+    let table: [(&str, [u16; 10]); 11] = [
+        ("admin", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+        ("callcenter1", [OK, NO, OK, OK, OK, NO, NO, OK, OK, NO]),
+        ("dispatcher1", [OK, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
+        ("zjj.handler", [NO, NO, OK, OK, OK, NO, NO, OK, NO, NO]),
+        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
+        ("t02.head", [NO, NO, NONE, NONE, NONE, NO, OK, NONE, OK, NO]),
+        ("leader1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
+        ("supervisor1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
+        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
+        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
+        ("auditor1", [NO, NO, OK, OK, NO, NO, NO, OK, OK, NO]),
     ];
     let mut wrong = Vec::new();
     for (user, expected) in table {
@@ -4992,6 +4992,8 @@ async fn the_access_table_in_docs_security_holds() {
                 .await
                 .0
                 .as_u16(),
+            app.get("/staff/disputes", &cookie).await.0.as_u16(),
+            app.get("/staff/admin/weights", &cookie).await.0.as_u16(),
         ];
         if got != expected {
             wrong.push(format!("{user}: expected {expected:?}, got {got:?}"));
