@@ -98,7 +98,7 @@ pub async fn board(
         level: AlertLevel::from_code(&q.level),
         ..AlertFilter::default()
     };
-    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = crate::view::page_number(&q.page);
     let found = state.alerts(&me, &filter, page, PER_PAGE).await?;
     let catalog = Catalog::load(&state).await?;
     let names = catalog.place_names();

@@ -161,7 +161,7 @@ pub async fn list(
     me: CurrentStaff,
     Query(q): Query<ListQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = crate::view::page_number(&q.page);
     list_page(&state, lang, &me, page).await
 }
 

@@ -154,7 +154,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     fn page(&self) -> i64 {
-        self.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000)
+        crate::view::page_number(&self.page)
     }
     fn saved(&self) -> bool {
         self.done == "1"
@@ -883,6 +883,41 @@ fn mediation_row(m: &minsheng_store::Mediation, lang: Lang) -> MediationRow {
     }
 }
 
+/// A mediation form's choices (outcomes, mediators) and the form itself, its mediator
+/// `me` unless one was chosen and its day today unless one was typed.
+async fn mediation_form(
+    state: &AppState,
+    me: &CurrentStaff,
+    lang: Lang,
+    mediation: MediationForm,
+) -> Result<(Vec<Choice>, Vec<Choice>, MediationForm), AppError> {
+    let mediator = if mediation.mediator.is_empty() {
+        me.staff.id.to_string()
+    } else {
+        mediation.mediator.clone()
+    };
+    let held_on = if mediation.held_on.is_empty() {
+        state.today().to_string()
+    } else {
+        mediation.held_on.clone()
+    };
+    let staff = state.staff_choices(None).await?;
+    Ok((
+        choices(
+            MediationOutcome::ALL,
+            MediationOutcome::code,
+            |o| o.label(lang),
+            &mediation.outcome,
+        ),
+        people(&staff, &mediator),
+        MediationForm {
+            mediator,
+            held_on,
+            ..mediation
+        },
+    ))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dispute.html")]
 struct DisputePage {
@@ -936,12 +971,7 @@ async fn dispute_page(
         },
         ..follow
     };
-    let staff = state.staff_choices(None).await?;
-    let mediator = if mediation.mediator.is_empty() {
-        me.staff.id.to_string()
-    } else {
-        mediation.mediator.clone()
-    };
+    let (outcomes, staff, mediation) = mediation_form(state, me, lang, mediation).await?;
     Ok(DisputePage {
         t: texts(lang),
         here: "/staff/disputes",
@@ -977,16 +1007,10 @@ async fn dispute_page(
             |s| s.label(lang),
             &follow.state,
         ),
-        outcomes: choices(
-            MediationOutcome::ALL,
-            MediationOutcome::code,
-            |o| o.label(lang),
-            &mediation.outcome,
-        ),
-        staff: people(&staff, &mediator),
+        outcomes,
+        staff,
         follow,
         mediation: MediationForm {
-            mediator,
             dispute: id.to_string(),
             ..mediation
         },
@@ -1000,17 +1024,13 @@ pub async fn dispute(
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    let mediation = MediationForm {
-        held_on: state.today().to_string(),
-        ..MediationForm::default()
-    };
     dispute_page(
         &state,
         lang,
         &me,
         id,
         FollowUpForm::default(),
-        mediation,
+        MediationForm::default(),
         None,
         q.done(),
         String::new(),
@@ -1124,12 +1144,7 @@ async fn mediations_page(
     error: String,
 ) -> Result<MediationsPage, AppError> {
     let found = state.mediations(page).await?;
-    let staff = state.staff_choices(None).await?;
-    let mediator = if mediation.mediator.is_empty() {
-        me.staff.id.to_string()
-    } else {
-        mediation.mediator.clone()
-    };
+    let (outcomes, staff, mediation) = mediation_form(state, me, lang, mediation).await?;
     Ok(MediationsPage {
         t: texts(lang),
         here: "/staff/mediations",
@@ -1142,17 +1157,9 @@ async fn mediations_page(
         total: found.total,
         page: found.page,
         pages: found.pages(),
-        outcomes: choices(
-            MediationOutcome::ALL,
-            MediationOutcome::code,
-            |o| o.label(lang),
-            &mediation.outcome,
-        ),
-        staff: people(&staff, &mediator),
-        mediation: MediationForm {
-            mediator,
-            ..mediation
-        },
+        outcomes,
+        staff,
+        mediation,
     })
 }
 
@@ -1162,16 +1169,12 @@ pub async fn mediations(
     me: CurrentStaff,
     Query(q): Query<PageQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    let mediation = MediationForm {
-        held_on: state.today().to_string(),
-        ..MediationForm::default()
-    };
     mediations_page(
         &state,
         lang,
         &me,
         q.page(),
-        mediation,
+        MediationForm::default(),
         q.saved(),
         String::new(),
     )

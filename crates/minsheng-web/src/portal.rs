@@ -467,7 +467,7 @@ pub async fn replies(
     UiLang(lang): UiLang,
     Query(q): Query<PageOnly>,
 ) -> Result<impl IntoResponse, AppError> {
-    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = crate::view::page_number(&q.page);
     let found = state.published_replies(page, lang).await?;
     Ok(RepliesPage {
         t: texts(lang),
@@ -502,7 +502,7 @@ pub async fn consultations(
     UiLang(lang): UiLang,
     Query(q): Query<PageOnly>,
 ) -> Result<impl IntoResponse, AppError> {
-    let page = q.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let page = crate::view::page_number(&q.page);
     Ok(ConsultationsPage {
         t: texts(lang),
         here: "/consultations",

@@ -100,6 +100,11 @@ pub struct FormView {
     pub media_hint: String,
 }
 
+/// A page number as a query gives it: 1 unless it reads as one, at most 100,000.
+pub fn page_number(typed: &str) -> i64 {
+    typed.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000)
+}
+
 /// The query string of a page a form redirects back to: `done=1` says it worked.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

@@ -4949,12 +4949,21 @@ async fn the_access_table_in_docs_security_holds() {
         ("callcenter1", [OK, NO, OK, OK, OK, NO, NO, OK, OK, NO]),
         ("dispatcher1", [OK, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
         ("zjj.handler", [NO, NO, OK, OK, OK, NO, NO, OK, NO, NO]),
-        ("slj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
+        (
+            "slj.handler",
+            [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO],
+        ),
         ("t02.head", [NO, NO, NONE, NONE, NONE, NO, OK, NONE, OK, NO]),
         ("leader1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
         ("supervisor1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
-        ("zrzyj.handler", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
-        ("zrzyj.head", [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO]),
+        (
+            "zrzyj.handler",
+            [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO],
+        ),
+        (
+            "zrzyj.head",
+            [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO],
+        ),
         ("auditor1", [NO, NO, OK, OK, NO, NO, NO, OK, OK, NO]),
     ];
     let mut wrong = Vec::new();
