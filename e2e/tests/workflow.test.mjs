@@ -101,4 +101,55 @@ describe('work order journey', { timeout: 10 * 60_000 }, () => {
       assert.ok(steps >= 6, `public steps on the timeline: ${steps}`);
     });
   });
+
+  test('the citizen rates the answer, the unit contests, a supervisor rules', { timeout: 300_000 }, async () => {
+    const { appealNo, trackingCode } = await withPage(browser, server.baseURL, 'verdict-submit', (page) =>
+      submitAppeal(page, {
+        category: 'gongre',
+        text: `单元楼暖气一直不热。${marker('vd')}`,
+        name: '孙评价',
+        phone: '13600136001',
+      }),
+    );
+    await act('zjj.handler', appealNo, 'sign_for');
+    await act('zjj.handler', appealNo, 'reply', async (box) => {
+      await box.locator('textarea[name=text]').fill('已对管网排气，室温恢复到19度');
+    });
+
+    // The citizen finds the verdict link on the track page and answers once.
+    await withPage(browser, server.baseURL, 'verdict-give', async (page) => {
+      await page.goto(`/track/${trackingCode}`);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === `/track/${trackingCode}/verdict`),
+        page.locator('[data-test=verdict-open] a').click(),
+      ]);
+      assert.ok((await textOf(page.locator('[data-test=verdict-reply]'))).includes('已对管网排气'));
+      await page.locator('[data-test=rating-unsatisfied]').check();
+      await page.locator('[data-test=solved-unsolved]').check();
+      await page.locator('textarea[name=note]').fill('还是只有15度');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === `/track/${trackingCode}`),
+        page.locator('[data-test=give-verdict]').click(),
+      ]);
+      await page.locator('[data-test=verdict-thanks]').waitFor();
+      assert.equal(await page.locator('[data-test=verdict-open]').count(), 0, 'once per answer');
+    });
+    assert.equal(await status('zjj.handler', appealNo), '办理中', 'an unsatisfied verdict sends it back');
+
+    await act('zjj.handler', appealNo, 'contest', async (box) => {
+      await box.locator('textarea[name=text]').fill('经测温室温已达标，群众要求超出供热标准');
+    });
+    await act('supervisor1', appealNo, 'rule_contest', async (box) => {
+      await box.locator('[data-test=ruling]').selectOption('rejected');
+      await box.locator('textarea[name=text]').fill('经回访核实，室温确实不达标');
+    });
+    await withPage(browser, server.baseURL, 'verdict-record', async (page) => {
+      await staffLoginOk(page, 'supervisor1');
+      await page.goto(`/staff/appeals/${appealNo}`);
+      const html = await page.content();
+      assert.ok(html.includes('承办单位对评价提出异议') && html.includes('异议不成立'), 'both stay on record');
+      await page.goto(`/track/${trackingCode}`);
+      assert.ok(!(await page.content()).includes('异议'), 'neither is public');
+    });
+  });
 });
