@@ -236,6 +236,10 @@ impl App {
                 receipt,
                 repeat: true,
             }),
+            Some(Registered::DisputeTaken) => Err(Error::Invalid(FieldErrors(vec![(
+                "dispute",
+                FieldError::AlreadyDone,
+            )]))),
             Some(Registered::KeyReused) => Err(Error::Invalid(FieldErrors(vec![(
                 "submission_key",
                 FieldError::SubmissionKeyReused,

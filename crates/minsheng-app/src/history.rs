@@ -36,7 +36,9 @@ fn tally(report: &mut HistoryReport, registered: Vec<Registered>) {
     for r in registered {
         match r {
             Registered::Stored(_) => report.stored += 1,
-            Registered::Repeat(_) | Registered::KeyReused => report.skipped += 1,
+            Registered::Repeat(_) | Registered::KeyReused | Registered::DisputeTaken => {
+                report.skipped += 1
+            }
         }
     }
 }

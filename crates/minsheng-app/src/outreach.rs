@@ -184,7 +184,10 @@ impl App {
         Ok((
             self.contacts_at(region).await?,
             self.store.visits_of_appeal(appeal_id).await?,
-            self.store.mediations(Some(appeal_id), 1, 50).await?.items,
+            self.store
+                .mediations(&[], Some(appeal_id), 1, 50)
+                .await?
+                .items,
         ))
     }
 
@@ -290,8 +293,13 @@ impl App {
     }
 
     /// Screening campaigns.
-    pub async fn screenings(&self) -> Result<Vec<Screening>> {
-        Ok(self.store.screenings().await?)
+    /// Screening campaigns, their disputes counted in `me`'s areas (someone who sees
+    /// no area has none).
+    pub async fn screenings(&self, me: &SignedIn) -> Result<Vec<Screening>> {
+        let Some(areas) = areas(me) else {
+            return Err(Error::Forbidden);
+        };
+        Ok(self.store.screenings(&areas).await?)
     }
 
     /// The areas a campaign may cover: the county and its townships, within `me`'s.
@@ -319,7 +327,7 @@ impl App {
     pub async fn report_dispute(&self, me: &SignedIn, form: &DisputeForm) -> Result<i64> {
         let screenings: Vec<i64> = self
             .store
-            .screenings()
+            .screenings(&[])
             .await?
             .iter()
             .map(|s| s.id)
@@ -385,42 +393,25 @@ impl App {
         }
     }
 
-    /// The parties of a dispute or mediation in full, for roles that may read
-    /// personal data and who say why (on record).
-    pub async fn reveal_parties(
-        &self,
-        me: &SignedIn,
-        what: &str,
-        id: i64,
-        reason: &str,
-    ) -> Result<String> {
+    /// The parties of a dispute in full, for roles that may read personal data, in
+    /// the dispute's area, who say why (on record).
+    pub async fn reveal_parties(&self, me: &SignedIn, id: i64, reason: &str) -> Result<String> {
         if !me.staff.roles.iter().any(|r| r.may_reveal_personal_data()) {
             return Err(Error::Forbidden);
         }
         let reason = crate::cases::check_reason(reason)?;
-        match what {
-            "dispute" => {
-                self.dispute(me, id).await?;
-            }
-            "mediation" => {}
-            _ => return Err(Error::NotFound),
-        }
-        Ok(self
-            .store
-            .reveal_parties(what, id, me.staff.id, &reason)
-            .await?)
+        self.dispute(me, id).await?;
+        Ok(self.store.reveal_parties(id, me.staff.id, &reason).await?)
     }
 
-    /// Records a mediation; the dispute and the appeal it names must be ones `me`
-    /// sees, the mediator any active staff member.
+    /// Records a mediation of a dispute or an appeal `me` sees (placed where the
+    /// dispute is, else where the appeal is); the mediator is any active staff member.
     pub async fn record_mediation(&self, me: &SignedIn, form: &MediationForm) -> Result<i64> {
-        let disputes: Vec<i64> = match form.dispute.trim().parse::<i64>() {
-            Ok(id) => match self.dispute(me, id).await {
-                Ok(_) => vec![id],
-                Err(_) => Vec::new(),
-            },
-            Err(_) => Vec::new(),
+        let dispute = match form.dispute.trim().parse::<i64>() {
+            Ok(id) => self.dispute(me, id).await.ok().map(|(d, _, _)| d),
+            Err(_) => None,
         };
+        let disputes: Vec<i64> = dispute.iter().map(|d| d.id).collect();
         let mediators: Vec<i64> = self
             .staff_choices(None)
             .await?
@@ -430,9 +421,9 @@ impl App {
         let record = form
             .validate(&disputes, &mediators)
             .map_err(Error::Invalid)?;
-        let appeal_id = match &record.appeal {
+        let appeal = match &record.appeal {
             Some(no) => match self.store.appeal(no, &me.scope).await {
-                Ok(a) => Some(a.summary.id),
+                Ok(a) => Some(a.summary),
                 Err(StoreError::NotFound) => {
                     return Err(invalid("appeal", FieldError::UnknownChoice));
                 }
@@ -440,15 +431,26 @@ impl App {
             },
             None => None,
         };
-        Ok(self
-            .store
-            .record_mediation(&MediationRecord { record, appeal_id }, me.staff.id)
-            .await?)
+        let region = match (&dispute, &appeal) {
+            (Some(d), _) => d.region.clone(),
+            (None, Some(a)) => a.region_code.clone(),
+            (None, None) => return Err(invalid("dispute", FieldError::Required)),
+        };
+        let record = MediationRecord {
+            record,
+            appeal_id: appeal.map(|a| a.id),
+            region,
+        };
+        Ok(self.store.record_mediation(&record, me.staff.id).await?)
     }
 
-    /// Mediation records, the latest first.
-    pub async fn mediations(&self, page: i64) -> Result<Page<Mediation>> {
-        Ok(self.store.mediations(None, page, 50).await?)
+    /// Mediation records in `me`'s areas, the latest first (someone who sees no area
+    /// has none).
+    pub async fn mediations(&self, me: &SignedIn, page: i64) -> Result<Page<Mediation>> {
+        let Some(areas) = areas(me) else {
+            return Err(Error::Forbidden);
+        };
+        Ok(self.store.mediations(&areas, None, page, 50).await?)
     }
 
     /// Replies the appellants agreed to publish, with names and long numbers taken

@@ -1378,19 +1378,34 @@ async fn outreach(store: Arc<dyn Store>) {
     app.dispute_to_register(&desk, dispute)
         .await
         .expect("registrable");
-    let mut from_dispute = form("工程款拖欠，工人扬言堵路讨薪");
-    from_dispute.kind = "dispute".into();
-    app.register_with(
-        &from_dispute,
-        Origin::Staff,
-        Some(desk.staff.id),
-        Intake {
-            dispute: Some(dispute),
-            ..Intake::default()
-        },
-    )
-    .await
-    .expect("registered");
+    // Registered by two people at once: one appeal, the other refused.
+    let register = || {
+        let mut f = form("工程款拖欠，工人扬言堵路讨薪");
+        f.kind = "dispute".into();
+        let (app, by) = (app.clone(), desk.staff.id);
+        async move {
+            app.register_with(
+                &f,
+                Origin::Staff,
+                Some(by),
+                Intake {
+                    dispute: Some(dispute),
+                    ..Intake::default()
+                },
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(register()), tokio::spawn(register()));
+    let outcomes = [a.expect("task"), b.expect("task")];
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(
+        |o| matches!(o, Err(Error::Invalid(e)) if e.0[0] == ("dispute", minsheng_core::intake::FieldError::AlreadyDone))
+    ));
     assert!(
         app.disputes(&desk, Default::default(), 1)
             .await

@@ -238,7 +238,7 @@ pub fn of_step(
         Command::RuleContest { upheld: true, .. } => {
             // A verdict set aside leaves the grades in the cell it was counted in (the
             // visit itself happened and still counts).
-            let v = before.verdict.as_ref()?;
+            let v = before.contested.as_ref()?;
             judged(&mut c, v.rating, v.solved, -1);
             return Some(Tally {
                 key: key(facts, local_day(v.at), v.unit, v.staff),

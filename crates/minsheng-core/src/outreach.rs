@@ -607,6 +607,10 @@ impl MediationForm {
         let agreement = c.text("agreement", &self.agreement, 2, MAX_TEXT);
         let outcome = c.choice("outcome", &self.outcome, MediationOutcome::from_code);
         let follow_up_on = c.optional_day("follow_up_on", &self.follow_up_on);
+        // A mediation settles a dispute on the register or an appeal (or both).
+        if self.dispute.trim().is_empty() && self.appeal.trim().is_empty() {
+            c.refuse("dispute", FieldError::Required);
+        }
         if let (Some(h), Some(f)) = (held_on, follow_up_on)
             && f < h
         {
@@ -632,47 +636,103 @@ impl MediationForm {
     }
 }
 
+/// Words that say a party's role, not who they are: kept unmasked (in brackets or
+/// standing alone).
+const ROLE_WORDS: &[&str] = &[
+    "申请人",
+    "被申请人",
+    "当事人",
+    "一方",
+    "另一方",
+    "双方",
+    "村民",
+    "居民",
+    "业主",
+    "租户",
+    "工人",
+    "农民工",
+    "老板",
+    "雇主",
+    "房东",
+    "物业",
+    "原告",
+    "被告",
+    "丈夫",
+    "妻子",
+    "家属",
+    "代理人",
+    "户主",
+];
+
 /// The parties as lists show them: each name masked to its surname (张三、李四 →
-/// 张*、李*), long numbers hidden; separators and roles in brackets stay.
+/// 张*、李*), inside brackets too unless it is a role word (（村民）stays), long
+/// numbers hidden; separators stay.
 pub fn mask_parties(parties: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
-    let mut in_brackets = false;
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
-            out.push_str(&crate::mask::name(word));
+            if ROLE_WORDS.contains(&word.as_str()) {
+                out.push_str(word);
+            } else {
+                out.push_str(&crate::mask::name(word));
+            }
             word.clear();
         }
     };
     for ch in crate::mask::numbers_in_text(parties).chars() {
-        match ch {
-            '（' | '(' => {
-                flush(&mut word, &mut out);
-                in_brackets = true;
-                out.push(ch);
-            }
-            '）' | ')' => {
-                in_brackets = false;
-                out.push(ch);
-            }
-            _ if in_brackets => out.push(ch),
-            c if c.is_whitespace() || "、,，;；与和及".contains(c) => {
-                flush(&mut word, &mut out);
-                out.push(c);
-            }
-            c => word.push(c),
+        if ch.is_whitespace() || "、,，;；与和及（）()：:".contains(ch) {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        } else {
+            word.push(ch);
         }
     }
     flush(&mut word, &mut out);
     out
 }
 
-/// A reply as the public may read it: long numbers hidden and each of `names` (the
-/// appellant's and representatives') replaced by its masked form.
-pub fn published_reply(text: &str, names: &[&str]) -> String {
+/// Replaces every occurrence of `name` in `text` by its masked form, however it is
+/// spaced there (欧阳 明华 is 欧阳明华).
+fn mask_spaced(text: &str, name: &str) -> String {
+    let wanted: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let chars: Vec<char> = text.chars().collect();
+    let masked = crate::mask::name(&wanted.iter().collect::<String>());
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let (mut j, mut k) = (i, 0);
+        while k < wanted.len() && j < chars.len() {
+            if chars[j] == wanted[k] {
+                k += 1;
+                j += 1;
+            } else if k > 0 && chars[j].is_whitespace() {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if k == wanted.len() && !wanted.is_empty() {
+            out.push_str(&masked);
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A reply as the public may read it: long numbers hidden, and each of `personal`
+/// (the appellant's and representatives' names, their home address) replaced by its
+/// masked form wherever it stands, however spaced.
+pub fn published_reply(text: &str, personal: &[&str]) -> String {
     let mut out = crate::mask::numbers_in_text(text);
-    for name in names.iter().filter(|n| n.chars().count() >= 2) {
-        out = out.replace(name, &crate::mask::name(name));
+    for p in personal
+        .iter()
+        .filter(|n| n.chars().filter(|c| !c.is_whitespace()).count() >= 2)
+    {
+        out = mask_spaced(&out, p);
     }
     out
 }

@@ -1029,6 +1029,10 @@ pub struct Case {
     /// The latest return-visit verdict.
     #[serde(default)]
     pub verdict: Option<Verdict>,
+    /// The verdict the unit contested last, with where its contest stands (a newer
+    /// verdict does not take its place: the contest is ruled on the verdict it names).
+    #[serde(default)]
+    pub contested: Option<Verdict>,
 }
 
 /// A return-visit verdict as the figures counted it, kept so that a contest can set it
@@ -1047,6 +1051,14 @@ pub struct Verdict {
     pub staff: Option<i64>,
     /// Where a contest of it stands.
     pub contest: ContestState,
+}
+
+impl Verdict {
+    /// Whether it counts against the unit: 不满意, or the problem not (fully) solved.
+    pub fn against_unit(&self) -> bool {
+        self.rating == Rating::Unsatisfied
+            || matches!(self.solved, Some(Solved::Unsolved | Solved::Partly))
+    }
 }
 
 /// Where a unit's contest of a verdict stands.
@@ -1259,6 +1271,7 @@ impl Case {
             replied_by: None,
             call_back: false,
             verdict: None,
+            contested: None,
         }
     }
 
@@ -1352,15 +1365,19 @@ impl Case {
             Command::Contest { .. } => {
                 if let Some(v) = &mut self.verdict {
                     v.contest = ContestState::Pending;
+                    self.contested = Some(v.clone());
                 }
             }
             Command::RuleContest { upheld, .. } => {
-                if let Some(v) = &mut self.verdict {
+                if let Some(v) = &mut self.contested {
                     v.contest = if *upheld {
                         ContestState::Upheld
                     } else {
                         ContestState::Rejected
                     };
+                    if let Some(latest) = self.verdict.as_mut().filter(|l| l.at == v.at) {
+                        latest.contest = v.contest;
+                    }
                     if *upheld && v.rating == Rating::Unsatisfied {
                         self.unsatisfied = self.unsatisfied.saturating_sub(1);
                     }
@@ -1930,8 +1947,13 @@ pub fn decide(
         }
         (Command::Contest { reason }, _, s) if s != S::Merged => {
             need_text(reason)?;
+            let pending = case
+                .contested
+                .as_ref()
+                .is_some_and(|v| v.contest == ContestState::Pending);
             match &case.verdict {
-                Some(v) if v.contest == ContestState::None => {
+                // Only a verdict that counts against the unit, one contest at a time.
+                Some(v) if v.contest == ContestState::None && !pending && v.against_unit() => {
                     if (now - v.at).num_days() >= i64::from(policy.contest_days) {
                         return Err(WorkflowError::TooLate);
                     }
@@ -1942,7 +1964,7 @@ pub fn decide(
         (Command::RuleContest { note, .. }, _, _) => {
             need_text(note)?;
             if !case
-                .verdict
+                .contested
                 .as_ref()
                 .is_some_and(|v| v.contest == ContestState::Pending)
             {

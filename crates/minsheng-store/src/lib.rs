@@ -246,6 +246,9 @@ pub enum Registered {
     Repeat(Receipt),
     /// The form key was already used for different content: nothing was stored.
     KeyReused,
+    /// The screened dispute it registers is no longer open (another appeal took it,
+    /// perhaps a moment earlier): nothing was stored.
+    DisputeTaken,
 }
 
 impl Registered {
@@ -253,7 +256,7 @@ impl Registered {
     pub fn receipt(&self) -> Option<&Receipt> {
         match self {
             Registered::Stored(r) | Registered::Repeat(r) => Some(r),
-            Registered::KeyReused => None,
+            Registered::KeyReused | Registered::DisputeTaken => None,
         }
     }
 }

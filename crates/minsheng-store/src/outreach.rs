@@ -199,6 +199,8 @@ pub struct MediationRecord {
     pub record: minsheng_core::outreach::NewMediation,
     /// The appeal's id, if it names one.
     pub appeal_id: Option<i64>,
+    /// Where: the dispute's village, else the appeal's.
+    pub region: RegionCode,
 }
 
 /// A reply the appellant agreed to publish, with what is needed to take personal data
@@ -215,7 +217,8 @@ pub struct ConsentedReply {
     pub reply: String,
     /// When it was replied.
     pub replied_at: DateTime<Utc>,
-    /// The appellant's and representatives' names, in full, to be taken out.
+    /// The appellant's and representatives' names and the home address, in full, to
+    /// be taken out.
     pub names: Vec<String>,
 }
 
@@ -288,8 +291,9 @@ pub trait Outreach: Send + Sync {
 
     /// Starts a screening campaign; returns its id.
     async fn add_screening(&self, screening: &NewScreening, actor: i64) -> Result<i64>;
-    /// Screening campaigns, the latest first.
-    async fn screenings(&self) -> Result<Vec<Screening>>;
+    /// Screening campaigns, the latest first, their disputes counted in `areas` only
+    /// (empty: anywhere).
+    async fn screenings(&self, areas: &[RegionCode]) -> Result<Vec<Screening>>;
     /// Records a reported dispute, its parties sealed; returns its id.
     async fn report_dispute(&self, dispute: &NewDispute, actor: i64) -> Result<i64>;
     /// The risk register: high risk first, then the longest untouched.
@@ -304,16 +308,17 @@ pub trait Outreach: Send + Sync {
     /// Records a follow-up and the dispute's risk and state after it.
     async fn follow_up(&self, id: i64, follow_up: &FollowUp, actor: i64) -> Result<()>;
 
-    /// The parties of a dispute (`"dispute"`) or a mediation record (`"mediation"`)
-    /// in full, for someone who said why; the reading is an audit record.
-    async fn reveal_parties(&self, what: &str, id: i64, actor: i64, reason: &str)
-    -> Result<String>;
+    /// The parties of a dispute in full, for someone who said why; the reading is an
+    /// audit record.
+    async fn reveal_parties(&self, dispute: i64, actor: i64, reason: &str) -> Result<String>;
 
     /// Records a mediation, its parties sealed; returns its id.
     async fn record_mediation(&self, mediation: &MediationRecord, actor: i64) -> Result<i64>;
-    /// Mediation records, the latest first; with `appeal_id`, only that appeal's.
+    /// Mediation records in `areas` (empty: anywhere), the latest first; with
+    /// `appeal_id`, only that appeal's.
     async fn mediations(
         &self,
+        areas: &[RegionCode],
         appeal_id: Option<i64>,
         page: i64,
         per_page: i64,

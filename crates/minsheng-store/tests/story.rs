@@ -2283,8 +2283,17 @@ async fn outreach(
         .expect("listed");
     assert_eq!(d.parties_mask, "王**（村民）、李**（村民）");
     assert_eq!(
-        store.screenings().await.expect("screenings")[0].high_open,
+        store.screenings(&[]).await.expect("screenings")[0].high_open,
         1
+    );
+    // Counted only in the areas asked for.
+    assert_eq!(
+        store
+            .screenings(std::slice::from_ref(there))
+            .await
+            .expect("screenings")[0]
+            .high_open,
+        0
     );
     store
         .follow_up(
@@ -2321,17 +2330,12 @@ async fn outreach(
     );
     assert_eq!(
         store
-            .reveal_parties("dispute", dispute, staff, "调解需要")
+            .reveal_parties(dispute, staff, "调解需要")
             .await
             .expect("reveal"),
         "王建国（村民）、李大山（村民）"
     );
-    assert!(
-        store
-            .reveal_parties("staff", dispute, staff, "x")
-            .await
-            .is_err()
-    );
+    assert!(store.reveal_parties(999_999, staff, "x").await.is_err());
 
     // A mediation record of it, for the case too.
     let m = store
@@ -2349,6 +2353,7 @@ async fn outreach(
                     judicial: true,
                 },
                 appeal_id: Some(case.id),
+                region: here.clone(),
             },
             staff,
         )
@@ -2365,12 +2370,29 @@ async fn outreach(
     );
     assert_eq!(
         store
-            .mediations(Some(case.id), 1, 10)
+            .mediations(&[], Some(case.id), 1, 10)
             .await
             .expect("of case")
             .items[0]
             .appeal_no,
         Some(case.no.clone())
+    );
+    // Listed in its own area only.
+    assert_eq!(
+        store
+            .mediations(std::slice::from_ref(there), None, 1, 10)
+            .await
+            .expect("there")
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .mediations(std::slice::from_ref(here), None, 1, 10)
+            .await
+            .expect("here")
+            .total,
+        1
     );
     assert!(matches!(
         store

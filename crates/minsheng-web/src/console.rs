@@ -1030,7 +1030,21 @@ async fn intake_from(
     dispute: &str,
 ) -> Result<Option<(&'static str, i64, String)>, minsheng_app::Error> {
     let t = texts(lang);
-    if let Ok(id) = reception.trim().parse::<i64>() {
+    let (reception, dispute) = (reception.trim(), dispute.trim());
+    let bad = |field| {
+        minsheng_app::Error::Invalid(minsheng_core::intake::FieldErrors(vec![(
+            field,
+            minsheng_core::intake::FieldError::UnknownChoice,
+        )]))
+    };
+    // One or the other, each a number, or neither.
+    if !reception.is_empty() && (!dispute.is_empty() || reception.parse::<i64>().is_err()) {
+        return Err(bad("reception"));
+    }
+    if !dispute.is_empty() && dispute.parse::<i64>().is_err() {
+        return Err(bad("dispute"));
+    }
+    if let Ok(id) = reception.parse::<i64>() {
         let r = state.open_reception(id).await?;
         return Ok(Some((
             "reception",
@@ -1044,7 +1058,7 @@ async fn intake_from(
             ),
         )));
     }
-    if let Ok(id) = dispute.trim().parse::<i64>() {
+    if let Ok(id) = dispute.parse::<i64>() {
         let d = state.dispute_to_register(me, id).await?;
         return Ok(Some((
             "dispute",

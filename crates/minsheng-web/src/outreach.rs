@@ -76,7 +76,14 @@ pub(crate) fn explain(errors: &FieldErrors, lang: Lang) -> String {
     errors
         .0
         .iter()
-        .map(|(f, e)| format!("{}：{}", label(t, f), e.explain(lang)))
+        .map(|(f, e)| {
+            // The ranking's weights are named by their rates.
+            let name = minsheng_core::kpi::Kpi::ALL
+                .iter()
+                .find(|k| k.code() == *f)
+                .map_or_else(|| label(t, f), |k| k.label(lang));
+            format!("{name}：{}", e.explain(lang))
+        })
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -131,6 +138,12 @@ fn places(
             group: String::new(),
         })
         .collect()
+}
+
+/// Free text as the registers list it: phone, ID and card numbers hidden (the
+/// record itself keeps them).
+fn hide_numbers(text: &str) -> String {
+    minsheng_core::mask::numbers_in_text(text)
 }
 
 /// A page answer: the page, with 422 when it carries a refusal.
@@ -435,8 +448,8 @@ fn visit_row(
         on: v.on.to_string(),
         cadre: v.staff_name.clone(),
         place: catalog.place(names, &v.region),
-        purpose: v.purpose.clone(),
-        people: v.people.clone(),
+        purpose: hide_numbers(&v.purpose),
+        people: hide_numbers(&v.people),
         state: v.state.label(lang),
         cases: v.cases.iter().map(|(no, r)| (no.to_string(), *r)).collect(),
         mine: v.staff_id == me.staff.id,
@@ -649,7 +662,7 @@ fn dispute_row(
         risk: d.risk.label(lang),
         high: d.risk == Risk::High,
         parties: d.parties_mask.clone(),
-        summary: d.summary.clone(),
+        summary: hide_numbers(&d.summary),
         state: d.state.label(lang),
         updated: local(d.updated_at),
     }
@@ -674,7 +687,7 @@ async fn disputes_page(
     let found = state.disputes(me, filter, q.page()).await?;
     let catalog = Catalog::load(state).await?;
     let names = catalog.place_names();
-    let screenings = state.screenings().await?;
+    let screenings = state.screenings(me).await?;
     let villages: Vec<minsheng_core::region::Region> = catalog
         .villages
         .iter()
@@ -736,9 +749,11 @@ async fn disputes_page(
                 id: s.id,
                 title: s.title.clone(),
                 span: format!("{} – {}", s.from, s.to),
-                area: names
-                    .get(s.region.as_str())
-                    .cloned()
+                area: areas
+                    .iter()
+                    .find(|a| a.code == s.region)
+                    .map(|a| a.name.clone())
+                    .or_else(|| names.get(s.region.as_str()).cloned())
                     .unwrap_or_else(|| s.region.to_string()),
                 disputes: s.disputes,
                 high_open: s.high_open,
@@ -870,7 +885,7 @@ fn mediation_row(m: &minsheng_store::Mediation, lang: Lang) -> MediationRow {
         held_on: m.held_on.to_string(),
         mediator: m.mediator_name.clone(),
         parties: m.parties_mask.clone(),
-        agreement: m.agreement.clone(),
+        agreement: hide_numbers(&m.agreement),
         outcome: m.outcome.label(lang),
         follow_up_on: m.follow_up_on.map(|d| d.to_string()).unwrap_or_default(),
         judicial: m.judicial,
@@ -992,7 +1007,7 @@ async fn dispute_page(
             .map(|n| NoteRow {
                 at: local(n.at),
                 who: n.staff_name.clone(),
-                note: n.note.clone(),
+                note: hide_numbers(&n.note),
                 risk: n.risk.label(lang),
                 state: n.state.label(lang),
             })
@@ -1079,7 +1094,7 @@ pub async fn reveal_parties(
     Path(id): Path<i64>,
     Form(form): Form<RevealForm>,
 ) -> Result<Response, AppError> {
-    match state.reveal_parties(&me, "dispute", id, &form.reason).await {
+    match state.reveal_parties(&me, id, &form.reason).await {
         Ok(parties) => Ok(dispute_page(
             &state,
             lang,
@@ -1143,7 +1158,7 @@ async fn mediations_page(
     saved: bool,
     error: String,
 ) -> Result<MediationsPage, AppError> {
-    let found = state.mediations(page).await?;
+    let found = state.mediations(me, page).await?;
     let (outcomes, staff, mediation) = mediation_form(state, me, lang, mediation).await?;
     Ok(MediationsPage {
         t: texts(lang),

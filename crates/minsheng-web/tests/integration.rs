@@ -5945,6 +5945,15 @@ async fn going_to_the_people_over_http() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, mediations) = app.get("/staff/mediations", &desk).await;
     assert!(mediations.contains("各退半米") && !mediations.contains("王建国"));
+    // Another township's head does not see it; a bureau's handler has no register.
+    let t02 = app.login("t02.head").await;
+    let (status, theirs) = app.get("/staff/mediations", &t02).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!theirs.contains("各退半米"));
+    assert_eq!(
+        app.get("/staff/mediations", &handler).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (_, intake) = app.get(&format!("/staff/intake?dispute={id}"), &desk).await;
     assert!(intake.contains("宅基地边界争执"));
     let r = app

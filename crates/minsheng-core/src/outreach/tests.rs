@@ -204,6 +204,15 @@ fn disputes_follow_ups_and_mediation_records_are_checked() {
     };
     let m = mediation.validate(&[1], &[8]).expect("valid");
     assert!(m.judicial && m.follow_up_on.is_some() && m.appeal.is_some());
+    let unlinked = MediationForm {
+        dispute: String::new(),
+        appeal: String::new(),
+        ..mediation.clone()
+    };
+    assert_eq!(
+        fields(&unlinked.validate(&[1], &[8]).expect_err("unlinked")),
+        ["dispute"]
+    );
     let backwards = MediationForm {
         follow_up_on: "2026-11-01".into(),
         appeal: "12号".into(),
@@ -222,6 +231,11 @@ fn parties_and_published_replies_hide_names_and_numbers() {
         "王**（申请人）、李**（被申请人），***********"
     );
     assert_eq!(mask_parties("张三 和 李四"), "张* 和 李*");
+    // A name in brackets is a name; a role stays a role.
+    assert_eq!(
+        mask_parties("王小明、李大海（村民 张三丰）"),
+        "王**、李**（村民 张**）"
+    );
     let reply = published_reply(
         "王秀英女士您好，已联系热力公司维修，联系电话0531-88886666。",
         &["王秀英", "X"],
@@ -230,6 +244,12 @@ fn parties_and_published_replies_hide_names_and_numbers() {
         reply,
         "王**女士您好，已联系热力公司维修，联系电话****-********。"
     );
+    // However the name is spaced, and the home address too.
+    let reply = published_reply(
+        "欧阳 明华先生：经查人民路1号门前积水已排除。",
+        &["欧阳明华", "人民路1号"],
+    );
+    assert_eq!(reply, "欧***先生：经查人****门前积水已排除。");
 }
 
 #[test]

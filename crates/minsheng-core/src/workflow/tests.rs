@@ -1265,3 +1265,59 @@ fn a_verdict_may_be_contested_only_within_the_policys_days() {
         Err(WorkflowError::TooLate)
     );
 }
+
+#[test]
+fn a_newer_verdict_leaves_the_contest_on_the_verdict_it_names() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let facts = facts(Track::WorkOrder);
+    let handler = actor(&[Role::Handler], LEAD);
+    let supervisor = actor(&[Role::Supervisor], 1);
+    let mut case = case_in(Track::WorkOrder, State::Handling);
+    let mut history = Vec::new();
+    let mut step = |case: &mut Case, cmd: Command, who: &Actor, when| {
+        let d = decide(case, cmd, who, &policy, &calendar, when)?;
+        case.apply(&d.event, &policy, &calendar);
+        history.push(d.event);
+        Ok::<(), WorkflowError>(())
+    };
+    step(&mut case, command("reply"), &admin(), at(1, 0)).expect("reply");
+    step(&mut case, command("visit_bad"), &admin(), at(1, 1)).expect("visit");
+    step(
+        &mut case,
+        Command::Contest {
+            reason: "超出政策".into(),
+        },
+        &handler,
+        at(1, 2),
+    )
+    .expect("contest");
+    // The unit answers again and the appellant is content this time.
+    step(&mut case, command("reply"), &admin(), at(1, 3)).expect("reply");
+    step(&mut case, command("visit_ok"), &admin(), at(1, 4)).expect("visit");
+    // A satisfied, solved verdict is not the unit's to contest.
+    assert_eq!(
+        step(
+            &mut case,
+            Command::Contest { reason: "x".into() },
+            &handler,
+            at(1, 5)
+        ),
+        Err(WorkflowError::NothingToContest)
+    );
+    // The pending contest is still ruled, on the first verdict.
+    step(
+        &mut case,
+        Command::RuleContest {
+            upheld: true,
+            note: "成立".into(),
+        },
+        &supervisor,
+        at(2, 0),
+    )
+    .expect("ruling");
+    let tallies = crate::kpi::of_history(&facts, &history, &policy, &calendar);
+    let sum = |m| tallies.iter().map(|t| t.sums.get(m)).sum::<i64>();
+    assert_eq!(sum(crate::kpi::Measure::Visited), 2);
+    assert_eq!(sum(crate::kpi::Measure::RatedUnsatisfied), 0);
+    assert_eq!(sum(crate::kpi::Measure::RatedSatisfied), 1);
+}

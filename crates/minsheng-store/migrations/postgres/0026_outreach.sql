@@ -89,6 +89,7 @@ CREATE TABLE mediations (
     dispute_id   BIGINT REFERENCES disputes(id),
     appeal_id    BIGINT REFERENCES appeals(id),
     mediator_id  BIGINT NOT NULL REFERENCES staff(id),
+    region_code  TEXT NOT NULL REFERENCES regions(code),
     held_on      DATE NOT NULL,
     parties_mask TEXT NOT NULL,
     pii_key_id   TEXT NOT NULL,

@@ -89,6 +89,7 @@ CREATE TABLE mediations (
     dispute_id   INTEGER REFERENCES disputes(id),
     appeal_id    INTEGER REFERENCES appeals(id),
     mediator_id  INTEGER NOT NULL REFERENCES staff(id),
+    region_code  TEXT NOT NULL REFERENCES regions(code),
     held_on      TEXT NOT NULL,
     parties_mask TEXT NOT NULL,
     pii_key_id   TEXT NOT NULL,

@@ -328,6 +328,22 @@ impl SqlStore {
                         continue;
                     }
                 }
+                                // A screened dispute becomes one appeal: claimed here, under the write
+                // lock (a second claim, in this batch or racing it, finds it taken).
+                if let Some(dispute) = reg.dispute {
+                    let claimed = sqlx::query(
+                        "UPDATE disputes SET state = 'case', updated_at = $1 WHERE id = $2 AND state IN ('open', 'following')",
+                    )
+                    .bind(crate::now())
+                    .bind(dispute)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed == 0 {
+                        fates.push(Fate::Done(Registered::DisputeTaken));
+                        continue;
+                    }
+                }
                 let slot = new_rows.len();
                 new_rows.push(i);
                 if let Some(external) = reg.external_id.as_deref() {
@@ -476,19 +492,13 @@ impl SqlStore {
                         raise_alerts!(tx, chain, raised, crate::now());
             mark_came_back!(tx, chain, came_back);
             for (r, &i) in stored.iter().zip(&new_rows) {
-                let Some(dispute) = registrations[i].dispute else { continue };
-                let taken = sqlx::query(
-                    "UPDATE disputes SET state = 'case', appeal_id = $1, updated_at = $2 WHERE id = $3 AND appeal_id IS NULL",
-                )
-                .bind(r.id)
-                .bind(crate::now())
-                .bind(dispute)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if taken == 1 {
-                    append_audit!(tx, chain, crate::now(), registrations[i].actor_id, "dispute.to_appeal", Some(r.id), json!({ "dispute": dispute }));
-                }
+                                let Some(dispute) = registrations[i].dispute else { continue };
+                sqlx::query("UPDATE disputes SET appeal_id = $1 WHERE id = $2")
+                    .bind(r.id)
+                    .bind(dispute)
+                    .execute(&mut *tx)
+                    .await?;
+                append_audit!(tx, chain, crate::now(), registrations[i].actor_id, "dispute.to_appeal", Some(r.id), json!({ "dispute": dispute }));
             }
             commit_chain!(tx, chain);
             Ok(fates

@@ -499,17 +499,29 @@ impl Outreach for SqlStore {
         })
     }
 
-    async fn screenings(&self) -> Result<Vec<Screening>> {
+    async fn screenings(&self, areas: &[RegionCode]) -> Result<Vec<Screening>> {
+        // The same areas twice (one clause for each count).
+        let mut w = Where::default();
+        in_areas(&mut w, "d.region_code", areas);
+        in_areas(&mut w, "d.region_code", areas);
+        let within = |i: usize| {
+            w.clauses
+                .get(i)
+                .map(|c| format!(" AND {c}"))
+                .unwrap_or_default()
+        };
+        let sql = format!(
+            "SELECT g.id, g.title, g.starts_on, g.ends_on, g.region_code, \
+             (SELECT COUNT(*) FROM disputes d WHERE d.screening_id = g.id{}), \
+             (SELECT COUNT(*) FROM disputes d WHERE d.screening_id = g.id AND d.risk = 'high' \
+              AND d.state IN ('open', 'following'){}) \
+             FROM screenings g ORDER BY g.starts_on DESC, g.id DESC",
+            within(0),
+            within(1)
+        );
         with_db!(self, p => {
-            let rows: Vec<(i64, String, NaiveDate, NaiveDate, String, i64, i64)> = sqlx::query_as(
-                "SELECT g.id, g.title, g.starts_on, g.ends_on, g.region_code, \
-                 (SELECT COUNT(*) FROM disputes d WHERE d.screening_id = g.id), \
-                 (SELECT COUNT(*) FROM disputes d WHERE d.screening_id = g.id AND d.risk = 'high' \
-                  AND d.state IN ('open', 'following')) \
-                 FROM screenings g ORDER BY g.starts_on DESC, g.id DESC",
-            )
-            .fetch_all(p)
-            .await?;
+            let rows: Vec<(i64, String, NaiveDate, NaiveDate, String, i64, i64)> =
+                bind_args!(sqlx::query_as(&sql), &w.args).fetch_all(p).await?;
             rows.into_iter()
                 .map(|(id, title, from, to, code, disputes, high_open)| {
                     Ok(Screening { id, title, from, to, region: region(&code)?, disputes, high_open })
@@ -663,26 +675,18 @@ impl Outreach for SqlStore {
         })
     }
 
-    async fn reveal_parties(
-        &self,
-        what: &str,
-        id: i64,
-        actor: i64,
-        reason: &str,
-    ) -> Result<String> {
-        let table = match what {
-            "dispute" => "disputes",
-            "mediation" => "mediations",
-            _ => return Err(StoreError::NotFound),
-        };
-        let sql = format!("SELECT pii_key_id, parties_enc FROM {table} WHERE id = $1");
+    async fn reveal_parties(&self, dispute: i64, actor: i64, reason: &str) -> Result<String> {
         let at = crate::now();
         with_db!(self, p => {
-            let (key_id, sealed): (String, String) = sqlx::query_as(&sql).bind(id).fetch_one(p).await?;
+            let (key_id, sealed): (String, String) =
+                sqlx::query_as("SELECT pii_key_id, parties_enc FROM disputes WHERE id = $1")
+                    .bind(dispute)
+                    .fetch_one(p)
+                    .await?;
             let parties = self.keys.open(&key_id, "parties", &sealed)?;
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
-                        append_audit!(tx, chain, at, Some(actor), "parties.reveal", None, json!({ "of": what, "id": id, "reason": reason }));
+            append_audit!(tx, chain, at, Some(actor), "parties.reveal", None, json!({ "dispute": dispute, "reason": reason }));
             commit_chain!(tx, chain);
             Ok(parties)
         })
@@ -697,13 +701,14 @@ impl Outreach for SqlStore {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO mediations (dispute_id, appeal_id, mediator_id, held_on, parties_mask, pii_key_id, parties_enc, \
-                 agreement, outcome, follow_up_on, judicial, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                                "INSERT INTO mediations (dispute_id, appeal_id, mediator_id, region_code, held_on, parties_mask, pii_key_id, \
+                 parties_enc, agreement, outcome, follow_up_on, judicial, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             )
             .bind(r.dispute)
             .bind(m.appeal_id)
             .bind(r.mediator)
+            .bind(m.region.as_str())
             .bind(r.held_on)
             .bind(mask_parties(&r.parties))
             .bind(&key_id)
@@ -727,6 +732,7 @@ impl Outreach for SqlStore {
 
     async fn mediations(
         &self,
+        areas: &[RegionCode],
         appeal_id: Option<i64>,
         page: i64,
         per_page: i64,
@@ -737,6 +743,7 @@ impl Outreach for SqlStore {
             let p = w.arg(Arg::Int(a));
             w.clauses.push(format!("m.appeal_id = {p}"));
         }
+        in_areas(&mut w, "m.region_code", areas);
         let sql = format!(
             "SELECT {MEDIATION_COLUMNS} FROM mediations m JOIN staff s ON s.id = m.mediator_id \
              LEFT JOIN appeals a ON a.id = m.appeal_id{} ORDER BY m.held_on DESC, m.id DESC LIMIT {per_page} OFFSET {}",
@@ -759,7 +766,8 @@ impl Outreach for SqlStore {
     async fn consented_replies(&self, page: i64, per_page: i64) -> Result<Page<ConsentedReply>> {
         let (page, per_page) = clamp(page, per_page);
         let sql = format!(
-            "SELECT a.category, a.region_code, a.title, e.note, e.at, a.pii_key_id, a.name_enc, a.representatives_enc \
+            "SELECT a.category, a.region_code, a.title, e.note, e.at, a.pii_key_id, a.name_enc, a.representatives_enc, \
+             a.home_address_enc \
              FROM appeals a JOIN appeal_events e ON e.id = \
              (SELECT MAX(x.id) FROM appeal_events x WHERE x.appeal_id = a.id AND x.kind = 'reply') \
              WHERE a.publish_consent AND a.status = 'closed' ORDER BY a.id DESC LIMIT {per_page} OFFSET {}",
@@ -774,6 +782,7 @@ impl Outreach for SqlStore {
             Option<String>,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
         with_db!(self, p => {
             let rows: Vec<Row> = sqlx::query_as(&sql).fetch_all(p).await?;
@@ -784,11 +793,13 @@ impl Outreach for SqlStore {
             .fetch_one(p)
             .await?;
             let mut items = Vec::with_capacity(rows.len());
-            for (category, code, title, reply, replied_at, key_id, name, representatives) in rows {
+                        for (category, code, title, reply, replied_at, key_id, name, representatives, home) in rows {
                 let mut names = Vec::new();
                 if let Some(key_id) = key_id.as_deref() {
-                    if let Some(n) = name.as_deref() {
-                        names.push(self.keys.open(key_id, "name", n)?);
+                    for (field, sealed) in [("name", &name), ("home_address", &home)] {
+                        if let Some(v) = sealed.as_deref() {
+                            names.push(self.keys.open(key_id, field, v)?);
+                        }
                     }
                     if let Some(r) = representatives.as_deref() {
                         let list: Vec<String> = serde_json::from_str(&self.keys.open(key_id, "representatives", r)?)
