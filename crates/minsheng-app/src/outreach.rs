@@ -154,6 +154,13 @@ impl App {
         let contact = form
             .validate(&self.my_villages(me).await?, &staff)
             .map_err(Error::Invalid)?;
+        // The same cadre for the same place once.
+        let current = self.store.contacts(Some(&contact.region)).await?;
+        if current.iter().any(|c| {
+            c.kind == contact.kind && c.name == contact.name && c.staff_id == contact.staff
+        }) {
+            return Err(invalid("staff", FieldError::Taken));
+        }
         Ok(self.store.add_contact(&contact, me.staff.id).await?)
     }
 

@@ -1309,6 +1309,13 @@ async fn outreach(store: Arc<dyn Store>) {
         Err(Error::Forbidden)
     ));
     app.add_contact(&desk, &contact).await.expect("assigned");
+    assert!(
+        matches!(
+            app.add_contact(&desk, &contact).await,
+            Err(Error::Invalid(_))
+        ),
+        "the same cadre for the same place once"
+    );
     assert_eq!(
         app.contacts_view(&desk)
             .await
