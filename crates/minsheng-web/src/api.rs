@@ -1176,6 +1176,7 @@ struct Created {
         content((NewAppealIn = "application/json"), (AppealUpload = "multipart/form-data"))),
     responses((status = 201, description = "Stored", body = Created), (status = 200, description = "Sent before: the first receipt", body = Created),
         (status = 400, description = "Malformed JSON", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Not a call taker", body = ErrorBody),
+                (status = 409, description = "The external_id was sent before with other content: nothing stored", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, description = "Fields at fault", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create_appeal(
