@@ -662,6 +662,13 @@ const ROLE_WORDS: &[&str] = &[
     "家属",
     "代理人",
     "户主",
+    "包工头",
+    "租客",
+    "村委会",
+    "居委会",
+    "村集体",
+    "施工方",
+    "开发商",
 ];
 
 /// The parties as lists show them: each name masked to its surname (张三、李四 →

@@ -323,6 +323,7 @@ impl Generator<'_> {
                 self.rng.gen_range(1..300)
             )
         });
+        let received_at = self.time_on(day);
         let appeal = NewAppeal {
             channel,
             kind,
@@ -333,10 +334,11 @@ impl Generator<'_> {
             address,
             location: None,
             appellant,
-            received_at: self.time_on(day),
+            received_at,
             attachments: Vec::new(),
             answers: Vec::new(),
-            publish_consent: false,
+            // About a third agree that the reply may be published.
+            publish_consent: received_at.timestamp() % 3 == 0,
             submission_key: None,
         };
         Ok(appeal)
@@ -984,6 +986,8 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     recluster(app).await?;
+    let places: Vec<Region> = g.villages.iter().map(|(r, _)| r.clone()).collect();
+    outreach(app, &places, until).await?;
     println!("预置情形 / planted situations (tag → appeals):");
     for s in &situations {
         let places: Vec<&str> = s
@@ -1000,6 +1004,170 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             places.join("、")
         );
     }
+    Ok(())
+}
+
+/// The demo county's side of going to the people, so its pages are not empty: the
+/// leader's reception days of the coming four weeks, contact cadres for half the
+/// villages, a screening campaign with its disputes (fictional parties), two
+/// mediations and two consultations (one answered).
+async fn outreach(app: &App, villages: &[Region], today: NaiveDate) -> Result<()> {
+    use minsheng_core::outreach::{
+        DisputeKind, MediationOutcome, NewConsultation, NewContact, NewDispute, NewMediation,
+        NewReception, NewScreening, PlaceKind, Risk,
+    };
+    let store = app.store.as_ref();
+    let id = |name: &'static str| async move {
+        store
+            .staff_by_username(name)
+            .await?
+            .map(|(s, _)| s.id)
+            .with_context(|| format!("the demo account {name} is missing"))
+    };
+    let (leader, desk) = (id("leader1").await?, id("dispatcher1").await?);
+    let cadres = [leader, id("supervisor1").await?, id("t01.head").await?];
+    let at = |day: NaiveDate, h: u32, m: u32| {
+        day.and_hms_opt(h, m, 0)
+            .and_then(|t| t.and_local_timezone(china()).single())
+            .map(|t| t.with_timezone(&Utc))
+            .context("a demo time")
+    };
+    let topics = ["征地拆迁", "冬季供暖", "", "劳资纠纷"];
+    for (week, topic) in topics.iter().enumerate() {
+        let day = today + Days::new(7 * week as u64 + 1);
+        let reception = NewReception {
+            leader,
+            starts_at: at(day, 9, 0)?,
+            ends_at: at(day, 11, 30)?,
+            place: "县信访局接待大厅".into(),
+            topic: (*topic).into(),
+        };
+        store.add_reception(&reception, desk).await?;
+    }
+    for (i, v) in villages.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let kind = if v.name.ends_with("社区") {
+            PlaceKind::Community
+        } else {
+            PlaceKind::Village
+        };
+        let contact = NewContact {
+            kind,
+            region: v.code.clone(),
+            name: v.name.clone(),
+            staff: cadres[i % cadres.len()],
+        };
+        store.add_contact(&contact, desk).await?;
+    }
+    let county = villages
+        .first()
+        .map(|v| v.code.county())
+        .context("the demo county has no villages")?;
+    let screening = NewScreening {
+        title: "冬季矛盾纠纷大排查".into(),
+        from: today - Days::new(10),
+        to: today + Days::new(20),
+        region: county,
+    };
+    let campaign = store.add_screening(&screening, desk).await?;
+    let found = [
+        (
+            DisputeKind::Land,
+            Risk::High,
+            "赵立新（村民）、钱有福（村民）",
+            "两户因宅基地边界争执多年，近日扬言要动手",
+        ),
+        (
+            DisputeKind::Wages,
+            Risk::High,
+            "孙建设（包工头）、农民工十余名",
+            "工程完工三个月，工资尚未结清，工人商量去县政府讨薪",
+        ),
+        (
+            DisputeKind::Neighbour,
+            Risk::Medium,
+            "周桂兰、吴振华",
+            "楼上漏水泡坏楼下吊顶，协商赔偿不成",
+        ),
+        (
+            DisputeKind::Property,
+            Risk::Medium,
+            "郑小燕（业主）、小区物业",
+            "物业费上涨未公示，部分业主拒交",
+        ),
+        (
+            DisputeKind::Family,
+            Risk::Low,
+            "王大伟（丈夫）、冯丽（妻子）",
+            "赡养老人费用分摊分歧",
+        ),
+        (
+            DisputeKind::Demolition,
+            Risk::High,
+            "陈德顺（户主）",
+            "对拆迁补偿标准不满，拒绝搬迁",
+        ),
+    ];
+    let mut disputes = Vec::new();
+    for (i, (kind, risk, parties, summary)) in found.iter().enumerate() {
+        let dispute = NewDispute {
+            screening: Some(campaign),
+            region: villages[(i * 7) % villages.len()].code.clone(),
+            kind: *kind,
+            risk: *risk,
+            parties: (*parties).into(),
+            summary: (*summary).into(),
+        };
+        disputes.push((
+            store
+                .report_dispute(&dispute, cadres[i % cadres.len()])
+                .await?,
+            dispute,
+        ));
+    }
+    for (id, d) in disputes.iter().take(2) {
+        let record = minsheng_store::MediationRecord {
+            record: NewMediation {
+                dispute: Some(*id),
+                appeal: None,
+                mediator: cadres[2],
+                held_on: today - Days::new(3),
+                parties: d.parties.clone(),
+                agreement:
+                    "双方同意以村委会1998年丈量记录为准，各让半米，另一方赔偿围墙修缮费800元。"
+                        .into(),
+                outcome: MediationOutcome::Agreed,
+                follow_up_on: Some(today + Days::new(30)),
+                judicial: true,
+            },
+            appeal_id: None,
+            region: d.region.clone(),
+        };
+        store.record_mediation(&record, cadres[2]).await?;
+    }
+    let open = NewConsultation {
+        title: "城关街道老旧小区加装电梯方案".into(),
+        proposal: "拟对城关街道建成于2000年以前的12个老旧小区加装电梯，政府补贴工程费用的40%，其余由业主按楼层分摊，一楼住户不分摊。".into(),
+        opens: today - Days::new(2),
+        closes: today + Days::new(12),
+    };
+    store.add_consultation(&open, leader).await?;
+    let closed = NewConsultation {
+        title: "农贸市场搬迁选址".into(),
+        proposal: "拟将县城农贸市场由人民路搬迁至城东新区，原址改建停车场。".into(),
+        opens: today - Days::new(60),
+        closes: today - Days::new(30),
+    };
+    let c = store.add_consultation(&closed, leader).await?;
+    store
+        .add_opinion(c, "新址离老城区太远，建议开通公交专线")
+        .await?;
+    store
+        .respond(
+            c,
+            "采纳：新市场开业同时开通两条公交专线，原址保留早市。",
+            leader,
+        )
+        .await?;
     Ok(())
 }
 
