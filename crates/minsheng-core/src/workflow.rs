@@ -13,7 +13,7 @@
 //!   working days, return visit, one redo, then a supervisor;
 //! - litigation-related (涉法涉诉): advised to a legal channel, never the petition track.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -701,6 +701,10 @@ pub enum WorkflowError {
     /// A case can be merged only into a case still open.
     #[error("a case can be merged only into an open case; that one is {0:?}")]
     MergeTargetEnded(State),
+    /// A supervision order is open until the day given: a second is not issued
+    /// within its deadline.
+    #[error("a supervision order is open until {0}; another cannot be issued before it is due")]
+    SupervisionOpen(NaiveDate),
     /// There is no verdict awaiting this: none to contest, or no contest to rule on.
     #[error("there is no verdict to contest, or no contest awaiting a ruling")]
     NothingToContest,
@@ -750,6 +754,9 @@ impl Explain for WorkflowError {
                 "派单中心已审定由本单位办理，不能再退单".into()
             }
             (WorkflowError::SelfMerge, Lang::Zh) => "不能合并到自身".into(),
+            (WorkflowError::SupervisionOpen(due), Lang::Zh) => {
+                format!("本件已有督办令，期限至{due}，期限内不能重复督办")
+            }
             (WorkflowError::NothingToContest, Lang::Zh) => {
                 "没有可提出异议的评价，或没有待裁定的异议".into()
             }
@@ -2000,6 +2007,16 @@ pub fn decide(
                 "督办期限天数",
             )?;
             calendar.due_within(local_day(now), *days)?;
+            // One order at a time: a second within the first's deadline is refused.
+            if let Some(due) = case
+                .supervisions
+                .iter()
+                .map(|(_, due)| *due)
+                .filter(|due| *due >= now)
+                .max()
+            {
+                return Err(WorkflowError::SupervisionOpen(local_day(due)));
+            }
             if let Some(l) = case.leader {
                 effects.push(Effect::NotifyLeader(l));
             }

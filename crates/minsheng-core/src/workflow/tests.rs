@@ -1321,3 +1321,32 @@ fn a_newer_verdict_leaves_the_contest_on_the_verdict_it_names() {
     assert_eq!(sum(crate::kpi::Measure::RatedUnsatisfied), 0);
     assert_eq!(sum(crate::kpi::Measure::RatedSatisfied), 1);
 }
+
+#[test]
+fn a_second_supervision_order_waits_for_the_first_to_fall_due() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = case_in(Track::WorkOrder, State::Handling);
+    let supervisor = actor(&[Role::Supervisor], 1);
+    let order = || Command::Supervise {
+        note: "请三日内办结".into(),
+        days: 3,
+    };
+    let d = decide(&case, order(), &supervisor, &policy, &calendar, at(1, 0)).expect("first");
+    case.apply(&d.event, &policy, &calendar);
+    let due = case.supervisions[0].1;
+    let again = decide(&case, order(), &supervisor, &policy, &calendar, at(2, 0));
+    assert_eq!(
+        again.map(|_| ()),
+        Err(WorkflowError::SupervisionOpen(local_day(due)))
+    );
+    assert!(
+        WorkflowError::SupervisionOpen(local_day(due))
+            .explain(Lang::Zh)
+            .contains("期限内不能重复督办")
+    );
+    // The page does not offer it meanwhile; once the first is past due, a new order may
+    // follow.
+    assert!(!available(&case, &supervisor, &policy, &calendar, at(2, 0)).contains(&"supervise"));
+    let later = due + Duration::seconds(1);
+    assert!(decide(&case, order(), &supervisor, &policy, &calendar, later).is_ok());
+}
