@@ -210,6 +210,13 @@ impl App {
             opening.settle(&facts, &self.policy, &calendar, now);
             tags.push(minsheng_core::outreach::reception_tag(id));
         }
+        let effects = wf::opening_effects(
+            &facts,
+            &opening,
+            appeal.appellant.phone.is_some(),
+            &self.policy,
+            &calendar,
+        );
         let registration = Registration {
             opening,
             routing,
@@ -221,6 +228,7 @@ impl App {
             index_terms: Vec::new(),
             signals: Vec::new(),
             dispute: intake.dispute,
+            effects,
         };
         let stored = self.store_registrations(vec![registration]).await?.pop();
         if let Some(Registered::Stored(_) | Registered::Repeat(_)) = &stored {
@@ -398,6 +406,7 @@ impl App {
         after.apply(step, policy, calendar);
         let outcome = after.outcome(policy, calendar, step.at);
         let (put, taken) = minsheng_core::closure::contest_labels(&step.command);
+        let (up, down) = minsheng_core::closure::escalation_labels(case, &after);
         let adds = StepAdds {
             tallies: minsheng_core::kpi::of_step(facts, case, step, &after, policy, calendar)
                 .into_iter()
@@ -407,8 +416,9 @@ impl App {
                 .map(|s| s.tag())
                 .chain(put)
                 .map(str::to_owned)
+                .chain(up)
                 .collect(),
-            untags: taken.into_iter().map(str::to_owned).collect(),
+            untags: taken.into_iter().map(str::to_owned).chain(down).collect(),
             reply_print: match &step.command {
                 wf::Command::Reply { text, .. } => minsheng_core::closure::reply_print(text),
                 _ => None,

@@ -149,6 +149,7 @@ impl App {
                         index_terms: Vec::new(),
                         signals: Vec::new(),
                         dispute: None,
+                        effects: Vec::new(),
                     }
                 })
                 .collect();

@@ -27,6 +27,7 @@ pub mod files;
 pub mod history;
 pub mod meetings;
 pub mod metrics;
+pub mod notify;
 pub mod open311;
 pub mod outreach;
 pub mod passwords;
@@ -74,6 +75,8 @@ pub struct App {
     /// Whether intake reads the text (search terms, risk signals): off only to
     /// measure what reading costs.
     read_text: bool,
+    /// How messages leave the system (SMS gateway, mail server, public address).
+    delivery: Arc<notify::Delivery>,
 }
 
 /// The calendar the process starts with (shipped, plus a file given at start) and the
@@ -108,6 +111,15 @@ impl App {
             models: Arc::default(),
             clustering: Arc::default(),
             read_text: true,
+            delivery: Arc::default(),
+        }
+    }
+
+    /// The same application sending messages this way.
+    pub fn with_delivery(self, delivery: notify::Delivery) -> App {
+        App {
+            delivery: Arc::new(delivery),
+            ..self
         }
     }
 

@@ -4,14 +4,15 @@
 //! the store's derived columns, each only against the version it read, so it never
 //! overwrites a step that landed meanwhile. It takes the steps the workflow says the
 //! system takes by itself as time passes (`workflow::system_step`: an answer not
-//! called back closes when the appellant's window passes), each like any step. It
+//! called back closes when the appellant's window passes; a clock running late is
+//! reminded, then escalated), each like any step, with the messages it sets off. It
 //! also raises the day's surge alerts (a category far above its own baseline in a
 //! township).
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use minsheng_core::workflow::{Case, Decision, system_step};
+use minsheng_core::workflow::{Case, system_step};
 use minsheng_store::Refresh;
 
 use crate::{App, Error, Result};
@@ -27,7 +28,7 @@ pub struct Report {
     /// Cases whose stored outcome changed.
     pub changed: u64,
     /// Steps the system took by itself (an answer not called back closed when the
-    /// appellant's window passed).
+    /// appellant's window passed, a reminder, an escalation).
     pub steps: u64,
     /// Wall time.
     pub seconds: f64,
@@ -54,11 +55,7 @@ impl App {
             let mut updates: Vec<Refresh> = Vec::new();
             for c in &batch {
                 let case = Case::replay(&c.facts, &c.history, &self.policy, &calendar);
-                if let Some(event) = system_step(&case, &self.policy, &calendar, now) {
-                    let decision = Decision {
-                        event,
-                        effects: Vec::new(),
-                    };
+                if let Some(decision) = system_step(&case, &self.policy, &calendar, now) {
                     // A step that landed meanwhile wins; the next sweep looks again.
                     match self
                         .record_decision(&c.facts, &case, c.version, &decision)

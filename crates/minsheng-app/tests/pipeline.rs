@@ -164,6 +164,7 @@ async fn pipeline(store: Arc<dyn Store>) {
         index_terms: Vec::new(),
         signals: Vec::new(),
         dispute: None,
+        effects: Vec::new(),
     };
     let mut good = Vec::new();
     for i in 0..30 {

@@ -438,13 +438,22 @@ impl Light {
         if now > due {
             return Light::Red;
         }
-        let total = (due - start).num_seconds().max(1) as f64;
-        let used = (now - start).num_seconds().max(0) as f64;
-        if used / total >= yellow_share {
+        if now >= Light::turns_yellow(start, due, yellow_share) {
             Light::Yellow
         } else {
             Light::Green
         }
+    }
+
+    /// When a clock from `start` to `due` turns yellow: once `yellow_share` of its time
+    /// is used.
+    pub fn turns_yellow(
+        start: DateTime<Utc>,
+        due: DateTime<Utc>,
+        yellow_share: f64,
+    ) -> DateTime<Utc> {
+        let total = (due - start).num_seconds().max(1) as f64;
+        start + chrono::Duration::seconds((total * yellow_share).ceil() as i64)
     }
 
     /// The stable identifier, also a CSS class.

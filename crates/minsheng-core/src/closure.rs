@@ -8,7 +8,7 @@
 //! [`CAME_BACK_DAYS`].
 
 use crate::i18n::{Lang, pick};
-use crate::workflow::{Case, Command, Happened, Solved, State};
+use crate::workflow::{Case, Command, EscalateTo, Happened, Solved, State};
 
 /// A reply shorter than this many characters cannot say what was done.
 pub const MIN_REPLY_CHARS: usize = 15;
@@ -110,6 +110,18 @@ pub fn contest_labels(command: &Command) -> (Option<&'static str>, Option<&'stat
         }
         _ => (None, None),
     }
+}
+
+/// The escalation labels a step puts on and takes off (`escalated:dispatch`,
+/// `escalated:head`): on when a clock goes up, off when the stage it went up in ends.
+pub fn escalation_labels(before: &Case, after: &Case) -> (Option<String>, Option<String>) {
+    if before.escalated == after.escalated {
+        return (None, None);
+    }
+    (
+        after.escalated.map(EscalateTo::tag),
+        before.escalated.map(EscalateTo::tag),
+    )
 }
 
 /// The signs a step shows, given the case before and after it.

@@ -338,6 +338,15 @@ pub enum FieldError {
         "the deadline would lie beyond the holiday calendar's years; upload the next year's calendar first"
     )]
     BeyondCalendar,
+    /// Not an e-mail address.
+    #[error("an e-mail address such as name@example.gov.cn, at most 120 characters")]
+    Email,
+    /// E-mail chosen without an address.
+    #[error("give an e-mail address to get notices by e-mail")]
+    EmailNeeded,
+    /// An SMS template that cannot be used.
+    #[error(transparent)]
+    Template(#[from] crate::notify::TemplateError),
 }
 
 impl Explain for FieldError {
@@ -348,7 +357,12 @@ impl Explain for FieldError {
             (FieldError::Password(e), _) => e.explain(lang),
             (FieldError::IdNumber(e), _) => e.explain(lang),
             (FieldError::File(e), _) => e.explain(lang),
+            (FieldError::Template(e), _) => e.explain(lang),
             (e, Lang::En) => e.to_string(),
+            (FieldError::Email, Lang::Zh) => {
+                "邮箱地址应形如 name@example.gov.cn，最多120个字符".into()
+            }
+            (FieldError::EmailNeeded, Lang::Zh) => "要用邮件接收通知，请先填写邮箱".into(),
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
             (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01，年份在2000至2099之间".into(),
             (FieldError::Time, Lang::Zh) => "时间格式应为 09:30".into(),

@@ -17,7 +17,7 @@ use crate::clock::{Calendar, local_day};
 use crate::i18n::{Lang, pick};
 use crate::region::{RegionCode, RegionLevel};
 use crate::workflow::{
-    Case, CaseFacts, ClockKind, Command, Happened, Policy, Rating, Solved, State, Track,
+    Case, CaseFacts, ClockKind, Command, EscalateTo, Happened, Policy, Rating, Solved, State, Track,
 };
 
 macro_rules! measures {
@@ -203,6 +203,13 @@ pub fn of_step(
             c.bump(Measure::Dispatched, 1);
         }
         Command::Return { .. } => c.bump(Measure::Returned, 1),
+        // A sign-for late enough to go up to the dispatch centre counts then, as one
+        // not on time; signing for it afterwards does not count it again.
+        Command::Escalate {
+            to: EscalateTo::DispatchCentre,
+            ..
+        } => c.bump(Measure::Signed, 1),
+        Command::SignFor if before.escalated == Some(EscalateTo::DispatchCentre) => {}
         Command::SignFor => {
             c.bump(Measure::Signed, 1);
             if on_time(before, ClockKind::SignFor, step.at, policy, calendar) {

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod kpi;
 pub mod mask;
 pub mod meeting;
+pub mod notify;
 pub mod open311;
 pub mod outreach;
 pub mod place;

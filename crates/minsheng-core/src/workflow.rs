@@ -20,6 +20,7 @@ use thiserror::Error;
 use crate::appeal::AppealKind;
 use crate::clock::{BeyondCalendar, Calendar, Light, Limit, WorkingHours, end_of_day, local_day};
 use crate::i18n::{Explain, Lang, pick};
+use crate::notify::{AppellantNotice, Notice, Recipients};
 use crate::region::RegionCode;
 use crate::staff::{Role, Scope};
 use crate::unit::{Unit, barred};
@@ -431,6 +432,25 @@ pub enum Command {
     },
     /// Close: after the return visit, or when the review window has passed.
     Close,
+    /// 催办: the system reminds whoever owes a clock that it is running out (at the
+    /// policy's `yellow_share` of its time, or once a sign-for is late). Only
+    /// [`system_step`] takes it.
+    Remind {
+        /// The clock.
+        clock: ClockKind,
+        /// Its deadline then (a reminder is taken once per clock and deadline).
+        due: DateTime<Utc>,
+    },
+    /// 升级: a clock past its limit goes up, to whom the policy says. Only
+    /// [`system_step`] takes it.
+    Escalate {
+        /// The clock.
+        clock: ClockKind,
+        /// Its deadline then.
+        due: DateTime<Utc>,
+        /// Where it went.
+        to: EscalateTo,
+    },
     /// A historical case brought in from an earlier system with the status it ended
     /// in there. Only the import use case records it; [`decide`] never accepts it.
     Imported {
@@ -465,6 +485,8 @@ impl Command {
             Command::Merge { .. } => "merge",
             Command::Reopen { .. } => "reopen",
             Command::Close => "close",
+            Command::Remind { .. } => "remind",
+            Command::Escalate { .. } => "escalate",
             Command::Imported { .. } => "imported",
         }
     }
@@ -515,6 +537,27 @@ impl Command {
             Command::Merge { .. } => pick(lang, "合并至其他诉求", "merged"),
             Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
             Command::Close => pick(lang, "办结归档", "closed"),
+            Command::Remind {
+                clock: ClockKind::SignFor,
+                ..
+            } => pick(lang, "超时未签收，系统催办", "sign-for late: reminded"),
+            Command::Remind { .. } => pick(lang, "期限将至，系统催办", "deadline near: reminded"),
+            Command::Escalate {
+                to: EscalateTo::DispatchCentre,
+                ..
+            } => pick(
+                lang,
+                "超时未签收，升级至派单中心",
+                "not signed for: escalated to the dispatch centre",
+            ),
+            Command::Escalate {
+                to: EscalateTo::UnitHead,
+                ..
+            } => pick(
+                lang,
+                "超期未办结，升级至单位负责人并列入督办",
+                "overdue: escalated to the unit head and the supervision list",
+            ),
             Command::Imported { .. } => pick(
                 lang,
                 "历史件导入（原系统状态）",
@@ -550,6 +593,8 @@ impl Command {
             | Command::AssignLeader { .. }
             | Command::Contest { .. }
             | Command::RuleContest { .. }
+            | Command::Remind { .. }
+            | Command::Escalate { .. }
             | Command::Merge { .. } => Internal,
         }
     }
@@ -591,9 +636,47 @@ impl Command {
             | Command::AssignLeader { .. }
             | Command::Merge { .. }
             | Command::Close
+            | Command::Remind { .. }
+            | Command::Escalate { .. }
             | Command::Imported { .. } => None,
         }
     }
+}
+
+/// Where an overdue clock goes up (see [`Command::Escalate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalateTo {
+    /// A work order not signed for: the dispatch centre, which may dispatch it again.
+    DispatchCentre,
+    /// An overdue answer: the lead unit's head, and the supervisors' list.
+    UnitHead,
+}
+
+impl EscalateTo {
+    /// The stable identifier, also the label (`escalated:…`) the case carries.
+    pub fn code(self) -> &'static str {
+        match self {
+            EscalateTo::DispatchCentre => "dispatch",
+            EscalateTo::UnitHead => "head",
+        }
+    }
+
+    /// The label a case carries while it stands escalated there.
+    pub fn tag(self) -> String {
+        format!("escalated:{}", self.code())
+    }
+}
+
+/// A reminder or escalation taken on one clock and deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nudged {
+    /// The clock.
+    pub clock: ClockKind,
+    /// Its deadline then.
+    pub due: DateTime<Utc>,
+    /// Whether it went up (else it was a reminder).
+    pub escalated: bool,
 }
 
 /// What of a step the public may see (see [`Command::disclosure`]).
@@ -618,13 +701,17 @@ pub struct Happened {
 
 /// Something the caller must do after storing the event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Effect {
-    /// Tell the appellant (SMS, letter) with this text.
-    NotifyAppellant(String),
-    /// Put the case before a supervisor.
-    NotifySupervisor,
-    /// Tell the leader in charge.
-    NotifyLeader(i64),
+    /// Tell the appellant by SMS, if they gave a phone.
+    NotifyAppellant(AppellantNotice),
+    /// Tell staff of work for them (the bell, and e-mail for those who chose it).
+    NotifyStaff {
+        /// Whom.
+        to: Recipients,
+        /// Of what.
+        notice: Notice,
+    },
 }
 
 impl Effect {
@@ -632,10 +719,100 @@ impl Effect {
     pub fn code(&self) -> &'static str {
         match self {
             Effect::NotifyAppellant(_) => "notify_appellant",
-            Effect::NotifySupervisor => "notify_supervisor",
-            Effect::NotifyLeader(_) => "notify_leader",
+            Effect::NotifyStaff { .. } => "notify_staff",
         }
     }
+
+    fn staff(to: Recipients, notice: Notice) -> Effect {
+        Effect::NotifyStaff { to, notice }
+    }
+}
+
+/// The messages a step sets off, given the case before it (the command as stored).
+pub fn effects_of(case: &Case, command: &Command) -> Vec<Effect> {
+    use AppellantNotice as A;
+    use Recipients as R;
+    let lead = |notice| case.lead.map(|u| Effect::staff(R::Unit(u), notice));
+    let mut out = Vec::new();
+    match command {
+        Command::Decline { .. } => out.push(Effect::NotifyAppellant(A::Declined)),
+        Command::Extend { .. } => out.push(Effect::NotifyAppellant(A::Extended)),
+        Command::Reply { .. } if case.track == Track::WorkOrder => {
+            out.push(Effect::NotifyAppellant(A::AnsweredRate))
+        }
+        Command::Reply { .. } | Command::IssueReview { .. } => {
+            out.push(Effect::NotifyAppellant(A::Answered))
+        }
+        Command::AdviseLegal { .. } => out.push(Effect::NotifyAppellant(A::LegalAdvice)),
+        Command::Dispatch { lead, co, .. } => out.extend(
+            std::iter::once(lead)
+                .chain(co)
+                .map(|u| Effect::staff(R::Unit(*u), Notice::NewWork)),
+        ),
+        Command::Return { .. } => out.push(Effect::staff(R::DispatchCentre, Notice::Returned)),
+        Command::ReturnVisit { rating, .. } if !rating.content() => {
+            out.extend(lead(Notice::Redo));
+            // A second 不满意 goes to a supervisor.
+            if case.unsatisfied >= 1 {
+                out.push(Effect::staff(R::Supervisors, Notice::Escalation));
+            }
+        }
+        Command::Contest { .. } => out.push(Effect::staff(R::Supervisors, Notice::Contest)),
+        Command::Supervise { .. } => {
+            out.extend(lead(Notice::Supervision));
+            out.extend(
+                case.leader
+                    .map(|l| Effect::staff(R::Staff(l), Notice::Supervision)),
+            );
+        }
+        Command::AssignLeader { leader } => {
+            out.push(Effect::staff(R::Staff(*leader), Notice::NewWork))
+        }
+        Command::Remind { clock, .. } => match clock {
+            ClockKind::ReturnVisit | ClockKind::Redispatch => {
+                out.push(Effect::staff(R::DispatchCentre, Notice::Reminder))
+            }
+            _ => out.extend(lead(Notice::Reminder)),
+        },
+        Command::Escalate {
+            to: EscalateTo::DispatchCentre,
+            ..
+        } => out.push(Effect::staff(R::DispatchCentre, Notice::Escalation)),
+        Command::Escalate {
+            to: EscalateTo::UnitHead,
+            ..
+        } => {
+            out.extend(
+                case.lead
+                    .map(|u| Effect::staff(R::UnitHeads(u), Notice::Escalation)),
+            );
+            out.push(Effect::staff(R::Supervisors, Notice::Escalation));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The messages a registration sets off: the receipt to an appellant who gave a
+/// phone, and the notices of the steps taken at once (a dispatch, a leader in
+/// charge at a reception day).
+pub fn opening_effects(
+    facts: &CaseFacts,
+    opening: &Opening,
+    has_phone: bool,
+    policy: &Policy,
+    calendar: &Calendar,
+) -> Vec<Effect> {
+    let mut out = Vec::new();
+    if has_phone {
+        out.push(Effect::NotifyAppellant(AppellantNotice::Receipt));
+    }
+    let mut case = Case::new(facts, policy);
+    for step in &opening.steps {
+        out.extend(effects_of(&case, &step.command));
+        case.apply(step, policy, calendar);
+    }
+    out
 }
 
 /// A decision: the one event to store, and the effects to carry out.
@@ -921,6 +1098,9 @@ pub struct Policy {
     pub verdict_days: u32,
     /// Calendar days after a verdict within which the unit may contest it (5).
     pub contest_days: u32,
+    /// Working hours after a late sign-for's reminder until it goes up to the
+    /// dispatch centre (4).
+    pub sign_for_escalate_hours: u32,
     /// The working day's hours.
     pub working_hours: WorkingHours,
 }
@@ -949,6 +1129,7 @@ impl Default for Policy {
             call_back_share: 30,
             verdict_days: 7,
             contest_days: 5,
+            sign_for_escalate_hours: 4,
             working_hours: WorkingHours::default(),
         }
     }
@@ -1040,6 +1221,13 @@ pub struct Case {
     /// verdict does not take its place: the contest is ruled on the verdict it names).
     #[serde(default)]
     pub contested: Option<Verdict>,
+    /// Reminders and escalations taken, each once per clock and deadline.
+    #[serde(default)]
+    pub nudged: Vec<Nudged>,
+    /// Where the current stage stands escalated, if it does (cleared when the stage
+    /// changes).
+    #[serde(default)]
+    pub escalated: Option<EscalateTo>,
 }
 
 /// A return-visit verdict as the figures counted it, kept so that a contest can set it
@@ -1279,6 +1467,8 @@ impl Case {
             call_back: false,
             verdict: None,
             contested: None,
+            nudged: Vec::new(),
+            escalated: None,
         }
     }
 
@@ -1301,6 +1491,7 @@ impl Case {
         self.stage_started = at;
         self.paused_days = 0;
         self.paused_since = None;
+        self.escalated = None;
         if state.is_terminal() {
             self.ended_at = Some(at);
         }
@@ -1422,6 +1613,19 @@ impl Case {
                 self.stage(next, at);
             }
             Command::Close => self.stage(State::Closed, at),
+            Command::Remind { clock, due } => self.nudged.push(Nudged {
+                clock: *clock,
+                due: *due,
+                escalated: false,
+            }),
+            Command::Escalate { clock, due, to } => {
+                self.nudged.push(Nudged {
+                    clock: *clock,
+                    due: *due,
+                    escalated: true,
+                });
+                self.escalated = Some(*to);
+            }
             Command::Imported { state } => self.stage(*state, at),
         }
         if !matches!(e.command, Command::Supervise { .. }) && self.state.is_terminal() {
@@ -1643,7 +1847,7 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::AssignLeader { .. } => actor.has(Role::Leader),
         Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
         Command::Close => centre || actor.has(Role::Supervisor),
-        Command::Imported { .. } => false,
+        Command::Remind { .. } | Command::Escalate { .. } | Command::Imported { .. } => false,
     };
     if ok {
         Ok(())
@@ -1691,23 +1895,6 @@ pub fn check_merge_target(
         Some(u) if barred(u, &merged.accused, units) => Err(WorkflowError::Recused(u)),
         _ => Ok(()),
     }
-}
-
-/// What a verdict sets off: a second 不满意 goes to a supervisor. A verdict must say
-/// whether the problem was solved.
-fn verdict_effects(
-    case: &Case,
-    rating: Rating,
-    solved: Option<Solved>,
-) -> Result<Vec<Effect>, WorkflowError> {
-    if solved.is_none() {
-        return Err(WorkflowError::SolvedNotSaid);
-    }
-    Ok(if !rating.content() && case.unsatisfied >= 1 {
-        vec![Effect::NotifySupervisor]
-    } else {
-        Vec::new()
-    })
 }
 
 /// Whether an answer not called back may be closed without a verdict: the appellant's
@@ -1760,19 +1947,19 @@ pub fn decide_verdict(
     if note.chars().count() > max {
         return Err(WorkflowError::TextTooLong(max));
     }
-    let effects = verdict_effects(case, rating, Some(solved))?;
+    let command = Command::ReturnVisit {
+        rating,
+        solved: Some(solved),
+        note,
+        by_appellant: true,
+    };
     Ok(Decision {
+        effects: effects_of(case, &command),
         event: Happened {
             at: now,
             actor: None,
-            command: Command::ReturnVisit {
-                rating,
-                solved: Some(solved),
-                note,
-                by_appellant: true,
-            },
+            command,
         },
-        effects,
     })
 }
 
@@ -1784,12 +1971,83 @@ pub fn system_step(
     policy: &Policy,
     calendar: &Calendar,
     now: DateTime<Utc>,
-) -> Option<Happened> {
-    closes_unvisited(case, policy, calendar, now).then_some(Happened {
-        at: now,
-        actor: None,
-        command: Command::Close,
+) -> Option<Decision> {
+    let command = if closes_unvisited(case, policy, calendar, now) {
+        Some(Command::Close)
+    } else {
+        nudge(case, policy, calendar, now)
+    };
+    command.map(|command| Decision {
+        effects: effects_of(case, &command),
+        event: Happened {
+            at: now,
+            actor: None,
+            command,
+        },
     })
+}
+
+/// The reminder or escalation a running clock calls for at `now`, if one is due and
+/// not yet taken for that clock and deadline; an escalation due is taken instead of
+/// its reminder (after a long pause of the sweep, say).
+///
+/// - A sign-for is reminded once late, and goes up to the dispatch centre the
+///   policy's `sign_for_escalate_hours` working hours later.
+/// - An answer (work-order reply, petition acceptance, handling or review) is
+///   reminded at `yellow_share` of its time and goes up to the unit head when overdue.
+/// - A return visit and a returned order's ruling are reminded at `yellow_share`
+///   (they are the centre's own work, with no one above it to go to).
+pub fn nudge(
+    case: &Case,
+    policy: &Policy,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Option<Command> {
+    if case.state.is_terminal() || case.paused_since.is_some() {
+        return None;
+    }
+    for clock in case.clocks(policy, calendar) {
+        if clock.paused {
+            continue;
+        }
+        let yellow = Light::turns_yellow(clock.start, clock.due, policy.yellow_share);
+        let (remind_at, escalate) = match clock.what {
+            ClockKind::SignFor => {
+                let up =
+                    policy
+                        .working_hours
+                        .add(clock.due, policy.sign_for_escalate_hours, calendar);
+                (clock.due, Some((up, EscalateTo::DispatchCentre)))
+            }
+            ClockKind::Reply | ClockKind::Acceptance | ClockKind::Handling | ClockKind::Review => {
+                (yellow, Some((clock.due, EscalateTo::UnitHead)))
+            }
+            ClockKind::ReturnVisit | ClockKind::Redispatch => (yellow, None),
+            ClockKind::ReviewWindow | ClockKind::Verdict | ClockKind::Supervision => continue,
+        };
+        let taken = |escalated: bool| {
+            case.nudged
+                .iter()
+                .any(|n| n.clock == clock.what && n.due == clock.due && n.escalated >= escalated)
+        };
+        if let Some((at, to)) = escalate
+            && now > at
+            && !taken(true)
+        {
+            return Some(Command::Escalate {
+                clock: clock.what,
+                due: clock.due,
+                to,
+            });
+        }
+        if now > remind_at && !taken(false) {
+            return Some(Command::Remind {
+                clock: clock.what,
+                due: clock.due,
+            });
+        }
+    }
+    None
 }
 
 /// The steps the system itself takes when an appeal is registered: a work order goes
@@ -1892,12 +2150,10 @@ pub fn decide(
     if cmd.note().is_some_and(|n| n.chars().count() > max) {
         return Err(WorkflowError::TextTooLong(max));
     }
-    let mut effects = Vec::new();
     match (&cmd, case.track, case.state) {
         (Command::Accept, T::Petition, S::Registered) => {}
         (Command::Decline { reason }, T::Petition, S::Registered) => {
             need_text(reason)?;
-            effects.push(Effect::NotifyAppellant(reason.clone()));
         }
         (Command::Transfer { organ }, T::Petition, S::Registered) => need_text(organ)?,
         (Command::Extend { days, reason }, T::Petition, S::Accepted) => {
@@ -1912,12 +2168,10 @@ pub fn decide(
                 "extension days",
                 "延期天数",
             )?;
-            effects.push(Effect::NotifyAppellant(reason.clone()));
         }
         (Command::Reply { text, .. }, T::Petition, S::Accepted)
         | (Command::Reply { text, .. }, T::WorkOrder, S::Handling) => {
             need_text(text)?;
-            effects.push(Effect::NotifyAppellant(text.clone()));
         }
         (Command::RequestReview, T::Petition, S::Replied | S::Reviewed) => {
             let window = Limit::CalendarDays(policy.review_request_days).due(
@@ -1931,9 +2185,11 @@ pub fn decide(
         }
         (Command::IssueReview { text }, T::Petition, S::UnderReview | S::UnderReReview) => {
             need_text(text)?;
-            effects.push(Effect::NotifyAppellant(text.clone()));
         }
         (Command::Dispatch { .. }, T::WorkOrder, S::Registered | S::Returned) => {}
+        // A work order escalated for want of a sign-for may be dispatched again.
+        (Command::Dispatch { .. }, T::WorkOrder, S::Dispatched)
+            if case.escalated == Some(EscalateTo::DispatchCentre) => {}
         (Command::SignFor, T::WorkOrder, S::Dispatched) => {}
         (Command::Return { note, .. }, T::WorkOrder, S::Dispatched) => {
             need_text(note)?;
@@ -1949,8 +2205,11 @@ pub fn decide(
             }
         }
         (Command::Rule, T::WorkOrder, S::Returned) => {}
-        (Command::ReturnVisit { rating, solved, .. }, T::WorkOrder, S::Answered) => {
-            effects.extend(verdict_effects(case, *rating, *solved)?);
+        (Command::ReturnVisit { solved, .. }, T::WorkOrder, S::Answered) => {
+            // A verdict must say whether the problem was solved.
+            if solved.is_none() {
+                return Err(WorkflowError::SolvedNotSaid);
+            }
         }
         (Command::Contest { reason }, _, s) if s != S::Merged => {
             need_text(reason)?;
@@ -1980,7 +2239,6 @@ pub fn decide(
         }
         (Command::AdviseLegal { note, .. }, T::Legal, S::Registered) => {
             need_text(note)?;
-            effects.push(Effect::NotifyAppellant(note.clone()));
         }
         (
             Command::Pause { reason },
@@ -2017,9 +2275,6 @@ pub fn decide(
             {
                 return Err(WorkflowError::SupervisionOpen(local_day(due)));
             }
-            if let Some(l) = case.leader {
-                effects.push(Effect::NotifyLeader(l));
-            }
         }
         (Command::AssignLeader { .. }, _, s) if !s.is_terminal() => {}
         (Command::Merge { into }, _, s) if !s.is_terminal() => {
@@ -2048,6 +2303,9 @@ pub fn decide(
         (Command::Close, T::WorkOrder, S::Escalated) => {}
         (Command::Close, T::WorkOrder, S::Answered)
             if closes_unvisited(case, policy, calendar, now) => {}
+        (Command::Remind { .. } | Command::Escalate { .. } | Command::Imported { .. }, _, _) => {
+            return Err(WorkflowError::NotAllowed);
+        }
         _ => return Err(wrong()),
     }
     authorise(case, &cmd, actor)?;
@@ -2073,12 +2331,12 @@ pub fn decide(
         other => other,
     };
     Ok(Decision {
+        effects: effects_of(case, &cmd),
         event: Happened {
             at: now,
             actor: Some(actor.id),
             command: cmd,
         },
-        effects,
     })
 }
 

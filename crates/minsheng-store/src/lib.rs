@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod blobs;
 pub mod crypto;
+mod outbox;
 mod outreach;
 mod sql;
 
@@ -36,6 +37,7 @@ use thiserror::Error;
 pub use audit::AuditReport;
 pub use blobs::Blobs;
 pub use crypto::{DataKey, Keyring};
+pub use outbox::*;
 pub use outreach::*;
 
 /// What can go wrong in the store.
@@ -197,6 +199,9 @@ pub struct Registration {
     /// The screened dispute it registers (矛盾纠纷转为诉求): marked as become this
     /// appeal in the same transaction, unless another appeal took it first.
     pub dispute: Option<i64>,
+    /// The messages its arrival sets off (the receipt SMS, the notice of new work),
+    /// put in the outbox in the same transaction. None for history brought in.
+    pub effects: Vec<minsheng_core::workflow::Effect>,
 }
 
 /// What an appeal is searched by: its title, text, address and replies.
@@ -460,7 +465,8 @@ pub struct InboxFilter {
     pub status: Option<State>,
     /// Only open appeals due before this instant (the overdue list).
     pub due_before: Option<DateTime<Utc>>,
-    /// Only appeals with an open supervision order.
+    /// Only appeals with an open supervision order, or gone up to their unit's head
+    /// for want of an answer (the supervisors' list).
     pub supervised: bool,
     /// Only backlog (积案) or hard (难案) cases.
     pub flagged: bool,
@@ -547,6 +553,7 @@ pub trait Store:
     + Alerts
     + Meetings
     + Outreach
+    + Outbox
     + AuditTrail
     + Figures
     + Send
@@ -564,6 +571,7 @@ impl<
         + Analysis
         + Meetings
         + Outreach
+        + Outbox
         + Alerts
         + AuditTrail
         + Figures

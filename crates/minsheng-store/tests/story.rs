@@ -116,6 +116,7 @@ fn registration(a: NewAppeal, (key, id): (&str, i64)) -> Registration {
         index_terms: Vec::new(),
         signals: Vec::new(),
         dispute: None,
+        effects: Vec::new(),
     }
 }
 

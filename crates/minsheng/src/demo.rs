@@ -962,6 +962,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
             index_terms: Vec::new(),
             signals: Vec::new(),
             dispute: None,
+            effects: Vec::new(),
         });
         if batch.len() == BATCH {
             bar.inc(batch.len() as u64);

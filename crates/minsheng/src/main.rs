@@ -125,6 +125,32 @@ enum Command {
         /// are indexed at the next start, but raise no alerts.
         #[arg(long, env = "MINSHENG_TEXT_PIPELINE", default_value = "on", value_parser = ["on", "off"])]
         text_pipeline: String,
+        /// The SMS gateway: messages are POSTed here (http://…) with the body
+        /// `--sms-body`; without it they are written to `--sms-file`.
+        #[arg(long, env = "MINSHENG_SMS_URL", value_parser = public_url)]
+        sms_url: Option<String>,
+        /// The body posted to the SMS gateway; {id}, {to} and {text} are filled in
+        /// (JSON-escaped), and the message id is also sent as Idempotency-Key.
+        #[arg(long, env = "MINSHENG_SMS_BODY", default_value = minsheng_app::notify::DEFAULT_SMS_BODY)]
+        sms_body: String,
+        /// Where SMS are written, one JSON line each, when no gateway is set
+        /// (development and tests).
+        #[arg(long, env = "MINSHENG_SMS_FILE", default_value = "minsheng-sms.jsonl")]
+        sms_file: PathBuf,
+        /// The SMTP relay for staff e-mail, as host:port (no TLS); without it e-mail is
+        /// written to `--mail-file`.
+        #[arg(long, env = "MINSHENG_SMTP")]
+        smtp: Option<String>,
+        /// The sender of staff e-mail.
+        #[arg(long, env = "MINSHENG_MAIL_FROM", default_value = "minsheng@localhost")]
+        mail_from: String,
+        /// Where e-mail is written, one JSON line each, when no SMTP relay is set.
+        #[arg(
+            long,
+            env = "MINSHENG_MAIL_FILE",
+            default_value = "minsheng-mail.jsonl"
+        )]
+        mail_file: PathBuf,
     },
     /// Create the database with the standard county units and categories and an
     /// administrator, and print the administrator's one-time password.
@@ -368,6 +394,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             metrics_bind,
             public_url,
             text_pipeline,
+            sms_url,
+            sms_body,
+            sms_file,
+            smtp,
+            mail_from,
+            mail_file,
         } => {
             let files_dir = cli.files_dir.clone();
             let keys = setup::keyring(&cli.key_file, demo)?;
@@ -379,6 +411,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     max_files: usize::from(max_files),
                 },
             });
+            app = app.with_delivery(delivery(
+                sms_url.map(|url| (url, sms_body)),
+                sms_file,
+                smtp.as_deref(),
+                mail_from,
+                mail_file,
+                public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{bind}")),
+            )?);
             if text_pipeline == "off" {
                 app = app.without_text();
             }
@@ -423,6 +465,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 app.clone()
                     .sweep_every(std::time::Duration::from_secs(3600)),
             );
+            tokio::spawn(app.clone().deliver_every(std::time::Duration::from_secs(5)));
             // In the background: appeals stored before search existed become
             // searchable, and a missing or stale routing model is trained.
             let reader = app.clone();
@@ -1024,6 +1067,38 @@ async fn import(
 }
 
 /// `--public-url`: an http or https address without a path, query or fragment.
+/// How messages leave: the SMS gateway or its file, the SMTP relay or its file.
+fn delivery(
+    sms: Option<(String, String)>,
+    sms_file: PathBuf,
+    smtp: Option<&str>,
+    from: String,
+    mail_file: PathBuf,
+    public_url: String,
+) -> anyhow::Result<minsheng_app::notify::Delivery> {
+    use minsheng_app::notify::{Delivery, MailGateway, SmsGateway};
+    let mail = match smtp {
+        Some(relay) => {
+            let (host, port) = relay
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+                .with_context(|| {
+                    format!("MINSHENG_SMTP 应写成 主机:端口 / should read host:port, not {relay}")
+                })?;
+            MailGateway::Smtp { host, port, from }
+        }
+        None => MailGateway::File(mail_file),
+    };
+    Ok(Delivery {
+        sms: match sms {
+            Some((url, template)) => SmsGateway::Http { url, template },
+            None => SmsGateway::File(sms_file),
+        },
+        mail,
+        public_url,
+    })
+}
+
 fn public_url(s: &str) -> Result<String, String> {
     let s = s.trim().trim_end_matches('/');
     let rest = s

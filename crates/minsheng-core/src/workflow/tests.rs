@@ -480,7 +480,7 @@ fn one_extension_of_at_most_thirty_days_with_a_public_reason() {
     let d = run(&mut case, "extend", &admin()).expect("extend");
     assert_eq!(
         d.effects,
-        vec![Effect::NotifyAppellant("需要现场测量".into())]
+        vec![Effect::NotifyAppellant(AppellantNotice::Extended)]
     );
     assert_eq!(
         run(&mut case, "extend", &admin()).map(|_| ()),
@@ -530,12 +530,18 @@ fn review_must_be_asked_within_thirty_days_of_the_reply() {
 #[test]
 fn a_second_unsatisfied_visit_goes_to_a_supervisor() {
     let mut case = case_in(Track::WorkOrder, State::Answered);
+    let to_supervisors = |d: &Decision| {
+        d.effects.contains(&Effect::NotifyStaff {
+            to: Recipients::Supervisors,
+            notice: Notice::Escalation,
+        })
+    };
     let d = run(&mut case, "visit_bad", &admin()).expect("first");
-    assert!(d.effects.is_empty());
+    assert!(!to_supervisors(&d));
     assert_eq!(case.state, State::Handling, "one redo");
     run(&mut case, "reply", &admin()).expect("reply");
     let d = run(&mut case, "visit_bad", &admin()).expect("second");
-    assert_eq!(d.effects, vec![Effect::NotifySupervisor]);
+    assert!(to_supervisors(&d));
     assert_eq!(case.state, State::Escalated);
     assert!(case.flags(&Policy::default(), case.stage_started).hard);
 }
@@ -1072,11 +1078,21 @@ fn an_answer_not_called_back_waits_for_the_appellant_then_closes_by_itself() {
     assert!(system_step(&case, &policy, &calendar, until).is_none());
     let later = until + Duration::seconds(1);
     let step = system_step(&case, &policy, &calendar, later).expect("closes");
-    assert_eq!((step.actor, &step.command), (None, &Command::Close));
+    assert_eq!(
+        (step.event.actor, &step.event.command),
+        (None, &Command::Close)
+    );
     assert!(decide(&case, Command::Close, &centre, &policy, &calendar, later).is_ok());
-    // An answer called back waits for the call, however long.
+    // An answer called back waits for the call, however long: the centre is only
+    // reminded of it.
     let called = answered_help(true);
-    assert!(system_step(&called, &policy, &calendar, at(60, 0)).is_none());
+    assert!(matches!(
+        system_step(&called, &policy, &calendar, at(60, 0)).map(|d| d.event.command),
+        Some(Command::Remind {
+            clock: ClockKind::ReturnVisit,
+            ..
+        })
+    ));
     assert_eq!(
         called.clocks(&policy, &calendar)[0].what,
         ClockKind::ReturnVisit
@@ -1349,4 +1365,230 @@ fn a_second_supervision_order_waits_for_the_first_to_fall_due() {
     assert!(!available(&case, &supervisor, &policy, &calendar, at(2, 0)).contains(&"supervise"));
     let later = due + Duration::seconds(1);
     assert!(decide(&case, order(), &supervisor, &policy, &calendar, later).is_ok());
+}
+
+/// An instant in China time.
+fn china(d: (i32, u32, u32), hour: u32, minute: u32) -> DateTime<Utc> {
+    crate::clock::china()
+        .with_ymd_and_hms(d.0, d.1, d.2, hour, minute, 0)
+        .single()
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// Takes the system's step at `now`, if any, and says what it was.
+fn nudge_now(case: &mut Case, now: DateTime<Utc>) -> Option<String> {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let d = system_step(case, &policy, &calendar, now)?;
+    let said = match &d.event.command {
+        Command::Remind { clock, .. } => format!("remind {clock:?}"),
+        Command::Escalate { clock, to, .. } => format!("escalate {clock:?} {}", to.code()),
+        other => other.code().to_owned(),
+    };
+    case.apply(&d.event, &policy, &calendar);
+    Some(said)
+}
+
+#[rstest]
+// Friday afternoon: one working hour left, the rest on Monday.
+#[case::across_a_weekend(china((2026, 3, 6), 16, 30), china((2026, 3, 9), 11, 30), china((2026, 3, 9), 15, 30))]
+// Before the make-up Saturday of 劳动节 (9 May 2026 is worked).
+#[case::into_a_make_up_day(china((2026, 5, 8), 15, 30), china((2026, 5, 9), 10, 30), china((2026, 5, 9), 14, 30))]
+// Before the May holiday: the clock stops from 1 to 5 May.
+#[case::across_a_holiday(china((2026, 4, 30), 16, 30), china((2026, 5, 6), 11, 30), china((2026, 5, 6), 15, 30))]
+fn a_late_sign_for_is_reminded_then_goes_up_to_the_dispatch_centre(
+    #[case] dispatched: DateTime<Utc>,
+    #[case] due: DateTime<Utc>,
+    #[case] up: DateTime<Utc>,
+) {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = new_case(Track::WorkOrder);
+    let d = decide(
+        &case,
+        command("dispatch"),
+        &admin(),
+        &policy,
+        &calendar,
+        dispatched,
+    )
+    .expect("dispatch");
+    assert!(d.effects.contains(&Effect::NotifyStaff {
+        to: Recipients::Unit(LEAD),
+        notice: Notice::NewWork
+    }));
+    case.apply(&d.event, &policy, &calendar);
+    assert_eq!(case.clocks(&policy, &calendar)[0].due, due);
+    let second = Duration::seconds(1);
+    assert_eq!(nudge_now(&mut case, due), None, "on time to the second");
+    assert_eq!(
+        nudge_now(&mut case, due + second).as_deref(),
+        Some("remind SignFor")
+    );
+    assert_eq!(nudge_now(&mut case, due + second), None, "reminded once");
+    assert_eq!(nudge_now(&mut case, up), None);
+    // Only the dispatch centre may take it back, and only once it went up.
+    let centre = actor(&[Role::Dispatcher], 1);
+    let redispatch =
+        |c: &Case, now| decide(c, command("dispatch"), &centre, &policy, &calendar, now);
+    assert_eq!(
+        redispatch(&case, up).map(|_| ()),
+        Err(WorkflowError::WrongState(State::Dispatched))
+    );
+    let before = case.clone();
+    assert_eq!(
+        nudge_now(&mut case, up + second).as_deref(),
+        Some("escalate SignFor dispatch")
+    );
+    assert_eq!(
+        nudge_now(&mut case, up + second * 2),
+        None,
+        "escalated once"
+    );
+    assert_eq!(
+        crate::closure::escalation_labels(&before, &case),
+        (Some("escalated:dispatch".to_owned()), None)
+    );
+    assert!(redispatch(&case, up + second * 3).is_ok());
+    // Signing for it after all ends the escalation; the late sign-for was counted
+    // when it went up, as one not on time, and is not counted again.
+    let unit = actor(&[Role::Handler], LEAD);
+    let late = decide(
+        &case,
+        Command::SignFor,
+        &unit,
+        &policy,
+        &calendar,
+        up + second * 4,
+    )
+    .expect("sign for");
+    let mut after = case.clone();
+    after.apply(&late.event, &policy, &calendar);
+    assert_eq!(after.escalated, None);
+    assert_eq!(
+        crate::closure::escalation_labels(&case, &after),
+        (None, Some("escalated:dispatch".to_owned()))
+    );
+    let counted = |c: &Case, step: &Happened| {
+        let mut a = c.clone();
+        a.apply(step, &policy, &calendar);
+        crate::kpi::of_step(&facts(Track::WorkOrder), c, step, &a, &policy, &calendar)
+            .map(|t| {
+                (
+                    t.sums.get(crate::kpi::Measure::Signed),
+                    t.sums.get(crate::kpi::Measure::SignedOnTime),
+                )
+            })
+            .unwrap_or((0, 0))
+    };
+    let went_up = system_step(&before, &policy, &calendar, up + second).expect("up");
+    assert_eq!(counted(&before, &went_up.event), (1, 0));
+    assert_eq!(counted(&case, &late.event), (0, 0));
+}
+
+#[test]
+fn an_answer_is_reminded_at_four_fifths_and_goes_up_to_the_unit_head_when_overdue() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = new_case(Track::WorkOrder);
+    let unit = actor(&[Role::Handler], LEAD);
+    for (cmd, who, when) in [
+        ("dispatch", admin(), china((2026, 3, 2), 9, 0)),
+        ("sign_for", unit.clone(), china((2026, 3, 2), 10, 0)),
+    ] {
+        let d = decide(&case, command(cmd), &who, &policy, &calendar, when).expect(cmd);
+        case.apply(&d.event, &policy, &calendar);
+    }
+    let clock = case.clocks(&policy, &calendar)[0].clone();
+    assert_eq!(clock.what, ClockKind::Reply);
+    let yellow = Light::turns_yellow(clock.start, clock.due, policy.yellow_share);
+    assert_eq!(
+        Light::at(clock.start, clock.due, yellow, 0.8),
+        Light::Yellow
+    );
+    assert_eq!(nudge_now(&mut case, yellow), None);
+    let d = system_step(&case, &policy, &calendar, yellow + Duration::seconds(1)).expect("remind");
+    assert_eq!(
+        d.effects,
+        vec![Effect::NotifyStaff {
+            to: Recipients::Unit(LEAD),
+            notice: Notice::Reminder
+        }]
+    );
+    assert_eq!(
+        nudge_now(&mut case, yellow + Duration::seconds(1)).as_deref(),
+        Some("remind Reply")
+    );
+    assert_eq!(nudge_now(&mut case, clock.due), None);
+    // Paused, nothing is taken; resumed, the deadline moved and it goes up later.
+    let late = clock.due + Duration::seconds(1);
+    let d = system_step(&case, &policy, &calendar, late).expect("escalate");
+    assert_eq!(
+        d.effects,
+        vec![
+            Effect::NotifyStaff {
+                to: Recipients::UnitHeads(LEAD),
+                notice: Notice::Escalation
+            },
+            Effect::NotifyStaff {
+                to: Recipients::Supervisors,
+                notice: Notice::Escalation
+            }
+        ]
+    );
+    let before = case.clone();
+    assert_eq!(
+        nudge_now(&mut case, late).as_deref(),
+        Some("escalate Reply head")
+    );
+    assert_eq!(case.escalated, Some(EscalateTo::UnitHead));
+    assert_eq!(
+        crate::closure::escalation_labels(&before, &case),
+        (Some("escalated:head".to_owned()), None)
+    );
+    // Nobody may take the system's steps by hand.
+    for cmd in [
+        d.event.command.clone(),
+        Command::Remind {
+            clock: ClockKind::Reply,
+            due: clock.due,
+        },
+    ] {
+        assert_eq!(
+            decide(&case, cmd, &admin(), &policy, &calendar, late).map(|_| ()),
+            Err(WorkflowError::NotAllowed)
+        );
+    }
+    let reply = decide(&case, command("reply"), &unit, &policy, &calendar, late).expect("reply");
+    case.apply(&reply.event, &policy, &calendar);
+    assert_eq!(case.escalated, None);
+}
+
+#[test]
+fn a_paused_clock_and_an_ended_case_are_never_nudged() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = case_in(Track::Petition, State::Accepted);
+    let pause = decide(
+        &case,
+        command("pause"),
+        &admin(),
+        &policy,
+        &calendar,
+        at(1, 0),
+    )
+    .expect("pause");
+    case.apply(&pause.event, &policy, &calendar);
+    assert!(system_step(&case, &policy, &calendar, at(400, 0)).is_none());
+    let closed = case_in(Track::Petition, State::Closed);
+    assert!(system_step(&closed, &policy, &calendar, at(400, 0)).is_none());
+    // A petition's acceptance runs 15 days: reminded on the 13th, up after the 15th.
+    let mut fresh = new_case(Track::Petition);
+    assert_eq!(nudge_now(&mut fresh, at(11, 0)), None);
+    assert_eq!(
+        nudge_now(&mut fresh, at(13, 0)).as_deref(),
+        Some("remind Acceptance")
+    );
+    assert_eq!(
+        nudge_now(&mut fresh, at(16, 0)).as_deref(),
+        Some("escalate Acceptance head")
+    );
+    assert_eq!(nudge_now(&mut fresh, at(17, 0)), None);
 }

@@ -4,6 +4,7 @@ use super::*;
 use super::{alerts, search};
 use crate::{Appeals, AttachedFile, SealedBatch};
 use minsheng_core::alerts::{AlertLevel, AlertPolicy, Raise, Signal};
+use minsheng_core::workflow::EscalateTo;
 
 /// A batch of registrations with everything about each row that needs no number or id
 /// computed: personal data sealed, masks, blind indexes, hashes and the encoded routing
@@ -153,7 +154,8 @@ impl SqlStore {
                                 "answers": a.answers,
                 "publish_consent": a.publish_consent,
                 "pii_key_id": has_pii.then(|| keys.current_id()),
-                "tags": reg.tags,
+                                "tags": reg.tags,
+                "messages": reg.effects,
             }) else {
                 unreachable!("json! of an object literal is an object")
             };
@@ -428,8 +430,9 @@ impl SqlStore {
             }
             // Then, appeal by appeal in order, what hangs off each: labels, files, the
             // timeline and the registration's audit record.
-            let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows, mut accused_rows) =
+                        let (mut tag_rows, mut file_rows, mut event_rows, mut audit_rows, mut accused_rows) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let mut message_rows = Vec::new();
             let mut stored = Vec::with_capacity(new_rows.len());
             let mut index_rows: Vec<(i64, &[String])> = Vec::with_capacity(new_rows.len());
             for (slot, &i) in new_rows.iter().enumerate() {
@@ -442,8 +445,19 @@ impl SqlStore {
                 for tag in &reg.tags {
                     tag_rows.push(vec![Arg::Int(id), Arg::Text(tag.clone())]);
                 }
-                for unit in &reg.routing.accused {
+                                for unit in &reg.routing.accused {
                     accused_rows.push(vec![Arg::Int(id), Arg::Int(*unit)]);
+                }
+                // The messages its arrival sets off, named in its audit record.
+                for effect in &reg.effects {
+                                        let at = crate::now();
+                    message_rows.push(vec![
+                        Arg::Time(at),
+                        Arg::Int(id),
+                        Arg::Text(effect.code().to_owned()),
+                                                Arg::Text(serde_json::to_string(effect).map_err(StoreError::other)?),
+                        Arg::Time(at),
+                    ]);
                 }
                 for att in &a.attachments {
                     file_rows.push(vec![
@@ -468,7 +482,8 @@ impl SqlStore {
             insert_rows!(tx, "INSERT INTO appeal_tags (appeal_id, tag)", tag_rows);
             insert_rows!(tx, "INSERT INTO appeal_accused (appeal_id, unit_id)", accused_rows);
             insert_rows!(tx, "INSERT INTO attachments (appeal_id, file_name, content_type, size, sha256)", file_rows);
-            insert_rows!(tx, EVENT_INSERT, event_rows);
+                        insert_rows!(tx, EVENT_INSERT, event_rows);
+            insert_rows!(tx, "INSERT INTO outbox (created_at, appeal_id, kind, payload, next_attempt_at)", message_rows);
                         insert_rows!(tx, AUDIT_INSERT, audit_rows);
             add_tallies!(tx, new_rows.iter().flat_map(|&i| &registrations[i].opening.tallies));
             let raised: alerts::Raised = stored
@@ -512,7 +527,7 @@ impl SqlStore {
         })
     }
 
-    fn open_pii(&self, row: &PiiRow, headcount: i64) -> Result<Appellant> {
+    pub(super) fn open_pii(&self, row: &PiiRow, headcount: i64) -> Result<Appellant> {
         let Some(key_id) = row.pii_key_id.as_deref() else {
             return Ok(Appellant {
                 headcount: u32::try_from(headcount).unwrap_or(1),
@@ -712,7 +727,11 @@ impl Appeals for SqlStore {
             w.clauses.push(format!("a.due_at < {p}"));
         }
         if filter.supervised {
-            w.clauses.push("a.supervision_due IS NOT NULL".into());
+            // An open order, or an overdue answer gone up to its unit's head.
+            let p = w.arg(Arg::Text(EscalateTo::UnitHead.tag()));
+            w.clauses.push(format!(
+                "(a.supervision_due IS NOT NULL OR a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p}))"
+            ));
         }
         if filter.flagged {
             let p = w.arg(Arg::Bool(true));

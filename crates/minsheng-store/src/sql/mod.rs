@@ -880,6 +880,7 @@ mod cases;
 mod directory;
 mod kpi;
 mod meetings;
+mod outbox;
 mod outreach;
 mod sessions;
 mod tokens;
