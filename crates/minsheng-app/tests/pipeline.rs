@@ -1542,6 +1542,7 @@ async fn the_pipeline_on_sqlite() {
     retaliation(store.clone()).await;
     verdicts(store.clone()).await;
     outreach(store.clone()).await;
+    messages(store.clone()).await;
     figures(store).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1575,9 +1576,349 @@ async fn the_pipeline_on_postgres() {
     retaliation(store.clone()).await;
     verdicts(store.clone()).await;
     outreach(store.clone()).await;
+    messages(store.clone()).await;
     figures(store).await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut admin)
         .await
         .expect("drop");
+}
+
+/// Messages: a registration's receipt SMS and notice of new work land with it and
+/// are delivered once; a message claimed by a worker that died is delivered once
+/// after its lease; a failing gateway is tried again with a growing wait and never
+/// holds up intake; a message given up on can be put back; the sweep's reminders and
+/// escalations reach the people above.
+async fn messages(store: Arc<dyn Store>) {
+    use minsheng_app::notify::{Delivery, MailGateway, SmsGateway};
+    use minsheng_core::notify::Notice;
+    use minsheng_core::staff::{Role, Scope};
+    use minsheng_core::workflow::{Actor, Command};
+    use minsheng_store::InboxFilter;
+
+    let dir = std::env::temp_dir().join(format!("minsheng-messages-{:x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (sms, mail) = (dir.join("sms.jsonl"), dir.join("mail.jsonl"));
+    let delivery = |sms_gateway| Delivery {
+        sms: sms_gateway,
+        mail: MailGateway::File(mail.clone()),
+        public_url: "https://12345.example.gov.cn".into(),
+    };
+    let app = App::new(store.clone()).with_delivery(delivery(SmsGateway::File(sms.clone())));
+    let lines = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let scope = Scope {
+        regions: vec![code("370999000000")],
+        units: Vec::new(),
+        above: Vec::new(),
+    };
+        // Whatever earlier parts of the test left in the outbox goes first, elsewhere.
+    App::new(store.clone())
+        .with_delivery(Delivery {
+            sms: SmsGateway::File(dir.join("before.jsonl")),
+            mail: MailGateway::File(dir.join("before.jsonl")),
+            public_url: String::new(),
+        })
+        .deliver_due(minsheng_store::now())
+        .await
+        .expect("drain");
+
+    let with_phone = AppealForm {
+        anonymous: String::new(),
+        name: "李桂兰".into(),
+        phone: "13900001111".into(),
+        ..form("楼道灯坏了两个月，晚上老人上下楼摔倒过")
+    };
+    let receipt = app
+        .register(&with_phone, Origin::Staff, None)
+        .await
+        .expect("registered");
+    let detail = store.appeal(&receipt.no, &scope).await.expect("appeal");
+    let lead = detail
+        .summary
+        .handler_unit_id
+        .expect("dispatched at registration");
+    let dir_now = app.directory().await.expect("directory");
+    let unit_key = dir_now
+        .units
+        .iter()
+        .find(|u| u.id == lead)
+        .expect("unit")
+        .key
+        .clone();
+    let person = |name: &str, roles: Vec<Role>, unit: &str| {
+        let (store, name, unit) = (store.clone(), name.to_owned(), unit.to_owned());
+        async move {
+            store
+                .create_staff(
+                    &minsheng_store::NewStaff {
+                        username: name.clone(),
+                        display_name: name,
+                        unit_key: unit,
+                        roles,
+                        password_hash: "unused".into(),
+                        must_change_password: false,
+                    },
+                    None,
+                )
+                .await
+                .expect("staff")
+        }
+    };
+    let handler = person("msg.handler", vec![Role::Handler], &unit_key).await;
+    let head = person("msg.head", vec![Role::UnitHead], &unit_key).await;
+    let centre = person("msg.dispatcher", vec![Role::Dispatcher], &unit_key).await;
+    store
+        .save_notice_prefs(
+            handler,
+            &minsheng_store::NoticePrefs {
+                email: Some("handler@zjj.example.gov.cn".into()),
+                by_email: vec![Notice::NewWork],
+            },
+        )
+        .await
+        .expect("prefs");
+    assert!(!sms.exists(), "nothing leaves before the worker runs");
+
+    let now = minsheng_store::now();
+    let done = app.deliver_due(now).await.expect("deliver");
+    assert_eq!(done.failed, 0);
+    let texts = lines(&sms);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("13900001111"));
+    assert!(texts[0].contains(receipt.no.as_str()));
+    assert!(texts[0].contains(receipt.tracking_code.as_str()));
+    assert!(
+        !texts[0].contains("李桂兰"),
+        "the SMS never names the appellant"
+    );
+    let mails = lines(&mail);
+    assert_eq!(mails.len(), 1, "only the handler chose e-mail: {mails:?}");
+    assert!(
+        mails[0].contains("handler@zjj.example.gov.cn") && mails[0].contains(receipt.no.as_str())
+    );
+    assert_eq!(store.unread_notices(handler).await.expect("unread"), 1);
+    assert_eq!(store.unread_notices(head).await.expect("unread"), 1);
+    assert_eq!(store.unread_notices(centre).await.expect("unread"), 0);
+    let bell = store.notices(head, 1, 20).await.expect("notices");
+    assert_eq!(bell.items[0].notice, Notice::NewWork);
+    assert_eq!(bell.items[0].appeal_no.as_ref(), Some(&receipt.no));
+    // Delivered once: another round sends nothing.
+    assert_eq!(app.deliver_due(now).await.expect("again").sent, 0);
+    assert_eq!((lines(&sms).len(), lines(&mail).len()), (1, 1));
+    assert_eq!(store.read_notices(head, &[], now).await.expect("read"), 1);
+    assert_eq!(store.unread_notices(head).await.expect("unread"), 0);
+
+    // A worker claims the answer's SMS and dies before sending: after its lease the
+    // next one sends it, once, with the link to rate the answer.
+    let unit_actor = Actor {
+        id: handler,
+        unit_id: lead,
+        roles: vec![Role::Handler],
+        scope: Scope {
+            regions: vec![code("370999000000")],
+            units: vec![lead],
+            above: Vec::new(),
+        },
+    };
+    for command in [
+        Command::SignFor,
+        Command::Reply {
+            text: "已更换楼道声控灯两盏，经现场查看照明正常。".into(),
+            call_back: None,
+        },
+    ] {
+        let version = store
+            .appeal(&receipt.no, &scope)
+            .await
+            .expect("appeal")
+            .version;
+        app.act(&unit_actor, &receipt.no, version, command)
+            .await
+            .expect("act");
+    }
+    let now = minsheng_store::now();
+    let claimed = store
+        .claim_messages(now, now + chrono::Duration::minutes(2), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "{claimed:?}");
+    assert_eq!(app.deliver_due(now).await.expect("leased").sent, 0);
+    let later = now + chrono::Duration::minutes(3);
+    assert_eq!(app.deliver_due(later).await.expect("after lease").sent, 1);
+    assert_eq!(app.deliver_due(later).await.expect("once").sent, 0);
+    let texts = lines(&sms);
+    assert_eq!(texts.len(), 2);
+    assert!(texts[1].contains(&format!(
+        "https://12345.example.gov.cn/track/{}/verdict",
+        receipt.tracking_code.as_str()
+    )));
+
+    // A gateway that is down: intake goes on; the SMS is tried again after 30 s,
+    // then 60 s, and is given up after the last attempt; an admin puts it back.
+    let down = App::new(store.clone()).with_delivery(delivery(SmsGateway::Http {
+        url: "http://127.0.0.1:9/sms".into(),
+        template: minsheng_app::notify::DEFAULT_SMS_BODY.into(),
+    }));
+    let started = std::time::Instant::now();
+    let second = down
+        .register(
+                                    &AppealForm {
+                anonymous: String::new(),
+                name: "赵大姐".into(),
+                phone: "13900002222".into(),
+                ..form("小区电梯停了三天，物业说在等配件")
+            },
+            Origin::Staff,
+            None,
+        )
+        .await
+        .expect("registered while the gateway is down");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let t0 = minsheng_store::now();
+        let first_try = down.deliver_due(t0).await.expect("try");
+        assert_eq!(
+        (first_try.sent, first_try.failed),
+        (2, 1),
+        "the notice and its e-mail go, the SMS fails"
+    );
+    let s = |n: i64| t0 + chrono::Duration::seconds(n);
+    assert_eq!(
+        down.deliver_due(s(29)).await.expect("wait"),
+        Default::default()
+    );
+    assert_eq!(down.deliver_due(s(31)).await.expect("retry").failed, 1);
+    assert_eq!(
+        down.deliver_due(s(80)).await.expect("wait"),
+        Default::default()
+    );
+    assert_eq!(down.deliver_due(s(92)).await.expect("retry").failed, 1);
+    let mut at = s(92);
+    for _ in 3..minsheng_core::notify::MAX_ATTEMPTS {
+        at += chrono::Duration::hours(1);
+        assert_eq!(down.deliver_due(at).await.expect("retry").failed, 1);
+    }
+    let state = store.outbox_state(10).await.expect("state");
+    let (given_up, _, attempts, error, _) = state.failures[0].clone();
+    assert_eq!(attempts, minsheng_core::notify::MAX_ATTEMPTS);
+    assert!(error.contains("SMS gateway"), "{error}");
+    assert_eq!(
+        down.deliver_due(at + chrono::Duration::days(1))
+            .await
+            .expect("given up"),
+        Default::default()
+    );
+    store
+        .retry_message(given_up, handler, at)
+        .await
+        .expect("put back");
+    assert_eq!(app.deliver_due(at).await.expect("sent at last").sent, 1);
+    assert!(
+        lines(&sms)
+            .last()
+            .expect("line")
+            .contains(second.tracking_code.as_str())
+    );
+
+    // The sweep: a work order nobody signed for goes up to the dispatch centre,
+    // whose dispatchers are told; an overdue answer goes up to the unit head and
+    // onto the supervisors' list.
+    let idle = app
+        .register(&form("小区门口的路灯不亮，晚上很黑"), Origin::Staff, None)
+        .await
+        .expect("registered");
+    let answered_late = app
+        .register(
+            &form("垃圾桶满了一周没人清运，气味很大"),
+            Origin::Staff,
+            None,
+        )
+        .await
+        .expect("registered");
+    let version = store
+        .appeal(&answered_late.no, &scope)
+        .await
+        .expect("appeal")
+        .version;
+    let late_unit = store
+        .appeal(&answered_late.no, &scope)
+        .await
+        .expect("appeal")
+        .summary
+        .handler_unit_id;
+    let actor = Actor {
+        unit_id: late_unit.expect("lead"),
+        ..unit_actor.clone()
+    };
+    app.act(&actor, &answered_late.no, version, Command::SignFor)
+        .await
+        .expect("signed");
+    app.deliver_due(minsheng_store::now()).await.expect("drain");
+    let month = minsheng_store::now() + chrono::Duration::days(30);
+    app.sweep(month).await.expect("sweep");
+    let idle_tags = store.appeal(&idle.no, &scope).await.expect("appeal").tags;
+    assert!(
+        idle_tags.contains(&"escalated:dispatch".to_owned()),
+        "{idle_tags:?}"
+    );
+    let late = store
+        .appeal(&answered_late.no, &scope)
+        .await
+        .expect("appeal");
+    assert!(
+        late.tags.contains(&"escalated:head".to_owned()),
+        "{:?}",
+        late.tags
+    );
+    assert!(
+        late.history
+            .iter()
+            .any(|h| h.actor.is_none() && matches!(h.command, Command::Escalate { .. }))
+    );
+    let supervised = store
+        .list_appeals(
+            &minsheng_store::ListScope::Visible(scope.clone()),
+            &InboxFilter {
+                supervised: true,
+                ..InboxFilter::default()
+            },
+            1,
+            100,
+        )
+        .await
+        .expect("list");
+    assert!(supervised.items.iter().any(|a| a.no == answered_late.no));
+    assert!(!supervised.items.iter().any(|a| a.no == idle.no));
+    // Swept again, nothing is taken twice.
+    let before = store
+        .appeal(&idle.no, &scope)
+        .await
+        .expect("appeal")
+        .history
+        .len();
+    app.sweep(month + chrono::Duration::hours(1))
+        .await
+        .expect("sweep");
+    assert_eq!(
+        store
+            .appeal(&idle.no, &scope)
+            .await
+            .expect("appeal")
+            .history
+            .len(),
+        before
+    );
+    app.deliver_due(month).await.expect("deliver");
+    let told = store.notices(centre, 1, 50).await.expect("notices");
+    assert!(
+        told.items
+            .iter()
+            .any(|n| n.notice == Notice::Escalation && n.appeal_no.as_ref() == Some(&idle.no))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -337,7 +337,7 @@ mod tests {
     fn addresses_are_checked() {
         assert_eq!(check_email("  "), Ok(None));
         assert_eq!(
-                        check_email(" wang@zjj.gov.cn "),
+            check_email(" wang@zjj.gov.cn "),
             Ok(Some("wang@zjj.gov.cn".to_owned()))
         );
         for bad in [
