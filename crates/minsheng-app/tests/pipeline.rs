@@ -1617,7 +1617,7 @@ async fn messages(store: Arc<dyn Store>) {
         units: Vec::new(),
         above: Vec::new(),
     };
-        // Whatever earlier parts of the test left in the outbox goes first, elsewhere.
+    // Whatever earlier parts of the test left in the outbox goes first, elsewhere.
     App::new(store.clone())
         .with_delivery(Delivery {
             sms: SmsGateway::File(dir.join("before.jsonl")),
@@ -1768,7 +1768,7 @@ async fn messages(store: Arc<dyn Store>) {
     let started = std::time::Instant::now();
     let second = down
         .register(
-                                    &AppealForm {
+            &AppealForm {
                 anonymous: String::new(),
                 name: "赵大姐".into(),
                 phone: "13900002222".into(),
@@ -1781,8 +1781,8 @@ async fn messages(store: Arc<dyn Store>) {
         .expect("registered while the gateway is down");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let t0 = minsheng_store::now();
-        let first_try = down.deliver_due(t0).await.expect("try");
-        assert_eq!(
+    let first_try = down.deliver_due(t0).await.expect("try");
+    assert_eq!(
         (first_try.sent, first_try.failed),
         (2, 1),
         "the notice and its e-mail go, the SMS fails"

@@ -18,6 +18,7 @@ mod files;
 mod i18n;
 mod meetings;
 pub mod metrics;
+mod notices;
 mod open311;
 mod outreach;
 mod portal;
@@ -181,6 +182,17 @@ pub fn router(state: AppState) -> Router {
             "/staff/admin/weights",
             get(outreach::weights).post(outreach::set_weights),
         )
+        .route("/staff/notices", get(notices::list))
+        .route("/staff/notices/count", get(notices::count))
+        .route("/staff/notices/read", post(notices::read_all))
+        .route("/staff/notices/{id}/open", post(notices::open))
+        .route("/staff/notices/prefs", post(notices::save_prefs))
+        .route("/staff/admin/messages", get(notices::messages))
+        .route(
+            "/staff/admin/messages/template",
+            post(notices::save_template),
+        )
+        .route("/staff/admin/messages/{id}/retry", post(notices::retry))
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff", get(console::inbox))

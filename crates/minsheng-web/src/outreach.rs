@@ -89,7 +89,7 @@ pub(crate) fn explain(errors: &FieldErrors, lang: Lang) -> String {
 }
 
 /// What a refused use case says on the page, or the error that ends the request.
-fn refusal(e: minsheng_app::Error, lang: Lang) -> Result<String, AppError> {
+pub(crate) fn refusal(e: minsheng_app::Error, lang: Lang) -> Result<String, AppError> {
     match e {
         minsheng_app::Error::Invalid(errors) => Ok(explain(&errors, lang)),
         e => Err(e.into()),
@@ -147,7 +147,7 @@ fn hide_numbers(text: &str) -> String {
 }
 
 /// A page answer: the page, with 422 when it carries a refusal.
-fn answer<P: IntoResponse>(page: P, refused: bool) -> Response {
+pub(crate) fn answer<P: IntoResponse>(page: P, refused: bool) -> Response {
     if refused {
         (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
     } else {

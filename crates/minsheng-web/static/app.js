@@ -24,6 +24,22 @@
       f.dataset.sent = '1';
     });
   });
+    // The bell's unread count, refreshed every minute without reloading the page.
+  var bell = document.querySelector('[data-unread]');
+  if (bell) {
+    var refresh = function () {
+      fetch('/staff/notices/count', { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j) return;
+          bell.textContent = j.unread > 99 ? '99+' : String(j.unread);
+          bell.hidden = j.unread === 0;
+        })
+        .catch(function () {});
+    };
+    refresh();
+    setInterval(refresh, 60000);
+  }
   // Keyboard shortcuts: an element with data-shortcut="x" is focused (inputs) or followed (links).
   document.addEventListener('keydown', function (e) {
     var tag = (e.target.tagName || '').toLowerCase();

@@ -4815,7 +4815,8 @@ async fn metrics_count_requests_by_route_on_their_own_address() {
         "minsheng_http_request_duration_seconds_count{method=\"POST\",route=\"/submit\"} 1",
         "minsheng_appeals_registered_total 1",
         "minsheng_appeals 1",
-        "minsheng_outbox_pending 0",
+                // The receipt SMS and the notice of new work, waiting for the worker.
+        "minsheng_outbox_pending 2",
         "minsheng_up 1",
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
@@ -6080,4 +6081,145 @@ async fn going_to_the_people_over_http() {
             .first_bad
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn notices_ring_the_bell_and_admins_word_the_sms() {
+    use minsheng_app::notify::{Delivery, MailGateway, SmsGateway};
+    let app = app("notices").await;
+    let sms = app.dir.join("sms.jsonl");
+    let worker = minsheng_app::App::new(app.store.clone()).with_delivery(Delivery {
+        sms: SmsGateway::File(sms.clone()),
+        mail: MailGateway::File(app.dir.join("mail.jsonl")),
+        public_url: "https://12345.example.gov.cn".into(),
+    });
+    let handler = app.login("zjj.handler").await;
+    let admin = app.login("admin").await;
+    let (no, code) = app.submit(&[]).await;
+    let (_, before) = app.get("/staff/notices/count", &handler).await;
+    assert_eq!(before, r#"{"unread":0}"#, "nothing rings before delivery");
+    worker
+        .deliver_due(chrono::Utc::now())
+        .await
+        .expect("deliver");
+    let receipt_sms = std::fs::read_to_string(&sms).expect("sms written");
+    assert!(receipt_sms.contains(&code) && receipt_sms.contains("13800138000"));
+    assert!(!receipt_sms.contains("张三丰"));
+
+    // The bell: the count, the list, and opening a notice leads to the appeal.
+    let (_, count) = app.get("/staff/notices/count", &handler).await;
+    assert_eq!(count, r#"{"unread":1}"#);
+    let (status, page) = app.get("/staff/notices", &handler).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&no) && page.contains("新派工单"), "{page}");
+        let row = between(&page, "data-test=\"notice\"", "notice-open");
+    let id = between(&row, "/staff/notices/", "/open");
+    let r = app
+        .post(&format!("/staff/notices/{id}/open"), &handler, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/staff/appeals/{no}").as_str()
+    );
+    let (_, count) = app.get("/staff/notices/count", &handler).await;
+    assert_eq!(count, r#"{"unread":0}"#);
+    // Another's notice cannot be opened as one's own: it stays unread for them.
+    let (_, theirs) = app.get("/staff/notices", &admin).await;
+    assert!(
+        !theirs.contains(&no),
+        "an administrator of another unit is not told"
+    );
+
+    // E-mail choices: a bad address and a choice without an address are refused
+    // beside the form, in Chinese.
+    for (fields, says) in [
+        (
+            vec![("email", "wang@"), ("by_email", "new_work")],
+            "邮箱地址应形如",
+        ),
+        (
+            vec![("email", ""), ("by_email", "new_work")],
+            "请先填写邮箱",
+        ),
+    ] {
+        let r = app.post("/staff/notices/prefs", &handler, &fields).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.expect("body").contains(says));
+    }
+    let r = app
+        .post(
+            "/staff/notices/prefs",
+            &handler,
+            &[
+                ("email", "wang@zjj.example.gov.cn"),
+                ("by_email", "reminder"),
+                ("by_email", "escalation"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get("/staff/notices?done=1", &handler).await;
+    assert!(
+        page.contains(r#"value="reminder" checked"#) && page.contains("wang@zjj.example.gov.cn")
+    );
+
+    // The SMS templates: administrators only; an unknown placeholder is refused; a
+    // changed template words the next SMS; an empty one restores the default.
+    let (status, _) = app.get("/staff/admin/messages", &handler).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page) = app.get("/staff/admin/messages", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("您的诉求已受理") && page.contains("data-test=\"outbox-counts\""));
+    let r = app
+        .post(
+            "/staff/admin/messages/template",
+            &admin,
+            &[("key", "receipt"), ("text", "您好{name}")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("不认识"));
+    let r = app
+        .post(
+            "/staff/admin/messages/template",
+            &admin,
+            &[
+                ("key", "receipt"),
+                ("text", "【澄河县12345】已受理{no}，凭{code}查询：{link}"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, code2) = app.submit(&[("phone", "13900139000")]).await;
+    worker
+        .deliver_due(chrono::Utc::now())
+        .await
+        .expect("deliver");
+    let last = std::fs::read_to_string(&sms).expect("sms");
+    let last = last.lines().last().expect("line");
+    assert!(
+        last.contains(&format!(
+            "凭{code2}查询：https://12345.example.gov.cn/track"
+        )),
+        "{last}"
+    );
+    let r = app
+        .post(
+            "/staff/admin/messages/template",
+            &admin,
+            &[("key", "receipt"), ("text", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get("/staff/admin/messages", &admin).await;
+    assert!(!page.contains("澄河县12345"));
+    let r = app
+        .post(
+            "/staff/admin/messages/template",
+            &admin,
+            &[("key", "nonsense"), ("text", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
