@@ -258,22 +258,36 @@ impl App {
         }
     }
 
+    /// Whether `me` must contact this appeal's appellant (`workflow::may_contact`: the
+    /// handling units, the call centre, the leader in charge).
+    pub fn may_contact(
+        &self,
+        detail: &minsheng_store::AppealDetail,
+        me: &crate::sessions::SignedIn,
+    ) -> bool {
+        let calendar = self.calendar();
+        let case = wf::Case::replay(&detail.facts, &detail.history, &self.policy, &calendar);
+        wf::may_contact(&case, &me.actor())
+    }
+
     /// An appeal's personal data in full (name, phone, ID number, home address,
     /// representatives), shown on screen and in the API only masked: for someone whose
-    /// area covers the appeal (anyone else: not found), who must say why; every
-    /// reveal is an audit record naming who, which appeal and the reason.
+    /// area covers the appeal (anyone else: not found) and who must contact the
+    /// appellant (anyone else: forbidden), who must say why; every reveal is an audit
+    /// record naming who, which appeal and the reason, and is shown on the case's
+    /// internal timeline.
     pub async fn reveal_appellant(
         &self,
         no: &AppealNo,
         me: &crate::sessions::SignedIn,
         reason: &str,
     ) -> Result<minsheng_core::appellant::Appellant> {
-        if !me.staff.roles.iter().any(|r| r.may_reveal_personal_data()) {
-            return Err(Error::Forbidden);
-        }
         let (scope, actor_id) = (&me.scope, me.staff.id);
         let reason = check_reason(reason)?;
         let detail = self.store.appeal(no, scope).await?;
+        if !self.may_contact(&detail, me) {
+            return Err(Error::Forbidden);
+        }
         self.store
             .record_reveal(detail.summary.id, actor_id, &reason)
             .await?;

@@ -88,6 +88,50 @@ pub enum ReturnReason {
     Other,
 }
 
+/// How a call to the appellant went (联系群众).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    /// 已接通
+    Reached,
+    /// 无人接听
+    NoAnswer,
+    /// 号码错误
+    WrongNumber,
+}
+
+impl ContactOutcome {
+    /// All, in display order.
+    pub const ALL: [ContactOutcome; 3] = [
+        ContactOutcome::Reached,
+        ContactOutcome::NoAnswer,
+        ContactOutcome::WrongNumber,
+    ];
+
+    /// The stable identifier used in forms and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::NoAnswer => "no_answer",
+            ContactOutcome::WrongNumber => "wrong_number",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn from_code(code: &str) -> Option<ContactOutcome> {
+        ContactOutcome::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ContactOutcome::Reached => pick(lang, "已接通", "reached"),
+            ContactOutcome::NoAnswer => pick(lang, "无人接听", "no answer"),
+            ContactOutcome::WrongNumber => pick(lang, "号码错误", "wrong number"),
+        }
+    }
+}
+
 /// The appellant's verdict at the return visit (满意度), three grades as hotlines ask it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Rating {
@@ -451,6 +495,14 @@ pub enum Command {
         /// Where it went.
         to: EscalateTo,
     },
+    /// 联系群众: a call to the appellant (先联系后办理, the return visit's calls), with
+    /// how it went; by those who must contact them ([`may_contact`]).
+    Contact {
+        /// How it went.
+        outcome: ContactOutcome,
+        /// What was said.
+        note: String,
+    },
     /// A historical case brought in from an earlier system with the status it ended
     /// in there. Only the import use case records it; [`decide`] never accepts it.
     Imported {
@@ -486,6 +538,7 @@ impl Command {
             Command::Reopen { .. } => "reopen",
             Command::Close => "close",
             Command::Remind { .. } => "remind",
+            Command::Contact { .. } => "contact",
             Command::Escalate { .. } => "escalate",
             Command::Imported { .. } => "imported",
         }
@@ -537,6 +590,17 @@ impl Command {
             Command::Merge { .. } => pick(lang, "合并至其他诉求", "merged"),
             Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
             Command::Close => pick(lang, "办结归档", "closed"),
+            Command::Contact { outcome, .. } => match outcome {
+                ContactOutcome::Reached => {
+                    pick(lang, "联系群众：已接通", "appellant called: reached")
+                }
+                ContactOutcome::NoAnswer => {
+                    pick(lang, "联系群众：无人接听", "appellant called: no answer")
+                }
+                ContactOutcome::WrongNumber => {
+                    pick(lang, "联系群众：号码错误", "appellant called: wrong number")
+                }
+            },
             Command::Remind {
                 clock: ClockKind::SignFor,
                 ..
@@ -595,6 +659,7 @@ impl Command {
             | Command::RuleContest { .. }
             | Command::Remind { .. }
             | Command::Escalate { .. }
+            | Command::Contact { .. }
             | Command::Merge { .. } => Internal,
         }
     }
@@ -626,6 +691,7 @@ impl Command {
             | Command::ReturnVisit { note, .. }
             | Command::Supervise { note, .. }
             | Command::RuleContest { note, .. }
+            | Command::Contact { note, .. }
             | Command::AdviseLegal { note, .. } => Some(note),
             Command::Accept
             | Command::RequestReview
@@ -1613,6 +1679,7 @@ impl Case {
                 self.stage(next, at);
             }
             Command::Close => self.stage(State::Closed, at),
+            Command::Contact { .. } => {}
             Command::Remind { clock, due } => self.nudged.push(Nudged {
                 clock: *clock,
                 due: *due,
@@ -1819,6 +1886,19 @@ fn need_text(s: &str) -> Result<(), WorkflowError> {
 }
 
 /// Who may give a command: the roles, and whether they must belong to the lead unit.
+/// Whether `actor` must contact the appellant of `case`, and so may see their phone
+/// in full (an audited reveal) and record a call: the lead or a co-handling unit's
+/// handlers and heads, the call centre (call-takers and dispatchers, who register and
+/// call back), the leader in charge, and administrators. Everyone else sees masks.
+pub fn may_contact(case: &Case, actor: &Actor) -> bool {
+    let handles = case.lead == Some(actor.unit_id) || case.co.contains(&actor.unit_id);
+    actor.has(Role::Admin)
+        || ((actor.has(Role::Handler) || actor.has(Role::UnitHead)) && handles)
+        || actor.has(Role::CallTaker)
+        || actor.has(Role::Dispatcher)
+        || case.leader == Some(actor.id)
+}
+
 fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowError> {
     if !actor.scope.allows(&case.region, case.lead, &case.accused) {
         return Err(WorkflowError::NotAllowed);
@@ -1847,6 +1927,7 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::AssignLeader { .. } => actor.has(Role::Leader),
         Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
         Command::Close => centre || actor.has(Role::Supervisor),
+        Command::Contact { .. } => may_contact(case, actor),
         Command::Remind { .. } | Command::Escalate { .. } | Command::Imported { .. } => false,
     };
     if ok {
@@ -2125,6 +2206,10 @@ pub fn available(
         Command::Merge { into: -1 },
         Command::Reopen { reason: text() },
         Command::Close,
+        Command::Contact {
+            outcome: ContactOutcome::Reached,
+            note: text(),
+        },
     ];
     samples
         .into_iter()
@@ -2277,6 +2362,7 @@ pub fn decide(
             }
         }
         (Command::AssignLeader { .. }, _, s) if !s.is_terminal() => {}
+        (Command::Contact { .. }, _, s) if !s.is_terminal() => {}
         (Command::Merge { into }, _, s) if !s.is_terminal() => {
             if *into == case.id {
                 return Err(WorkflowError::SelfMerge);

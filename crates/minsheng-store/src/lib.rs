@@ -204,6 +204,17 @@ pub struct Registration {
     pub effects: Vec<minsheng_core::workflow::Effect>,
 }
 
+/// One audited look at an appellant's personal data in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reveal {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (their name).
+    pub staff: String,
+    /// Why, as they said.
+    pub reason: String,
+}
+
 /// What an appeal is searched by: its title, text, address and replies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSource {
@@ -316,6 +327,8 @@ pub struct AppealSummary {
 /// Everything about one appeal, for staff allowed to see it.
 #[derive(Debug, Clone)]
 pub struct AppealDetail {
+    /// Who saw the appellant's personal data in full, oldest first (internal).
+    pub reveals: Vec<Reveal>,
     /// The list fields.
     pub summary: AppealSummary,
     /// Public tracking code.

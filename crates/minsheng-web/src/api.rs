@@ -1399,7 +1399,7 @@ async fn timeline(
 #[serde(deny_unknown_fields)]
 struct ActionIn {
     #[schema(
-        pattern = "^(accept|decline|transfer|advise_legal|dispatch|sign_for|return|rule|reply|extend|return_visit|request_review|issue_review|pause|resume|supervise|assign_leader|merge|reopen|close|contest|rule_contest)$"
+        pattern = "^(accept|decline|transfer|advise_legal|dispatch|sign_for|return|rule|reply|extend|return_visit|request_review|issue_review|pause|resume|supervise|assign_leader|merge|reopen|close|contest|rule_contest|contact)$"
     )]
     action: String,
     /// The `version` read with the appeal.
@@ -1425,7 +1425,7 @@ struct ActionIn {
     #[serde(default)]
     urgency: Option<String>,
     /// return: wrong_place, unclear_ownership, overlapping_duties, other;
-    /// rule_contest: upheld or rejected.
+    /// rule_contest: upheld or rejected; contact: reached, no_answer or wrong_number.
     #[serde(default)]
     reason: Option<String>,
     /// advise_legal: lawsuit, arbitration, reconsideration.
@@ -1466,11 +1466,12 @@ struct RevealedOut {
     headcount: u32,
 }
 
-/// The appellant's personal data in full, for a token whose area covers the appeal,
-/// with a reason; every reveal is an audit record (who, which appeal, why).
+/// The appellant's personal data in full, for a token whose area covers the appeal and
+/// whose holder must contact the appellant, with a reason; every reveal is an audit
+/// record (who, which appeal, why) and shows on the case's internal timeline.
 #[utoipa::path(post, path = "/api/v1/appeals/{no}/reveal", tag = "appeals", params(("no" = String, Path, description = "The appeal's number", example = "MS2026-000001")),
     request_body = RevealIn,
-    responses((status = 200, body = RevealedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "The auditor's role reads the trail, not people", body = ErrorBody),
+    responses((status = 200, body = RevealedOut), (status = 400, body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 403, description = "Only those who must contact the appellant (the handling units, the call centre, the leader in charge) see them in full", body = ErrorBody),
         (status = 404, description = "No such appeal in the token's area", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, description = "No reason, or one too long", body = ErrorBody)),
     security(("bearer" = [])))]

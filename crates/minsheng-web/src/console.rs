@@ -452,6 +452,7 @@ fn action_title(code: &str, t: &Texts) -> &'static str {
         "reopen" => t.act_reopen,
         "contest" => t.act_contest,
         "rule_contest" => t.act_rule_contest,
+        "contact" => t.act_contact,
         _ => t.act_close,
     }
 }
@@ -592,7 +593,7 @@ async fn appeal_page(
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
         revealed: false,
-        may_reveal: me.staff.roles.iter().any(|r| r.may_reveal_personal_data()),
+        may_reveal: state.may_contact(&a, me),
         files: a
             .attachments
             .iter()
@@ -644,7 +645,7 @@ async fn appeal_page(
                 (t.clone(), q)
             })
             .collect(),
-        items: view::timeline(&a.events, lang),
+        items: view::timeline(&a.events, &a.reveals, lang),
         actions,
         not_again: state
             .store
@@ -939,6 +940,13 @@ impl ActionForm {
                 note: text,
             },
             "close" => Command::Close,
+            "contact" => Command::Contact {
+                outcome: wf::ContactOutcome::from_code(&self.reason).ok_or(FormProblem::Field(
+                    "请选择联系结果（已接通、无人接听或号码错误）",
+                    "Choose how the call went.",
+                ))?,
+                note: text,
+            },
             _ => return Err(FormProblem::UnknownAction),
         })
     }

@@ -289,7 +289,12 @@ texts! {
     public_replies_intro: "以下是诉求人同意公开的办理答复，已隐去姓名、电话等个人信息。", "Replies the appellants agreed to publish, with names, phone numbers and other personal data taken out.";
     public_consultations_intro: "政府拟作出的重要决策，在此公开征求群众意见。", "Decisions the government proposes, open for the public's opinion.";
         weights_title: "排名权重", "Ranking weights";
-    nav_notices: "通知", "Notices";
+        nav_notices: "通知", "Notices";
+    act_contact: "记录联系群众", "Record a call to the appellant";
+    field_contact_outcome: "联系结果", "How the call went";
+    contact_reached: "已接通", "Reached";
+    contact_no_answer: "无人接听", "No answer";
+    contact_wrong_number: "号码错误", "Wrong number";
     notices_title: "我的通知", "My notices";
     notices_empty: "暂无通知。", "No notices.";
     notices_read_all: "全部标为已读", "Mark all read";

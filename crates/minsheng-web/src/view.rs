@@ -15,6 +15,7 @@ use minsheng_core::region::Region;
 use minsheng_core::unit::Unit;
 use minsheng_core::workflow::{Policy, State};
 use minsheng_core::{AppealKind, Channel, Lang};
+use minsheng_store::Reveal;
 
 use crate::error::AppError;
 
@@ -321,9 +322,10 @@ impl TimelineItem {
     }
 }
 
-/// A case's timeline as staff see it: who acted, and every note.
-pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
-    events
+/// A case's timeline as staff see it: who acted, every note, and every audited look
+/// at the appellant's personal data, in the order they happened.
+pub fn timeline(events: &[Event], reveals: &[Reveal], lang: Lang) -> Vec<TimelineItem> {
+    let mut items: Vec<(DateTime<Utc>, TimelineItem)> = events
         .iter()
         .map(|e| {
             let who = [e.unit.as_deref(), e.actor.as_deref()]
@@ -331,9 +333,23 @@ pub fn timeline(events: &[Event], lang: Lang) -> Vec<TimelineItem> {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" · ");
-            TimelineItem::new(e.at, &e.step, who, e.note.as_deref(), lang)
+            (
+                e.at,
+                TimelineItem::new(e.at, &e.step, who, e.note.as_deref(), lang),
+            )
         })
-        .collect()
+        .collect();
+    items.extend(reveals.iter().map(|r| {
+        let item = TimelineItem {
+            at: local(r.at),
+            what: minsheng_core::i18n::pick(lang, "查看完整个人信息", "personal data revealed"),
+            unit: r.staff.clone(),
+            note: r.reason.clone(),
+        };
+        (r.at, item)
+    }));
+    items.sort_by_key(|(at, _)| *at);
+    items.into_iter().map(|(_, item)| item).collect()
 }
 
 /// The public timeline: only what each step's disclosure allows.

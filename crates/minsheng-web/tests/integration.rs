@@ -998,8 +998,8 @@ async fn a_work_order_goes_from_dispatch_to_close() {
     let (page, _, actions) = app.case_page(&handler, &no).await;
     assert_eq!(
         actions,
-        ["sign_for", "return"],
-        "only what the handler may do now"
+        ["sign_for", "return", "contact"],
+        "only what the handler may do now (calling the appellant first, 先联系后办理)"
     );
     assert!(page.contains("签收期限"), "the sign-for clock is shown");
     // Another unit's handler cannot act, and is not even shown the case.
@@ -1037,9 +1037,10 @@ async fn a_work_order_goes_from_dispatch_to_close() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    // The handler may not judge their own work; the call centre visits.
+        // The handler may not judge their own work; the call centre visits. They may still
+    // call the appellant.
     let (_, _, actions) = app.case_page(&handler, &no).await;
-    assert!(actions.is_empty());
+    assert_eq!(actions, ["contact"]);
     let caller = app.login("callcenter1").await;
     let (status, _) = app
         .act(
@@ -1138,7 +1139,10 @@ async fn a_petition_is_accepted_extended_answered_and_reviewed() {
     let handler = app.login("zrzyj.handler").await;
     let (page, _, actions) = app.case_page(&handler, &no).await;
     assert!(page.contains("信访事项") && page.contains("受理告知期限"));
-    assert_eq!(actions, ["accept", "decline", "transfer", "pause"]);
+    assert_eq!(
+        actions,
+        ["accept", "decline", "transfer", "pause", "contact"]
+    );
     assert_eq!(
         app.act(&handler, &no, &[("action", "accept")]).await.0,
         StatusCode::SEE_OTHER
@@ -1235,7 +1239,11 @@ async fn every_other_action_works_over_http() {
     assert!(actions.contains(&"rule".to_owned()) && actions.contains(&"dispatch".to_owned()));
     assert_eq!(app.act(&dispatcher, &no, &[("action", "rule")]).await.0, ok);
     let (_, _, actions) = app.case_page(&handler, &no).await;
-    assert_eq!(actions, ["sign_for"], "no second return after a ruling");
+    assert_eq!(
+        actions,
+        ["sign_for", "contact"],
+        "no second return after a ruling"
+    );
 
     // Return → dispatch to another unit, which then sees it.
     let (no2, _) = app.submit(&[("phone", "13900000001")]).await;
@@ -4815,7 +4823,7 @@ async fn metrics_count_requests_by_route_on_their_own_address() {
         "minsheng_http_request_duration_seconds_count{method=\"POST\",route=\"/submit\"} 1",
         "minsheng_appeals_registered_total 1",
         "minsheng_appeals 1",
-                // The receipt SMS and the notice of new work, waiting for the worker.
+        // The receipt SMS and the notice of new work, waiting for the worker.
         "minsheng_outbox_pending 2",
         "minsheng_up 1",
     ] {
@@ -4955,8 +4963,9 @@ async fn the_access_table_in_docs_security_holds() {
             [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO],
         ),
         ("t02.head", [NO, NO, NONE, NONE, NONE, NO, OK, NONE, OK, NO]),
-        ("leader1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
-        ("supervisor1", [NO, NO, OK, OK, OK, NO, OK, OK, OK, NO]),
+        // Neither must call the appellant: they read the case, masked.
+        ("leader1", [NO, NO, OK, OK, NO, NO, OK, OK, OK, NO]),
+        ("supervisor1", [NO, NO, OK, OK, NO, NO, OK, OK, OK, NO]),
         (
             "zrzyj.handler",
             [NO, NO, NONE, NONE, NONE, NO, NO, NONE, NO, NO],
@@ -6112,7 +6121,7 @@ async fn notices_ring_the_bell_and_admins_word_the_sms() {
     let (status, page) = app.get("/staff/notices", &handler).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&no) && page.contains("新派工单"), "{page}");
-        let row = between(&page, "data-test=\"notice\"", "notice-open");
+    let row = between(&page, "data-test=\"notice\"", "notice-open");
     let id = between(&row, "/staff/notices/", "/open");
     let r = app
         .post(&format!("/staff/notices/{id}/open"), &handler, &[])
@@ -6222,4 +6231,99 @@ async fn notices_ring_the_bell_and_admins_word_the_sms() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn those_who_must_call_the_appellant_see_the_phone_and_record_the_call() {
+    let app = app("contact").await;
+    let (no, code) = app.submit(&[]).await;
+    let page_of = |cookie: &str| {
+        let (app, no, cookie) = (&app, no.clone(), cookie.to_owned());
+        async move { app.get(&format!("/staff/appeals/{no}"), &cookie).await }
+    };
+    let reveal = |cookie: &str, reason: &str| {
+        let (app, no, cookie, reason) = (&app, no.clone(), cookie.to_owned(), reason.to_owned());
+        async move {
+            app.post(
+                &format!("/staff/appeals/{no}/reveal"),
+                &cookie,
+                &[("reason", reason.as_str())],
+            )
+            .await
+        }
+    };
+    // The handling unit's handler must call: one click with a reason shows the phone
+    // as a link to dial, and the look goes on the internal timeline.
+    let handler = app.login("zjj.handler").await;
+    let (_, page) = page_of(&handler).await;
+    assert!(page.contains("data-test=\"reveal-form\"") && !page.contains("13800138000"));
+    let r = reveal(&handler, "先联系后办理，约定上门时间").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("href=\"tel:13800138000\""), "click to call");
+    assert!(page.contains("查看完整个人信息") && page.contains("先联系后办理，约定上门时间"));
+    let (_, later) = page_of(&handler).await;
+    assert!(
+        !later.contains("13800138000"),
+        "masked again on the next visit"
+    );
+    assert!(
+        later.contains("先联系后办理，约定上门时间"),
+        "the look stays on the timeline"
+    );
+
+    // Those who need not call see masks only and are refused a reveal.
+    for who in ["supervisor1", "leader1"] {
+        let cookie = app.login(who).await;
+        let (status, page) = page_of(&cookie).await;
+        assert_eq!(status, StatusCode::OK, "{who} reads the case");
+        assert!(!page.contains("data-test=\"reveal-form\""), "{who}");
+        let r = reveal(&cookie, "想看看").await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    let other = app.login("slj.handler").await;
+    assert_eq!(
+        reveal(&other, "想看看").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The call itself is a step: its outcome is required, and it stays internal.
+    let (status, body) = app
+        .act(
+            &handler,
+            &no,
+            &[("action", "contact"), ("text", "打了两次")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请选择联系结果"));
+    let (status, _) = app
+        .act(
+            &handler,
+            &no,
+            &[
+                ("action", "contact"),
+                ("reason", "no_answer"),
+                ("text", "上午十点未接，下午再打"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = page_of(&handler).await;
+    assert!(page.contains("联系群众：无人接听") && page.contains("上午十点未接，下午再打"));
+    let supervisor = app.login("supervisor1").await;
+    let (status, _) = app
+        .act(
+            &supervisor,
+            &no,
+            &[("action", "contact"), ("reason", "reached"), ("text", "")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a supervisor does not make the calls"
+    );
+    let (_, public) = app.get(&format!("/track/{code}"), "").await;
+    assert!(!public.contains("联系群众") && !public.contains("下午再打"));
 }

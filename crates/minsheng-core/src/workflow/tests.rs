@@ -1592,3 +1592,71 @@ fn a_paused_clock_and_an_ended_case_are_never_nudged() {
     );
     assert_eq!(nudge_now(&mut fresh, at(17, 0)), None);
 }
+
+#[test]
+fn only_those_who_must_contact_the_appellant_may_call_them() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut case = case_in(Track::WorkOrder, State::Handling);
+    case.leader = Some(555);
+    let call = |outcome| Command::Contact {
+        outcome,
+        note: "约定周三上午上门查看".into(),
+    };
+    let leader_in_charge = Actor {
+        id: 555,
+        ..actor(&[Role::Leader], 1)
+    };
+    for (who, may) in [
+        (actor(&[Role::Handler], LEAD), true),
+        (actor(&[Role::UnitHead], OTHER), true),
+        (actor(&[Role::CallTaker], 1), true),
+        (actor(&[Role::Dispatcher], 1), true),
+        (leader_in_charge, true),
+        (admin(), true),
+        (actor(&[Role::Handler], 99), false),
+        (actor(&[Role::Leader], 1), false),
+        (actor(&[Role::Supervisor], 1), false),
+        (actor(&[Role::GridWorker], LEAD), false),
+        (actor(&[Role::Auditor], LEAD), false),
+    ] {
+        assert_eq!(may_contact(&case, &who), may, "{:?}", who.roles);
+        let d = decide(
+            &case,
+            call(ContactOutcome::NoAnswer),
+            &who,
+            &policy,
+            &calendar,
+            at(3, 0),
+        );
+        assert_eq!(d.is_ok(), may, "{:?}", who.roles);
+    }
+    let d = decide(
+        &case,
+        call(ContactOutcome::Reached),
+        &admin(),
+        &policy,
+        &calendar,
+        at(3, 0),
+    )
+    .expect("call");
+    assert!(!d.event.command.is_public(), "a call is internal");
+    assert!(d.effects.is_empty());
+    let before = case.clone();
+    case.apply(&d.event, &policy, &calendar);
+    assert_eq!(case, before, "a call changes nothing of the case");
+    let closed = case_in(Track::WorkOrder, State::Closed);
+    assert!(
+        decide(
+            &closed,
+            call(ContactOutcome::Reached),
+            &admin(),
+            &policy,
+            &calendar,
+            at(3, 0)
+        )
+        .is_err()
+    );
+    for o in ContactOutcome::ALL {
+        assert_eq!(ContactOutcome::from_code(o.code()), Some(o));
+    }
+}

@@ -871,12 +871,23 @@ impl Appeals for SqlStore {
             .bind(summary.id)
             .fetch_all(p)
             .await?;
-            let tags: Vec<(String,)> =
+                        let tags: Vec<(String,)> =
                 sqlx::query_as("SELECT tag FROM appeal_tags WHERE appeal_id = $1 ORDER BY tag")
                     .bind(summary.id)
                     .fetch_all(p)
                     .await?;
+            let reveals: Vec<(DateTime<Utc>, String, String)> = sqlx::query_as(
+                "SELECT r.at, s.display_name, r.reason FROM reveals r JOIN staff s ON s.id = r.staff_id \
+                 WHERE r.appeal_id = $1 ORDER BY r.at, r.id",
+            )
+            .bind(summary.id)
+            .fetch_all(p)
+            .await?;
             Ok(AppealDetail {
+                reveals: reveals
+                    .into_iter()
+                    .map(|(at, staff, reason)| crate::Reveal { at, staff, reason })
+                    .collect(),
                 tags: tags.into_iter().map(|(t,)| t).collect(),
                 appellant: self.open_pii(&pii, summary.headcount)?,
                 tracking_code: TrackingCode::parse(&pii.tracking_code)
@@ -945,6 +956,13 @@ impl Appeals for SqlStore {
         with_db!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut chain = open_chain!(tx);
+                        sqlx::query("INSERT INTO reveals (appeal_id, staff_id, at, reason) VALUES ($1, $2, $3, $4)")
+                .bind(appeal_id)
+                .bind(actor)
+                .bind(at)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
             append_audit!(tx, chain, at, Some(actor), "appeal.reveal", Some(appeal_id), json!({ "reason": reason }));
             commit_chain!(tx, chain);
             Ok(())
