@@ -24,6 +24,7 @@ pub mod notify;
 pub mod open311;
 pub mod outreach;
 pub mod place;
+pub mod queue;
 pub mod region;
 pub mod region_import;
 pub mod routing;

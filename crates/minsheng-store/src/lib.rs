@@ -506,6 +506,9 @@ pub struct InboxFilter {
     /// Only appeals whose words match, best match first (an empty query matches
     /// nothing).
     pub text: Option<minsheng_text::search::Query>,
+    /// Only the open cases of this work queue, as the staff member with this id sees
+    /// it (their own 包案 for a leader's).
+    pub queue: Option<(minsheng_core::queue::Queue, i64)>,
 }
 
 /// Which appeals a list covers.

@@ -974,6 +974,12 @@ struct ListQuery {
     unit: Option<i64>,
     /// Only those my own unit handles (the inbox), not all I may see.
     mine: Option<bool>,
+    /// Only the open cases of a work queue: incoming (my unit's to sign for or
+    /// accept) and handling (in my unit's hands; both imply `mine`), dispatch (to
+    /// place, returns to rule on, orders gone up), visits (return visits due),
+    /// supervision, leading (my 包案).
+    #[param(pattern = "^(incoming|handling|dispatch|visits|supervision|leading)$")]
+    queue: Option<String>,
     /// Opaque: the `next` of the previous page.
     #[param(pattern = "^p[1-9][0-9]{0,5}$")]
     cursor: Option<String>,
@@ -1050,6 +1056,16 @@ async fn list_appeals(
         },
     };
     let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
+    let queue = match q.queue.as_deref() {
+        None => None,
+        Some(code) => Some(minsheng_core::queue::Queue::from_code(code).ok_or_else(|| {
+            bad(
+                "queue",
+                "队列应为 incoming、handling、dispatch、visits、supervision 或 leading",
+                "A queue is incoming, handling, dispatch, visits, supervision or leading.",
+            )
+        })?),
+    };
     let filter = InboxFilter {
         alert: q.alert,
         cluster: q.cluster,
@@ -1066,8 +1082,9 @@ async fn list_appeals(
         received_before: q.received_before,
         number: None,
         tag: q.tag.filter(|t| !t.is_empty()),
+        queue: queue.map(|q| (q, me.staff.id)),
     };
-    let scope = if q.mine.unwrap_or(false) {
+    let scope = if q.mine.unwrap_or(false) || queue.is_some_and(|q| q.by_unit()) {
         ListScope::Unit(me.staff.unit_id)
     } else {
         ListScope::Visible(me.scope.clone())

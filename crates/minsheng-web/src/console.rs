@@ -13,6 +13,7 @@ use minsheng_app::text::highlight;
 use minsheng_core::appellant::Phone;
 use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, Origin};
+use minsheng_core::queue::Queue;
 use minsheng_core::workflow::{
     self as wf, Command, LegalChannel, Rating, ReturnReason, Solved, Urgency,
 };
@@ -64,7 +65,7 @@ impl InboxQuery {
         InboxFilter {
             status: CaseState::from_code(&self.status),
             due_before: (self.list == "overdue").then_some(now),
-            supervised: self.list == "supervision",
+            supervised: false,
             flagged: self.list == "flagged",
             category: some(&self.category),
             township: RegionCode::parse(&self.township).ok(),
@@ -79,6 +80,33 @@ impl InboxQuery {
             cluster: self.cluster.trim().parse().ok(),
             unit: self.unit.trim().parse().ok(),
             text: None,
+            queue: None,
+        }
+    }
+
+    /// The work queue the list shows: the one named, or on the plain inbox (no list,
+    /// no filter: what needs me now) the person's first. A link with filters (a
+    /// figure, an alert, a label, a search) lists everything they match.
+    fn queue(&self, me: &SignedIn) -> Option<Queue> {
+        let plain = [
+            &self.view,
+            &self.q,
+            &self.status,
+            &self.category,
+            &self.township,
+            &self.channel,
+            &self.from,
+            &self.to,
+            &self.tag,
+            &self.alert,
+            &self.cluster,
+            &self.unit,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty());
+        match self.list.as_str() {
+            "" if plain => Queue::of(&me.staff.roles).first().copied(),
+            code => Queue::from_code(code),
         }
     }
 
@@ -112,7 +140,6 @@ impl InboxQuery {
     /// alert, a group), carried along when the form is sent again.
     fn kept(&self) -> Vec<(&'static str, String)> {
         [
-            ("tag", &self.tag),
             ("alert", &self.alert),
             ("cluster", &self.cluster),
             ("unit", &self.unit),
@@ -220,6 +247,10 @@ struct InboxPage {
     sees_region: bool,
     view_all: bool,
     list: String,
+    /// The label typed in the filter.
+    tag: String,
+    /// The lists offered: (code, label, a work queue counted in the navigation).
+    tabs: Vec<(&'static str, &'static str, bool)>,
     view_query: &'static str,
     q: String,
     from: String,
@@ -254,13 +285,16 @@ async fn listing_of(
     query: &InboxQuery,
 ) -> Result<(bool, ListScope, InboxFilter), AppError> {
     // A number identifies one case, so searching by number looks everywhere one may see.
-    let view_all = me.sees_region() && (query.view == "all" || !query.q.trim().is_empty());
+    let queue = query.queue(me);
+    let wide = queue.is_some_and(|q| !q.by_unit());
+    let view_all = me.sees_region() && (query.view == "all" || wide || !query.q.trim().is_empty());
     let scope = if view_all {
         ListScope::Visible(me.scope.clone())
     } else {
         ListScope::Unit(me.unit.id)
     };
     let mut filter = query.filter(Utc::now());
+    filter.queue = queue.map(|q| (q, me.staff.id));
     if let Some(words) = query.words() {
         filter.text = Some(state.search_query(words).await?);
     }
@@ -287,6 +321,31 @@ pub async fn export(
     Ok(crate::files::xlsx_download(&name, out.bytes))
 }
 
+/// `GET /staff/queues`: how many cases wait in each of the person's work queues (and
+/// under `default`, their first), for the navigation to show without a reload.
+pub async fn queue_counts(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+) -> Result<impl IntoResponse, AppError> {
+    let mut counts = serde_json::Map::new();
+    for (i, q) in Queue::of(&me.staff.roles).into_iter().enumerate() {
+        let query = InboxQuery {
+            list: q.code().to_owned(),
+            ..InboxQuery::default()
+        };
+        let (_, scope, filter) = listing_of(&state, &me, &query).await?;
+        let n = state.store.list_appeals(&scope, &filter, 1, 1).await?.total;
+        counts.insert(q.code().to_owned(), n.into());
+        if i == 0 {
+            counts.insert("default".to_owned(), n.into());
+        }
+    }
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::Value::Object(counts)),
+    ))
+}
+
 pub async fn inbox(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
@@ -309,6 +368,22 @@ pub async fn inbox(
         search: filter.text.as_ref(),
     };
     let pages = page.pages();
+    let queues = Queue::of(&me.staff.roles);
+    let current = match query.queue(&me) {
+        Some(q) => q.code(),
+        None if query.list.is_empty() => "all",
+        None => query.list.as_str(),
+    };
+    let mut tabs: Vec<(&'static str, &'static str, bool)> = queues
+        .iter()
+        .map(|q| (q.code(), q.label(lang), true))
+        .collect();
+    tabs.push(("all", t.list_all, false));
+    tabs.push(("overdue", t.list_overdue, false));
+    if !queues.contains(&Queue::Supervision) {
+        tabs.push(("supervision", t.list_supervision, false));
+    }
+    tabs.push(("flagged", t.list_flagged, false));
     Ok(InboxPage {
         t,
         here: "/staff",
@@ -317,9 +392,11 @@ pub async fn inbox(
         nav: Nav::of(&me),
         sees_region: me.sees_region(),
         view_all,
-        list: query.list.clone(),
+        list: current.to_owned(),
+        tabs,
         view_query: if view_all { "view=all&" } else { "" },
         q: query.q.clone(),
+        tag: query.tag.clone(),
         from: query.from.clone(),
         to: query.to.clone(),
         statuses: view::status_choices(lang, &query.status),
@@ -336,7 +413,7 @@ pub async fn inbox(
         kept: query.kept(),
         prev: (page.page > 1).then(|| query.with_page(page.page - 1)),
         next: (page.page < pages).then(|| query.with_page(page.page + 1)),
-        overdue: if query.list == "supervision" {
+        overdue: if current == "supervision" {
             crate::meetings::overdue_rows(&state, &me, lang).await?
         } else {
             Vec::new()

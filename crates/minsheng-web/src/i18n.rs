@@ -394,7 +394,9 @@ texts! {
     list_all: "全部", "All";
     list_overdue: "超期", "Overdue";
     list_supervision: "督办", "Supervision";
-    list_flagged: "积案难案", "Backlog & hard";
+        list_flagged: "积案难案", "Backlog & hard";
+    list_label: "列表", "List";
+    tag_label: "标签", "Label";
     light: "时限", "Clock";
     track: "办理方式", "Track";
     next_due: "下一时限", "Next deadline";

@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
             get(outreach::weights).post(outreach::set_weights),
         )
         .route("/staff/notices", get(notices::list))
+        .route("/staff/queues", get(console::queue_counts))
         .route("/staff/notices/count", get(notices::count))
         .route("/staff/notices/read", post(notices::read_all))
         .route("/staff/notices/{id}/open", post(notices::open))

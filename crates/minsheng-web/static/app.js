@@ -40,6 +40,26 @@
     refresh();
     setInterval(refresh, 60000);
   }
+    // Each work queue's count, in the navigation and on the inbox's tabs.
+  var counted = document.querySelectorAll('[data-queue-count]');
+  if (counted.length) {
+    var queues = function () {
+      fetch('/staff/queues', { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (!j) return;
+          counted.forEach(function (el) {
+            var n = j[el.dataset.queueCount];
+            if (typeof n !== 'number') return;
+            el.textContent = n > 999 ? '999+' : String(n);
+            el.hidden = n === 0;
+          });
+        })
+        .catch(function () {});
+    };
+    queues();
+    setInterval(queues, 60000);
+  }
   // Keyboard shortcuts: an element with data-shortcut="x" is focused (inputs) or followed (links).
   document.addEventListener('keydown', function (e) {
     var tag = (e.target.tagName || '').toLowerCase();

@@ -1037,7 +1037,7 @@ async fn a_work_order_goes_from_dispatch_to_close() {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-        // The handler may not judge their own work; the call centre visits. They may still
+    // The handler may not judge their own work; the call centre visits. They may still
     // call the appellant.
     let (_, _, actions) = app.case_page(&handler, &no).await;
     assert_eq!(actions, ["contact"]);
@@ -6326,4 +6326,129 @@ async fn those_who_must_call_the_appellant_see_the_phone_and_record_the_call() {
     );
     let (_, public) = app.get(&format!("/track/{code}"), "").await;
     assert!(!public.contains("联系群众") && !public.contains("下午再打"));
+}
+
+#[tokio::test]
+async fn each_role_opens_on_what_needs_it_now() {
+    let app = app("queues").await;
+    let (first, _) = app.submit(&[]).await;
+    let (second, _) = app
+        .submit(&[("text", "楼道里的暖气管漏水，地上全是水")])
+        .await;
+    let handler = app.login("zjj.handler").await;
+    let count = |cookie: &str| {
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move {
+            let (status, body) = app.get("/staff/queues", &cookie).await;
+            assert_eq!(status, StatusCode::OK);
+            serde_json::from_str::<serde_json::Value>(&body).expect("json")
+        }
+    };
+    // The handler opens on what waits for their sign-for, counted in the navigation.
+    let (_, inbox) = app.get("/staff", &handler).await;
+    assert!(
+        inbox.contains("data-test=\"list-incoming\" class=\"on\"")
+            || inbox.contains("class=\"on\" data-test=\"list-incoming\""),
+        "the default list is the first queue"
+    );
+    assert!(inbox.contains(&first) && inbox.contains(&second));
+    assert!(
+        inbox.contains("data-queue-count=\"default\""),
+        "the navigation's count"
+    );
+    let c = count(&handler).await;
+    assert_eq!(
+        (
+            c["incoming"].as_i64(),
+            c["handling"].as_i64(),
+            c["default"].as_i64()
+        ),
+        (Some(2), Some(0), Some(2))
+    );
+    // Signed for, it moves to the cases in hand; answered, it leaves the unit's queues.
+    assert_eq!(
+        app.act(&handler, &first, &[("action", "sign_for")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let c = count(&handler).await;
+    assert_eq!(
+        (c["incoming"].as_i64(), c["handling"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let (_, in_hand) = app.get("/staff?list=handling", &handler).await;
+    assert!(in_hand.contains(&first) && !in_hand.contains(&second));
+    let (status, _) = app
+        .act(
+            &handler,
+            &first,
+            &[
+                ("action", "reply"),
+                ("text", "已派维修人员更换暖气阀门，室温恢复到20度以上。"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let c = count(&handler).await;
+    assert_eq!(
+        (c["incoming"].as_i64(), c["handling"].as_i64()),
+        (Some(1), Some(0))
+    );
+    let (_, all) = app.get("/staff?list=all", &handler).await;
+    assert!(all.contains(&first), "the all view keeps every case");
+
+    // The dispatch centre opens on what it must place or rule on: a return.
+    let (status, _) = app
+        .act(
+            &handler,
+            &second,
+            &[
+                ("action", "return"),
+                ("reason", "wrong_place"),
+                ("text", "不属于本单位职责"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let dispatcher = app.login("dispatcher1").await;
+    let (_, desk) = app.get("/staff", &dispatcher).await;
+    assert!(
+        desk.contains(&second) && !desk.contains(&first),
+        "the return waits for a ruling"
+    );
+    assert_eq!(count(&dispatcher).await["dispatch"].as_i64(), Some(1));
+    // An auditor has no queue of their own: everything they may see, and no counts.
+    app.add_staff("auditor1", "审计员", Role::Auditor, false)
+        .await;
+    let auditor = app.login("auditor1").await;
+    assert_eq!(count(&auditor).await, serde_json::json!({}));
+    // Labels and lists have their own controls in the filter form.
+    let (_, form) = app.get("/staff?list=all", &handler).await;
+    assert!(
+        form.contains("data-test=\"filter-tag\"") && form.contains("data-test=\"filter-list\"")
+    );
+    let (_, tagged) = app
+        .get("/staff?list=all&tag=escalated:head", &handler)
+        .await;
+    assert!(!tagged.contains(&first));
+    // The API has the same queues.
+    let token = app.token("zjj.handler").await;
+    let (status, body) = app
+        .api(
+            reqwest::Method::GET,
+            "/appeals?queue=incoming",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total"], 0, "the other was returned: {body}");
+    let (status, _) = app
+        .api(
+            reqwest::Method::GET,
+            "/appeals?queue=nonsense",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -17,6 +17,15 @@ pub(crate) struct Sealed {
     form_keys: Vec<String>,
 }
 
+/// The supervisors' list: an open order, or an overdue answer gone up to its unit's
+/// head.
+fn supervised(w: &mut Where) {
+    let p = w.arg(Arg::Text(EscalateTo::UnitHead.tag()));
+    w.clauses.push(format!(
+        "(a.supervision_due IS NOT NULL OR a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p}))"
+    ));
+}
+
 /// One registration's row of `appeals` but its county, number and tracking code.
 struct SealedRow {
     county: RegionCode,
@@ -727,11 +736,53 @@ impl Appeals for SqlStore {
             w.clauses.push(format!("a.due_at < {p}"));
         }
         if filter.supervised {
-            // An open order, or an overdue answer gone up to its unit's head.
-            let p = w.arg(Arg::Text(EscalateTo::UnitHead.tag()));
-            w.clauses.push(format!(
-                "(a.supervision_due IS NOT NULL OR a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p}))"
-            ));
+            supervised(&mut w);
+        }
+        if let Some((queue, me)) = filter.queue {
+            let sel = queue.selection();
+            // A queue never holds an ended case.
+            let ended: Vec<String> = State::ALL
+                .iter()
+                .filter(|s| s.is_terminal())
+                .map(|s| w.arg(Arg::Text(s.code().into())))
+                .collect();
+            w.clauses
+                .push(format!("a.status NOT IN ({})", ended.join(", ")));
+            let mut narrow: Vec<String> = Vec::new();
+            if !sel.states.is_empty() {
+                let states: Vec<String> = sel
+                    .states
+                    .iter()
+                    .map(|s| w.arg(Arg::Text(s.code().into())))
+                    .collect();
+                narrow.push(format!("a.status IN ({})", states.join(", ")));
+            }
+            if let Some(t) = sel.not_track {
+                let p = w.arg(Arg::Text(t.code().into()));
+                narrow.push(format!("a.track <> {p}"));
+            }
+            if sel.due {
+                narrow.push("a.due_at IS NOT NULL".into());
+            }
+            if sel.led {
+                let p = w.arg(Arg::Int(me));
+                narrow.push(format!("a.leader_id = {p}"));
+            }
+            let mut clause = if narrow.is_empty() {
+                "1 = 1".to_owned()
+            } else {
+                narrow.join(" AND ")
+            };
+            if let Some(tag) = sel.or_tag {
+                let p = w.arg(Arg::Text(tag.into()));
+                clause = format!(
+                    "(({clause}) OR a.id IN (SELECT appeal_id FROM appeal_tags WHERE tag = {p}))"
+                );
+            }
+            w.clauses.push(clause);
+            if sel.supervised {
+                supervised(&mut w);
+            }
         }
         if filter.flagged {
             let p = w.arg(Arg::Bool(true));
