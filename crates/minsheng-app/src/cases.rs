@@ -465,3 +465,57 @@ impl App {
         Ok(())
     }
 }
+
+/// What the call-taker learns of a caller by their phone: their earlier appeals in
+/// the call-taker's area, newest first, and two warnings.
+#[derive(Debug, Clone)]
+pub struct CallerHistory {
+    /// Their appeals, newest first (at most 50).
+    pub appeals: Vec<minsheng_store::AppealSummary>,
+    /// How many they raised within the repeat window (30 days).
+    pub recent: usize,
+    /// Whether that makes them a repeat appellant (3 or more).
+    pub repeat: bool,
+    /// Their matters already closed after re-review (复核终结): not to be taken up
+    /// again as new petitions.
+    pub concluded: Vec<minsheng_core::AppealNo>,
+}
+
+impl App {
+    /// Records that the appellant called again about an open case (催单), as one who
+    /// takes calls, instead of registering a new appeal; the lead unit is reminded.
+    pub async fn urge(
+        &self,
+        me: &crate::sessions::SignedIn,
+        no: &AppealNo,
+        note: &str,
+    ) -> Result<Decision> {
+        let detail = self.store.appeal(no, &me.scope).await?;
+        let note = minsheng_core::intake::clean_text(note);
+        self.act(&me.actor(), no, detail.version, Command::FollowUp { note })
+            .await
+    }
+
+    /// A caller's history by phone, scope-checked (the store reads only appeals in
+    /// `me`'s area); for those who take calls.
+    pub async fn caller_history(
+        &self,
+        me: &crate::sessions::SignedIn,
+        phone: &minsheng_core::Phone,
+    ) -> Result<CallerHistory> {
+        let rules = minsheng_core::alerts::AlertPolicy::default();
+        let appeals = self.store.appeals_by_phone(phone, &me.scope).await?;
+        let since = minsheng_store::now() - chrono::Duration::days(i64::from(rules.repeat_days));
+        let recent = appeals.iter().filter(|a| a.received_at >= since).count();
+        Ok(CallerHistory {
+            repeat: recent >= rules.repeat_count as usize,
+            recent,
+            concluded: appeals
+                .iter()
+                .filter(|a| a.status == wf::State::Final)
+                .map(|a| a.no.clone())
+                .collect(),
+            appeals,
+        })
+    }
+}

@@ -495,6 +495,12 @@ pub enum Command {
         /// Where it went.
         to: EscalateTo,
     },
+    /// 催单: the appellant calls again about an open case; the call centre records it
+    /// (instead of registering a new appeal) and the lead unit is reminded.
+    FollowUp {
+        /// What they said.
+        note: String,
+    },
     /// 联系群众: a call to the appellant (先联系后办理, the return visit's calls), with
     /// how it went; by those who must contact them ([`may_contact`]).
     Contact {
@@ -539,6 +545,7 @@ impl Command {
             Command::Close => "close",
             Command::Remind { .. } => "remind",
             Command::Contact { .. } => "contact",
+            Command::FollowUp { .. } => "follow_up",
             Command::Escalate { .. } => "escalate",
             Command::Imported { .. } => "imported",
         }
@@ -590,6 +597,7 @@ impl Command {
             Command::Merge { .. } => pick(lang, "合并至其他诉求", "merged"),
             Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
             Command::Close => pick(lang, "办结归档", "closed"),
+            Command::FollowUp { .. } => pick(lang, "群众来电催办", "the appellant followed up"),
             Command::Contact { outcome, .. } => match outcome {
                 ContactOutcome::Reached => {
                     pick(lang, "联系群众：已接通", "appellant called: reached")
@@ -644,6 +652,7 @@ impl Command {
             | Command::ReturnVisit { .. }
             | Command::Reopen { .. }
             | Command::Close
+            | Command::FollowUp { .. }
             | Command::Imported { .. } => Public(None),
             Command::Decline { reason } | Command::Extend { reason, .. } => Public(Some(reason)),
             Command::Reply { text, .. } | Command::IssueReview { text } => Public(Some(text)),
@@ -692,6 +701,7 @@ impl Command {
             | Command::Supervise { note, .. }
             | Command::RuleContest { note, .. }
             | Command::Contact { note, .. }
+            | Command::FollowUp { note }
             | Command::AdviseLegal { note, .. } => Some(note),
             Command::Accept
             | Command::RequestReview
@@ -824,6 +834,7 @@ pub fn effects_of(case: &Case, command: &Command) -> Vec<Effect> {
             }
         }
         Command::Contest { .. } => out.push(Effect::staff(R::Supervisors, Notice::Contest)),
+        Command::FollowUp { .. } => out.extend(lead(Notice::Reminder)),
         Command::Supervise { .. } => {
             out.extend(lead(Notice::Supervision));
             out.extend(
@@ -1679,7 +1690,7 @@ impl Case {
                 self.stage(next, at);
             }
             Command::Close => self.stage(State::Closed, at),
-            Command::Contact { .. } => {}
+            Command::Contact { .. } | Command::FollowUp { .. } => {}
             Command::Remind { clock, due } => self.nudged.push(Nudged {
                 clock: *clock,
                 due: *due,
@@ -1928,6 +1939,7 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
         Command::Close => centre || actor.has(Role::Supervisor),
         Command::Contact { .. } => may_contact(case, actor),
+        Command::FollowUp { .. } => centre || actor.has(Role::CallTaker),
         Command::Remind { .. } | Command::Escalate { .. } | Command::Imported { .. } => false,
     };
     if ok {
@@ -2210,6 +2222,7 @@ pub fn available(
             outcome: ContactOutcome::Reached,
             note: text(),
         },
+        Command::FollowUp { note: text() },
     ];
     samples
         .into_iter()
@@ -2363,6 +2376,7 @@ pub fn decide(
         }
         (Command::AssignLeader { .. }, _, s) if !s.is_terminal() => {}
         (Command::Contact { .. }, _, s) if !s.is_terminal() => {}
+        (Command::FollowUp { note }, _, s) if !s.is_terminal() => need_text(note)?,
         (Command::Merge { into }, _, s) if !s.is_terminal() => {
             if *into == case.id {
                 return Err(WorkflowError::SelfMerge);

@@ -327,6 +327,8 @@ pub struct AppealSummary {
 /// Everything about one appeal, for staff allowed to see it.
 #[derive(Debug, Clone)]
 pub struct AppealDetail {
+    /// The staff member who registered it, if not the appellant.
+    pub created_by: Option<i64>,
     /// Who saw the appellant's personal data in full, oldest first (internal).
     pub reveals: Vec<Reveal>,
     /// The list fields.

@@ -448,6 +448,9 @@ struct AppealPage {
     answers: Vec<(String, String)>,
     /// Whether the personal data is shown in full (after an audited reveal).
     revealed: bool,
+    /// Right after registering, for the one who registered it: the tracking code to
+    /// read to the caller.
+    receipt_code: Option<String>,
     /// Whether this person may ask to see it in full.
     may_reveal: bool,
     /// The appeal's files: id, name, size in words, whether a picture.
@@ -530,6 +533,7 @@ fn action_title(code: &str, t: &Texts) -> &'static str {
         "contest" => t.act_contest,
         "rule_contest" => t.act_rule_contest,
         "contact" => t.act_contact,
+        "follow_up" => t.act_follow_up,
         _ => t.act_close,
     }
 }
@@ -670,6 +674,9 @@ async fn appeal_page(
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
         revealed: false,
+        // Only the one who just registered it reads the tracking code to the caller.
+        receipt_code: (a.created_by == Some(me.staff.id))
+            .then(|| a.tracking_code.as_str().to_owned()),
         may_reveal: state.may_contact(&a, me),
         files: a
             .attachments
@@ -746,14 +753,26 @@ async fn appeal_page(
     })
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// `1` right after registering: the number and tracking code to read aloud.
+    registered: String,
+}
+
 pub async fn show_appeal(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
     Path(no): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<impl IntoResponse, AppError> {
     let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
-    appeal_page(&state, lang, &me, &no, None).await
+    let mut page = appeal_page(&state, lang, &me, &no, None).await?;
+    if q.registered != "1" {
+        page.receipt_code = None;
+    }
+    Ok(page)
 }
 
 #[derive(Template, WebTemplate)]
@@ -1017,6 +1036,7 @@ impl ActionForm {
                 note: text,
             },
             "close" => Command::Close,
+            "follow_up" => Command::FollowUp { note: text },
             "contact" => Command::Contact {
                 outcome: wf::ContactOutcome::from_code(&self.reason).ok_or(FormProblem::Field(
                     "请选择联系结果（已接通、无人接听或号码错误）",
@@ -1078,6 +1098,21 @@ struct HistoryRow {
     category: String,
     title: String,
     status: &'static str,
+    /// Still open: a follow-up (催单) may be added to it.
+    open: bool,
+}
+
+impl HistoryRow {
+    fn of(a: &AppealSummary, catalog: &Catalog, lang: Lang) -> HistoryRow {
+        HistoryRow {
+            no: a.no.to_string(),
+            received: local(a.received_at),
+            category: catalog.category_label(&a.category, lang),
+            title: a.title.clone(),
+            status: a.status.label(lang),
+            open: !a.status.is_terminal(),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -1089,10 +1124,15 @@ struct IntakePage {
     me_unit: String,
     nav: Nav,
     v: FormView,
-    lookup_phone: String,
     lookup_error: Option<String>,
     looked_up: bool,
     history: Vec<HistoryRow>,
+    /// Appeals within the repeat window.
+    recent: usize,
+    /// A repeat appellant (3 or more within 30 days).
+    repeat: bool,
+    /// Their matters closed after re-review.
+    concluded: Vec<String>,
     /// What the appeal is registered from: a reception day or a screened dispute, as
     /// (field, id, what it is in words).
     from: Option<(&'static str, i64, String)>,
@@ -1163,10 +1203,12 @@ impl IntakePage {
             me_unit: me.unit.name.clone(),
             nav: Nav::of(me),
             v,
-            lookup_phone: String::new(),
             lookup_error: None,
             looked_up: false,
             history: Vec::new(),
+            recent: 0,
+            repeat: false,
+            concluded: Vec::new(),
             from: None,
         }
     }
@@ -1269,7 +1311,8 @@ pub async fn register_appeal(
         }
         Err((e, _)) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("/staff/appeals/{}", receipt.no)).into_response())
+    // The call-taker reads the number and tracking code to the caller from there.
+    Ok(Redirect::to(&format!("/staff/appeals/{}?registered=1", receipt.no)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1361,42 +1404,117 @@ pub struct CallerForm {
 
 /// Earlier appeals from a phone number. A POST, so the number never appears in a URL
 /// or an access log.
+/// `POST /staff/callers`: the intake form sent with 查询来电记录 — the caller's history
+/// by the phone typed, and the form back as typed (nothing is lost but files, which
+/// must be chosen again).
 pub async fn caller_history(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     me: CurrentStaff,
-    Form(form): Form<CallerForm>,
+    submitted: Submitted,
 ) -> Result<impl IntoResponse, AppError> {
     require_intake(&me)?;
     let catalog = Catalog::load(&state).await?;
-    let mut intake = blank_intake_form();
-    let mut page_history = Vec::new();
-    let mut lookup_error = None;
-    match Phone::parse(&form.phone) {
-        Ok(phone) => {
-            intake.phone = phone.as_str().to_owned();
-            let found = state.store.appeals_by_phone(&phone, &me.scope).await?;
-            page_history = found
-                .iter()
-                .map(|a| HistoryRow {
-                    no: a.no.to_string(),
-                    received: local(a.received_at),
-                    category: catalog.category_label(&a.category, lang),
-                    title: a.title.clone(),
-                    status: a.status.label(lang),
-                })
-                .collect();
-        }
-        Err(e) => lookup_error = Some(e.explain(lang)),
+    let mut typed: AppealForm = submitted.form()?;
+    if typed.submission_key.trim().is_empty() {
+        typed.submission_key = form_key();
     }
     let mut page = IntakePage::new(
         lang,
         &me,
-        catalog.form_view(lang, false, intake, Errors::default()),
+        catalog.form_view(lang, false, typed.clone(), Errors::default()),
     );
-    page.lookup_phone = form.phone;
-    page.looked_up = lookup_error.is_none();
-    page.lookup_error = lookup_error;
-    page.history = page_history;
+    match Phone::parse(&typed.phone) {
+        Ok(phone) => {
+            let found = state.caller_history(&me, &phone).await?;
+            page.history = found
+                .appeals
+                .iter()
+                .map(|a| HistoryRow::of(a, &catalog, lang))
+                .collect();
+            page.recent = found.recent;
+            page.repeat = found.repeat;
+            page.concluded = found.concluded.iter().map(ToString::to_string).collect();
+            page.looked_up = true;
+        }
+        Err(e) => page.lookup_error = Some(e.explain(lang)),
+    }
     Ok(page)
+}
+
+/// `POST /staff/callers.json`: the same history as the phone is typed, for the page
+/// to show without a reload (POST, so the number stays out of URLs and logs).
+pub async fn caller_history_json(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(form): Form<CallerForm>,
+) -> Result<Response, AppError> {
+    require_intake(&me)?;
+    let phone = match Phone::parse(&form.phone) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(serde_json::json!({ "error": e.explain(lang) })),
+            )
+                .into_response());
+        }
+    };
+    let catalog = Catalog::load(&state).await?;
+    let found = state.caller_history(&me, &phone).await?;
+    let t = texts(lang);
+    let rows: Vec<serde_json::Value> = found
+        .appeals
+        .iter()
+        .map(|a| {
+            let h = HistoryRow::of(a, &catalog, lang);
+            serde_json::json!({
+                "no": h.no, "received": h.received, "category": h.category,
+                "title": h.title, "status": h.status, "open": h.open,
+            })
+        })
+        .collect();
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({
+            "appeals": rows,
+            "recent": found.recent,
+            "repeat": found.repeat.then(|| t.caller_repeat.replace("{n}", &found.recent.to_string())),
+            "concluded": found.concluded.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "concluded_warning": (!found.concluded.is_empty()).then_some(t.caller_concluded),
+            "urge": t.caller_urge,
+            "urge_note": t.caller_urge_note,
+            "none": t.no_history,
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct UrgeForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /staff/appeals/{no}/follow-up`: the caller's 催单 on an open case, recorded on
+/// it instead of a new appeal.
+pub async fn urge(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Path(no): Path<String>,
+    Form(form): Form<UrgeForm>,
+) -> Result<Response, AppError> {
+    let no = AppealNo::parse(&no).map_err(|_| AppError::NotFound)?;
+    match state.urge(&me, &no, &form.note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/appeals/{no}")).into_response()),
+        Err(minsheng_app::Error::Refused(e)) => {
+            let catalog = Catalog::load(&state).await?;
+            let why = e.explain_named(lang, |u| catalog.unit_name(u));
+            let page = appeal_page(&state, lang, &me, &no, Some(why)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

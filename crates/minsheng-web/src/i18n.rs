@@ -290,7 +290,17 @@ texts! {
     public_consultations_intro: "政府拟作出的重要决策，在此公开征求群众意见。", "Decisions the government proposes, open for the public's opinion.";
         weights_title: "排名权重", "Ranking weights";
         nav_notices: "通知", "Notices";
-    act_contact: "记录联系群众", "Record a call to the appellant";
+        act_contact: "记录联系群众", "Record a call to the appellant";
+    act_follow_up: "登记催单", "Record a follow-up";
+    caller_repeat: "重复来电：30天内已反映{n}次", "Repeat caller: {n} appeals in 30 days";
+    caller_concluded: "该群众有事项已复核终结，不再作为新的信访事项受理：", "A matter of this caller was closed after re-review and is not taken up again:";
+    caller_urge: "催单", "Follow up";
+    caller_urge_note: "催办内容", "What they asked";
+    registered_title: "登记成功，请向来电人读出", "Registered: read these to the caller";
+    registered_code: "查询码", "Tracking code";
+    registered_due: "下一期限", "Next deadline";
+        copy: "复制", "Copy";
+    pick_type: "输入两三个字筛选", "Type a few characters to filter";
     field_contact_outcome: "联系结果", "How the call went";
     contact_reached: "已接通", "Reached";
     contact_no_answer: "无人接听", "No answer";

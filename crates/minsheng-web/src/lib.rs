@@ -183,6 +183,8 @@ pub fn router(state: AppState) -> Router {
             get(outreach::weights).post(outreach::set_weights),
         )
         .route("/staff/notices", get(notices::list))
+        .route("/staff/callers.json", post(console::caller_history_json))
+        .route("/staff/appeals/{no}/follow-up", post(console::urge))
         .route("/staff/queues", get(console::queue_counts))
         .route("/staff/notices/count", get(notices::count))
         .route("/staff/notices/read", post(notices::read_all))

@@ -909,10 +909,22 @@ async fn call_takers_register_appeals_and_find_callers_by_phone() {
     let location = r.headers()["location"].to_str().expect("ascii").to_owned();
     let no = location
         .strip_prefix("/staff/appeals/")
+        .and_then(|rest| rest.strip_suffix("?registered=1"))
         .expect("appeal page")
         .to_owned();
+    // The call-taker sees the number and the tracking code to read aloud; the code
+    // opens the public track page. Nobody else is shown it.
+    let (_, mine) = app.get(&location, &ct).await;
+    let code = between(&mine, "data-test=\"read-code\">", "<");
+    assert_eq!(between(&mine, "data-test=\"read-no\">", "<"), no);
+    assert_eq!(code.len(), 26, "{code}");
+    assert_eq!(
+        app.get(&format!("/track/{code}"), "").await.0,
+        StatusCode::OK
+    );
     let admin = app.login("admin").await;
     let (_, page) = app.get(&location, &admin).await;
+    assert!(!page.contains("data-test=\"read-aloud\"") && !page.contains(&code));
     assert!(page.contains("来访") && page.contains("信访事项") && page.contains("12 人"));
     assert!(page.contains("1101**********002X") && !page.contains("11010519491231002X"));
     assert!(
@@ -942,6 +954,83 @@ async fn call_takers_register_appeals_and_find_callers_by_phone() {
             .expect("body")
             .contains("电话号码应为11位手机号")
     );
+
+    // Looking a caller up never loses what was typed: the whole form comes back.
+    let typed = [
+        ("channel", "hotline"),
+        ("kind", "complaint"),
+        ("text", "村口的路灯坏了半个月没人修"),
+        ("name", "王五"),
+        ("phone", "13700137000"),
+    ];
+    let r = app.post("/staff/callers", &ct, &typed).await;
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("村口的路灯坏了半个月没人修")
+            && body.contains("data-test=\"caller-history\"")
+    );
+    assert!(
+        !body.contains("data-test=\"caller-repeat\""),
+        "one appeal is no repeat"
+    );
+    // Two more within 30 days make a repeat caller, said as the number is typed.
+    for text in ["补偿款还是没有发", "第三次反映征地补偿款"] {
+        let mut again = good.to_vec();
+        again.retain(|(k, _)| *k != "text");
+        again.push(("text", text));
+        assert_eq!(
+            app.post("/staff/intake", &ct, &again).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let r = app
+        .post("/staff/callers.json", &ct, &[("phone", "13700137000")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let found: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(found["recent"], 3);
+    assert!(
+        found["repeat"]
+            .as_str()
+            .is_some_and(|w| w.contains("30天内已反映3次")),
+        "{found}"
+    );
+    assert_eq!(found["appeals"].as_array().map(Vec::len), Some(3));
+    assert_eq!(found["appeals"][0]["open"], true);
+    let r = app
+        .post("/staff/callers.json", &ct, &[("phone", "12")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post("/staff/callers.json", &handler, &[("phone", "13700137000")])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a handler takes no calls"
+    );
+
+    // The caller asks after the first: a follow-up (催单) on it, not a new appeal.
+    let before = app.store.counts().await.expect("counts").appeals;
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/follow-up"),
+            &ct,
+            &[("note", "问补偿款什么时候能发")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.counts().await.expect("counts").appeals, before);
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &ct).await;
+    assert!(page.contains("群众来电催办") && page.contains("问补偿款什么时候能发"));
+    let r = app
+        .post(
+            &format!("/staff/appeals/{no}/follow-up"),
+            &ct,
+            &[("note", " ")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -1135,6 +1224,7 @@ async fn a_petition_is_accepted_extended_answered_and_reviewed() {
         .to_str()
         .expect("ascii")
         .trim_start_matches("/staff/appeals/")
+        .trim_end_matches("?registered=1")
         .to_owned();
     let handler = app.login("zrzyj.handler").await;
     let (page, _, actions) = app.case_page(&handler, &no).await;
@@ -1205,6 +1295,7 @@ async fn a_petition_is_accepted_extended_answered_and_reviewed() {
         .to_str()
         .expect("ascii")
         .trim_start_matches("/staff/appeals/")
+        .trim_end_matches("?registered=1")
         .to_owned();
     let (page, _, _) = app.case_page(&handler, &again_no).await;
     assert!(page.contains("data-test=\"not-again\""), "flagged");
@@ -1364,6 +1455,7 @@ async fn every_other_action_works_over_http() {
                 .to_str()
                 .expect("ascii")
                 .trim_start_matches("/staff/appeals/")
+                .trim_end_matches("?registered=1")
                 .to_owned()
         }
     };
@@ -5824,6 +5916,7 @@ async fn going_to_the_people_over_http() {
         .to_str()
         .expect("ascii")
         .trim_start_matches("/staff/appeals/")
+        .trim_end_matches("?registered=1")
         .to_owned();
     let (page, _, _) = app.case_page(&desk, &no).await;
     assert!(

@@ -760,14 +760,17 @@ fn the_page_offers_exactly_what_the_actor_may_do_now() {
     let now = case.stage_started + Duration::minutes(10);
     assert_eq!(
         available(&case, &handler, &policy, &calendar, now),
-        ["sign_for", "return"]
+        ["sign_for", "return", "contact"]
     );
-    let other = actor(&[Role::Handler], OTHER);
-    assert!(available(&case, &other, &policy, &calendar, now).is_empty());
+    // A co-handling unit may only call the appellant; an unrelated one nothing.
+    let co = actor(&[Role::Handler], OTHER);
+    assert_eq!(available(&case, &co, &policy, &calendar, now), ["contact"]);
+    let unrelated = actor(&[Role::Handler], 99);
+    assert!(available(&case, &unrelated, &policy, &calendar, now).is_empty());
     let dispatcher = actor(&[Role::Dispatcher], 1);
     assert_eq!(
         available(&case, &dispatcher, &policy, &calendar, now),
-        ["merge"]
+        ["merge", "contact", "follow_up"]
     );
 }
 

@@ -901,8 +901,8 @@ impl Appeals for SqlStore {
             let rows: Vec<EventRow> = sqlx::query_as(EVENT_QUERY).bind(summary.id).fetch_all(p).await?;
             let (events, history, routed_unit) = history(&rows)?;
             #[allow(clippy::type_complexity)]
-            let (category, version, reason, lat, lng, answers): (String, i64, Option<String>, Option<f64>, Option<f64>, Option<String>) =
-                sqlx::query_as("SELECT category, version, routing_reason, lat, lng, answers FROM appeals WHERE id = $1")
+                        let (category, version, reason, lat, lng, answers, created_by): (String, i64, Option<String>, Option<f64>, Option<f64>, Option<String>, Option<i64>) =
+                sqlx::query_as("SELECT category, version, routing_reason, lat, lng, answers, created_by FROM appeals WHERE id = $1")
                     .bind(summary.id)
                     .fetch_one(p)
                     .await?;
@@ -934,7 +934,8 @@ impl Appeals for SqlStore {
             .bind(summary.id)
             .fetch_all(p)
             .await?;
-            Ok(AppealDetail {
+                        Ok(AppealDetail {
+                created_by,
                 reveals: reveals
                     .into_iter()
                     .map(|(at, staff, reason)| crate::Reveal { at, staff, reason })
