@@ -240,6 +240,9 @@ pub struct Event {
     pub step: Step,
     /// Who did it (staff display name), if a person did.
     pub actor: Option<String>,
+    /// The unit they acted for.
+    #[serde(default)]
+    pub actor_unit: Option<String>,
     /// The unit concerned, e.g. the unit dispatched to.
     pub unit: Option<String>,
     /// A note; shown to the public only when `public` is set.

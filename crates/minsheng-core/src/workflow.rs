@@ -132,6 +132,18 @@ impl ContactOutcome {
     }
 }
 
+impl ReturnReason {
+    /// The label in the interface language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ReturnReason::WrongPlace => pick(lang, "属地不符", "not in our area"),
+            ReturnReason::UnclearOwnership => pick(lang, "权属不清", "unclear ownership"),
+            ReturnReason::OverlappingDuties => pick(lang, "职能交叉", "overlapping duties"),
+            ReturnReason::Other => pick(lang, "其他", "other"),
+        }
+    }
+}
+
 /// The appellant's verdict at the return visit (满意度), three grades as hotlines ask it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Rating {

@@ -451,6 +451,8 @@ struct AppealPage {
     /// Right after registering, for the one who registered it: the tracking code to
     /// read to the caller.
     receipt_code: Option<String>,
+    /// Open supervision orders: (issued, by whom, deadline, the order, past due).
+    supervisions: Vec<(String, String, String, String, bool)>,
     /// Whether this person may ask to see it in full.
     may_reveal: bool,
     /// The appeal's files: id, name, size in words, whether a picture.
@@ -674,6 +676,28 @@ async fn appeal_page(
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
         revealed: false,
+        supervisions: case
+            .supervisions
+            .iter()
+            .map(|(issued, due)| {
+                let order = a.events.iter().find(|e| {
+                    e.at == *issued
+                        && matches!(
+                            &e.step,
+                            minsheng_core::appeal::Step::Act(Command::Supervise { .. })
+                        )
+                });
+                let by = order
+                    .map(|e| match (&e.actor, &e.actor_unit) {
+                        (Some(n), Some(u)) => format!("{n}（{u}）"),
+                        (Some(n), None) => n.clone(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default();
+                let note = order.and_then(|e| e.note.clone()).unwrap_or_default();
+                (local(*issued), by, local(*due), note, *due < now)
+            })
+            .collect(),
         // Only the one who just registered it reads the tracking code to the caller.
         receipt_code: (a.created_by == Some(me.staff.id))
             .then(|| a.tracking_code.as_str().to_owned()),

@@ -300,7 +300,9 @@ texts! {
     registered_code: "查询码", "Tracking code";
     registered_due: "下一期限", "Next deadline";
         copy: "复制", "Copy";
-    pick_type: "输入两三个字筛选", "Type a few characters to filter";
+        pick_type: "输入两三个字筛选", "Type a few characters to filter";
+    supervision_by: "下达", "issued by";
+    supervision_due: "期限", "due";
     field_contact_outcome: "联系结果", "How the call went";
     contact_reached: "已接通", "Reached";
     contact_no_answer: "无人接听", "No answer";

@@ -13,7 +13,7 @@ use minsheng_core::i18n::Explain;
 use minsheng_core::intake::{AppealForm, FieldError, FieldErrors};
 use minsheng_core::region::Region;
 use minsheng_core::unit::Unit;
-use minsheng_core::workflow::{Policy, State};
+use minsheng_core::workflow::{Command, Policy, State};
 use minsheng_core::{AppealKind, Channel, Lang};
 use minsheng_store::Reveal;
 
@@ -328,14 +328,38 @@ pub fn timeline(events: &[Event], reveals: &[Reveal], lang: Lang) -> Vec<Timelin
     let mut items: Vec<(DateTime<Utc>, TimelineItem)> = events
         .iter()
         .map(|e| {
-            let who = [e.unit.as_deref(), e.actor.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
+            let command = match &e.step {
+                Step::Act(c) => Some(c),
+                Step::Registered => None,
+            };
+            // Who acted, for which unit: 赵红旗（县群众工作部）; the system's own steps
+            // say so.
+            let mut who = match (&e.actor, &e.actor_unit) {
+                (Some(a), Some(u)) => format!("{a}（{u}）"),
+                (Some(a), None) => a.clone(),
+                (None, _) if command.is_some() => {
+                    minsheng_core::i18n::pick(lang, "系统", "the system").to_owned()
+                }
+                (None, _) => String::new(),
+            };
+            // To whom it was sent: 派至 县住房和城乡建设局.
+            if let (Some(unit), Some(c)) = (&e.unit, command)
+                && c.unit().is_some()
+            {
+                let to = minsheng_core::i18n::pick(lang, "派至", "to");
+                who = format!("{who} {to} {unit}").trim().to_owned();
+            }
+            // A return says its reason from the list, then the words.
+            let note = match command {
+                Some(Command::Return { reason, note }) => {
+                    let colon = minsheng_core::i18n::pick(lang, "：", ": ");
+                    Some(format!("{}{colon}{note}", reason.label(lang)))
+                }
+                _ => e.note.clone(),
+            };
             (
                 e.at,
-                TimelineItem::new(e.at, &e.step, who, e.note.as_deref(), lang),
+                TimelineItem::new(e.at, &e.step, who, note.as_deref(), lang),
             )
         })
         .collect();
@@ -393,6 +417,8 @@ pub struct Nav {
     pub admin: bool,
     /// The dashboard (leaders, supervisors, the dispatch centre, administrators).
     pub figures: bool,
+    /// Registering appeals (call-takers, dispatchers, administrators).
+    pub intake: bool,
 }
 
 impl Nav {
@@ -400,6 +426,7 @@ impl Nav {
     pub const ADMIN: Nav = Nav {
         admin: true,
         figures: true,
+        intake: true,
     };
 
     /// What `me` is offered.
@@ -407,6 +434,7 @@ impl Nav {
         Nav {
             admin: me.staff.has(minsheng_core::staff::Role::Admin),
             figures: minsheng_app::figures::reads_figures(me),
+            intake: me.staff.roles.iter().any(|r| r.registers_appeals()),
         }
     }
 }

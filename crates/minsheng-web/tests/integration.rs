@@ -1192,6 +1192,14 @@ async fn stale_pages_and_refused_actions_say_why() {
     let admin = app.login("admin").await;
     let (_, list) = app.get("/staff?view=all&list=supervision", &admin).await;
     assert!(list.contains(&no));
+    // The case shows the order: who issued it, for which unit, its deadline.
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &admin).await;
+    let order = between(&page, "data-test=\"supervision\"", "</section>");
+    assert!(
+        order.contains("supervisor1的名字（县委群众工作部（12345热线））")
+            && order.contains("请两日内答复"),
+        "{order}"
+    );
     let (_, list) = app.get("/staff?view=all&list=overdue", &admin).await;
     assert!(!list.contains(&no), "not overdue yet");
     // Nonsense actions are a clear 400.
@@ -1326,8 +1334,19 @@ async fn every_other_action_works_over_http() {
         ("text", "供热设施产权不清"),
     ];
     assert_eq!(app.act(&handler, &no, &ret).await.0, ok);
-    let (_, _, actions) = app.case_page(&dispatcher, &no).await;
+    let (page, _, actions) = app.case_page(&dispatcher, &no).await;
     assert!(actions.contains(&"rule".to_owned()) && actions.contains(&"dispatch".to_owned()));
+    // The timeline says the return's reason from the list, who returned it for which
+    // unit, and where the order was sent.
+    assert!(
+        page.contains("权属不清：供热设施产权不清"),
+        "the chosen reason"
+    );
+    assert!(page.contains("zjj.handler的名字（县住房和城乡建设局）"));
+    assert!(
+        page.contains("系统 派至 县住房和城乡建设局"),
+        "dispatched at registration"
+    );
     assert_eq!(app.act(&dispatcher, &no, &[("action", "rule")]).await.0, ok);
     let (_, _, actions) = app.case_page(&handler, &no).await;
     assert_eq!(
@@ -6544,4 +6563,43 @@ async fn each_role_opens_on_what_needs_it_now() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn no_one_is_offered_a_page_their_role_cannot_use() {
+    let app = app("navlinks").await;
+    app.add_staff("auditor1", "审计员", Role::Auditor, false)
+        .await;
+    for user in [
+        "admin",
+        "callcenter1",
+        "dispatcher1",
+        "zjj.handler",
+        "t02.head",
+        "leader1",
+        "supervisor1",
+        "auditor1",
+    ] {
+        let cookie = app.login(user).await;
+        let (status, page) = app.get("/staff", &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        let nav = between(&page, "<nav>", "</nav>");
+        let links: Vec<String> = nav
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        assert!(links.len() >= 5, "{user}: {links:?}");
+        for link in links {
+            // The language switch redirects back; every other link is a page.
+            let (status, _) = app.get(&link.replace("&amp;", "&"), &cookie).await;
+            let expected = if link.starts_with("/lang/") {
+                StatusCode::SEE_OTHER
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(status, expected, "{user} is offered {link}");
+        }
+    }
 }

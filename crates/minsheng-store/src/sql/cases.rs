@@ -198,7 +198,7 @@ impl SqlStore {
         );
         // Names of actors and units are not needed to replay a case.
         let events_sql = format!(
-            "SELECT e.appeal_id, e.at, e.kind, e.actor_id, NULL AS actor, e.unit_id, NULL AS unit, \
+            "SELECT e.appeal_id, e.at, e.kind, e.actor_id, NULL AS actor, NULL AS actor_unit, e.unit_id, NULL AS unit, \
              e.note, e.data, e.public FROM appeal_events e \
              WHERE e.appeal_id IN (SELECT a.id FROM appeals a WHERE {open} ORDER BY a.id LIMIT $3) \
              ORDER BY e.appeal_id, e.id"

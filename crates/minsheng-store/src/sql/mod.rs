@@ -676,6 +676,7 @@ struct EventRow {
     kind: String,
     actor_id: Option<i64>,
     actor: Option<String>,
+    actor_unit: Option<String>,
     unit_id: Option<i64>,
     unit: Option<String>,
     note: Option<String>,
@@ -699,6 +700,7 @@ impl EventRow {
             at: self.at,
             step: self.step()?,
             actor: self.actor.clone(),
+            actor_unit: self.actor_unit.clone(),
             unit: self.unit.clone(),
             note: self.note.clone(),
             public: self.public,
@@ -726,9 +728,10 @@ fn history(rows: &[EventRow]) -> Result<(Vec<Event>, Vec<Happened>, Option<i64>)
     Ok((events, steps, routed))
 }
 
-const EVENT_QUERY: &str = "SELECT e.at, e.kind, e.actor_id, s.display_name AS actor, e.unit_id, \
-     u.name AS unit, e.note, e.data, e.public \
-     FROM appeal_events e LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units u ON u.id = e.unit_id \
+const EVENT_QUERY: &str = "SELECT e.at, e.kind, e.actor_id, s.display_name AS actor, su.name AS actor_unit, \
+     e.unit_id, u.name AS unit, e.note, e.data, e.public \
+     FROM appeal_events e LEFT JOIN staff s ON s.id = e.actor_id LEFT JOIN units su ON su.id = s.unit_id \
+     LEFT JOIN units u ON u.id = e.unit_id \
      WHERE e.appeal_id = $1 ORDER BY e.id";
 
 #[derive(FromRow)]
