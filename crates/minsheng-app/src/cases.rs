@@ -490,10 +490,18 @@ impl App {
         no: &AppealNo,
         note: &str,
     ) -> Result<Decision> {
-        let detail = self.store.appeal(no, &me.scope).await?;
         let note = minsheng_core::intake::clean_text(note);
-        self.act(&me.actor(), no, detail.version, Command::FollowUp { note })
-            .await
+        // A follow-up adds to the case whatever landed meanwhile (two call-takers, a
+        // double click): it is tried again on the newer version, a few times.
+        let mut tries = 0;
+        loop {
+            let detail = self.store.appeal(no, &me.scope).await?;
+            let command = Command::FollowUp { note: note.clone() };
+            match self.act(&me.actor(), no, detail.version, command).await {
+                Err(Error::Stale) if tries < 5 => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     /// A caller's history by phone, scope-checked (the store reads only appeals in
@@ -517,5 +525,105 @@ impl App {
                 .collect(),
             appeals,
         })
+    }
+}
+
+/// Most cases one bulk action takes.
+pub const MAX_BULK: usize = 200;
+
+/// One action on several cases at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bulk {
+    /// Dispatch (or dispatch again) to this unit.
+    Dispatch {
+        /// The lead unit.
+        lead: i64,
+        /// Its urgency.
+        urgency: wf::Urgency,
+    },
+    /// Merge into this case.
+    Merge(AppealNo),
+    /// Put this label on each.
+    Label(String),
+}
+
+/// What a bulk action did: the cases it acted on, and each refused one with why.
+#[derive(Debug, Default)]
+pub struct BulkReport {
+    /// Acted on, each with its own step (or label) and audit record.
+    pub done: Vec<AppealNo>,
+    /// Refused: the number and the reason.
+    pub refused: Vec<(AppealNo, Error)>,
+}
+
+impl App {
+    /// Takes one action on each of `nos` as `me`, one case at a time (each its own
+    /// transaction, event and audit record, exactly as if done on its page); a case
+    /// refused does not stop the others and is reported by number.
+    pub async fn bulk(
+        &self,
+        me: &crate::sessions::SignedIn,
+        nos: &[AppealNo],
+        action: &Bulk,
+    ) -> Result<BulkReport> {
+        if nos.is_empty() {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "no",
+                FieldError::Required,
+            )])));
+        }
+        if nos.len() > MAX_BULK {
+            return Err(Error::Invalid(FieldErrors(vec![(
+                "no",
+                FieldError::Range(1, MAX_BULK as i64),
+            )])));
+        }
+        let only_reads = me
+            .staff
+            .roles
+            .iter()
+            .all(|r| *r == minsheng_core::staff::Role::Auditor);
+        if matches!(action, Bulk::Label(_)) && only_reads {
+            return Err(Error::Forbidden);
+        }
+        let label = match action {
+            Bulk::Label(l) => Some(
+                minsheng_core::intake::check_label(l)
+                    .map_err(|e| Error::Invalid(FieldErrors(vec![("label", e)])))?,
+            ),
+            _ => None,
+        };
+        let mut report = BulkReport::default();
+        for no in nos {
+            let outcome = async {
+                let detail = self.store.appeal(no, &me.scope).await?;
+                let command = match action {
+                    Bulk::Label(_) => {
+                        let label = label.as_deref().unwrap_or_default();
+                        self.store
+                            .add_label(detail.summary.id, label, me.staff.id)
+                            .await?;
+                        return Ok(());
+                    }
+                    Bulk::Dispatch { lead, urgency } => Command::Dispatch {
+                        lead: *lead,
+                        co: Vec::new(),
+                        urgency: *urgency,
+                    },
+                    Bulk::Merge(target) => Command::Merge {
+                        into: self.merge_target(no, target, &me.scope).await?,
+                    },
+                };
+                self.act(&me.actor(), no, detail.version, command)
+                    .await
+                    .map(|_| ())
+            }
+            .await;
+            match outcome {
+                Ok(()) => report.done.push(no.clone()),
+                Err(e) => report.refused.push((no.clone(), e)),
+            }
+        }
+        Ok(report)
     }
 }

@@ -260,7 +260,8 @@ impl App {
             .addressed(appeal)
             .await
             .map_err(|e| e.to_string())?;
-        let Some(phone) = to.phone else {
+        // No phone, or a landline: nothing to text (the call-back reaches them).
+        let Some(phone) = to.phone.filter(minsheng_core::Phone::is_mobile) else {
             return self.sent(m.id, "none", now).await;
         };
         let text = self
@@ -389,7 +390,7 @@ impl App {
         let text = if text.trim().is_empty() {
             None
         } else {
-            Some(check_template(text).map_err(|e| invalid("text", e.into()))?)
+            Some(check_template(what, text).map_err(|e| invalid("text", e.into()))?)
         };
         Ok(self
             .store

@@ -1920,5 +1920,22 @@ async fn messages(store: Arc<dyn Store>) {
             .iter()
             .any(|n| n.notice == Notice::Escalation && n.appeal_no.as_ref() == Some(&idle.no))
     );
+    // A landline takes no SMS: the receipt is marked delivered with nothing sent.
+    let before = lines(&sms).len();
+    app.register(
+        &AppealForm {
+            anonymous: String::new(),
+            name: "孙师傅".into(),
+            phone: "0531-88886666".into(),
+            ..form("单位门口的下水道堵了，污水漫到路上")
+        },
+        Origin::Staff,
+        None,
+    )
+    .await
+    .expect("registered");
+    let done = app.deliver_due(month).await.expect("deliver");
+    assert_eq!(done.failed, 0);
+    assert_eq!(lines(&sms).len(), before, "no SMS to a landline");
     let _ = std::fs::remove_dir_all(&dir);
 }

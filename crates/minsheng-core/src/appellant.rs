@@ -58,6 +58,11 @@ impl Phone {
         &self.0
     }
 
+    /// Whether it is a mobile number (one that takes an SMS), not a landline.
+    pub fn is_mobile(&self) -> bool {
+        self.0.len() == 11 && self.0.starts_with('1')
+    }
+
     /// The masked form for lists and exports, e.g. `138****1234`.
     pub fn masked(&self) -> String {
         crate::mask::phone(&self.0)

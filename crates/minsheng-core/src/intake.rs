@@ -338,6 +338,11 @@ pub enum FieldError {
         "the deadline would lie beyond the holiday calendar's years; upload the next year's calendar first"
     )]
     BeyondCalendar,
+    /// Not a label staff may put.
+    #[error(
+        "a label has no blanks and is not one of the system's own (sign:, contest:, escalated:, reception:, import)"
+    )]
+    Label,
     /// Not an e-mail address.
     #[error("an e-mail address such as name@example.gov.cn, at most 120 characters")]
     Email,
@@ -362,7 +367,10 @@ impl Explain for FieldError {
             (FieldError::Email, Lang::Zh) => {
                 "邮箱地址应形如 name@example.gov.cn，最多120个字符".into()
             }
-            (FieldError::EmailNeeded, Lang::Zh) => "要用邮件接收通知，请先填写邮箱".into(),
+                        (FieldError::EmailNeeded, Lang::Zh) => "要用邮件接收通知，请先填写邮箱".into(),
+            (FieldError::Label, Lang::Zh) => {
+                "标签不能含空格，也不能是系统标签（sign:、contest:、escalated:、reception:、import）".into()
+            }
             (FieldError::Required, Lang::Zh) => "此项必填".into(),
             (FieldError::Date, Lang::Zh) => "日期格式应为 2026-12-01，年份在2000至2099之间".into(),
             (FieldError::Time, Lang::Zh) => "时间格式应为 09:30".into(),
@@ -426,6 +434,27 @@ impl Explain for FieldError {
             }
         }
     }
+}
+
+/// Labels the system puts on cases itself; staff may not put them by hand.
+pub const SYSTEM_LABELS: [&str; 5] = ["sign:", "contest:", "escalated:", "reception:", "import"];
+
+/// Checks a label staff put on cases: 1 to 40 characters, no blanks, and none of the
+/// system's own ([`SYSTEM_LABELS`]).
+pub fn check_label(text: &str) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if text.chars().count() > 40 {
+        return Err(FieldError::TooLong(40));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control())
+        || SYSTEM_LABELS.iter().any(|p| text.starts_with(p))
+    {
+        return Err(FieldError::Label);
+    }
+    Ok(text.to_owned())
 }
 
 /// Checks a web address someone gives (a picture's `media_url`): http or https, a

@@ -203,6 +203,12 @@ pub enum TemplateError {
     /// A `{…}` that is not one of the placeholders.
     #[error("a template may use only {{no}}, {{code}} and {{link}}, not {0}")]
     Unknown(String),
+    /// Control or direction-override characters, or text that was not valid UTF-8.
+    #[error("the template may hold only printable text on one line")]
+    Unprintable,
+    /// A placeholder this message must carry.
+    #[error("this message must carry {0}")]
+    Missing(&'static str),
 }
 
 impl Explain for TemplateError {
@@ -214,6 +220,10 @@ impl Explain for TemplateError {
             (TemplateError::Unknown(t), Lang::Zh) => {
                 format!("短信模板只能使用 {{no}}、{{code}}、{{link}}，不认识“{t}”")
             }
+            (TemplateError::Unprintable, Lang::Zh) => {
+                "短信模板只能是一行可显示的文字，不能含控制字符".into()
+            }
+            (TemplateError::Missing(p), Lang::Zh) => format!("这条短信必须含有 {p}"),
         }
     }
 }
@@ -244,9 +254,11 @@ pub fn check_email(text: &str) -> Result<Option<String>, FieldError> {
     }
 }
 
-/// Checks an edited template: not empty, not too long, and no placeholder but
-/// [`PLACEHOLDERS`].
-pub fn check_template(text: &str) -> Result<String, TemplateError> {
+/// Checks an edited template for `what`: not empty, not too long, one line of
+/// printable text (no control or direction-override characters), no placeholder but
+/// [`PLACEHOLDERS`], and those it must carry: the receipt its tracking code, the
+/// rating message its link.
+pub fn check_template(what: AppellantNotice, text: &str) -> Result<String, TemplateError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(TemplateError::Empty);
@@ -254,6 +266,15 @@ pub fn check_template(text: &str) -> Result<String, TemplateError> {
     if text.chars().count() > MAX_TEMPLATE_CHARS {
         return Err(TemplateError::TooLong(MAX_TEMPLATE_CHARS));
     }
+    if text.chars().any(|c| {
+        c.is_control()
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+            || c == '\u{fffd}'
+    }) {
+        return Err(TemplateError::Unprintable);
+    }
+
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         let after = &rest[open..];
@@ -263,6 +284,14 @@ pub fn check_template(text: &str) -> Result<String, TemplateError> {
             return Err(TemplateError::Unknown(token.to_owned()));
         }
         rest = &after[end..];
+    }
+    let needs: &[&'static str] = match what {
+        AppellantNotice::Receipt => &["{code}"],
+        AppellantNotice::AnsweredRate => &["{link}"],
+        _ => &[],
+    };
+    if let Some(missing) = needs.iter().find(|p| !text.contains(**p)) {
+        return Err(TemplateError::Missing(missing));
     }
     Ok(text.to_owned())
 }
@@ -305,7 +334,7 @@ mod tests {
     fn every_default_template_passes_its_own_check() {
         for n in AppellantNotice::ALL {
             assert_eq!(
-                check_template(n.default_template()).as_deref(),
+                check_template(n, n.default_template()).as_deref(),
                 Ok(n.default_template())
             );
             assert_eq!(AppellantNotice::parse(n.code()), Some(n));
@@ -317,20 +346,44 @@ mod tests {
 
     #[test]
     fn templates_are_checked() {
-        assert_eq!(check_template("  "), Err(TemplateError::Empty));
         assert_eq!(
-            check_template("您好{name}"),
+            check_template(AppellantNotice::Answered, "  "),
+            Err(TemplateError::Empty)
+        );
+        assert_eq!(
+            check_template(AppellantNotice::Answered, "您好{name}"),
             Err(TemplateError::Unknown("{name}".into()))
         );
         assert_eq!(
-            check_template("未闭合{no"),
+            check_template(AppellantNotice::Answered, "未闭合{no"),
             Err(TemplateError::Unknown("{no".into()))
         );
         assert_eq!(
-            check_template(&"字".repeat(201)),
+            check_template(AppellantNotice::Answered, &"字".repeat(201)),
             Err(TemplateError::TooLong(200))
         );
-        assert!(check_template("编号{no}，查询码{code}，{link}").is_ok());
+        assert!(check_template(AppellantNotice::Receipt, "编号{no}，查询码{code}，{link}").is_ok());
+        // A receipt without its code, a rating message without its link, are no use.
+        assert_eq!(
+            check_template(AppellantNotice::Receipt, "已受理{no}"),
+            Err(TemplateError::Missing("{code}"))
+        );
+        assert_eq!(
+            check_template(AppellantNotice::AnsweredRate, "已办结{no}"),
+            Err(TemplateError::Missing("{link}"))
+        );
+        for bad in [
+            "a\u{0}{code}",
+            "两行\n{code}",
+            "\u{202e}{code}",
+            "\u{fffd}{code}",
+        ] {
+            assert_eq!(
+                check_template(AppellantNotice::Receipt, bad),
+                Err(TemplateError::Unprintable),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -391,12 +444,12 @@ mod tests {
         fn a_checked_template_renders_without_braces_left(
             parts in proptest::collection::vec(prop_oneof![
                 Just("{no}".to_owned()), Just("{code}".to_owned()), Just("{link}".to_owned()),
-                "[^{}]{0,8}",
+                "[^{}\\p{C}\u{fffd}]{0,8}",
             ], 1..12)
         ) {
             let t = parts.concat();
             prop_assume!(!t.trim().is_empty() && t.trim().chars().count() <= MAX_TEMPLATE_CHARS);
-            let checked = check_template(&t).expect("only placeholders");
+            let checked = check_template(AppellantNotice::Answered, &t).expect("only placeholders");
             let out = render(&checked, "NO", "CODE", "LINK");
             let braces = out.contains('{') || out.contains('}');
             prop_assert!(!braces, "left over: {}", out);

@@ -2442,8 +2442,15 @@ pub fn decide(
         },
         other => other,
     };
+    // Nobody is told of what they did themselves (a leader taking charge).
+    let effects = effects_of(case, &cmd)
+        .into_iter()
+        .filter(|e| {
+            !matches!(e, Effect::NotifyStaff { to: Recipients::Staff(s), .. } if *s == actor.id)
+        })
+        .collect();
     Ok(Decision {
-        effects: effects_of(case, &cmd),
+        effects,
         event: Happened {
             at: now,
             actor: Some(actor.id),

@@ -497,6 +497,8 @@ pub struct InboxFilter {
     pub received_before: Option<DateTime<Utc>>,
     /// An appeal number, or part of one.
     pub number: Option<String>,
+    /// Only these appeals (a selection of rows), if any are named.
+    pub numbers: Vec<AppealNo>,
     /// Only appeals with this label.
     pub tag: Option<String>,
     /// Only the appeals this alert names.
@@ -1187,6 +1189,9 @@ pub trait Appeals: Send + Sync {
     /// Records that `actor` saw an appeal's personal data in full, and why (an audit
     /// record only: nothing else changes).
     async fn record_reveal(&self, appeal_id: i64, actor: i64, reason: &str) -> Result<()>;
+
+    /// Puts a label on an appeal, audited; `false` if it already had it.
+    async fn add_label(&self, appeal_id: i64, label: &str, actor: i64) -> Result<bool>;
     /// Records that `actor` exported a list (`what`: its filters, and how many rows
     /// went out); an audit record only.
     async fn record_export(&self, actor: i64, what: serde_json::Value) -> Result<()>;

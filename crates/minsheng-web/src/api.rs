@@ -718,7 +718,9 @@ struct AppealDetailOut {
     /// The units the appeal accuses (举报), by key: they and the units under them stand
     /// aside (回避), never handling it and never seeing it.
     accused_units: Vec<String>,
-    tracking_code: String,
+    /// The appellant's tracking code: only for the account that registered it (to
+    /// hand to the appellant); absent for everyone else.
+    tracking_code: Option<String>,
     text: String,
     address: Option<String>,
     tags: Vec<String>,
@@ -835,6 +837,7 @@ fn summary_out(
 
 fn detail_out(
     state: &AppState,
+    me: i64,
     d: &AppealDetail,
     units: &[minsheng_core::unit::Unit],
     suggestions: &minsheng_app::suggest::Suggestions,
@@ -891,7 +894,7 @@ fn detail_out(
             learnt_from: suggestions.learnt_from,
         },
         summary: summary_out(state, &d.summary, units, None),
-        tracking_code: d.tracking_code.to_string(),
+        tracking_code: (d.created_by == Some(me)).then(|| d.tracking_code.to_string()),
         text: d.text.clone(),
         address: d.address.clone(),
         tags: d.tags.clone(),
@@ -1081,6 +1084,7 @@ async fn list_appeals(
         received_from: q.received_from,
         received_before: q.received_before,
         number: None,
+        numbers: Vec::new(),
         tag: q.tag.filter(|t| !t.is_empty()),
         queue: queue.map(|q| (q, me.staff.id)),
     };
@@ -1339,6 +1343,7 @@ async fn get_appeal(
     let cluster = state.cluster_of(&me, s.id).await?;
     Ok(Json(detail_out(
         &state,
+        me.staff.id,
         &detail,
         &units,
         &suggestions,

@@ -75,6 +75,7 @@ impl InboxQuery {
                 .and_then(|d| d.checked_add_days(Days::new(1)))
                 .and_then(view::day_start),
             number: self.number().map(str::to_owned),
+            numbers: Vec::new(),
             tag: some(self.tag.trim()),
             alert: self.alert.trim().parse().ok(),
             cluster: self.cluster.trim().parse().ok(),
@@ -249,6 +250,12 @@ struct InboxPage {
     list: String,
     /// The label typed in the filter.
     tag: String,
+    /// Rows may be dispatched or merged together (the dispatch centre).
+    bulk_dispatch: bool,
+    /// Rows may be labelled and exported together (all but auditors).
+    bulk_label: bool,
+    /// Units to dispatch to.
+    units: Vec<Choice>,
     /// The lists offered: (code, label, a work queue counted in the navigation).
     tabs: Vec<(&'static str, &'static str, bool)>,
     view_query: &'static str,
@@ -397,6 +404,23 @@ pub async fn inbox(
         view_query: if view_all { "view=all&" } else { "" },
         q: query.q.clone(),
         tag: query.tag.clone(),
+        bulk_dispatch: me.staff.has(minsheng_core::staff::Role::Dispatcher)
+            || me.staff.has(minsheng_core::staff::Role::Admin),
+        bulk_label: !me
+            .staff
+            .roles
+            .iter()
+            .all(|r| *r == minsheng_core::staff::Role::Auditor),
+        units: catalog
+            .units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: u.name.clone(),
+                selected: false,
+                group: String::new(),
+            })
+            .collect(),
         from: query.from.clone(),
         to: query.to.clone(),
         statuses: view::status_choices(lang, &query.status),
@@ -1541,4 +1565,121 @@ pub async fn urge(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bulk.html")]
+struct BulkPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    nav: Nav,
+    done: Vec<String>,
+    /// (number, why).
+    refused: Vec<(String, String)>,
+    back: String,
+}
+
+/// `POST /staff/bulk`: one action on the rows selected in the inbox (`no` repeated,
+/// `action`: dispatch, merge, label or export), each case acted on as on its own page;
+/// the refused ones are listed by number with the reason.
+pub async fn bulk(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let t = texts(lang);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let nos: Vec<AppealNo> = fields
+        .iter()
+        .filter(|(k, _)| k == "no")
+        .filter_map(|(_, v)| AppealNo::parse(v.trim()).ok())
+        .collect();
+    if nos.is_empty() {
+        return Err(AppError::BadRequest(
+            "请先勾选诉求",
+            "Select appeals first.",
+        ));
+    }
+    let action = match field("action").as_str() {
+        "export" => {
+            let scope = if me.sees_region() {
+                ListScope::Visible(me.scope.clone())
+            } else {
+                ListScope::Unit(me.unit.id)
+            };
+            let filter = InboxFilter {
+                numbers: nos,
+                ..InboxFilter::default()
+            };
+            let out = state.export_appeals(&me, &scope, &filter, lang).await?;
+            let name = format!(
+                "{}-{}.xlsx",
+                t.export_name,
+                Utc::now()
+                    .with_timezone(&minsheng_core::clock::china())
+                    .format("%Y%m%d-%H%M")
+            );
+            return Ok(crate::files::xlsx_download(&name, out.bytes).into_response());
+        }
+        "dispatch" => minsheng_app::cases::Bulk::Dispatch {
+            lead: field("lead")
+                .parse()
+                .map_err(|_| AppError::BadRequest("请选择承办单位", "Choose a unit."))?,
+            urgency: match field("urgency").as_str() {
+                "urgent" => Urgency::Urgent,
+                "complex" => Urgency::Complex,
+                _ => Urgency::Normal,
+            },
+        },
+        "merge" => {
+            minsheng_app::cases::Bulk::Merge(AppealNo::parse(&field("into")).map_err(|_| {
+                AppError::BadRequest("请填写要合并到的诉求编号", "Give the number to merge into.")
+            })?)
+        }
+        "label" => minsheng_app::cases::Bulk::Label(field("label")),
+        _ => return Err(AppError::BadRequest("未知的操作", "Unknown action.")),
+    };
+    let report = match state.bulk(&me, &nos, &action).await {
+        Ok(r) => r,
+        Err(minsheng_app::Error::Invalid(errors)) => {
+            let why = crate::outreach::explain(&errors, lang);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, why).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let catalog = Catalog::load(&state).await?;
+    let refused = report
+        .refused
+        .iter()
+        .map(|(no, e)| {
+            let why = match e {
+                minsheng_app::Error::Refused(w) => w.explain_named(lang, |u| catalog.unit_name(u)),
+                minsheng_app::Error::NotFound => t.bulk_not_found.to_owned(),
+                minsheng_app::Error::Stale => t.changed_meanwhile.to_owned(),
+                minsheng_app::Error::Invalid(errors) => crate::outreach::explain(errors, lang),
+                other => other.to_string(),
+            };
+            (no.to_string(), why)
+        })
+        .collect();
+    Ok(BulkPage {
+        t,
+        here: "/staff",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        nav: Nav::of(&me),
+        done: report.done.iter().map(ToString::to_string).collect(),
+        refused,
+        back: "/staff".to_owned(),
+    }
+    .into_response())
 }

@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/callers.json", post(console::caller_history_json))
         .route("/staff/appeals/{no}/follow-up", post(console::urge))
         .route("/staff/queues", get(console::queue_counts))
+        .route("/staff/bulk", post(console::bulk))
         .route("/staff/notices/count", get(notices::count))
         .route("/staff/notices/read", post(notices::read_all))
         .route("/staff/notices/{id}/open", post(notices::open))

@@ -66,6 +66,10 @@ fn label(t: &Texts, field: &str) -> &'static str {
         "closes" => t.f_closes,
         "response" => t.f_response,
         "opinion" => t.f_opinion,
+        "email" => t.notices_email,
+        "text" => t.messages_template,
+        "label" => t.bulk_label,
+        "no" => t.bulk_select,
         _ => t.weights_title,
     }
 }

@@ -99,7 +99,7 @@
           var f = document.createElement('form');
           f.method = 'post'; f.action = '/staff/appeals/' + h.no + '/follow-up'; f.className = 'inline';
           f.dataset.test = 'urge-form';
-          var i = document.createElement('input'); i.name = 'note'; i.required = true; i.maxLength = 500;
+          var i = document.createElement('input'); i.name = 'note'; i.required = true; i.maxLength = 5000;
           i.placeholder = j.urge_note; i.setAttribute('aria-label', j.urge_note);
           var b = text('button', j.urge); b.type = 'submit'; b.dataset.test = 'urge';
           f.appendChild(i); f.appendChild(b); li.appendChild(f);

@@ -1031,6 +1031,53 @@ async fn call_takers_register_appeals_and_find_callers_by_phone() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A double click, or two call-takers at once: every follow-up lands.
+    let clicks: Vec<_> = (0..4)
+        .map(|i| {
+            let (client, url, cookie) = (
+                app.client.clone(),
+                format!("{}/staff/appeals/{no}/follow-up", app.base),
+                ct.clone(),
+            );
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&[("note", format!("第{i}次催问"))])
+                    .send()
+                    .await
+                    .expect("post")
+                    .status()
+            })
+        })
+        .collect();
+    for click in clicks {
+        assert_eq!(click.await.expect("task"), StatusCode::SEE_OTHER);
+    }
+    let (_, page) = app.get(&format!("/staff/appeals/{no}"), &ct).await;
+    assert_eq!(page.matches("群众来电催办").count(), 5);
+
+    // The API gives the tracking code only to the account that registered the appeal.
+    let mine = app.token("callcenter1").await;
+    let (_, body) = app
+        .api(reqwest::Method::GET, &format!("/appeals/{no}"), &mine, None)
+        .await;
+    assert!(
+        body["tracking_code"]
+            .as_str()
+            .is_some_and(|c| c.len() == 26),
+        "{body}"
+    );
+    let theirs = app.token("admin").await;
+    let (_, body) = app
+        .api(
+            reqwest::Method::GET,
+            &format!("/appeals/{no}"),
+            &theirs,
+            None,
+        )
+        .await;
+    assert!(body["tracking_code"].is_null(), "{body}");
 }
 
 #[tokio::test]
@@ -6602,4 +6649,125 @@ async fn no_one_is_offered_a_page_their_role_cannot_use() {
             assert_eq!(status, expected, "{user} is offered {link}");
         }
     }
+}
+
+#[tokio::test]
+async fn the_dispatch_centre_acts_on_many_cases_at_once() {
+    let app = app("bulk").await;
+    let handler = app.login("zjj.handler").await;
+    let dispatcher = app.login("dispatcher1").await;
+    let mut nos = Vec::new();
+    for text in [
+        "暖气不热，屋里只有13度",
+        "楼道暖气漏水",
+        "单元门禁坏了",
+        "小区路灯不亮",
+    ] {
+        nos.push(app.submit(&[("text", text)]).await.0);
+    }
+    // Two are returned to the centre; one stays with the unit.
+    for no in &nos[..2] {
+        let (status, _) = app
+            .act(
+                &handler,
+                no,
+                &[
+                    ("action", "return"),
+                    ("reason", "wrong_place"),
+                    ("text", "不属于本单位"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let slj = app.unit_id("slj").await;
+    let selected: Vec<(&str, &str)> = nos[..3].iter().map(|n| ("no", n.as_str())).collect();
+    let mut form = selected.clone();
+    form.extend([
+        ("action", "dispatch"),
+        ("lead", slj.as_str()),
+        ("urgency", "normal"),
+    ]);
+    let r = app.post("/staff/bulk", &dispatcher, &form).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("page");
+    let done = between(&page, "data-test=\"bulk-done\"", "</p>");
+    assert!(
+        done.contains(&nos[0]) && done.contains(&nos[1]) && !done.contains(&nos[2]),
+        "{done}"
+    );
+    let refused = between(&page, "data-test=\"bulk-refused\"", "</section>");
+    assert!(
+        refused.contains(&nos[2]),
+        "the one still with its unit is refused by number: {refused}"
+    );
+    // Each case got its own step.
+    for no in &nos[..2] {
+        let (page, _, _) = app.case_page(&dispatcher, no).await;
+        assert!(page.contains("派至 县水利局"), "{no}");
+    }
+    // Merge two into the fourth; merging one into itself is refused.
+    let mut merge = vec![("no", nos[2].as_str()), ("no", nos[3].as_str())];
+    merge.extend([("action", "merge"), ("into", nos[3].as_str())]);
+    let page = app
+        .post("/staff/bulk", &dispatcher, &merge)
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(between(&page, "data-test=\"bulk-done\"", "</p>").contains(&nos[2]));
+    assert!(between(&page, "data-test=\"bulk-refused\"", "</section>").contains(&nos[3]));
+    // Labels: for everyone who works cases, never the system's own.
+    let mut label = selected.clone();
+    label.extend([("action", "label"), ("label", "冬季供暖")]);
+    let r = app.post("/staff/bulk", &handler, &label).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, tagged) = app
+        .get("/staff?view=all&list=all&tag=冬季供暖", &dispatcher)
+        .await;
+    assert!(
+        tagged.contains(&nos[0]) || tagged.contains(&nos[2]),
+        "labelled cases are listed by it"
+    );
+    let mut system = selected.clone();
+    system.extend([("action", "label"), ("label", "escalated:head")]);
+    let r = app.post("/staff/bulk", &handler, &system).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("系统标签"));
+    app.add_staff("auditor1", "审计员", Role::Auditor, false)
+        .await;
+    let auditor = app.login("auditor1").await;
+    assert_eq!(
+        app.post("/staff/bulk", &auditor, &label).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // Export the selection.
+    let mut export = selected.clone();
+    export.push(("action", "export"));
+    let r = app.post("/staff/bulk", &dispatcher, &export).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .contains("spreadsheetml")
+    );
+    // Nothing selected, or an unknown action: a clear 400.
+    assert_eq!(
+        app.post("/staff/bulk", &dispatcher, &[("action", "export")])
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let mut fly = selected.clone();
+    fly.push(("action", "fly"));
+    assert_eq!(
+        app.post("/staff/bulk", &dispatcher, &fly).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    // The inbox offers the selection to the centre.
+    let (_, inbox) = app.get("/staff?view=all&list=all", &dispatcher).await;
+    assert!(
+        inbox.contains("data-test=\"bulk-form\"") && inbox.contains("data-test=\"row-select\"")
+    );
 }

@@ -811,6 +811,14 @@ impl Appeals for SqlStore {
                 "a.id IN (SELECT appeal_id FROM alert_members WHERE alert_id = {p})"
             ));
         }
+        if !filter.numbers.is_empty() {
+            let list: Vec<String> = filter
+                .numbers
+                .iter()
+                .map(|n| w.arg(Arg::Text(n.as_str().to_owned())))
+                .collect();
+            w.clauses.push(format!("a.no IN ({})", list.join(", ")));
+        }
         if let Some(n) = &filter.number {
             let n: String = n
                 .trim()
@@ -1018,6 +1026,26 @@ impl Appeals for SqlStore {
             append_audit!(tx, chain, at, Some(actor), "appeal.reveal", Some(appeal_id), json!({ "reason": reason }));
             commit_chain!(tx, chain);
             Ok(())
+        })
+    }
+
+    async fn add_label(&self, appeal_id: i64, label: &str, actor: i64) -> Result<bool> {
+        let at = crate::now();
+        with_db!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut chain = open_chain!(tx);
+            let added = sqlx::query("INSERT INTO appeal_tags (appeal_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(appeal_id)
+                .bind(label)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if added {
+                append_audit!(tx, chain, at, Some(actor), "appeal.label", Some(appeal_id), json!({ "label": label }));
+            }
+            commit_chain!(tx, chain);
+            Ok(added)
         })
     }
 
