@@ -528,6 +528,15 @@ impl App {
     }
 }
 
+/// Whether `me` may put labels on cases: everyone who works them (not an auditor, who
+/// only reads).
+pub fn may_label(me: &crate::sessions::SignedIn) -> bool {
+    !me.staff
+        .roles
+        .iter()
+        .all(|r| *r == minsheng_core::staff::Role::Auditor)
+}
+
 /// Most cases one bulk action takes.
 pub const MAX_BULK: usize = 200;
 
@@ -578,12 +587,7 @@ impl App {
                 FieldError::Range(1, MAX_BULK as i64),
             )])));
         }
-        let only_reads = me
-            .staff
-            .roles
-            .iter()
-            .all(|r| *r == minsheng_core::staff::Role::Auditor);
-        if matches!(action, Bulk::Label(_)) && only_reads {
+        if matches!(action, Bulk::Label(_)) && !may_label(me) {
             return Err(Error::Forbidden);
         }
         let label = match action {

@@ -254,16 +254,7 @@ async fn routing_page(
         rules,
         categories: catalog.category_choices(lang, &query.category),
         regions,
-        units: catalog
-            .units
-            .iter()
-            .map(|u| Choice {
-                value: u.id.to_string(),
-                label: u.name.clone(),
-                selected: false,
-                group: String::new(),
-            })
-            .collect(),
+        units: catalog.unit_choices(None),
         errors,
         preview,
     })

@@ -406,21 +406,8 @@ pub async fn inbox(
         tag: query.tag.clone(),
         bulk_dispatch: me.staff.has(minsheng_core::staff::Role::Dispatcher)
             || me.staff.has(minsheng_core::staff::Role::Admin),
-        bulk_label: !me
-            .staff
-            .roles
-            .iter()
-            .all(|r| *r == minsheng_core::staff::Role::Auditor),
-        units: catalog
-            .units
-            .iter()
-            .map(|u| Choice {
-                value: u.id.to_string(),
-                label: u.name.clone(),
-                selected: false,
-                group: String::new(),
-            })
-            .collect(),
+        bulk_label: minsheng_app::cases::may_label(&me),
+        units: catalog.unit_choices(None),
         from: query.from.clone(),
         to: query.to.clone(),
         statuses: view::status_choices(lang, &query.status),
@@ -788,16 +775,7 @@ async fn appeal_page(
             .collect(),
         version: a.version,
         error,
-        units: catalog
-            .units
-            .iter()
-            .map(|u| Choice {
-                value: u.id.to_string(),
-                label: u.name.clone(),
-                selected: Some(u.id) == case.lead,
-                group: String::new(),
-            })
-            .collect(),
+        units: catalog.unit_choices(case.lead),
     })
 }
 

@@ -182,6 +182,19 @@ impl Catalog {
         category_label(&self.categories, code, lang)
     }
 
+    /// Every unit, `selected` chosen.
+    pub fn unit_choices(&self, selected: Option<i64>) -> Vec<Choice> {
+        self.units
+            .iter()
+            .map(|u| Choice {
+                value: u.id.to_string(),
+                label: u.name.clone(),
+                selected: Some(u.id) == selected,
+                group: String::new(),
+            })
+            .collect()
+    }
+
     /// Every category, sub-categories (indented) under their top-level one.
     pub fn category_choices(&self, lang: Lang, current: &str) -> Vec<Choice> {
         self.categories
