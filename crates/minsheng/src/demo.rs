@@ -162,6 +162,8 @@ struct Generator<'a> {
     people: Vec<Person>,
     start: NaiveDate,
     until: NaiveDate,
+    /// No appeal arrives, and no step is taken, later than this.
+    horizon: DateTime<Utc>,
 }
 
 impl Generator<'_> {
@@ -176,11 +178,16 @@ impl Generator<'_> {
         let local = day
             .and_hms_opt(hour, minute, self.rng.gen_range(0..60))
             .unwrap_or_default();
-        china()
+        let at = china()
             .from_local_datetime(&local)
             .single()
             .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if at <= self.horizon {
+            return at;
+        }
+        // Later today than it is now: some minutes before now instead.
+        self.horizon - chrono::Duration::minutes(self.rng.gen_range(1..=180))
     }
 
     fn fill_in(&mut self, template: &str, village: usize) -> String {
@@ -430,7 +437,7 @@ fn simulate(
                         hours(rng, 20, 200),
                         as_handler,
                         Command::Reply {
-                            text: text("经现场核查，问题已处理，并已电话告知诉求人。"),
+                            text: pick(rng, &ORDER_REPLIES).to_string(),
                             call_back: None,
                         },
                     )
@@ -520,7 +527,7 @@ fn simulate(
                         hours(rng, 400, 1500),
                         as_handler,
                         Command::Reply {
-                            text: text("经调查核实，已依据相关政策作出处理，具体意见如下。"),
+                            text: pick(rng, &PETITION_REPLIES).to_string(),
                             call_back: None,
                         },
                     )
@@ -565,6 +572,24 @@ fn simulate(
     opening.settle(facts, policy, calendar, until);
     opening
 }
+
+/// What units answer work orders in the demo: each a whole answer (what was found,
+/// what was done, that the appellant was told).
+const ORDER_REPLIES: [&str; 5] = [
+    "经现场核查，所反映问题属实，我单位已安排人员到场处理完毕，并已电话告知诉求人处理结果。",
+    "已联系诉求人了解具体情况，并到现场进行了维修处理，问题已解决，诉求人表示认可。",
+    "经核实，该问题属于我单位职责范围，已完成整改，后续将加强日常巡查，防止问题反复。",
+    "已约谈相关责任方，责令其限期整改，现已整改完毕，经复查符合要求，已向诉求人反馈。",
+    "经现场查看，已协调物业和社区共同处理，目前恢复正常，已告知诉求人如有反复可再次反映。",
+];
+
+/// What units answer petitions with in the demo: finding, decision, and the way to
+/// ask for review.
+const PETITION_REPLIES: [&str; 3] = [
+    "经调查核实，你反映的问题基本属实。我单位已依据相关政策作出处理，责成责任单位在三十日内整改到位，并将整改结果书面告知你。如对本答复不服，可自收到之日起三十日内向上一级行政机关申请复查。",
+    "经调查核实，你反映的问题部分属实。对属实部分，我单位已责令相关单位依法补发相关款项；对其余诉求，因缺乏政策依据，不予支持。如对本答复不服，可自收到之日起三十日内申请复查。",
+    "经调查核实，你所反映事项已由相关部门依法作出处理决定，处理程序合法、结果适当，我单位予以维持。如对本答复不服，可自收到之日起三十日内向上一级行政机关申请复查。",
+];
 
 fn in_heating_season(day: NaiveDate) -> bool {
     use chrono::Datelike;
@@ -848,6 +873,8 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
     ];
 
     let total = options.appeals as usize;
+    // Nothing happens later than now, even on the last day.
+    let horizon = end_of_day(until).min(Utc::now());
     let mut g = Generator {
         rng,
         corpus: &corpus,
@@ -855,6 +882,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
         people: Vec::new(),
         start,
         until,
+        horizon,
     };
     let mut plan: Vec<Option<usize>> = Vec::with_capacity(total);
     for (i, s) in situations.iter().enumerate() {
@@ -929,7 +957,7 @@ pub async fn fill(app: &App, options: &Options) -> Result<()> {
                 &facts,
                 &people,
                 &county_scope,
-                end_of_day(until),
+                horizon,
                 &policy,
                 &options.calendar,
             )

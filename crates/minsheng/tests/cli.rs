@@ -835,3 +835,42 @@ fn a_backup_taken_while_serving_restores_into_the_same_county() {
     assert!(!out.status.success());
     assert!(text(&out).contains("不符"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn the_demo_ends_now_and_its_replies_are_whole() {
+    let dir = temp("now");
+    let out = minsheng(&dir, &["demo", "--appeals", "150", "--seed", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let now = chrono::Utc::now();
+    let url = format!("sqlite://{}", dir.join("cli.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+    let (latest,): (chrono::DateTime<chrono::Utc>,) =
+        sqlx::query_as("SELECT MAX(received_at) FROM appeals")
+            .fetch_one(&mut c)
+            .await
+            .expect("latest");
+    assert!(latest <= now, "an appeal arrives at {latest}, after {now}");
+    let (last_step,): (chrono::DateTime<chrono::Utc>,) =
+        sqlx::query_as("SELECT MAX(at) FROM appeal_events")
+            .fetch_one(&mut c)
+            .await
+            .expect("last step");
+    assert!(
+        last_step <= now,
+        "a step is taken at {last_step}, after {now}"
+    );
+    let replies: Vec<(String,)> =
+        sqlx::query_as("SELECT note FROM appeal_events WHERE kind = 'reply' AND note IS NOT NULL")
+            .fetch_all(&mut c)
+            .await
+            .expect("replies");
+    assert!(!replies.is_empty());
+    for (reply,) in &replies {
+        assert!(
+            reply.ends_with('。') && !reply.ends_with("如下。") && reply.chars().count() >= 30,
+            "an incomplete reply: {reply}"
+        );
+    }
+    c.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(&dir);
+}
