@@ -484,3 +484,36 @@ async fn append_once(path: &PathBuf, id: i64, fields: &serde_json::Value) -> Att
         .await
         .map_err(|e| format!("{}: {e}", path.display()))
 }
+
+impl App {
+    /// The county's answers for `category` (and those for any), or all; whose title or
+    /// text holds `words`. Any staff member reads them.
+    pub async fn answers(
+        &self,
+        category: Option<&str>,
+        words: &str,
+    ) -> Result<Vec<minsheng_store::Answer>> {
+        let words: String = words.chars().take(50).collect();
+        Ok(self.store.answers(category, &words, 200).await?)
+    }
+
+    /// Adds or changes an answer (administrators), checked against the categories.
+    pub async fn save_answer(
+        &self,
+        me: &SignedIn,
+        id: Option<i64>,
+        form: &minsheng_core::answers::AnswerForm,
+    ) -> Result<i64> {
+        require_admin(me)?;
+        let dir = self.directory().await?;
+        let codes: Vec<&str> = dir.categories.iter().map(|c| c.code.as_str()).collect();
+        let answer = form.validate(&codes).map_err(Error::Invalid)?;
+        Ok(self.store.save_answer(id, &answer, me.staff.id).await?)
+    }
+
+    /// Removes an answer (administrators).
+    pub async fn remove_answer(&self, me: &SignedIn, id: i64) -> Result<()> {
+        require_admin(me)?;
+        Ok(self.store.remove_answer(id, me.staff.id).await?)
+    }
+}

@@ -8,6 +8,7 @@
 #[macro_use]
 pub mod appeal;
 pub mod alerts;
+pub mod answers;
 pub mod appellant;
 pub mod attachment;
 pub mod category;

@@ -9,6 +9,7 @@
 //! `From<sqlx::Error>`, so a unique violation becomes `Conflict` and a missing row
 //! `NotFound` everywhere.
 
+mod answers;
 pub mod audit;
 pub mod blobs;
 pub mod crypto;
@@ -34,6 +35,7 @@ use minsheng_core::workflow::{CaseFacts, Effect, Happened, Opening, Outcome, Sta
 use minsheng_core::{AppealKind, AppealNo, Channel, TrackingCode};
 use thiserror::Error;
 
+pub use answers::*;
 pub use audit::AuditReport;
 pub use blobs::Blobs;
 pub use crypto::{DataKey, Keyring};
@@ -574,6 +576,7 @@ pub trait Store:
     + Meetings
     + Outreach
     + Outbox
+    + Answers
     + AuditTrail
     + Figures
     + Send
@@ -592,6 +595,7 @@ impl<
         + Meetings
         + Outreach
         + Outbox
+        + Answers
         + Alerts
         + AuditTrail
         + Figures

@@ -462,6 +462,8 @@ struct AppealPage {
     /// Right after registering, for the one who registered it: the tracking code to
     /// read to the caller.
     receipt_code: Option<String>,
+    /// The county's answers for its category, to start a reply from: (title, text).
+    kept_answers: Vec<(String, String)>,
     /// Open supervision orders: (issued, by whom, deadline, the order, past due).
     supervisions: Vec<(String, String, String, String, bool)>,
     /// Whether this person may ask to see it in full.
@@ -687,6 +689,19 @@ async fn appeal_page(
             .map(|x| (x.label.clone(), x.values.join("、")))
             .collect(),
         revealed: false,
+        kept_answers: if actions
+            .iter()
+            .any(|a| matches!(a.code, "reply" | "issue_review"))
+        {
+            state
+                .answers(Some(&s.category), "")
+                .await?
+                .into_iter()
+                .map(|a| (a.title, a.body))
+                .collect()
+        } else {
+            Vec::new()
+        },
         supervisions: case
             .supervisions
             .iter()

@@ -301,7 +301,15 @@ texts! {
     registered_due: "下一期限", "Next deadline";
         copy: "复制", "Copy";
         pick_type: "输入两三个字筛选", "Type a few characters to filter";
-        supervision_by: "下达", "issued by";
+            supervision_by: "下达", "issued by";
+    answers_title: "答复库", "Answers";
+    answers_intro: "县里统一维护的答复：承办人答复时可按类别选用，话务员可据此直接解答咨询。", "The county's answers: handlers pick them by category when replying; call-takers answer consultations from them.";
+    answers_edit: "修改", "Edit";
+    answers_remove: "删除", "Remove";
+    answers_add: "新增答复", "Add an answer";
+    answers_name: "标题", "Title";
+    answers_body: "答复内容", "Answer";
+    answers_pick: "选用答复库", "Use a kept answer";
     bulk_title: "批量处理结果", "Bulk action";
     bulk_done: "已处理", "Done";
     bulk_refused: "未处理", "Refused";

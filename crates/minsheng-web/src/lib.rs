@@ -186,6 +186,11 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/callers.json", post(console::caller_history_json))
         .route("/staff/appeals/{no}/follow-up", post(console::urge))
         .route("/staff/queues", get(console::queue_counts))
+        .route(
+            "/staff/answers",
+            get(notices::answers).post(notices::save_answer),
+        )
+        .route("/staff/answers/{id}/remove", post(notices::remove_answer))
         .route("/staff/bulk", post(console::bulk))
         .route("/staff/notices/count", get(notices::count))
         .route("/staff/notices/read", post(notices::read_all))

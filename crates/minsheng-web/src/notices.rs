@@ -301,3 +301,130 @@ pub async fn retry(
     state.retry_message(&me, id).await?;
     Ok(Redirect::to("/staff/admin/messages?done=1"))
 }
+
+// ----------------------------------------------------- answers (reply templates, KB)
+
+#[derive(Template, WebTemplate)]
+#[template(path = "answers.html")]
+struct AnswersPage {
+    t: &'static Texts,
+    here: &'static str,
+    me_name: String,
+    me_unit: String,
+    nav: Nav,
+    q: String,
+    categories: Vec<crate::view::Choice>,
+    /// (id, category code, category label, title, body).
+    rows: Vec<(i64, String, String, String, String)>,
+    may_edit: bool,
+    saved: bool,
+    error: String,
+    /// The add form as typed after a refusal.
+    typed: minsheng_core::answers::AnswerForm,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswersQuery {
+    q: String,
+    category: String,
+    done: String,
+}
+
+async fn answers_page(
+    state: &AppState,
+    lang: Lang,
+    me: &CurrentStaff,
+    q: &AnswersQuery,
+    error: String,
+    typed: minsheng_core::answers::AnswerForm,
+) -> Result<AnswersPage, AppError> {
+    let catalog = crate::view::Catalog::load(state).await?;
+    let category = (!q.category.trim().is_empty()).then(|| q.category.trim());
+    let list = state.answers(category, &q.q).await?;
+    Ok(AnswersPage {
+        t: texts(lang),
+        here: "/staff/answers",
+        me_name: me.staff.display_name.clone(),
+        me_unit: me.unit.name.clone(),
+        nav: Nav::of(me),
+        q: q.q.clone(),
+        categories: catalog.category_choices(lang, &q.category),
+        rows: list
+            .into_iter()
+            .map(|a| {
+                let code = a.category.clone().unwrap_or_default();
+                let label = a
+                    .category
+                    .as_deref()
+                    .map(|c| catalog.category_label(c, lang))
+                    .unwrap_or_else(|| texts(lang).all.to_owned());
+                (a.id, code, label, a.title, a.body)
+            })
+            .collect(),
+        may_edit: me.staff.has(minsheng_core::staff::Role::Admin),
+        saved: q.done == "1",
+        error,
+        typed,
+    })
+}
+
+/// `GET /staff/answers`: the county's answers, searchable; administrators keep them.
+pub async fn answers(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Query(q): Query<AnswersQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    answers_page(&state, lang, &me, &q, String::new(), Default::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerPost {
+    id: String,
+    #[serde(flatten)]
+    form: minsheng_core::answers::AnswerForm,
+}
+
+/// `POST /staff/answers`: an answer added (no `id`) or changed.
+pub async fn save_answer(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    me: CurrentStaff,
+    Form(post): Form<AnswerPost>,
+) -> Result<Response, AppError> {
+    let id = match post.id.trim() {
+        "" => None,
+        n => Some(
+            n.parse::<i64>()
+                .map_err(|_| minsheng_app::Error::NotFound)?,
+        ),
+    };
+    match state.save_answer(&me, id, &post.form).await {
+        Ok(_) => Ok(Redirect::to("/staff/answers?done=1").into_response()),
+        Err(e) => {
+            let error = refusal(e, lang)?;
+            let page = answers_page(
+                &state,
+                lang,
+                &me,
+                &AnswersQuery::default(),
+                error,
+                post.form,
+            )
+            .await?;
+            Ok(answer(page, true))
+        }
+    }
+}
+
+/// `POST /staff/answers/{id}/remove`.
+pub async fn remove_answer(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Redirect, AppError> {
+    state.remove_answer(&me, id).await?;
+    Ok(Redirect::to("/staff/answers?done=1"))
+}

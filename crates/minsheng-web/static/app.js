@@ -149,6 +149,13 @@
       }
     });
   });
+    // A kept answer chosen fills the reply, to be edited before sending.
+  document.querySelectorAll('select[data-fill]').forEach(function (sel) {
+    sel.addEventListener('change', function () {
+      var box = sel.form && sel.form.querySelector('textarea[name="' + sel.dataset.fill + '"]');
+      if (box && sel.value) { box.value = sel.value; box.focus(); }
+    });
+  });
   // Keyboard shortcuts: an element with data-shortcut="x" is focused (inputs) or followed (links).
   document.addEventListener('keydown', function (e) {
     var tag = (e.target.tagName || '').toLowerCase();

@@ -6771,3 +6771,85 @@ async fn the_dispatch_centre_acts_on_many_cases_at_once() {
         inbox.contains("data-test=\"bulk-form\"") && inbox.contains("data-test=\"row-select\"")
     );
 }
+
+#[tokio::test]
+async fn the_county_keeps_answers_for_replies_and_consultations() {
+    let app = app("answers").await;
+    let admin = app.login("admin").await;
+    let handler = app.login("zjj.handler").await;
+    let body = "按规定，供暖期间居室温度应不低于18℃。经检测不达标的，供热企业应当在24小时内整改。";
+    let add = [
+        ("category", "gongre"),
+        ("title", "供暖室温标准"),
+        ("body", body),
+    ];
+    assert_eq!(
+        app.post("/staff/answers", &handler, &add).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post("/staff/answers", &admin, &add).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .post(
+            "/staff/answers",
+            &admin,
+            &[("category", "nonsense"), ("title", "x"), ("body", "短")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("请从列表中选择") && page.contains("至少2个字"),
+        "said field by field"
+    );
+    // Anyone finds it by its words; what is typed is matched as text, never as syntax.
+    let (status, found) = app.get("/staff/answers?q=室温", &handler).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found.contains("供暖室温标准"));
+    for odd in ["%25", "_", "%27%20OR%201%3D1", "%5C"] {
+        let (status, page) = app.get(&format!("/staff/answers?q={odd}"), &handler).await;
+        assert_eq!(status, StatusCode::OK, "{odd}");
+        assert!(!page.contains("供暖室温标准"), "{odd} matched everything");
+    }
+    // The handler starts a reply from it on a heating case.
+    let (no, _) = app.submit(&[]).await;
+    assert_eq!(
+        app.act(&handler, &no, &[("action", "sign_for")]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (page, _, _) = app.case_page(&handler, &no).await;
+    let pick = between(&page, "data-test=\"answer-pick-reply\"", "</select>");
+    assert!(
+        pick.contains("供暖室温标准") && pick.contains("不低于18℃"),
+        "{pick}"
+    );
+    // Changed and removed by an administrator.
+        let (_, kept) = app.get("/staff/answers?q=室温", &admin).await;
+    let id = between(&kept, "name=\"id\" value=\"", "\"");
+    let edit = [
+        ("id", id.as_str()),
+        ("category", ""),
+        ("title", "供暖室温标准（通用）"),
+        ("body", body),
+    ];
+    assert_eq!(
+        app.post("/staff/answers", &admin, &edit).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, found) = app.get("/staff/answers?q=室温", &handler).await;
+    assert!(found.contains("供暖室温标准（通用）"));
+    let r = app
+        .post(&format!("/staff/answers/{id}/remove"), &admin, &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, found) = app.get("/staff/answers?q=室温", &handler).await;
+    assert!(found.contains("data-test=\"answers-empty\""));
+    assert_eq!(
+        app.post(&format!("/staff/answers/{id}/remove"), &admin, &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -879,6 +879,7 @@ mod alerts;
 mod analysis;
 mod appeals;
 pub(crate) use appeals::Sealed;
+mod answers;
 mod cases;
 mod directory;
 mod kpi;
