@@ -41,6 +41,9 @@ pub struct Intake {
     pub may_be_unplaced: bool,
     /// Files sent with it, checked here and stored before the appeal.
     pub files: Vec<crate::attachments::Upload>,
+    /// A consultation answered on the spot (当场解答办结) by this call-taker, with this
+    /// answer: registered closed, never dispatched.
+    pub answer_now: Option<(Actor, String)>,
     /// The leader's reception day it is registered at (领导接访): that leader takes
     /// charge of it (包案) from the start, and it counts among the day's visitors.
     pub reception: Option<i64>,
@@ -209,6 +212,26 @@ impl App {
             });
             opening.settle(&facts, &self.policy, &calendar, now);
             tags.push(minsheng_core::outreach::reception_tag(id));
+        }
+        if let Some((actor, text)) = &intake.answer_now {
+            // Decided on the case as it arrives, before any dispatch.
+            let command = Command::AnswerOnSpot {
+                text: minsheng_core::intake::clean_text(text),
+            };
+            let arrived = wf::Case::new(&facts, &self.policy);
+            let d = wf::decide(&arrived, command, actor, &self.policy, &calendar, now).map_err(
+                |e| match e {
+                    wf::WorkflowError::TextTooLong(n) => {
+                        Error::Invalid(FieldErrors(vec![("answer", FieldError::TooLong(n))]))
+                    }
+                    wf::WorkflowError::EmptyText => {
+                        Error::Invalid(FieldErrors(vec![("answer", FieldError::Required)]))
+                    }
+                    _ => Error::Invalid(FieldErrors(vec![("answer", FieldError::AnswerNow)])),
+                },
+            )?;
+            opening.steps = vec![d.event];
+            opening.settle(&facts, &self.policy, &calendar, now);
         }
         let effects = wf::opening_effects(
             &facts,

@@ -338,6 +338,9 @@ pub enum FieldError {
         "the deadline would lie beyond the holiday calendar's years; upload the next year's calendar first"
     )]
     BeyondCalendar,
+    /// Answered on the spot though not a consultation, or not by the call centre.
+    #[error("only a consultation can be answered on the spot, by the call centre")]
+    AnswerNow,
     /// Not a label staff may put.
     #[error(
         "a label has no blanks and is not one of the system's own (sign:, contest:, escalated:, reception:, import)"
@@ -368,6 +371,7 @@ impl Explain for FieldError {
                 "邮箱地址应形如 name@example.gov.cn，最多120个字符".into()
             }
                         (FieldError::EmailNeeded, Lang::Zh) => "要用邮件接收通知，请先填写邮箱".into(),
+                        (FieldError::AnswerNow, Lang::Zh) => "只有咨询类诉求可由话务员当场解答办结".into(),
             (FieldError::Label, Lang::Zh) => {
                 "标签不能含空格，也不能是系统标签（sign:、contest:、escalated:、reception:、import）".into()
             }

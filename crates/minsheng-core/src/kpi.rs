@@ -236,6 +236,12 @@ pub fn of_step(
                 calendar.working_days_between(local_day(facts.received_at), local_day(step.at));
             c.bump(Measure::ReplyDays, i64::from(days));
         }
+        // Answered on the spot by the call centre: a work-order reply on the day.
+        Command::AnswerOnSpot { .. } => {
+            c.bump(Measure::Replied, 1);
+            c.bump(Measure::OrderReplies, 1);
+            c.bump(Measure::RepliedOnTime, 1);
+        }
         Command::ReturnVisit { rating, solved, .. } => {
             // The verdict judges the cadre who replied, not the one who called back.
             staff = before.replied_by;

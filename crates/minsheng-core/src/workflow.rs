@@ -507,6 +507,12 @@ pub enum Command {
         /// Where it went.
         to: EscalateTo,
     },
+    /// 当场解答办结: a consultation (咨询) answered on the spot by the call centre, without
+    /// dispatching it; the case closes with this answer.
+    AnswerOnSpot {
+        /// The answer given.
+        text: String,
+    },
     /// 催单: the appellant calls again about an open case; the call centre records it
     /// (instead of registering a new appeal) and the lead unit is reminded.
     FollowUp {
@@ -558,6 +564,7 @@ impl Command {
             Command::Remind { .. } => "remind",
             Command::Contact { .. } => "contact",
             Command::FollowUp { .. } => "follow_up",
+            Command::AnswerOnSpot { .. } => "answer_on_spot",
             Command::Escalate { .. } => "escalate",
             Command::Imported { .. } => "imported",
         }
@@ -610,6 +617,7 @@ impl Command {
             Command::Reopen { .. } => pick(lang, "重新办理", "reopened"),
             Command::Close => pick(lang, "办结归档", "closed"),
             Command::FollowUp { .. } => pick(lang, "群众来电催办", "the appellant followed up"),
+            Command::AnswerOnSpot { .. } => pick(lang, "当场解答办结", "answered on the spot"),
             Command::Contact { outcome, .. } => match outcome {
                 ContactOutcome::Reached => {
                     pick(lang, "联系群众：已接通", "appellant called: reached")
@@ -667,7 +675,9 @@ impl Command {
             | Command::FollowUp { .. }
             | Command::Imported { .. } => Public(None),
             Command::Decline { reason } | Command::Extend { reason, .. } => Public(Some(reason)),
-            Command::Reply { text, .. } | Command::IssueReview { text } => Public(Some(text)),
+            Command::Reply { text, .. }
+            | Command::IssueReview { text }
+            | Command::AnswerOnSpot { text } => Public(Some(text)),
             Command::Transfer { organ } => Public(Some(organ)),
             Command::AdviseLegal { note, .. } => Public(Some(note)),
             Command::Return { .. }
@@ -706,7 +716,9 @@ impl Command {
             | Command::Pause { reason }
             | Command::Reopen { reason }
             | Command::Contest { reason } => Some(reason),
-            Command::Reply { text, .. } | Command::IssueReview { text } => Some(text),
+            Command::Reply { text, .. }
+            | Command::IssueReview { text }
+            | Command::AnswerOnSpot { text } => Some(text),
             Command::Transfer { organ } => Some(organ),
             Command::Return { note, .. }
             | Command::ReturnVisit { note, .. }
@@ -828,7 +840,7 @@ pub fn effects_of(case: &Case, command: &Command) -> Vec<Effect> {
         Command::Reply { .. } if case.track == Track::WorkOrder => {
             out.push(Effect::NotifyAppellant(A::AnsweredRate))
         }
-        Command::Reply { .. } | Command::IssueReview { .. } => {
+        Command::Reply { .. } | Command::IssueReview { .. } | Command::AnswerOnSpot { .. } => {
             out.push(Effect::NotifyAppellant(A::Answered))
         }
         Command::AdviseLegal { .. } => out.push(Effect::NotifyAppellant(A::LegalAdvice)),
@@ -1703,6 +1715,10 @@ impl Case {
             }
             Command::Close => self.stage(State::Closed, at),
             Command::Contact { .. } | Command::FollowUp { .. } => {}
+            Command::AnswerOnSpot { .. } => {
+                self.replied_by = e.actor;
+                self.stage(State::Closed, at);
+            }
             Command::Remind { clock, due } => self.nudged.push(Nudged {
                 clock: *clock,
                 due: *due,
@@ -1951,7 +1967,9 @@ fn authorise(case: &Case, cmd: &Command, actor: &Actor) -> Result<(), WorkflowEr
         Command::Reopen { .. } => actor.has(Role::Supervisor) || centre,
         Command::Close => centre || actor.has(Role::Supervisor),
         Command::Contact { .. } => may_contact(case, actor),
-        Command::FollowUp { .. } => centre || actor.has(Role::CallTaker),
+        Command::FollowUp { .. } | Command::AnswerOnSpot { .. } => {
+            centre || actor.has(Role::CallTaker)
+        }
         Command::Remind { .. } | Command::Escalate { .. } | Command::Imported { .. } => false,
     };
     if ok {
@@ -2235,6 +2253,7 @@ pub fn available(
             note: text(),
         },
         Command::FollowUp { note: text() },
+        Command::AnswerOnSpot { text: text() },
     ];
     samples
         .into_iter()
@@ -2389,6 +2408,12 @@ pub fn decide(
         (Command::AssignLeader { .. }, _, s) if !s.is_terminal() => {}
         (Command::Contact { .. }, _, s) if !s.is_terminal() => {}
         (Command::FollowUp { note }, _, s) if !s.is_terminal() => need_text(note)?,
+        // Only a consultation, and only before its unit signed for it.
+        (Command::AnswerOnSpot { text }, T::WorkOrder, S::Registered | S::Dispatched)
+            if case.kind == AppealKind::Consultation =>
+        {
+            need_text(text)?
+        }
         (Command::Merge { into }, _, s) if !s.is_terminal() => {
             if *into == case.id {
                 return Err(WorkflowError::SelfMerge);

@@ -1174,6 +1174,10 @@ struct IntakePage {
     repeat: bool,
     /// Their matters closed after re-review.
     concluded: Vec<String>,
+    /// The county's answers to answer a consultation from: (title, text).
+    kept_answers: Vec<(String, String)>,
+    /// The answer given on the spot, as typed.
+    answer: String,
     /// What the appeal is registered from: a reception day or a screened dispute, as
     /// (field, id, what it is in words).
     from: Option<(&'static str, i64, String)>,
@@ -1236,8 +1240,20 @@ async fn intake_from(
 }
 
 impl IntakePage {
-    fn new(lang: Lang, me: &CurrentStaff, v: FormView) -> IntakePage {
-        IntakePage {
+    async fn new(
+        state: &AppState,
+        lang: Lang,
+        me: &CurrentStaff,
+        v: FormView,
+    ) -> Result<IntakePage, AppError> {
+        Ok(IntakePage {
+            kept_answers: state
+                .answers(None, "")
+                .await?
+                .into_iter()
+                .map(|a| (a.title, a.body))
+                .collect(),
+            answer: String::new(),
             t: texts(lang),
             here: "/staff/intake",
             me_name: me.staff.display_name.clone(),
@@ -1251,7 +1267,7 @@ impl IntakePage {
             repeat: false,
             concluded: Vec::new(),
             from: None,
-        }
+        })
     }
 }
 
@@ -1298,7 +1314,13 @@ pub async fn intake_form(
         }
     }
     let refused = !errors.is_empty();
-    let mut page = IntakePage::new(lang, &me, catalog.form_view(lang, false, form, errors));
+    let mut page = IntakePage::new(
+        &state,
+        lang,
+        &me,
+        catalog.form_view(lang, false, form, errors),
+    )
+    .await?;
     page.from = from;
     let status = if refused {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -1331,6 +1353,7 @@ pub async fn register_appeal(
                 files: submitted.files,
                 reception: from.as_ref().filter(|f| f.0 == "reception").map(|f| f.1),
                 dispute: from.as_ref().filter(|f| f.0 == "dispute").map(|f| f.1),
+                answer_now: (field("answer_now") == "on").then(|| (me.actor(), field("answer"))),
                 ..Intake::default()
             };
             state
@@ -1346,8 +1369,9 @@ pub async fn register_appeal(
             let catalog = Catalog::load(&state).await?;
             let (status, form) = view::refused_form(form, &errors);
             let v = catalog.form_view(lang, false, form, Errors::explain(&errors, lang));
-            let mut page = IntakePage::new(lang, &me, v);
+            let mut page = IntakePage::new(&state, lang, &me, v).await?;
             page.from = from;
+            page.answer = field("answer");
             return Ok((status, page).into_response());
         }
         Err((e, _)) => return Err(e.into()),
@@ -1461,10 +1485,12 @@ pub async fn caller_history(
         typed.submission_key = form_key();
     }
     let mut page = IntakePage::new(
+        &state,
         lang,
         &me,
         catalog.form_view(lang, false, typed.clone(), Errors::default()),
-    );
+    )
+    .await?;
     match Phone::parse(&typed.phone) {
         Ok(phone) => {
             let found = state.caller_history(&me, &phone).await?;

@@ -6826,7 +6826,7 @@ async fn the_county_keeps_answers_for_replies_and_consultations() {
         "{pick}"
     );
     // Changed and removed by an administrator.
-        let (_, kept) = app.get("/staff/answers?q=室温", &admin).await;
+    let (_, kept) = app.get("/staff/answers?q=室温", &admin).await;
     let id = between(&kept, "name=\"id\" value=\"", "\"");
     let edit = [
         ("id", id.as_str()),
@@ -6851,5 +6851,45 @@ async fn the_county_keeps_answers_for_replies_and_consultations() {
             .await
             .status(),
         StatusCode::NOT_FOUND
+    );
+
+    // A consultation answered on the spot by the call-taker: registered closed, never
+    // dispatched, the answer on the public page; any other kind is refused.
+    let ct = app.login("callcenter1").await;
+    let consult = [
+        ("channel", "hotline"),
+        ("kind", "consultation"),
+        ("category", "gongre"),
+        ("township", T1),
+        ("village", V11),
+        ("text", "想问一下今年供暖什么时候开始"),
+        ("anonymous", "on"),
+        ("answer_now", "on"),
+        (
+            "answer",
+            "今年供暖定于11月15日开始，如遇寒潮将提前供暖，具体以供热公司公告为准。",
+        ),
+    ];
+    let r = app.post("/staff/intake", &ct, &consult).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let (_, page) = app.get(&location, &ct).await;
+    assert!(
+        page.contains("当场解答办结") && !page.contains("派至"),
+        "closed without dispatch"
+    );
+    let code = between(&page, "data-test=\"read-code\">", "<");
+    let (_, public) = app.get(&format!("/track/{code}"), "").await;
+    assert!(public.contains("今年供暖定于11月15日开始"));
+    let mut complaint = consult.to_vec();
+    complaint.retain(|(k, _)| *k != "kind");
+    complaint.push(("kind", "complaint"));
+    let r = app.post("/staff/intake", &ct, &complaint).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .expect("page")
+            .contains("只有咨询类诉求可由话务员当场解答办结")
     );
 }

@@ -1663,3 +1663,59 @@ fn only_those_who_must_contact_the_appellant_may_call_them() {
         assert_eq!(ContactOutcome::from_code(o.code()), Some(o));
     }
 }
+
+#[test]
+fn a_consultation_is_answered_on_the_spot_by_the_call_centre_and_closes() {
+    let (policy, calendar) = (Policy::default(), Calendar::shipped());
+    let mut f = facts(Track::WorkOrder);
+    f.kind = AppealKind::Consultation;
+    let case = Case::new(&f, &policy);
+    let answer = || Command::AnswerOnSpot {
+        text: "社保卡补办请携带身份证到县政务服务中心二楼窗口办理，当场可取。".into(),
+    };
+    let caller = actor(&[Role::CallTaker], 1);
+    assert_eq!(
+        decide(
+            &case,
+            answer(),
+            &actor(&[Role::Handler], LEAD),
+            &policy,
+            &calendar,
+            at(0, 1)
+        )
+        .map(|_| ()),
+        Err(WorkflowError::NotAllowed)
+    );
+    let d = decide(&case, answer(), &caller, &policy, &calendar, at(0, 1)).expect("answered");
+    assert!(d.event.command.is_public(), "the answer is the appellant's");
+    assert_eq!(
+        d.effects,
+        vec![Effect::NotifyAppellant(AppellantNotice::Answered)]
+    );
+    let mut closed = case.clone();
+    closed.apply(&d.event, &policy, &calendar);
+    assert_eq!(closed.state, State::Closed);
+    let tally =
+        crate::kpi::of_step(&f, &case, &d.event, &closed, &policy, &calendar).expect("counted");
+    assert_eq!(tally.sums.get(crate::kpi::Measure::RepliedOnTime), 1);
+    // Only a consultation, and only before its unit signed for it.
+    let complaint = new_case(Track::WorkOrder);
+    assert!(decide(&complaint, answer(), &caller, &policy, &calendar, at(0, 1)).is_err());
+    let mut signed = case.clone();
+    for name in ["dispatch", "sign_for"] {
+        let d = decide(
+            &signed,
+            command(name),
+            &admin(),
+            &policy,
+            &calendar,
+            at(0, 2),
+        )
+        .expect(name);
+        signed.apply(&d.event, &policy, &calendar);
+    }
+    assert_eq!(
+        decide(&signed, answer(), &caller, &policy, &calendar, at(0, 3)).map(|_| ()),
+        Err(WorkflowError::WrongState(State::Handling))
+    );
+}
