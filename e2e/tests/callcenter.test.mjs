@@ -63,7 +63,13 @@ describe('the call centre', { timeout: 20 * 60_000 }, () => {
   let registered;
 
   run('a call-taker registers a call by keyboard and reads back the tracking code', async (page) => {
-    await staffLoginOk(page, 'callcenter1');
+        await staffLoginOk(page, 'callcenter1');
+    // Call-takers start in dense mode; the switch is remembered by the browser.
+    assert.ok(await page.evaluate(() => document.body.classList.contains('dense')), 'dense by default');
+    await page.locator('[data-test=nav-dense]').click();
+    await page.reload();
+    assert.ok(!(await page.evaluate(() => document.body.classList.contains('dense'))), 'switched off');
+    await page.locator('[data-test=nav-dense]').click();
     await screen(page, 'inbox-call-taker');
     // "n" opens a new appeal.
     await page.keyboard.press('n');
@@ -127,8 +133,17 @@ describe('the call centre', { timeout: 20 * 60_000 }, () => {
       // Routed elsewhere in the demo county: that unit's handler is not this one.
       return;
     }
-    await page.goto(`/staff/appeals/${appealNo}`);
+        await page.goto(`/staff/appeals/${appealNo}`);
     await screen(page, 'appeal-handler');
+    // A radio button sits on the line of its label.
+    const contact = page.locator('[data-test=action-contact]');
+    if (!(await contact.evaluate((d) => d.open))) await contact.locator('summary').click();
+    const fit = await page.locator('[data-test=contact-reached]').evaluate((r) => {
+      const a = r.getBoundingClientRect();
+      const l = r.closest('label').getBoundingClientRect();
+      return { width: a.width, height: l.height, offset: Math.abs(a.top + a.height / 2 - (l.top + l.height / 2)) };
+    });
+    assert.ok(fit.width < 40 && fit.height < 40 && fit.offset < 8, JSON.stringify(fit));
         const box = page.locator('[data-test=action-sign_for]');
         if (!(await box.evaluate((d) => d.open))) {
       await box.locator('summary').focus();

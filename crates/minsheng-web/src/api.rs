@@ -1037,6 +1037,8 @@ async fn list_appeals(
                 .ok_or_else(|| bad("channel", "未知的渠道", "Unknown channel."))?,
         ),
     };
+    // Paging is checked first: a bad cursor is refused even when nothing could match.
+    let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
     let township = match q.township.as_deref() {
         None => None,
         Some(t) if t.len() != 12 || !t.bytes().all(|b| b.is_ascii_digit()) => {
@@ -1058,7 +1060,6 @@ async fn list_appeals(
             }
         },
     };
-    let (page, limit) = paging(q.cursor.as_deref(), q.limit)?;
     let queue = match q.queue.as_deref() {
         None => None,
         Some(code) => Some(minsheng_core::queue::Queue::from_code(code).ok_or_else(|| {

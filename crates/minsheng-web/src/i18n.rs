@@ -309,7 +309,8 @@ texts! {
     answers_add: "新增答复", "Add an answer";
     answers_name: "标题", "Title";
     answers_body: "答复内容", "Answer";
-        answers_pick: "选用答复库", "Use a kept answer";
+            answers_pick: "选用答复库", "Use a kept answer";
+    dense: "紧凑", "Dense";
     answer_now: "当场解答办结（仅咨询）", "Answered on the spot (consultations only)";
     answer_now_text: "解答内容", "The answer given";
     bulk_title: "批量处理结果", "Bulk action";

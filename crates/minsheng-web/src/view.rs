@@ -432,6 +432,8 @@ pub struct Nav {
     pub figures: bool,
     /// Registering appeals (call-takers, dispatchers, administrators).
     pub intake: bool,
+    /// Dense pages unless the person switched them off (call-takers).
+    pub dense: bool,
 }
 
 impl Nav {
@@ -440,6 +442,7 @@ impl Nav {
         admin: true,
         figures: true,
         intake: true,
+        dense: false,
     };
 
     /// What `me` is offered.
@@ -448,6 +451,7 @@ impl Nav {
             admin: me.staff.has(minsheng_core::staff::Role::Admin),
             figures: minsheng_app::figures::reads_figures(me),
             intake: me.staff.roles.iter().any(|r| r.registers_appeals()),
+            dense: me.staff.has(minsheng_core::staff::Role::CallTaker),
         }
     }
 }

@@ -156,6 +156,21 @@
       if (box && sel.value) { box.value = sel.value; box.focus(); }
     });
   });
+    // Dense mode: on by default for call-takers, switched per browser.
+  var dense = document.querySelector('[data-dense-toggle]');
+  if (dense) {
+    var stored = null;
+    try { stored = localStorage.getItem('minsheng-dense'); } catch (e) {}
+    var on = stored === null ? dense.dataset.denseDefault === '1' : stored === '1';
+    document.body.classList.toggle('dense', on);
+    dense.setAttribute('aria-pressed', on ? 'true' : 'false');
+    dense.addEventListener('click', function () {
+      on = !on;
+      document.body.classList.toggle('dense', on);
+      dense.setAttribute('aria-pressed', on ? 'true' : 'false');
+      try { localStorage.setItem('minsheng-dense', on ? '1' : '0'); } catch (e) {}
+    });
+  }
   // Keyboard shortcuts: an element with data-shortcut="x" is focused (inputs) or followed (links).
   document.addEventListener('keydown', function (e) {
     var tag = (e.target.tagName || '').toLowerCase();
