@@ -17,6 +17,9 @@ pub enum Queue {
     /// The dispatch centre's: new appeals not yet placed, returns (退单) to rule on,
     /// orders gone up for want of a sign-for (待派单).
     Dispatch,
+    /// The dispatch centre's merge candidates: open appeals grouped with similar ones
+    /// (可合并).
+    MergeCandidates,
     /// The call centre's return visits due (待回访).
     ReturnVisits,
     /// The supervisors': open supervision orders and overdue answers gone up (督办).
@@ -27,10 +30,11 @@ pub enum Queue {
 
 impl Queue {
     /// All queues, in display order.
-    pub const ALL: [Queue; 6] = [
+    pub const ALL: [Queue; 7] = [
         Queue::Incoming,
         Queue::Handling,
         Queue::Dispatch,
+        Queue::MergeCandidates,
         Queue::ReturnVisits,
         Queue::Supervision,
         Queue::Leading,
@@ -42,6 +46,7 @@ impl Queue {
             Queue::Incoming => "incoming",
             Queue::Handling => "handling",
             Queue::Dispatch => "dispatch",
+            Queue::MergeCandidates => "merge",
             Queue::ReturnVisits => "visits",
             Queue::Supervision => "supervision",
             Queue::Leading => "leading",
@@ -59,6 +64,7 @@ impl Queue {
             Queue::Incoming => pick(lang, "待签收", "to sign for"),
             Queue::Handling => pick(lang, "办理中", "in hand"),
             Queue::Dispatch => pick(lang, "待派单", "to dispatch"),
+            Queue::MergeCandidates => pick(lang, "可合并", "merge candidates"),
             Queue::ReturnVisits => pick(lang, "待回访", "return visits due"),
             Queue::Supervision => pick(lang, "督办", "supervision"),
             Queue::Leading => pick(lang, "我包案的", "my cases (包案)"),
@@ -75,7 +81,7 @@ impl Queue {
                 Queue::Incoming | Queue::Handling => {
                     has(Role::Handler) || has(Role::UnitHead) || has(Role::GridWorker)
                 }
-                Queue::Dispatch => has(Role::Dispatcher),
+                Queue::Dispatch | Queue::MergeCandidates => has(Role::Dispatcher),
                 Queue::ReturnVisits => has(Role::CallTaker) || has(Role::Dispatcher),
                 Queue::Supervision => has(Role::Supervisor),
                 Queue::Leading => has(Role::Leader),
@@ -99,6 +105,7 @@ impl Queue {
             or_tag: None,
             supervised: false,
             led: false,
+            grouped: false,
         };
         match self {
             Queue::Incoming => Selection {
@@ -113,6 +120,10 @@ impl Queue {
                 states: &[S::Registered, S::Returned],
                 not_track: Some(Track::Petition),
                 or_tag: Some("escalated:dispatch"),
+                ..none
+            },
+            Queue::MergeCandidates => Selection {
+                grouped: true,
                 ..none
             },
             Queue::ReturnVisits => Selection {
@@ -145,6 +156,8 @@ pub struct Selection {
     pub supervised: bool,
     /// Led by the person looking (包案).
     pub led: bool,
+    /// In a group of similar appeals with company (a merge candidate).
+    pub grouped: bool,
 }
 
 #[cfg(test)]
@@ -159,7 +172,7 @@ mod tests {
         );
         assert_eq!(
             Queue::of(&[Role::Dispatcher]),
-            [Queue::Dispatch, Queue::ReturnVisits]
+            [Queue::Dispatch, Queue::MergeCandidates, Queue::ReturnVisits]
         );
         assert_eq!(Queue::of(&[Role::CallTaker]), [Queue::ReturnVisits]);
         assert_eq!(Queue::of(&[Role::Supervisor]), [Queue::Supervision]);

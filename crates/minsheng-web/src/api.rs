@@ -979,9 +979,10 @@ struct ListQuery {
     mine: Option<bool>,
     /// Only the open cases of a work queue: incoming (my unit's to sign for or
     /// accept) and handling (in my unit's hands; both imply `mine`), dispatch (to
-    /// place, returns to rule on, orders gone up), visits (return visits due),
+    /// place, returns to rule on, orders gone up), merge (open appeals grouped with
+    /// similar ones), visits (return visits due),
     /// supervision, leading (my 包案).
-    #[param(pattern = "^(incoming|handling|dispatch|visits|supervision|leading)$")]
+    #[param(pattern = "^(incoming|handling|dispatch|merge|visits|supervision|leading)$")]
     queue: Option<String>,
     /// Opaque: the `next` of the previous page.
     #[param(pattern = "^p[1-9][0-9]{0,5}$")]
@@ -1065,8 +1066,8 @@ async fn list_appeals(
         Some(code) => Some(minsheng_core::queue::Queue::from_code(code).ok_or_else(|| {
             bad(
                 "queue",
-                "队列应为 incoming、handling、dispatch、visits、supervision 或 leading",
-                "A queue is incoming, handling, dispatch, visits, supervision or leading.",
+                "队列应为 incoming、handling、dispatch、merge、visits、supervision 或 leading",
+                "A queue is incoming, handling, dispatch, merge, visits, supervision or leading.",
             )
         })?),
     };

@@ -6575,6 +6575,15 @@ async fn each_role_opens_on_what_needs_it_now() {
         "the return waits for a ruling"
     );
     assert_eq!(count(&dispatcher).await["dispatch"].as_i64(), Some(1));
+    // The same words again from the same place: a merge candidate with the first.
+    let before = count(&dispatcher).await["merge"].as_i64().expect("merge");
+    let (third, _) = app.submit(&[]).await;
+    let (_, candidates) = app.get("/staff?list=merge", &dispatcher).await;
+    assert!(
+        candidates.contains(&third) && candidates.contains(&first),
+        "grouped together"
+    );
+    assert!(count(&dispatcher).await["merge"].as_i64().expect("merge") > before);
     // An auditor has no queue of their own: everything they may see, and no counts.
     app.add_staff("auditor1", "审计员", Role::Auditor, false)
         .await;
@@ -6600,7 +6609,11 @@ async fn each_role_opens_on_what_needs_it_now() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["total"], 0, "the other was returned: {body}");
+    assert_eq!(
+        body["total"], 1,
+        "only the third waits to be signed for: {body}"
+    );
+    assert_eq!(body["items"][0]["no"], third.as_str());
     let (status, _) = app
         .api(
             reqwest::Method::GET,

@@ -768,6 +768,13 @@ impl Appeals for SqlStore {
                 let p = w.arg(Arg::Int(me));
                 narrow.push(format!("a.leader_id = {p}"));
             }
+            if sel.grouped {
+                narrow.push(
+                    "a.id IN (SELECT m.appeal_id FROM cluster_members m \
+                     JOIN clusters c ON c.id = m.cluster_id WHERE c.size > 1)"
+                        .into(),
+                );
+            }
             let mut clause = if narrow.is_empty() {
                 "1 = 1".to_owned()
             } else {
