@@ -1894,6 +1894,47 @@ async fn messages(store: Arc<dyn Store>) {
         .expect("list");
     assert!(supervised.items.iter().any(|a| a.no == answered_late.no));
     assert!(!supervised.items.iter().any(|a| a.no == idle.no));
+    // The work queues, as the store selects them on this engine: never an ended case.
+    let queue = |q: minsheng_core::queue::Queue| {
+        let (store, scope) = (store.clone(), scope.clone());
+        async move {
+            store
+                .list_appeals(
+                    &minsheng_store::ListScope::Visible(scope),
+                    &InboxFilter {
+                        queue: Some((q, handler)),
+                        ..InboxFilter::default()
+                    },
+                    1,
+                    500,
+                )
+                .await
+                .expect("queue")
+                .items
+        }
+    };
+    use minsheng_core::queue::Queue as Q;
+    let has = |items: &[minsheng_store::AppealSummary], no: &minsheng_core::AppealNo| {
+        items.iter().any(|a| &a.no == no)
+    };
+    let dispatch = queue(Q::Dispatch).await;
+    assert!(has(&dispatch, &idle.no), "gone up for want of a sign-for");
+    assert!(!has(&dispatch, &answered_late.no));
+    let incoming = queue(Q::Incoming).await;
+    assert!(has(&incoming, &idle.no) && !has(&incoming, &answered_late.no));
+    let handling = queue(Q::Handling).await;
+    assert!(has(&handling, &answered_late.no) && !has(&handling, &idle.no));
+    assert!(has(&queue(Q::Supervision).await, &answered_late.no));
+    assert!(
+        queue(Q::Leading).await.is_empty(),
+        "this handler leads nothing"
+    );
+    for q in Q::ALL {
+        assert!(
+            queue(q).await.iter().all(|a| !a.status.is_terminal()),
+            "{q:?} holds an ended case"
+        );
+    }
     // Swept again, nothing is taken twice.
     let before = store
         .appeal(&idle.no, &scope)
